@@ -1,0 +1,19 @@
+import 'reflect-metadata';
+import { validateEnvironment } from '@runyard/config';
+import { startApi } from './src/bootstrap';
+import { startWorker } from '../worker/src/start-worker';
+
+/** Entry point for the api and all-in-one roles (RUNYARD_ROLE); the worker role has its own. */
+async function main(): Promise<void> {
+  const env = validateEnvironment(process.env);
+  if (env.RUNYARD_ROLE === 'worker') {
+    await startWorker();
+    return;
+  }
+  await startApi(env.RUNYARD_ROLE);
+}
+
+void main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { RunyardConfigModule } from '@runyard/config';
+import { DatabaseModule } from '@runyard/persistence';
+import { QueueModule } from '@runyard/queue';
+import { ProfilesService, RunsRepository, RunsService } from '@runyard/runs';
+import { AutosubmitRunnersService } from './autosubmit/autosubmit-runners.service';
+import { V4RunnersController } from './autosubmit/v4-runners.controller';
+import { V4AlphaController } from './autosubmit/v4alpha.controller';
+import { ErrorBodyFilter } from './common/error-body.filter';
+import { HealthController } from './health/health.controller';
+import { RunsController } from './native/runs.controller';
+
+/** HTTP only: records and enqueues, never executes a command itself. */
+@Module({
+  imports: [RunyardConfigModule, DatabaseModule, QueueModule],
+  controllers: [RunsController, V4RunnersController, V4AlphaController, HealthController],
+  providers: [RunsRepository, RunsService, ProfilesService, AutosubmitRunnersService, { provide: APP_FILTER, useClass: ErrorBodyFilter }],
+})
+export class ApiModule {}

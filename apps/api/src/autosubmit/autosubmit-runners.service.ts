@@ -1,0 +1,102 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  AutosubmitCommand,
+  createExperimentCommand,
+  CreateExperimentParams,
+  createJobListCommand,
+  CreateJobListParams,
+  ensureExpid,
+  runCommand,
+  setStatusCommand,
+  SetStatusParams,
+  updateDescriptionCommand,
+  versionCommand,
+} from '@runyard/autosubmit';
+import { EndpointName, LOADER_TYPES, LoaderTypeName, Profile, resolveProfile, ResolvedProfile, RUNNER_TYPES, RunnerType, RUNYARD_CONFIG, RunyardConfig } from '@runyard/config';
+import type { Run, RunKind } from '@runyard/persistence';
+import { asBadInput, BadInputError, CommandFailedError, DisabledError, ProfilesService, RunsService } from '@runyard/runs';
+import { commandFailure } from './runner-status.presenter';
+import type { RunnerSelectionDto } from './v4alpha.dto';
+
+/** The Autosubmit API's runner endpoints (v4 and v4alpha) over the one RunsService. */
+@Injectable()
+export class AutosubmitRunnersService {
+  constructor(
+    private readonly runs: RunsService,
+    private readonly profiles: ProfilesService,
+    @Inject(RUNYARD_CONFIG) private readonly config: RunyardConfig,
+  ) {}
+
+  /** v4: RUNNER_CONFIGURATION.ENDPOINTS toggles; a disabled endpoint answers 403. */
+  gate(endpoint: EndpointName): void {
+    if (!this.config.endpoints[endpoint].ENABLED) throw new DisabledError(`The ${endpoint} endpoint is disabled in this Runyard's configuration.`);
+  }
+
+  /** v4: a named profile, filled (never overridden) by the request's profile_params. */
+  async profile(name: string, params: unknown): Promise<ResolvedProfile> {
+    const profile = await this.profiles.get(name);
+    return asBadInput(() => resolveProfile(name, profile, params));
+  }
+
+  /** v4alpha: the runner, loader and modules of the request, gated by RUNNERS.<T>[.MODULE_LOADERS.<L>].ENABLED. */
+  selection(sel: Pick<RunnerSelectionDto, 'runner' | 'module_loader' | 'modules' | 'runner_extra_params'>): ResolvedProfile {
+    const runner = String(sel.runner).toUpperCase();
+    const loader = String(sel.module_loader).toUpperCase();
+    if (!(RUNNER_TYPES as readonly string[]).includes(runner)) throw new BadInputError(`runner must be one of ${RUNNER_TYPES.join(', ').toLowerCase()}`);
+    if (!(LOADER_TYPES as readonly string[]).includes(loader)) throw new BadInputError(`module_loader must be one of ${LOADER_TYPES.join(', ').toLowerCase()}`);
+    const toggle = this.config.runners[runner as RunnerType];
+    if (!toggle.ENABLED) throw new DisabledError(`The ${runner.toLowerCase()} runner is disabled in this Runyard's configuration.`);
+    if (!toggle.MODULE_LOADERS[loader as LoaderTypeName].ENABLED) {
+      throw new DisabledError(`The ${loader.toLowerCase()} module loader of the ${runner.toLowerCase()} runner is disabled.`);
+    }
+    const profile: Profile = { RUNNER_TYPE: runner as RunnerType, MODULE_LOADER_TYPE: loader as LoaderTypeName };
+    const extra = sel.runner_extra_params ?? {};
+    const params: Record<string, unknown> = { MODULES: sel.modules ?? null };
+    if (runner === 'SSH') params.SSH = { HOST: extra.ssh_host, USER: extra.ssh_user, PORT: extra.ssh_port ?? 22 };
+    return asBadInput(() => resolveProfile(`${runner.toLowerCase()}/${loader.toLowerCase()}`, profile, params));
+  }
+
+  run(expid: string, profile: ResolvedProfile, requestedBy: string): Promise<Run> {
+    const command = asBadInput(() => runCommand(expid));
+    return this.runs.submitRun({ kind: 'run', expid, command, profile, requestedBy });
+  }
+
+  stop(expid: string, force: boolean, requestedBy: string): Promise<Run> {
+    return this.runs.stopExperiment(asBadInput(() => ensureExpid(expid)), force, requestedBy);
+  }
+
+  status(expid: string): Promise<Run | null> {
+    return this.runs.statusOf(asBadInput(() => ensureExpid(expid)));
+  }
+
+  setJobStatus(expid: string, params: Record<string, unknown>, profile: ResolvedProfile, by: string): Promise<Run> {
+    return this.command('setstatus', expid, () => setStatusCommand(expid, params as unknown as SetStatusParams), profile, by);
+  }
+
+  createExperiment(params: Record<string, unknown>, profile: ResolvedProfile, by: string): Promise<Run> {
+    return this.command('create-experiment', null, () => createExperimentCommand(params as unknown as CreateExperimentParams), profile, by);
+  }
+
+  updateDescription(expid: string, description: string, profile: ResolvedProfile, by: string): Promise<Run> {
+    return this.command('update-description', expid, () => updateDescriptionCommand(expid, description), profile, by);
+  }
+
+  createJobList(expid: string, params: CreateJobListParams, profile: ResolvedProfile, by: string): Promise<Run> {
+    return this.command('create-job-list', expid, () => createJobListCommand(expid, params), profile, by);
+  }
+
+  version(profile: ResolvedProfile, by: string): Promise<Run> {
+    return this.command('version', null, () => versionCommand(), profile, by);
+  }
+
+  /** A short command through the queue; the request waits for it and a failure answers 502 with its output. */
+  private async command(kind: RunKind, expid: string | null, build: () => AutosubmitCommand, profile: ResolvedProfile, requestedBy: string): Promise<Run> {
+    const command = asBadInput(build);
+    const run = await this.runs.execute({ kind, expid, command, profile, requestedBy });
+    if (run.status !== 'COMPLETED') {
+      const output = (await this.runs.output(run.id)).toString('utf8');
+      throw new CommandFailedError(commandFailure(run, output), { run_id: run.id });
+    }
+    return run;
+  }
+}

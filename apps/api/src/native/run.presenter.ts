@@ -1,0 +1,28 @@
+import type { Run } from '@runyard/persistence';
+
+/** A run as the native API shows it: everything but the internals (settings, offsets). */
+export function presentRun(run: Run) {
+  return {
+    id: run.id,
+    kind: run.kind,
+    expid: run.expid,
+    profile: run.profileName,
+    runner: run.runner,
+    module_loader: run.moduleLoader,
+    modules: run.modules,
+    argv: run.argv,
+    status: run.status,
+    detail: run.detail,
+    exit_code: run.exitCode,
+    pid: run.pid,
+    host: run.host,
+    result: run.result,
+    requested_by: run.requestedBy,
+    log_bytes: run.logBytes,
+    log_truncated_bytes: run.logTruncatedBytes,
+    created_at: run.createdAt,
+    started_at: run.startedAt,
+    finished_at: run.finishedAt,
+    modified_at: run.modifiedAt,
+  };
+}

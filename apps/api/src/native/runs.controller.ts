@@ -1,0 +1,55 @@
+import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { runCommand } from '@runyard/autosubmit';
+import { asBadInput, ProfilesService, RunsService } from '@runyard/runs';
+import { resolveProfile } from '@runyard/config';
+import { requesterOf } from '../common/requester';
+import { presentRun } from './run.presenter';
+import { ListRunsQuery, StopRunDto, SubmitRunDto } from './runs.dto';
+
+const idPipe = new ParseIntPipe({ errorHttpStatusCode: 400 });
+
+/** Runyard's own API over runs. */
+@Controller('api/v1/runs')
+export class RunsController {
+  constructor(
+    private readonly runs: RunsService,
+    private readonly profiles: ProfilesService,
+  ) {}
+
+  /** Accepts a run and answers at once (202); follow it with GET /api/v1/runs/:id. */
+  @Post()
+  @HttpCode(202)
+  async submit(@Body() body: SubmitRunDto, @Req() req: Request) {
+    const definition = await this.profiles.get(body.profile_name);
+    const resolved = asBadInput(() => resolveProfile(body.profile_name, definition, body.profile_params));
+    const command = asBadInput(() => runCommand(body.expid));
+    const run = await this.runs.submit({ kind: 'run', expid: body.expid, command, profile: resolved, requestedBy: requesterOf(req) });
+    return presentRun(run);
+  }
+
+  @Get()
+  async list(@Query() q: ListRunsQuery) {
+    const limit = q.limit ?? 50;
+    const runs = await this.runs.list({ expid: q.expid, status: q.status, kind: q.kind, before: q.before, limit });
+    return { runs: runs.map(presentRun), next_before: runs.length === limit ? runs[runs.length - 1].id : null };
+  }
+
+  @Get(':id')
+  async get(@Param('id', idPipe) id: number) {
+    return presentRun(await this.runs.get(id));
+  }
+
+  /** stdout and stderr as they arrived, as plain text. */
+  @Get(':id/logs')
+  async logs(@Param('id', idPipe) id: number, @Res() res: Response) {
+    const output = await this.runs.output(id);
+    res.type('text/plain; charset=utf-8').send(output);
+  }
+
+  @Post(':id/stop')
+  @HttpCode(200)
+  async stop(@Param('id', idPipe) id: number, @Body() body: StopRunDto, @Req() req: Request) {
+    return presentRun(await this.runs.stopRun(id, body?.force === true, requesterOf(req)));
+  }
+}

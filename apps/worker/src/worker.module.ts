@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { resolve } from 'node:path';
+import { Environment, RunyardConfigModule } from '@runyard/config';
+import { DatabaseModule } from '@runyard/persistence';
+import { QueueModule } from '@runyard/queue';
+import { LocalRunner, RunnerRegistry } from '@runyard/runners';
+import { RunsRepository } from '@runyard/runs';
+import { Reconciler } from './reconciler';
+import { RunExecutor } from './run-executor';
+import { RunProcessors } from './run-processors';
+
+@Module({
+  imports: [RunyardConfigModule, DatabaseModule, QueueModule],
+  providers: [
+    {
+      provide: RunnerRegistry,
+      inject: [Environment],
+      useFactory: (env: Environment) => new RunnerRegistry().register(new LocalRunner(resolve(env.RUNYARD_DATA_DIR, 'runs'))),
+    },
+    RunsRepository,
+    RunExecutor,
+    Reconciler,
+    RunProcessors,
+  ],
+})
+export class WorkerModule {}

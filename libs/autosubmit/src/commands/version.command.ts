@@ -1,0 +1,6 @@
+import { AutosubmitCommand } from './autosubmit-command';
+
+/** `autosubmit -v` */
+export function versionCommand(): AutosubmitCommand {
+  return { args: ['-v'] };
+}

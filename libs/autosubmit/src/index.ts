@@ -1,0 +1,11 @@
+export * from './formats';
+export * from './command-input.error';
+export * from './commands/autosubmit-command';
+export * from './commands/version.command';
+export * from './commands/run.command';
+export * from './commands/stop.command';
+export * from './commands/set-status.command';
+export * from './commands/create-experiment.command';
+export * from './commands/update-description.command';
+export * from './commands/create-job-list.command';
+export { ensureExpid } from './commands/input-checks';

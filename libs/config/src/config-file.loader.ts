@@ -1,0 +1,195 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse } from 'yaml';
+import {
+  ENDPOINT_NAMES,
+  LOADER_TYPES,
+  LoaderToggle,
+  Profile,
+  RUNNER_TYPES,
+  RunnerToggle,
+  RunnerType,
+  RunyardConfig,
+} from './runyard-config';
+import { demoConfig } from './demo-config';
+
+/** A configuration file Runyard refuses to start with: names the file, the key and the reason. */
+export class ConfigFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly key: string,
+    readonly reason: string,
+  ) {
+    super(`${file}: ${key}: ${reason}`);
+  }
+}
+
+type Plain = Record<string, unknown>;
+const isPlain = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const PROFILE_KEYS = new Set([
+  'RUNNER_TYPE',
+  'MODULE_LOADER_TYPE',
+  'MODULES',
+  'SSH',
+  'AUTOSUBMIT_EXECUTABLE',
+  'CONDA_EXECUTABLE',
+  'LMOD_INIT',
+  'STOP_CONFIRM_ON_STDIN',
+]);
+
+/**
+ * Reads RUNYARD_CONFIG. A missing file at the default path gives the demo configuration;
+ * a missing file the user named explicitly is an error.
+ */
+export function loadRunyardConfig(path: string, explicit: boolean): RunyardConfig {
+  const file = resolve(path);
+  if (!existsSync(file)) {
+    if (explicit) throw new ConfigFileError(file, '(file)', 'does not exist');
+    return demoConfig();
+  }
+  let doc: unknown;
+  try {
+    doc = parse(readFileSync(file, 'utf8')) ?? {};
+  } catch (e) {
+    throw new ConfigFileError(file, '(file)', `is not valid YAML: ${(e as Error).message}`);
+  }
+  if (!isPlain(doc)) throw new ConfigFileError(file, '(file)', 'must be a YAML mapping');
+  return parseRunyardConfig(doc, file);
+}
+
+export function parseRunyardConfig(doc: Plain, file: string): RunyardConfig {
+  const fail = (key: string, reason: string): never => {
+    throw new ConfigFileError(file, key, reason);
+  };
+  const rc = doc.RUNNER_CONFIGURATION ?? {};
+  if (!isPlain(rc)) fail('RUNNER_CONFIGURATION', 'must be a mapping');
+  const rcm = rc as Plain;
+
+  const profiles: Record<string, Profile> = {};
+  const rawProfiles = rcm.PROFILES ?? {};
+  if (!isPlain(rawProfiles)) fail('RUNNER_CONFIGURATION.PROFILES', 'must be a mapping of profile names');
+  for (const [name, raw] of Object.entries(rawProfiles as Plain)) {
+    profiles[name] = parseProfile(raw, `RUNNER_CONFIGURATION.PROFILES.${name}`, fail);
+  }
+
+  const keys = rcm.SSH_PUBLIC_KEYS ?? [];
+  if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string')) {
+    fail('RUNNER_CONFIGURATION.SSH_PUBLIC_KEYS', 'must be a list of public key lines');
+  }
+
+  const endpoints = Object.fromEntries(ENDPOINT_NAMES.map((n) => [n, { ENABLED: true }])) as RunyardConfig['endpoints'];
+  const rawEndpoints = rcm.ENDPOINTS ?? {};
+  if (!isPlain(rawEndpoints)) fail('RUNNER_CONFIGURATION.ENDPOINTS', 'must be a mapping');
+  for (const [name, raw] of Object.entries(rawEndpoints as Plain)) {
+    const key = `RUNNER_CONFIGURATION.ENDPOINTS.${name}`;
+    if (!(ENDPOINT_NAMES as readonly string[]).includes(name)) fail(key, `unknown endpoint (known: ${ENDPOINT_NAMES.join(', ')})`);
+    endpoints[name as keyof typeof endpoints] = { ENABLED: readBool(isPlain(raw) ? raw.ENABLED : raw, true, `${key}.ENABLED`, fail) };
+  }
+
+  const runners = {} as Record<RunnerType, RunnerToggle>;
+  const rawRunners = doc.RUNNERS ?? {};
+  if (!isPlain(rawRunners)) fail('RUNNERS', 'must be a mapping');
+  for (const name of Object.keys(rawRunners as Plain)) {
+    if (!(RUNNER_TYPES as readonly string[]).includes(name)) fail(`RUNNERS.${name}`, `unknown runner (known: ${RUNNER_TYPES.join(', ')})`);
+  }
+  for (const type of RUNNER_TYPES) {
+    runners[type] = parseRunnerToggle((rawRunners as Plain)[type], `RUNNERS.${type}`, fail);
+  }
+
+  return { file, profiles, sshPublicKeys: keys as string[], endpoints, runners };
+}
+
+function parseProfile(raw: unknown, key: string, fail: (k: string, r: string) => never): Profile {
+  if (!isPlain(raw)) fail(key, 'must be a mapping');
+  const p = raw as Plain;
+  for (const k of Object.keys(p)) if (!PROFILE_KEYS.has(k)) fail(`${key}.${k}`, 'unknown profile key');
+  const profile: Profile = {};
+  if (p.RUNNER_TYPE !== undefined) {
+    const v = String(p.RUNNER_TYPE).toUpperCase();
+    if (!(RUNNER_TYPES as readonly string[]).includes(v)) fail(`${key}.RUNNER_TYPE`, `must be one of ${RUNNER_TYPES.join(', ')}`);
+    profile.RUNNER_TYPE = v as Profile['RUNNER_TYPE'];
+  }
+  if (p.MODULE_LOADER_TYPE !== undefined) {
+    const v = String(p.MODULE_LOADER_TYPE).toUpperCase();
+    if (!(LOADER_TYPES as readonly string[]).includes(v)) fail(`${key}.MODULE_LOADER_TYPE`, `must be one of ${LOADER_TYPES.join(', ')}`);
+    profile.MODULE_LOADER_TYPE = v as Profile['MODULE_LOADER_TYPE'];
+  }
+  if (p.MODULES !== undefined && p.MODULES !== null) {
+    const ok = typeof p.MODULES === 'string' || (Array.isArray(p.MODULES) && p.MODULES.every((m) => typeof m === 'string'));
+    if (!ok) fail(`${key}.MODULES`, 'must be a string or a list of strings');
+    profile.MODULES = p.MODULES as string | string[];
+  }
+  if (p.SSH !== undefined) {
+    if (!isPlain(p.SSH)) fail(`${key}.SSH`, 'must be a mapping with HOST, PORT, USER');
+    profile.SSH = parseSsh(p.SSH as Plain, `${key}.SSH`, fail);
+  }
+  for (const k of ['AUTOSUBMIT_EXECUTABLE', 'CONDA_EXECUTABLE', 'LMOD_INIT'] as const) {
+    if (p[k] !== undefined) {
+      if (typeof p[k] !== 'string' || p[k] === '') fail(`${key}.${k}`, 'must be a non-empty path');
+      profile[k] = p[k] as string;
+    }
+  }
+  if (p.STOP_CONFIRM_ON_STDIN !== undefined) {
+    profile.STOP_CONFIRM_ON_STDIN = readBool(p.STOP_CONFIRM_ON_STDIN, false, `${key}.STOP_CONFIRM_ON_STDIN`, fail);
+  }
+  return profile;
+}
+
+/** Seed 001 documents `SSH.USER`; the upstream code reads `SSH.USERNAME`: both are accepted. */
+export function parseSsh(s: Plain, key: string, fail: (k: string, r: string) => never): NonNullable<Profile['SSH']> {
+  const ssh: NonNullable<Profile['SSH']> = {};
+  for (const k of Object.keys(s)) {
+    if (!['HOST', 'PORT', 'USER', 'USERNAME'].includes(k)) fail(`${key}.${k}`, 'unknown SSH key (known: HOST, PORT, USER, USERNAME)');
+  }
+  if (s.USER !== undefined && s.USERNAME !== undefined && s.USER !== s.USERNAME) {
+    fail(`${key}.USERNAME`, 'USER and USERNAME are the same setting and disagree');
+  }
+  if (s.HOST !== undefined) {
+    if (typeof s.HOST !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9.-]*$|^\[?[0-9a-fA-F:.]+\]?$/.test(s.HOST)) fail(`${key}.HOST`, 'must be a host name or address');
+    ssh.HOST = s.HOST as string;
+  }
+  if (s.PORT !== undefined) {
+    const port = Number(s.PORT);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`${key}.PORT`, 'must be a port number 1-65535');
+    ssh.PORT = port;
+  }
+  const user = s.USER ?? s.USERNAME;
+  if (user !== undefined) {
+    if (typeof user !== 'string' || !/^[a-z_][a-z0-9_.-]*\$?$/i.test(user)) fail(`${key}.USER`, 'must be a user name');
+    ssh.USER = user as string;
+  }
+  return ssh;
+}
+
+function parseRunnerToggle(raw: unknown, key: string, fail: (k: string, r: string) => never): RunnerToggle {
+  const r = raw === undefined ? {} : raw;
+  if (!isPlain(r)) fail(key, 'must be a mapping with ENABLED and MODULE_LOADERS');
+  const rm = r as Plain;
+  const loaders = {} as RunnerToggle['MODULE_LOADERS'];
+  const rawLoaders = rm.MODULE_LOADERS ?? {};
+  if (!isPlain(rawLoaders)) fail(`${key}.MODULE_LOADERS`, 'must be a mapping');
+  for (const name of Object.keys(rawLoaders as Plain)) {
+    if (!(LOADER_TYPES as readonly string[]).includes(name)) fail(`${key}.MODULE_LOADERS.${name}`, `unknown module loader (known: ${LOADER_TYPES.join(', ')})`);
+  }
+  for (const type of LOADER_TYPES) {
+    const lk = `${key}.MODULE_LOADERS.${type}`;
+    const l = (rawLoaders as Plain)[type] ?? {};
+    if (!isPlain(l)) fail(lk, 'must be a mapping with ENABLED');
+    const toggle: LoaderToggle = { ENABLED: readBool((l as Plain).ENABLED, false, `${lk}.ENABLED`, fail) };
+    const safeRoot = (l as Plain).SAFE_ROOT_PATH;
+    if (safeRoot !== undefined) {
+      if (typeof safeRoot !== 'string' || !safeRoot.startsWith('/')) fail(`${lk}.SAFE_ROOT_PATH`, 'must be an absolute path');
+      toggle.SAFE_ROOT_PATH = safeRoot as string;
+    }
+    loaders[type] = toggle;
+  }
+  return { ENABLED: readBool(rm.ENABLED, false, `${key}.ENABLED`, fail), MODULE_LOADERS: loaders };
+}
+
+function readBool(v: unknown, dflt: boolean, key: string, fail: (k: string, r: string) => never): boolean {
+  if (v === undefined || v === null) return dflt;
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string' && /^(true|false)$/i.test(v)) return v.toLowerCase() === 'true';
+  return fail(key, 'must be True or False');
+}

@@ -1,0 +1,22 @@
+import { Global, Module } from '@nestjs/common';
+import { Environment, validateEnvironment } from './environment';
+import { loadRunyardConfig } from './config-file.loader';
+import { RunyardConfig } from './runyard-config';
+
+export const RUNYARD_CONFIG = Symbol('RUNYARD_CONFIG');
+
+/** Environment and YAML file, each read and validated once per process. */
+@Global()
+@Module({
+  providers: [
+    { provide: Environment, useFactory: () => validateEnvironment(process.env) },
+    {
+      provide: RUNYARD_CONFIG,
+      inject: [Environment],
+      useFactory: (env: Environment): RunyardConfig =>
+        loadRunyardConfig(env.RUNYARD_CONFIG, process.env.RUNYARD_CONFIG !== undefined && process.env.RUNYARD_CONFIG !== ''),
+    },
+  ],
+  exports: [Environment, RUNYARD_CONFIG],
+})
+export class RunyardConfigModule {}

@@ -1,0 +1,2 @@
+export * from './embedded-postgres';
+export { PGliteMuxServer, PGliteMuxServerOptions } from './pglite-mux-server';

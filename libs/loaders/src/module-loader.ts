@@ -1,0 +1,27 @@
+export const LOADER_TYPES = ['NO_MODULE', 'VENV', 'CONDA', 'LMOD'] as const;
+export type LoaderType = (typeof LOADER_TYPES)[number];
+
+/** Admin-chosen settings (never taken from a request). */
+export interface LoaderSettings {
+  /** Default 'autosubmit' (found on PATH). */
+  autosubmitExecutable: string;
+  /** Default 'conda'. */
+  condaExecutable: string;
+  /** Default '/usr/share/lmod/lmod/init/bash'. */
+  lmodInit: string;
+  /** VENV only: the venv's realpath must be under it. */
+  safeRootPath?: string;
+}
+
+export const DEFAULT_LOADER_SETTINGS: Readonly<LoaderSettings> = {
+  autosubmitExecutable: 'autosubmit',
+  condaExecutable: 'conda',
+  lmodInit: '/usr/share/lmod/lmod/init/bash',
+};
+
+/** How the environment of an Autosubmit command is prepared. */
+export interface ModuleLoader {
+  readonly type: LoaderType;
+  /** Full argv (argv[0] = the program) that runs `autosubmit <args>` in the prepared environment. */
+  prepare(args: string[], modules: string[], settings: LoaderSettings): Promise<string[]>;
+}

@@ -1,0 +1,23 @@
+import type { DataSourceOptions } from 'typeorm';
+import { Run } from './run.entity';
+import { RunOutput } from './run-output.entity';
+import { ProfileRecord } from './profile.entity';
+import { InitialSchema1763900000000 } from './migrations/1763900000000-initial-schema';
+
+export const ENTITIES = [Run, RunOutput, ProfileRecord];
+export const MIGRATIONS = [InitialSchema1763900000000];
+
+/** One definition for the app, the tests and the migration CLI: never `synchronize`. */
+export function dataSourceOptions(url: string, extra: { logging?: boolean; poolSize?: number } = {}): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: false,
+    synchronize: false,
+    logging: extra.logging ?? false,
+    poolSize: extra.poolSize ?? 10,
+    applicationName: 'runyard',
+  };
+}

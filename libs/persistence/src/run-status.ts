@@ -1,0 +1,15 @@
+/** A run's lifecycle: QUEUED → STARTING → ACTIVE → (STOPPING →) COMPLETED | FAILED | TERMINATED | LOST. */
+export const RUN_STATUSES = ['QUEUED', 'STARTING', 'ACTIVE', 'STOPPING', 'COMPLETED', 'FAILED', 'TERMINATED', 'LOST'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const UNFINISHED_STATUSES: readonly RunStatus[] = ['QUEUED', 'STARTING', 'ACTIVE', 'STOPPING'];
+export const FINAL_STATUSES: readonly RunStatus[] = ['COMPLETED', 'FAILED', 'TERMINATED', 'LOST'];
+
+export const isFinal = (s: RunStatus): boolean => FINAL_STATUSES.includes(s);
+
+/** What a run executes: the experiment itself, or one of the short Autosubmit commands. */
+export const RUN_KINDS = ['run', 'stop', 'setstatus', 'create-experiment', 'update-description', 'create-job-list', 'version'] as const;
+export type RunKind = (typeof RUN_KINDS)[number];
+
+/** Runs held by a worker for as long as the process lives; everything else is a short command. */
+export const isLongKind = (k: RunKind): boolean => k === 'run';

@@ -1,0 +1,109 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { RunKind, RunStatus } from './run-status';
+
+/** Where and how a run executes, fixed when it is accepted (the worker reads nothing else). */
+export interface RunSettings {
+  runner: string;
+  loader: string;
+  modules: string[];
+  /** The Autosubmit arguments (after the executable) the loader wraps. */
+  args: string[];
+  ssh?: { host: string; port: number; user: string };
+  autosubmitExecutable?: string;
+  condaExecutable?: string;
+  lmodInit?: string;
+  safeRootPath?: string;
+  stopConfirmOnStdin?: boolean;
+  /** Text written to the process's stdin (Autosubmit < 4.1.16 stop confirmation). */
+  stdin?: string;
+}
+
+const bigintAsNumber = { to: (v: number) => v, from: (v: string | null) => (v === null ? null : Number(v)) };
+
+@Entity({ name: 'runs' })
+export class Run {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ type: 'varchar', length: 32 })
+  kind: RunKind;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  expid: string | null;
+
+  @Column({ type: 'varchar', name: 'profile_name', length: 128, nullable: true })
+  profileName: string | null;
+
+  @Column({ type: 'varchar', length: 16 })
+  runner: string;
+
+  @Column({ type: 'varchar', name: 'module_loader', length: 16 })
+  moduleLoader: string;
+
+  @Column({ type: 'jsonb', default: () => "'[]'" })
+  modules: string[];
+
+  /** The exact argv (argv[0] = program) the runner executes. */
+  @Column({ type: 'jsonb' })
+  argv: string[];
+
+  @Column({ type: 'jsonb' })
+  settings: RunSettings;
+
+  @Column({ type: 'varchar', length: 16 })
+  status: RunStatus;
+
+  /** Why the run is in its status, in words (launch error, signal, who stopped it). */
+  @Column({ type: 'text', nullable: true })
+  detail: string | null;
+
+  @Column({ type: 'int', nullable: true })
+  pid: number | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  host: string | null;
+
+  @Column({ type: 'varchar', name: 'worker_id', length: 255, nullable: true })
+  workerId: string | null;
+
+  @Column({ type: 'int', name: 'exit_code', nullable: true })
+  exitCode: number | null;
+
+  /** A command's answer (the new expid, the Autosubmit version). */
+  @Column({ type: 'jsonb', nullable: true })
+  result: Record<string, unknown> | null;
+
+  @Column({ type: 'varchar', name: 'requested_by', length: 255 })
+  requestedBy: string;
+
+  @Column({ type: 'boolean', name: 'stop_force', default: false })
+  stopForce: boolean;
+
+  @Column({ type: 'bigint', name: 'log_bytes', default: 0, transformer: bigintAsNumber })
+  logBytes: number;
+
+  @Column({ type: 'bigint', name: 'log_truncated_bytes', default: 0, transformer: bigintAsNumber })
+  logTruncatedBytes: number;
+
+  /** How far each output file has been read: the worker that re-attaches resumes from here. */
+  @Column({ type: 'jsonb', name: 'output_offsets', default: () => `'{"stdout":0,"stderr":0}'` })
+  outputOffsets: { stdout: number; stderr: number };
+
+  @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz', name: 'modified_at' })
+  modifiedAt: Date;
+
+  @Column({ type: 'timestamptz', name: 'started_at', nullable: true })
+  startedAt: Date | null;
+
+  @Column({ type: 'timestamptz', name: 'finished_at', nullable: true })
+  finishedAt: Date | null;
+
+  @Column({ type: 'timestamptz', name: 'heartbeat_at', nullable: true })
+  heartbeatAt: Date | null;
+
+  @Column({ type: 'timestamptz', name: 'stop_requested_at', nullable: true })
+  stopRequestedAt: Date | null;
+}

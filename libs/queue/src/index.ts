@@ -1,0 +1,4 @@
+export * from './queue-names';
+export * from './queue-connection';
+export * from './run-queues';
+export * from './queue.module';

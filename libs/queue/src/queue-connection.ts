@@ -1,0 +1,67 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { createPostgresBackend, Processor, Queue, Worker, WorkerOptions, withBackend } from 'bullmq';
+import IORedis, { RedisOptions } from 'ioredis';
+import { Environment } from '@runyard/config';
+import { DATABASE_URL } from '@runyard/persistence';
+import type { RunJob } from './queue-names';
+
+type AnyQueue = Queue<RunJob>;
+type AnyWorker = Worker<RunJob>;
+
+/**
+ * Builds BullMQ queues and workers on Redis (REDIS_URL) or, without it, on BullMQ's own
+ * PostgreSQL backend in the same database as the runs.
+ */
+@Injectable()
+export class QueueConnection implements OnApplicationShutdown {
+  private readonly log = new Logger('Queue');
+  readonly backend: 'redis' | 'postgres';
+  private readonly clients: IORedis[] = [];
+
+  constructor(
+    private readonly env: Environment,
+    @Inject(DATABASE_URL) private readonly databaseUrl: string,
+  ) {
+    this.backend = env.REDIS_URL ? 'redis' : 'postgres';
+  }
+
+  createQueue(name: string): AnyQueue {
+    const opts = {
+      defaultJobOptions: {
+        // Finished jobs are trimmed: the run row in Postgres is the record.
+        removeOnComplete: { count: 1000, age: 24 * 3600 },
+        removeOnFail: { count: 5000, age: 7 * 24 * 3600 },
+        attempts: 1,
+      },
+    };
+    if (this.backend === 'redis') {
+      // Fail fast on enqueue when Redis is down instead of buffering the request forever.
+      return new Queue<RunJob>(name, { ...opts, connection: this.redis({ enableOfflineQueue: false }) });
+    }
+    const { Queue: PgQueue } = withBackend(createPostgresBackend);
+    return new PgQueue<RunJob>(name, { ...opts, connection: this.postgresConnection() }) as unknown as AnyQueue;
+  }
+
+  createWorker(name: string, processor: Processor<RunJob>, opts: Omit<WorkerOptions, 'connection'>): AnyWorker {
+    if (this.backend === 'redis') {
+      return new Worker<RunJob>(name, processor, { ...opts, connection: this.redis({ maxRetriesPerRequest: null }) });
+    }
+    const { Worker: PgWorker } = withBackend(createPostgresBackend);
+    return new PgWorker<RunJob>(name, processor, { ...opts, connection: this.postgresConnection() }) as unknown as AnyWorker;
+  }
+
+  private redis(extra: RedisOptions): IORedis {
+    const client = new IORedis(this.env.REDIS_URL as string, extra);
+    client.on('error', (e) => this.log.warn(`redis: ${e.message}`));
+    this.clients.push(client);
+    return client;
+  }
+
+  private postgresConnection() {
+    return { connectionString: this.databaseUrl, migrate: true, max: 5 };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled(this.clients.map((c) => c.quit()));
+  }
+}

@@ -1,0 +1,3 @@
+export * from './runner';
+export * from './local.runner';
+export * from './runner-registry';

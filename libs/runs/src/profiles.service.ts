@@ -1,0 +1,44 @@
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { DataSource, Not, In, Repository } from 'typeorm';
+import { Profile, RUNYARD_CONFIG, RunyardConfig } from '@runyard/config';
+import { ProfileRecord } from '@runyard/persistence';
+import { NotFoundError } from './errors';
+
+/** Profiles live in Postgres, synced from the configuration file when the API starts. */
+@Injectable()
+export class ProfilesService implements OnApplicationBootstrap {
+  private readonly repo: Repository<ProfileRecord>;
+
+  constructor(
+    db: DataSource,
+    @Inject(RUNYARD_CONFIG) private readonly config: RunyardConfig,
+  ) {
+    this.repo = db.getRepository(ProfileRecord);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const names = Object.keys(this.config.profiles);
+    await this.repo.manager.transaction(async (m) => {
+      if (names.length > 0) await m.delete(ProfileRecord, { name: Not(In(names)) });
+      else await m.clear(ProfileRecord);
+      if (names.length > 0) {
+        await m.upsert(
+          ProfileRecord,
+          names.map((name) => ({ name, definition: this.config.profiles[name], source: this.config.file ?? 'built-in demo' })),
+          ['name'],
+        );
+      }
+    });
+  }
+
+  async get(name: string): Promise<Profile> {
+    const record = await this.repo.findOneBy({ name });
+    if (!record) throw new NotFoundError(`profile ${name} does not exist`);
+    return record.definition;
+  }
+
+  async all(): Promise<Record<string, Profile>> {
+    const records = await this.repo.find({ order: { name: 'ASC' } });
+    return Object.fromEntries(records.map((r) => [r.name, r.definition]));
+  }
+}

@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, Repository } from 'typeorm';
+import { Run, RunKind, RunOutput, RunStatus, UNFINISHED_STATUSES } from '@runyard/persistence';
+
+export interface RunFilter {
+  expid?: string;
+  status?: RunStatus;
+  kind?: RunKind;
+  limit: number;
+  /** Keyset pagination: runs with an id below this one. */
+  before?: number;
+}
+
+const UNIQUE_VIOLATION = '23505';
+export const isUniqueViolation = (e: unknown): boolean => (e as { code?: string })?.code === UNIQUE_VIOLATION;
+
+/** Every query on runs and their output. */
+@Injectable()
+export class RunsRepository {
+  readonly runs: Repository<Run>;
+  readonly output: Repository<RunOutput>;
+
+  constructor(readonly dataSource: DataSource) {
+    this.runs = dataSource.getRepository(Run);
+    this.output = dataSource.getRepository(RunOutput);
+  }
+
+  insert(run: Partial<Run>): Promise<Run> {
+    return this.runs.save(this.runs.create(run));
+  }
+
+  byId(id: number): Promise<Run | null> {
+    return this.runs.findOneBy({ id });
+  }
+
+  /** The experiment's latest run (the one the Autosubmit status endpoints describe). */
+  latestRunOf(expid: string): Promise<Run | null> {
+    return this.runs.findOne({ where: { expid, kind: 'run' }, order: { id: 'DESC' } });
+  }
+
+  unfinishedRunOf(expid: string): Promise<Run | null> {
+    return this.runs
+      .createQueryBuilder('r')
+      .where('r.expid = :expid AND r.kind = :kind AND r.status IN (:...s)', { expid, kind: 'run', s: UNFINISHED_STATUSES })
+      .getOne();
+  }
+
+  list(f: RunFilter): Promise<Run[]> {
+    const q = this.runs.createQueryBuilder('r').orderBy('r.id', 'DESC').limit(f.limit);
+    if (f.expid) q.andWhere('r.expid = :expid', { expid: f.expid });
+    if (f.status) q.andWhere('r.status = :status', { status: f.status });
+    if (f.kind) q.andWhere('r.kind = :kind', { kind: f.kind });
+    if (f.before) q.andWhere('r.id < :before', { before: f.before });
+    return q.getMany();
+  }
+
+  /** Moves a run from one status to another only if it is still in `from`; false if someone else moved it. */
+  async transition(id: number, from: readonly RunStatus[], set: Partial<Run>): Promise<boolean> {
+    const res = await this.runs
+      .createQueryBuilder()
+      .update(Run)
+      .set(set as Parameters<ReturnType<Repository<Run>['createQueryBuilder']>['update']>[1] & object)
+      .where('id = :id AND status IN (:...from)', { id, from })
+      .execute();
+    return (res.affected ?? 0) > 0;
+  }
+
+  async outputOf(id: number): Promise<Buffer> {
+    const rows = await this.output.find({ where: { runId: id }, order: { id: 'ASC' }, select: { data: true, id: true } });
+    return Buffer.concat(rows.map((r) => r.data));
+  }
+}

@@ -1,0 +1,202 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AutosubmitCommand, CommandInputError } from '@runyard/autosubmit';
+import { Environment, ProfileParamsError, ResolvedProfile, RUNYARD_CONFIG, RunyardConfig } from '@runyard/config';
+import { getLoader, LoaderError } from '@runyard/loaders';
+import { isFinal, Run, RunKind, RunSettings, RunStatus } from '@runyard/persistence';
+import { RunQueues } from '@runyard/queue';
+import { AVAILABLE_RUNNERS } from './available-runners';
+import { BadInputError, CommandTimeoutError, ConflictError, CommandFailedError, NotFoundError, UnavailableError } from './errors';
+import { isUniqueViolation, RunFilter, RunsRepository } from './runs.repository';
+
+/** A command to execute and where: what every endpoint (native, v4, v4alpha) hands to the service. */
+export interface RunRequest {
+  kind: RunKind;
+  expid: string | null;
+  command: AutosubmitCommand;
+  profile: ResolvedProfile;
+  requestedBy: string;
+}
+
+/** Turns the libraries' input errors into the 400 every endpoint answers for bad input. */
+export function asBadInput<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw toBadInput(e);
+  }
+}
+
+function toBadInput(e: unknown): unknown {
+  if (e instanceof CommandInputError || e instanceof LoaderError || e instanceof ProfileParamsError) {
+    return new BadInputError(e.message);
+  }
+  return e;
+}
+
+const POLL_START_MS = 5;
+const POLL_MAX_MS = 200;
+
+@Injectable()
+export class RunsService {
+  constructor(
+    private readonly repo: RunsRepository,
+    private readonly queues: RunQueues,
+    private readonly env: Environment,
+    @Inject(RUNYARD_CONFIG) private readonly config: RunyardConfig,
+  ) {}
+
+  /** Validates, records and enqueues. The row exists before the job; the database refuses a second unfinished run. */
+  async submit(req: RunRequest): Promise<Run> {
+    const { profile } = req;
+    if (!AVAILABLE_RUNNERS.includes(profile.runner)) {
+      throw new BadInputError(`runner ${profile.runner} is not available yet (available: ${AVAILABLE_RUNNERS.join(', ')})`);
+    }
+    const settings: RunSettings = {
+      runner: profile.runner,
+      loader: profile.loader,
+      modules: profile.modules,
+      args: req.command.args,
+      ssh: profile.ssh,
+      autosubmitExecutable: profile.autosubmitExecutable,
+      condaExecutable: profile.condaExecutable,
+      lmodInit: profile.lmodInit,
+      stopConfirmOnStdin: profile.stopConfirmOnStdin,
+      safeRootPath: this.config.runners[profile.runner].MODULE_LOADERS.VENV.SAFE_ROOT_PATH,
+      stdin: req.command.stdin,
+    };
+    let argv: string[];
+    try {
+      argv = await getLoader(profile.loader).prepare(req.command.args, profile.modules, loaderSettings(settings));
+    } catch (e) {
+      throw toBadInput(e);
+    }
+    let run: Run;
+    try {
+      run = await this.repo.insert({
+        kind: req.kind,
+        expid: req.expid,
+        profileName: profile.name,
+        runner: profile.runner,
+        moduleLoader: profile.loader,
+        modules: profile.modules,
+        argv,
+        settings,
+        status: 'QUEUED',
+        requestedBy: req.requestedBy,
+      });
+    } catch (e) {
+      if (isUniqueViolation(e) && req.expid) {
+        const current = await this.repo.unfinishedRunOf(req.expid);
+        throw new ConflictError(`Experiment ${req.expid} is already running${current ? ` (run ${current.id})` : ''}.`, {
+          run_id: current?.id ?? null,
+        });
+      }
+      throw e;
+    }
+    try {
+      await this.queues.enqueue(run);
+    } catch (e) {
+      await this.repo.transition(run.id, ['QUEUED'], {
+        status: 'FAILED',
+        detail: `queue unavailable: ${(e as Error).message}`,
+        finishedAt: new Date(),
+      });
+      throw new UnavailableError(`The queue is unavailable; run ${run.id} was not started: ${(e as Error).message}`);
+    }
+    return run;
+  }
+
+  /** A long run: answers once its process has started (for its pid), or when the wait runs out with it still queued. */
+  async submitRun(req: RunRequest): Promise<Run> {
+    const run = await this.submit(req);
+    const seen = await this.waitFor(run.id, (s) => s !== 'QUEUED' && s !== 'STARTING', this.env.RUN_START_WAIT_MS);
+    if (seen.status === 'FAILED' && seen.pid === null) {
+      throw new CommandFailedError(`Experiment ${req.expid} could not be started: ${seen.detail ?? 'launch failed'}`, { run_id: run.id });
+    }
+    return seen;
+  }
+
+  /** A short command: the request waits for its result, then 504 with the run id. */
+  async execute(req: RunRequest): Promise<Run> {
+    const run = await this.submit(req);
+    const done = await this.waitFor(run.id, isFinal, this.env.COMMAND_TIMEOUT_MS);
+    if (!isFinal(done.status)) {
+      throw new CommandTimeoutError(`autosubmit ${req.command.args[0]} has not finished after ${this.env.COMMAND_TIMEOUT_MS} ms; follow run ${run.id}`, {
+        run_id: run.id,
+      });
+    }
+    return done;
+  }
+
+  /** The experiment's latest run, or null if it never ran. */
+  statusOf(expid: string): Promise<Run | null> {
+    return this.repo.latestRunOf(expid);
+  }
+
+  async get(id: number): Promise<Run> {
+    const run = await this.repo.byId(id);
+    if (!run) throw new NotFoundError(`run ${id} does not exist`);
+    return run;
+  }
+
+  list(filter: RunFilter): Promise<Run[]> {
+    return this.repo.list(filter);
+  }
+
+  async output(id: number): Promise<Buffer> {
+    await this.get(id);
+    return this.repo.outputOf(id);
+  }
+
+  async stopExperiment(expid: string, force: boolean, requestedBy: string): Promise<Run> {
+    const run = await this.repo.unfinishedRunOf(expid);
+    if (!run) throw new NotFoundError(`Experiment ${expid} has no active run to stop.`);
+    return this.stop(run, force, requestedBy);
+  }
+
+  async stopRun(id: number, force: boolean, requestedBy: string): Promise<Run> {
+    return this.stop(await this.get(id), force, requestedBy);
+  }
+
+  /**
+   * A queued run is withdrawn at once; a started one is marked STOPPING, which the worker holding
+   * it acts on (autosubmit stop, then SIGTERM, then SIGKILL). Answers when the run has ended or
+   * after the stop grace, whichever is first.
+   */
+  private async stop(run: Run, force: boolean, requestedBy: string): Promise<Run> {
+    if (isFinal(run.status)) return run;
+    const by = `stopped by ${requestedBy}`;
+    if (await this.repo.transition(run.id, ['QUEUED'], { status: 'TERMINATED', detail: `${by} before it started`, finishedAt: new Date() })) {
+      await this.queues.withdraw(run).catch(() => undefined);
+      return this.get(run.id);
+    }
+    await this.repo.transition(run.id, ['STARTING', 'ACTIVE', 'STOPPING'], {
+      status: 'STOPPING',
+      stopForce: force,
+      stopRequestedAt: new Date(),
+      detail: by,
+    });
+    return this.waitFor(run.id, isFinal, this.env.STOP_GRACE_MS * 2 + 5_000);
+  }
+
+  /** Polls the row (backing off) until `done(status)` or the timeout; returns the last row seen. */
+  async waitFor(id: number, done: (s: RunStatus) => boolean, timeoutMs: number): Promise<Run> {
+    const deadline = Date.now() + timeoutMs;
+    let delay = POLL_START_MS;
+    for (;;) {
+      const run = await this.get(id);
+      if (done(run.status) || Date.now() >= deadline) return run;
+      await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(1, deadline - Date.now()))));
+      delay = Math.min(delay * 2, POLL_MAX_MS);
+    }
+  }
+}
+
+export function loaderSettings(s: RunSettings) {
+  return {
+    autosubmitExecutable: s.autosubmitExecutable ?? 'autosubmit',
+    condaExecutable: s.condaExecutable ?? 'conda',
+    lmodInit: s.lmodInit ?? '/usr/share/lmod/lmod/init/bash',
+    safeRootPath: s.safeRootPath,
+  };
+}
