@@ -1,2 +1,2 @@
-export * from './embedded-postgres';
-export { PGliteMuxServer, PGliteMuxServerOptions } from './pglite-mux-server';
+export * from "./embedded-postgres";
+export { PGliteMuxServer, PGliteMuxServerOptions } from "./pglite-mux-server";

@@ -1,0 +1,182 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createDatabase, freshRedis } from './services';
+
+export const ROOT = resolve(__dirname, '..', '..');
+export const FIXTURES = resolve(__dirname, '..', 'fixtures');
+const API_MAIN = join(ROOT, 'dist', 'apps', 'api', 'main.js');
+const WORKER_MAIN = join(ROOT, 'dist', 'apps', 'worker', 'main.js');
+
+export interface RunyardProcess {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  /** SIGTERM (graceful) or SIGKILL (a crash), then wait for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface RunyardUnderTest {
+  url: string;
+  dir: string;
+  databaseUrl: string;
+  env: Record<string, string>;
+  /** Every argv the stand-in autosubmit was called with, one JSON array per line. */
+  argvLog: string;
+  api: RunyardProcess;
+  startWorker(extraEnv?: Record<string, string>): Promise<RunyardProcess>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** The YAML of RUNYARD_CONFIG. */
+  config: string;
+  env?: Record<string, string>;
+  /** `all` = API and worker in one process (npm start); `api` = worker processes started apart. */
+  role?: 'all' | 'api';
+  /** Embedded mode: no DATABASE_URL, no REDIS_URL. */
+  embedded?: boolean;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => res(port));
+    });
+  });
+}
+
+function launch(main: string, env: Record<string, string>, logFile: string): RunyardProcess {
+  const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = createWriteStream(logFile, { flags: 'a' });
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return {
+    child,
+    exited,
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+async function waitHealthy(url: string, proc: RunyardProcess, logFile: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null) throw new Error(`Runyard exited with ${proc.child.exitCode}; see ${logFile}`);
+    try {
+      if ((await fetch(`${url}/health/ready`)).status === 200) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`Runyard did not become ready; see ${logFile}`);
+}
+
+/**
+ * Starts the built Runyard (`npm test` builds first) as real processes against the real Postgres
+ * and Redis, with the stand-in autosubmit and conda first on PATH.
+ */
+export async function startRunyard(opts: StartOptions): Promise<RunyardUnderTest> {
+  const dir = mkdtempSync(join(tmpdir(), 'runyard-e2e-'));
+  const configFile = join(dir, 'runyard.yaml');
+  writeFileSync(configFile, opts.config);
+  const argvLog = join(dir, 'autosubmit-argv.log');
+  const db = opts.embedded ? null : await createDatabase();
+  const port = await freePort();
+  const env: Record<string, string> = {
+    PATH: `${join(FIXTURES, 'bin')}:${process.env.PATH}`,
+    HOME: process.env.HOME ?? '/root',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    RUNYARD_CONFIG: configFile,
+    RUNYARD_DATA_DIR: join(dir, 'data'),
+    HEARTBEAT_MS: '500',
+    LOST_AFTER_MS: '3000',
+    STOP_GRACE_MS: '2000',
+    MODULEPATH: join(FIXTURES, 'modulefiles'),
+    FAKE_AUTOSUBMIT_LOG: argvLog,
+    FAKE_AUTOSUBMIT_STATE: join(dir, 'fake-autosubmit'),
+    ...(db ? { DATABASE_URL: db.url, REDIS_URL: await freshRedis() } : {}),
+    ...opts.env,
+  };
+  const logFile = join(dir, 'runyard.log');
+  const url = `http://127.0.0.1:${port}`;
+  const api = launch(API_MAIN, { ...env, RUNYARD_ROLE: opts.role ?? 'all' }, logFile);
+  await waitHealthy(url, api, logFile);
+  const workers: RunyardProcess[] = [];
+  return {
+    url,
+    dir,
+    databaseUrl: db?.url ?? '',
+    env,
+    argvLog,
+    api,
+    startWorker: async (extraEnv = {}) => {
+      const w = launch(WORKER_MAIN, { ...env, ...extraEnv }, logFile);
+      workers.push(w);
+      return w;
+    },
+    close: async () => {
+      await Promise.all([...workers, api].map((p) => p.stop()));
+      await db?.drop();
+    },
+  };
+}
+
+/** A profile file in seed 001's format (plus seed 000's RUNNERS block). */
+export function profilesYaml(extraProfiles = '', extraTop = ''): string {
+  return `
+RUNNER_CONFIGURATION:
+  PROFILES:
+    LOCAL_NO_MODULE:
+      RUNNER_TYPE: LOCAL
+      MODULE_LOADER_TYPE: NO_MODULE
+    LOCAL_CONDA:
+      RUNNER_TYPE: LOCAL
+      MODULE_LOADER_TYPE: CONDA
+      MODULES: autosubmit-env
+    LOCAL_LMOD:
+      RUNNER_TYPE: LOCAL
+      MODULE_LOADER_TYPE: LMOD
+      MODULES: autosubmit
+    LOCAL_OPEN:
+      RUNNER_TYPE: LOCAL
+    OLD_AUTOSUBMIT:
+      RUNNER_TYPE: LOCAL
+      MODULE_LOADER_TYPE: NO_MODULE
+      STOP_CONFIRM_ON_STDIN: True
+    MY_RUNNER_PROFILE_1:
+      RUNNER_TYPE: SSH
+      MODULE_LOADER_TYPE: LMOD
+      MODULES: autosubmit
+      SSH:
+        HOST: autosubmit.example.com
+        PORT: 22
+        USER: autosubmit_user
+${extraProfiles}
+  SSH_PUBLIC_KEYS:
+    - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestKeyOne runyard@test
+RUNNERS:
+  LOCAL:
+    ENABLED: True
+    MODULE_LOADERS:
+      CONDA:
+        ENABLED: True
+      VENV:
+        ENABLED: True
+        SAFE_ROOT_PATH: /tmp
+      NO_MODULE:
+        ENABLED: True
+      LMOD:
+        ENABLED: True
+${extraTop}
+`;
+}
