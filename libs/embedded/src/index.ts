@@ -1,2 +1,3 @@
-export * from "./embedded-postgres";
-export { PGliteMuxServer, PGliteMuxServerOptions } from "./pglite-mux-server";
+export * from './embedded-postgres';
+export { PGliteMuxServer } from './pglite-mux-server';
+export type { PGliteMuxServerOptions } from './pglite-mux-server';

@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource, Not, In, Repository } from 'typeorm';
-import { Profile, RUNYARD_CONFIG, RunyardConfig } from '@runyard/config';
+import { RUNYARD_CONFIG } from '@runyard/config';
+import type { Profile, RunyardConfig } from '@runyard/config';
 import { ProfileRecord } from '@runyard/persistence';
 import { NotFoundError } from './errors';
 

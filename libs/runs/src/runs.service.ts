@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AutosubmitCommand, CommandInputError } from '@runyard/autosubmit';
-import { Environment, ProfileParamsError, ResolvedProfile, RUNYARD_CONFIG, RunyardConfig } from '@runyard/config';
+import { Environment, ProfileParamsError, RUNYARD_CONFIG } from '@runyard/config';
+import type { ResolvedProfile, RunyardConfig } from '@runyard/config';
 import { getLoader, LoaderError } from '@runyard/loaders';
 import { isFinal, Run, RunKind, RunSettings, RunStatus } from '@runyard/persistence';
 import { RunQueues } from '@runyard/queue';

@@ -12,7 +12,8 @@ import {
   updateDescriptionCommand,
   versionCommand,
 } from '@runyard/autosubmit';
-import { EndpointName, LOADER_TYPES, LoaderTypeName, Profile, resolveProfile, ResolvedProfile, RUNNER_TYPES, RunnerType, RUNYARD_CONFIG, RunyardConfig } from '@runyard/config';
+import { LOADER_TYPES, resolveProfile, RUNNER_TYPES, RUNYARD_CONFIG } from '@runyard/config';
+import type { EndpointName, LoaderTypeName, Profile, ResolvedProfile, RunnerType, RunyardConfig } from '@runyard/config';
 import type { Run, RunKind } from '@runyard/persistence';
 import { asBadInput, BadInputError, CommandFailedError, DisabledError, ProfilesService, RunsService } from '@runyard/runs';
 import { commandFailure } from './runner-status.presenter';

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
-import { RUNYARD_CONFIG, RunyardConfig } from '@runyard/config';
+import { RUNYARD_CONFIG } from '@runyard/config';
+import type { RunyardConfig } from '@runyard/config';
 import { ProfilesService } from '@runyard/runs';
 import { requesterOf } from '../common/requester';
 import { AutosubmitRunnersService } from './autosubmit-runners.service';
