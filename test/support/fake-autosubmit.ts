@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import type { RunyardUnderTest } from './runyard';
 
 /** Tells the stand-in autosubmit how `run EXPID` behaves on this server. */
-export function behave(rt: RunyardUnderTest, expid: string, how: { seconds?: number; exit?: number }): void {
+export function behave(rt: RunyardUnderTest, expid: string, how: { seconds?: number; exit?: number; bytes?: number }): void {
   const state = rt.env.FAKE_AUTOSUBMIT_STATE;
   mkdirSync(state, { recursive: true });
   if (how.seconds !== undefined) writeFileSync(join(state, `${expid}.seconds`), `${how.seconds}\n`);
   if (how.exit !== undefined) writeFileSync(join(state, `${expid}.exit`), `${how.exit}\n`);
+  if (how.bytes !== undefined) writeFileSync(join(state, `${expid}.bytes`), `${how.bytes}\n`);
 }
 
 /** True while a process with this pid exists and is not a zombie. */

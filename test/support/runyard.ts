@@ -12,9 +12,9 @@ const WORKER_MAIN = join(ROOT, 'dist', 'apps', 'worker', 'main.js');
 
 export interface RunyardProcess {
   child: ChildProcess;
-  exited: Promise<number | null>;
+  exited: Promise<number | string | null>;
   /** SIGTERM (graceful) or SIGKILL (a crash), then wait for the exit. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  stop(signal?: NodeJS.Signals): Promise<number | string | null>;
 }
 
 export interface RunyardUnderTest {
@@ -26,6 +26,8 @@ export interface RunyardUnderTest {
   argvLog: string;
   api: RunyardProcess;
   startWorker(extraEnv?: Record<string, string>): Promise<RunyardProcess>;
+  /** Another API instance on the same database and queue; answers its URL. */
+  startApi(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -55,7 +57,8 @@ function launch(main: string, env: Record<string, string>, logFile: string): Run
   const log = createWriteStream(logFile, { flags: 'a' });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  // Nest re-raises the signal after its shutdown hooks: a graceful stop ends with SIGTERM, not 0.
+  const exited = new Promise<number | string | null>((r) => child.once('exit', (code, signal) => r(code ?? signal)));
   return {
     child,
     exited,
@@ -123,6 +126,13 @@ export async function startRunyard(opts: StartOptions): Promise<RunyardUnderTest
       const w = launch(WORKER_MAIN, { ...env, ...extraEnv }, logFile);
       workers.push(w);
       return w;
+    },
+    startApi: async () => {
+      const apiPort = await freePort();
+      const other = launch(API_MAIN, { ...env, PORT: String(apiPort), RUNYARD_ROLE: 'api' }, logFile);
+      workers.push(other);
+      await waitHealthy(`http://127.0.0.1:${apiPort}`, other, logFile);
+      return `http://127.0.0.1:${apiPort}`;
     },
     close: async () => {
       await Promise.all([...workers, api].map((p) => p.stop()));
