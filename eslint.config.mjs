@@ -24,7 +24,7 @@ export default defineConfig(
   {
     rules: {
       // `_`-prefixed arguments are deliberately unused (interface shapes, positional callbacks).
-      '@typescript-eslint/no-unused-vars': ['error', { args: 'after-used', argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': ['error', { args: 'after-used', argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
     },
   },
 

@@ -10,10 +10,14 @@ describe('run lifecycle across worker restarts', () => {
   const run = (expid: string) => call(rt.url, 'POST', '/api/v1/runs', { expid, profile_name: 'LOCAL_NO_MODULE' });
   const get = async (id: number) => (await call(rt.url, 'GET', `/api/v1/runs/${id}`)).body;
   const until = (id: number, statuses: string[], timeoutMs = 20_000) =>
-    eventually(async () => {
-      const r = await get(id);
-      return statuses.includes(r.status) && r;
-    }, timeoutMs, `run ${id} in ${statuses.join('/')}`);
+    eventually(
+      async () => {
+        const r = await get(id);
+        return statuses.includes(r.status) && r;
+      },
+      timeoutMs,
+      `run ${id} in ${statuses.join('/')}`,
+    );
   const logs = async (id: number) => (await call(rt.url, 'GET', `/api/v1/runs/${id}/logs`)).text;
 
   beforeAll(async () => {

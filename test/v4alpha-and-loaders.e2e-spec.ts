@@ -43,7 +43,11 @@ describe('Autosubmit v4alpha endpoints and module loaders', () => {
   });
 
   it('runs through conda and answers the seed 000 shapes in lower case', async () => {
-    const res = await alpha('POST', '/experiments/c001/run-experiment', { runner: 'local', module_loader: 'conda', modules: 'my_conda_env' });
+    const res = await alpha('POST', '/experiments/c001/run-experiment', {
+      runner: 'local',
+      module_loader: 'conda',
+      modules: 'my_conda_env',
+    });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       expid: 'c001',
@@ -97,7 +101,11 @@ describe('Autosubmit v4alpha endpoints and module loaders', () => {
 
   it('fails the run when Lmod cannot load a module, without running autosubmit', async () => {
     const before = recordedArgv(rt.argvLog).length;
-    const res = await alpha('POST', '/experiments/l002/run-experiment', { runner: 'local', module_loader: 'lmod', modules: 'autosubmit no-such-module' });
+    const res = await alpha('POST', '/experiments/l002/run-experiment', {
+      runner: 'local',
+      module_loader: 'lmod',
+      modules: 'autosubmit no-such-module',
+    });
     expect(res.status).toBe(200);
     const done = await finished('l002');
     expect(done).toMatchObject({ status: 'TERMINATED', detailed_status: 'FAILED' });
@@ -138,13 +146,31 @@ describe('Autosubmit v4alpha endpoints and module loaders', () => {
     expect(set.status).toBe(200);
     const create = await alpha('POST', '/experiments/a001/create-job-list', { ...sel, check_wrapper: true, force: true });
     expect(create.status).toBe(200);
-    const expid = await alpha('POST', '/runner-create-experiment', { ...sel, command_params: { description: 'alpha', minimal: true, git_repo: 'https://git.example.com/x.git', git_branch: 'main' } });
+    const expid = await alpha('POST', '/runner-create-experiment', {
+      ...sel,
+      command_params: { description: 'alpha', minimal: true, git_repo: 'https://git.example.com/x.git', git_branch: 'main' },
+    });
     expect(expid.status).toBe(200);
     expect(expid.body.expid).toMatch(/^a[0-9a-z]{3}$/);
     const argv = recordedArgv(rt.argvLog);
-    expect(argv).toContainEqual(['setstatus', 'a001', '-np', '-nt', '-s', '--status_final=WAITING', '--filter_chunks=fc0 [1 2]', '--check_wrapper']);
+    expect(argv).toContainEqual([
+      'setstatus',
+      'a001',
+      '-np',
+      '-nt',
+      '-s',
+      '--status_final=WAITING',
+      '--filter_chunks=fc0 [1 2]',
+      '--check_wrapper',
+    ]);
     expect(argv).toContainEqual(['create', '-np', '--check_wrapper', '--force', 'a001']);
-    expect(argv).toContainEqual(['expid', '--description=alpha', '--git_repo=https://git.example.com/x.git', '--git_branch=main', '--minimal_configuration']);
+    expect(argv).toContainEqual([
+      'expid',
+      '--description=alpha',
+      '--git_repo=https://git.example.com/x.git',
+      '--git_branch=main',
+      '--minimal_configuration',
+    ]);
   });
 
   it('answers 403 for a disabled runner and 400 for an unknown loader', async () => {

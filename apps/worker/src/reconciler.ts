@@ -33,16 +33,18 @@ export class Reconciler {
   }
 
   private async adoptOrphans(): Promise<void> {
-    const ids = returned<{ id: number }>(await this.db.query(
-      `UPDATE runs SET worker_id = $1, heartbeat_at = now()
+    const ids = returned<{ id: number }>(
+      await this.db.query(
+        `UPDATE runs SET worker_id = $1, heartbeat_at = now()
         WHERE id IN (
           SELECT id FROM runs
            WHERE status IN ('STARTING','ACTIVE','STOPPING') AND host = $2
              AND (worker_id IS NULL OR heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => $3))
            FOR UPDATE SKIP LOCKED)
         RETURNING id`,
-      [this.executor.workerId, this.executor.host, this.env.LOST_AFTER_MS / 1000],
-    ));
+        [this.executor.workerId, this.executor.host, this.env.LOST_AFTER_MS / 1000],
+      ),
+    );
     for (const { id } of ids) {
       const run = await this.repo.byId(id);
       if (run) await this.executor.adopt(run).catch((e) => this.log.error(`re-attaching run ${id}: ${(e as Error).message}`));
@@ -51,14 +53,16 @@ export class Reconciler {
 
   /** Another host's worker that stopped answering for three times LOST_AFTER_MS is not coming back for its runs. */
   private async markLost(): Promise<void> {
-    const lost = returned<{ id: number }>(await this.db.query(
-      `UPDATE runs SET status = 'LOST', finished_at = now(), worker_id = NULL,
+    const lost = returned<{ id: number }>(
+      await this.db.query(
+        `UPDATE runs SET status = 'LOST', finished_at = now(), worker_id = NULL,
               detail = 'the worker holding the run on ' || coalesce(host, '?') || ' stopped answering'
         WHERE status IN ('STARTING','ACTIVE','STOPPING') AND host IS DISTINCT FROM $1
           AND heartbeat_at < now() - make_interval(secs => $2)
         RETURNING id`,
-      [this.executor.host, (3 * this.env.LOST_AFTER_MS) / 1000],
-    ));
+        [this.executor.host, (3 * this.env.LOST_AFTER_MS) / 1000],
+      ),
+    );
     if (lost.length > 0) this.log.warn(`runs marked LOST: ${lost.map((r) => r.id).join(', ')}`);
   }
 

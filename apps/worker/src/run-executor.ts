@@ -60,10 +60,18 @@ export class RunExecutor {
     try {
       runner = this.runners.get(run.settings.runner);
       // Prepared again where it executes: a venv is checked on this host, just before use.
-      run.argv = await getLoader(run.settings.loader as never).prepare(run.settings.args, run.settings.modules, loaderSettings(run.settings));
+      run.argv = await getLoader(run.settings.loader as never).prepare(
+        run.settings.args,
+        run.settings.modules,
+        loaderSettings(run.settings),
+      );
       process = await runner.launch(run);
     } catch (e) {
-      await this.repo.transition(runId, ACTIVE, { status: 'FAILED', detail: `launch failed: ${(e as Error).message}`, finishedAt: new Date() });
+      await this.repo.transition(runId, ACTIVE, {
+        status: 'FAILED',
+        detail: `launch failed: ${(e as Error).message}`,
+        finishedAt: new Date(),
+      });
       return;
     }
     const startedAt = new Date();
@@ -107,7 +115,12 @@ export class RunExecutor {
     if (!row) return;
     const stopped = row.status === 'STOPPING';
     const status: RunStatus = stopped ? 'TERMINATED' : exit === null ? 'LOST' : exit.code === 0 ? 'COMPLETED' : 'FAILED';
-    const how = exit === null ? 'the process vanished without recording an exit status' : exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+    const how =
+      exit === null
+        ? 'the process vanished without recording an exit status'
+        : exit.signal
+          ? `killed by ${exit.signal}`
+          : `exit code ${exit.code}`;
     const detail = stopped ? `${row.detail ?? 'stopped'}; ${how}` : exit?.code === 127 ? `${how} (command not found)` : how;
     await this.repo.transition(run.id, ACTIVE, {
       status,
@@ -165,10 +178,9 @@ export class RunExecutor {
   }
 
   async heartbeat(): Promise<void> {
-    await this.db.query(
-      `UPDATE runs SET heartbeat_at = now() WHERE worker_id = $1 AND status IN ('STARTING','ACTIVE','STOPPING')`,
-      [this.workerId],
-    );
+    await this.db.query(`UPDATE runs SET heartbeat_at = now() WHERE worker_id = $1 AND status IN ('STARTING','ACTIVE','STOPPING')`, [
+      this.workerId,
+    ]);
   }
 
   /** Graceful shutdown: processes keep running; the rows are released so the next worker on this host re-attaches at once. */
@@ -176,9 +188,8 @@ export class RunExecutor {
     this.released = true;
     await Promise.allSettled([...this.held.values()].map((h) => h.shipper.finish()));
     this.held.clear();
-    await this.db.query(
-      `UPDATE runs SET worker_id = NULL WHERE worker_id = $1 AND status IN ('STARTING','ACTIVE','STOPPING')`,
-      [this.workerId],
-    );
+    await this.db.query(`UPDATE runs SET worker_id = NULL WHERE worker_id = $1 AND status IN ('STARTING','ACTIVE','STOPPING')`, [
+      this.workerId,
+    ]);
   }
 }

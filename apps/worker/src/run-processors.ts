@@ -33,7 +33,9 @@ export class RunProcessors implements OnApplicationBootstrap, BeforeApplicationS
     this.every(STOP_POLL_MS, () => this.executor.serveStopRequests());
     this.every(this.env.HEARTBEAT_MS, () => this.executor.heartbeat());
     this.every(this.env.HEARTBEAT_MS, () => this.reconciler.reconcile());
-    this.log.log(`worker ${this.executor.workerId} consuming ${RUNS_QUEUE} (×${this.env.RUN_CONCURRENCY}) and ${COMMANDS_QUEUE} (×${this.env.COMMAND_CONCURRENCY})`);
+    this.log.log(
+      `worker ${this.executor.workerId} consuming ${RUNS_QUEUE} (×${this.env.RUN_CONCURRENCY}) and ${COMMANDS_QUEUE} (×${this.env.COMMAND_CONCURRENCY})`,
+    );
   }
 
   private every(ms: number, fn: () => Promise<void>): void {

@@ -25,9 +25,8 @@ describe('formats', () => {
     expect(isExpid(v)).toBe(false);
   });
 
-  it.each(['a001_20000101_fc0_1_SIM', 'a001_INI', 'a001_20000101_fc0_1_1_POST-2', 'a001.LOCAL_SETUP'])(
-    'accepts the job name %p',
-    (v) => expect(isJobName(v)).toBe(true),
+  it.each(['a001_20000101_fc0_1_SIM', 'a001_INI', 'a001_20000101_fc0_1_1_POST-2', 'a001.LOCAL_SETUP'])('accepts the job name %p', (v) =>
+    expect(isJobName(v)).toBe(true),
   );
 
   it.each([...HOSTILE, 'a001 INI', 'x'.repeat(256)])('refuses the job name %p', (v) => {
@@ -57,14 +56,12 @@ describe('formats', () => {
     expect(isJobTypeFilter(v)).toBe(false);
   });
 
-  it.each([
-    'fc0 [1 2 3]',
-    '[ 19601101 [ fc0 [1 2 3 4] ] ]',
-    '[ 19601101 [ fc0 [1 2 3 4] fc1 [1] ] 19651101 [ fc0 [16-30] ] ]',
-    'Any',
-  ])('accepts the chunk filter %p', (v) => {
-    expect(isChunkFilter(v)).toBe(true);
-  });
+  it.each(['fc0 [1 2 3]', '[ 19601101 [ fc0 [1 2 3 4] ] ]', '[ 19601101 [ fc0 [1 2 3 4] fc1 [1] ] 19651101 [ fc0 [16-30] ] ]', 'Any'])(
+    'accepts the chunk filter %p',
+    (v) => {
+      expect(isChunkFilter(v)).toBe(true);
+    },
+  );
 
   it('accepts job types after the chunks only in the type-chunk filters', () => {
     const typed = '[ 19601101 [ fc0 [1 [1 2] 2 3 4] Any [1] ] 19651101 [ fc0 [16-30] ] ],SIM,SIM2,SIM3';

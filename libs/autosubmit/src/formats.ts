@@ -48,21 +48,21 @@ const STATUS_FILTER_TOKENS: readonly string[] = ['Any', ...JOB_STATUSES];
 
 // Chunk filters: `fc0 [1 2 3]`, `[ 19601101 [ fc0 [1 2 3 4] Any [1] ] 19651101 [ fc0 [16-30] ] ]`,
 // and with job types after commas for the type-chunk forms: `[ … ],SIM,SIM2`.
-const CHUNK_FILTER_CHARS = /^[A-Za-z0-9_.\[\] -]+$/;
-const TYPED_CHUNK_FILTER_CHARS = /^[A-Za-z0-9_.\[\] ,-]+$/;
+const CHUNK_FILTER_CHARS = /^[A-Za-z0-9_.[\] -]+$/;
+const TYPED_CHUNK_FILTER_CHARS = /^[A-Za-z0-9_.[\] ,-]+$/;
 export const FILTER_MAX_LENGTH = 4096;
 
 export const DESCRIPTION_MAX_LENGTH = 1024;
 
 /** Git remotes: URLs of the usual transports, scp-like `user@host:path`, or an absolute path. */
 export const GIT_REPO_PATTERN =
-  /^(?:(?:https?|ssh|git|file):\/\/[A-Za-z0-9._~:\/@%+-]+|[A-Za-z0-9_][A-Za-z0-9._-]*@[A-Za-z0-9][A-Za-z0-9.-]*:[A-Za-z0-9._~\/%+][A-Za-z0-9._~\/%+-]*|\/[A-Za-z0-9._~\/@%+-]*)$/;
+  /^(?:(?:https?|ssh|git|file):\/\/[A-Za-z0-9._~:/@%+-]+|[A-Za-z0-9_][A-Za-z0-9._-]*@[A-Za-z0-9][A-Za-z0-9.-]*:[A-Za-z0-9._~/%+][A-Za-z0-9._~/%+-]*|\/[A-Za-z0-9._~/@%+-]*)$/;
 /** Branch, tag or commit names (a subset of git's ref-name rules). */
-export const GIT_BRANCH_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._\/+-]*$/;
+export const GIT_BRANCH_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._/+-]*$/;
 /** Autosubmit platform names: `MN5`, `marenostrum5`, `local`. */
 export const HPC_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 /** The configuration path inside the git repository (`-conf`), relative or absolute. */
-export const CONFIG_PATH_PATTERN = /^[A-Za-z0-9_.\/][A-Za-z0-9_.\/+-]*$/;
+export const CONFIG_PATH_PATTERN = /^[A-Za-z0-9_./][A-Za-z0-9_./+-]*$/;
 export const NAME_MAX_LENGTH = 255;
 export const URL_MAX_LENGTH = 2048;
 
@@ -137,12 +137,7 @@ export function isHpcName(value: unknown): value is string {
 
 /** A `..` segment could point Autosubmit outside the repository, so it is refused. */
 export function isConfigPath(value: unknown): value is string {
-  return (
-    typeof value === 'string' &&
-    value.length <= URL_MAX_LENGTH &&
-    CONFIG_PATH_PATTERN.test(value) &&
-    !value.split('/').includes('..')
-  );
+  return typeof value === 'string' && value.length <= URL_MAX_LENGTH && CONFIG_PATH_PATTERN.test(value) && !value.split('/').includes('..');
 }
 
 function bracketsBalance(value: string): boolean {

@@ -48,9 +48,15 @@ export function loadRunyardConfig(path: string, explicit: boolean): RunyardConfi
     if (explicit) throw new ConfigFileError(file, '(file)', 'does not exist');
     return demoConfig();
   }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigFileError(file, '(file)', `cannot be read: ${(e as Error).message}`);
+  }
   let doc: unknown;
   try {
-    doc = parse(readFileSync(file, 'utf8')) ?? {};
+    doc = parse(text) ?? {};
   } catch (e) {
     throw new ConfigFileError(file, '(file)', `is not valid YAML: ${(e as Error).message}`);
   }
@@ -65,6 +71,7 @@ export function parseRunyardConfig(doc: Plain, file: string): RunyardConfig {
   const rc = doc.RUNNER_CONFIGURATION ?? {};
   if (!isPlain(rc)) fail('RUNNER_CONFIGURATION', 'must be a mapping');
   const rcm = rc as Plain;
+  onlyKeys(rcm, ['PROFILES', 'SSH_PUBLIC_KEYS', 'ENDPOINTS'], 'RUNNER_CONFIGURATION', fail);
 
   const profiles: Record<string, Profile> = {};
   const rawProfiles = rcm.PROFILES ?? {};
@@ -84,7 +91,9 @@ export function parseRunyardConfig(doc: Plain, file: string): RunyardConfig {
   for (const [name, raw] of Object.entries(rawEndpoints as Plain)) {
     const key = `RUNNER_CONFIGURATION.ENDPOINTS.${name}`;
     if (!(ENDPOINT_NAMES as readonly string[]).includes(name)) fail(key, `unknown endpoint (known: ${ENDPOINT_NAMES.join(', ')})`);
-    endpoints[name as keyof typeof endpoints] = { ENABLED: readBool(isPlain(raw) ? raw.ENABLED : raw, true, `${key}.ENABLED`, fail) };
+    if (!isPlain(raw)) fail(key, 'must be a mapping with ENABLED');
+    onlyKeys(raw as Plain, ['ENABLED'], key, fail);
+    endpoints[name as keyof typeof endpoints] = { ENABLED: readBool((raw as Plain).ENABLED, true, `${key}.ENABLED`, fail) };
   }
 
   const runners = {} as Record<RunnerType, RunnerToggle>;
@@ -106,12 +115,12 @@ function parseProfile(raw: unknown, key: string, fail: (k: string, r: string) =>
   for (const k of Object.keys(p)) if (!PROFILE_KEYS.has(k)) fail(`${key}.${k}`, 'unknown profile key');
   const profile: Profile = {};
   if (p.RUNNER_TYPE !== undefined) {
-    const v = String(p.RUNNER_TYPE).toUpperCase();
+    const v = typeof p.RUNNER_TYPE === 'string' ? p.RUNNER_TYPE.toUpperCase() : '';
     if (!(RUNNER_TYPES as readonly string[]).includes(v)) fail(`${key}.RUNNER_TYPE`, `must be one of ${RUNNER_TYPES.join(', ')}`);
     profile.RUNNER_TYPE = v as Profile['RUNNER_TYPE'];
   }
   if (p.MODULE_LOADER_TYPE !== undefined) {
-    const v = String(p.MODULE_LOADER_TYPE).toUpperCase();
+    const v = typeof p.MODULE_LOADER_TYPE === 'string' ? p.MODULE_LOADER_TYPE.toUpperCase() : '';
     if (!(LOADER_TYPES as readonly string[]).includes(v)) fail(`${key}.MODULE_LOADER_TYPE`, `must be one of ${LOADER_TYPES.join(', ')}`);
     profile.MODULE_LOADER_TYPE = v as Profile['MODULE_LOADER_TYPE'];
   }
@@ -146,17 +155,19 @@ export function parseSsh(s: Plain, key: string, fail: (k: string, r: string) => 
     fail(`${key}.USERNAME`, 'USER and USERNAME are the same setting and disagree');
   }
   if (s.HOST !== undefined) {
-    if (typeof s.HOST !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9.-]*$|^\[?[0-9a-fA-F:.]+\]?$/.test(s.HOST)) fail(`${key}.HOST`, 'must be a host name or address');
+    if (typeof s.HOST !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9.-]*$|^\[?[0-9a-fA-F:.]+\]?$/.test(s.HOST))
+      fail(`${key}.HOST`, 'must be a host name or address');
     ssh.HOST = s.HOST as string;
   }
   if (s.PORT !== undefined) {
-    const port = Number(s.PORT);
+    const port = typeof s.PORT === 'number' || (typeof s.PORT === 'string' && /^\d+$/.test(s.PORT)) ? Number(s.PORT) : NaN;
     if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`${key}.PORT`, 'must be a port number 1-65535');
     ssh.PORT = port;
   }
   const user = s.USER ?? s.USERNAME;
   if (user !== undefined) {
-    if (typeof user !== 'string' || !/^[a-z_][a-z0-9_.-]*\$?$/i.test(user)) fail(`${key}.USER`, 'must be a user name');
+    if (typeof user !== 'string' || !/^[a-z_][a-z0-9_.-]*\$?$/i.test(user))
+      fail(`${key}.${s.USER !== undefined ? 'USER' : 'USERNAME'}`, 'must be a user name');
     ssh.USER = user as string;
   }
   return ssh;
@@ -166,16 +177,19 @@ function parseRunnerToggle(raw: unknown, key: string, fail: (k: string, r: strin
   const r = raw === undefined ? {} : raw;
   if (!isPlain(r)) fail(key, 'must be a mapping with ENABLED and MODULE_LOADERS');
   const rm = r as Plain;
+  onlyKeys(rm, ['ENABLED', 'MODULE_LOADERS'], key, fail);
   const loaders = {} as RunnerToggle['MODULE_LOADERS'];
   const rawLoaders = rm.MODULE_LOADERS ?? {};
   if (!isPlain(rawLoaders)) fail(`${key}.MODULE_LOADERS`, 'must be a mapping');
   for (const name of Object.keys(rawLoaders as Plain)) {
-    if (!(LOADER_TYPES as readonly string[]).includes(name)) fail(`${key}.MODULE_LOADERS.${name}`, `unknown module loader (known: ${LOADER_TYPES.join(', ')})`);
+    if (!(LOADER_TYPES as readonly string[]).includes(name))
+      fail(`${key}.MODULE_LOADERS.${name}`, `unknown module loader (known: ${LOADER_TYPES.join(', ')})`);
   }
   for (const type of LOADER_TYPES) {
     const lk = `${key}.MODULE_LOADERS.${type}`;
     const l = (rawLoaders as Plain)[type] ?? {};
     if (!isPlain(l)) fail(lk, 'must be a mapping with ENABLED');
+    onlyKeys(l as Plain, type === 'VENV' ? ['ENABLED', 'SAFE_ROOT_PATH'] : ['ENABLED'], lk, fail);
     const toggle: LoaderToggle = { ENABLED: readBool((l as Plain).ENABLED, false, `${lk}.ENABLED`, fail) };
     const safeRoot = (l as Plain).SAFE_ROOT_PATH;
     if (safeRoot !== undefined) {
@@ -185,6 +199,11 @@ function parseRunnerToggle(raw: unknown, key: string, fail: (k: string, r: strin
     loaders[type] = toggle;
   }
   return { ENABLED: readBool(rm.ENABLED, false, `${key}.ENABLED`, fail), MODULE_LOADERS: loaders };
+}
+
+/** A misspelt key (ENABLE for ENABLED) must not silently leave a setting at its default. */
+function onlyKeys(m: Plain, allowed: string[], key: string, fail: (k: string, r: string) => never): void {
+  for (const k of Object.keys(m)) if (!allowed.includes(k)) fail(`${key}.${k}`, `unknown key (known: ${allowed.join(', ')})`);
 }
 
 function readBool(v: unknown, dflt: boolean, key: string, fail: (k: string, r: string) => never): boolean {

@@ -3,16 +3,21 @@ import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } fr
 
 /** Every environment variable Runyard reads, validated once at start-up. */
 export class Environment {
-  @Type(() => Number) @IsInt() @Min(1) @Max(65535)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   PORT = 8080;
 
   @IsString()
   HOST = '127.0.0.1';
 
-  @IsOptional() @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL?: string;
 
-  @IsOptional() @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  @IsOptional()
+  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
 
   @IsString()
@@ -25,37 +30,53 @@ export class Environment {
   RUNYARD_ROLE: 'all' | 'api' | 'worker' = 'all';
 
   /** Long runs (`autosubmit run`) one worker process holds at once. */
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   RUN_CONCURRENCY = 16;
 
   /** Short commands (stop, set-status, create, …) one worker process executes at once. */
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   COMMAND_CONCURRENCY = 4;
 
   /** Output kept per run; the rest is counted and reported as truncated. */
-  @Type(() => Number) @IsInt() @Min(1024)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
   RUN_LOG_CAP_BYTES = 10 * 1024 * 1024;
 
   /** How long a request for a short command waits for its result before answering 504. */
-  @Type(() => Number) @IsInt() @Min(100)
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
   COMMAND_TIMEOUT_MS = 120_000;
 
   /** How long run-experiment waits for the process to start (to answer its pid). */
-  @Type(() => Number) @IsInt() @Min(0)
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
   RUN_START_WAIT_MS = 10_000;
 
   /** Between `autosubmit stop`, SIGTERM and SIGKILL. */
-  @Type(() => Number) @IsInt() @Min(0)
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
   STOP_GRACE_MS = 10_000;
 
-  @Type(() => Number) @IsInt() @Min(100)
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
   HEARTBEAT_MS = 5_000;
 
   /** A run whose worker has not been heard of for this long is re-attached (same host) or LOST. */
-  @Type(() => Number) @IsInt() @Min(1000)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
   LOST_AFTER_MS = 60_000;
 
-  @Transform(({ value }) => value === undefined ? undefined : String(value).toLowerCase() === 'true')
+  @Transform(({ value }) => (value === undefined ? undefined : String(value).toLowerCase() === 'true'))
   @IsOptional()
   RUNYARD_LOG_SQL?: boolean;
 }
@@ -68,9 +89,7 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   const env = plainToInstance(Environment, present, { exposeDefaultValues: true });
   const errors = validateSync(env, { skipMissingProperties: false });
   if (errors.length > 0) {
-    const lines = errors.map(
-      (e) => `  ${e.property}=${JSON.stringify(raw[e.property])}: ${Object.values(e.constraints ?? {}).join('; ')}`,
-    );
+    const lines = errors.map((e) => `  ${e.property}=${JSON.stringify(raw[e.property])}: ${Object.values(e.constraints ?? {}).join('; ')}`);
     throw new EnvironmentError(`Invalid environment variables:\n${lines.join('\n')}`);
   }
   return env;

@@ -33,7 +33,8 @@ export function resolveProfile(name: string, profile: Profile, params: unknown):
         throw new ProfileParamsError(`profile_params.${key} cannot be set by a request (allowed: ${[...REQUEST_KEYS].join(', ')})`);
       }
       if (key === 'SSH') {
-        if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ProfileParamsError('profile_params.SSH must be an object');
+        if (typeof value !== 'object' || value === null || Array.isArray(value))
+          throw new ProfileParamsError('profile_params.SSH must be an object');
         const ssh = parseSsh(value as Record<string, unknown>, 'profile_params.SSH', (k, r) => {
           throw new ProfileParamsError(`${k} ${r}`);
         });
@@ -53,7 +54,8 @@ function normalize(key: string, value: unknown): unknown {
   if (key === 'RUNNER_TYPE' || key === 'MODULE_LOADER_TYPE') {
     const allowed: readonly string[] = key === 'RUNNER_TYPE' ? RUNNER_TYPES : LOADER_TYPES;
     const v = typeof value === 'string' ? value.toUpperCase() : value;
-    if (typeof v !== 'string' || !allowed.includes(v)) throw new ProfileParamsError(`profile_params.${key} must be one of ${allowed.join(', ')}`);
+    if (typeof v !== 'string' || !allowed.includes(v))
+      throw new ProfileParamsError(`profile_params.${key} must be one of ${allowed.join(', ')}`);
     return v;
   }
   if (key === 'MODULES') {
@@ -65,11 +67,24 @@ function normalize(key: string, value: unknown): unknown {
 
 function fill(target: Record<string, unknown>, key: string, value: unknown, label: string, profile: string): void {
   const current = target[key];
+  const same = key === 'MODULES' ? sameModules(current, value) : JSON.stringify(current) === JSON.stringify(value);
   if (current === undefined || current === null) {
     target[key] = value;
-  } else if (JSON.stringify(current) !== JSON.stringify(value)) {
+  } else if (!same) {
     throw new ProfileParamsError(`profile ${profile} sets ${label}; a request may not change it`);
   }
+}
+
+/** `"a b"`, `["a", "b"]` and `"a  b"` name the same modules. */
+function sameModules(a: unknown, b: unknown): boolean {
+  const words = (v: unknown) =>
+    ([] as unknown[])
+      .concat(v ?? [])
+      .join(' ')
+      .split(/\s+/)
+      .filter(Boolean)
+      .join(' ');
+  return words(a) === words(b);
 }
 
 function finish(name: string, p: Profile): ResolvedProfile {
@@ -89,6 +104,9 @@ function finish(name: string, p: Profile): ResolvedProfile {
     lmodInit: p.LMOD_INIT,
     stopConfirmOnStdin: p.STOP_CONFIRM_ON_STDIN ?? false,
   };
+  if (p.RUNNER_TYPE !== 'SSH' && p.SSH && Object.keys(p.SSH).length > 0) {
+    throw new ProfileParamsError(`profile ${name} runs ${p.RUNNER_TYPE}: SSH settings do not apply`);
+  }
   if (p.RUNNER_TYPE === 'SSH') {
     if (!p.SSH?.HOST) throw new ProfileParamsError(`profile ${name} is an SSH profile without SSH.HOST`);
     if (!p.SSH.USER) throw new ProfileParamsError(`profile ${name} is an SSH profile without SSH.USER`);

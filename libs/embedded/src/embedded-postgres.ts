@@ -49,13 +49,13 @@
  *    COPY FROM STDIN untested. One process only (lock file below); throughput is that of a
  *    single WASM backend.
  */
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { Client } from "pg";
-import { runMigrations } from "bullmq";
-import { PGliteMuxServer } from "./pglite-mux-server";
-import { PGliteWorkerHost } from "./pglite-worker-host";
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { runMigrations } from 'bullmq';
+import { PGliteMuxServer } from './pglite-mux-server';
+import { PGliteWorkerHost } from './pglite-worker-host';
 
 export interface EmbeddedPostgresOptions {
   /** Directory holding the database (`<dataDir>/pgdata`) and the lock file; created if missing. */
@@ -77,15 +77,15 @@ export interface EmbeddedPostgres {
   /** ms from the call to ready (PGlite open + server + migrations). */
   startupMs: number;
   /** Connection counters of the socket server. */
-  stats(): ReturnType<PGliteMuxServer["stats"]>;
+  stats(): ReturnType<PGliteMuxServer['stats']>;
   /** Closes client connections, the server and PGlite (flushes to disk), then frees the lock. */
   stop(): Promise<void>;
 }
 
-export const EMBEDDED_DB_NAME = "postgres";
+export const EMBEDDED_DB_NAME = 'postgres';
 /** `public` first: app tables stay in public; BullMQ's names resolve to schema bullmq. */
-export const EMBEDDED_SEARCH_PATH = "public, bullmq";
-export const LOCK_FILE = "runyard.lock";
+export const EMBEDDED_SEARCH_PATH = 'public, bullmq';
+export const LOCK_FILE = 'runyard.lock';
 
 interface LockInfo {
   pid: number;
@@ -105,7 +105,7 @@ export class EmbeddedDataDirLockedError extends Error {
         `RUNYARD_DATA_DIR elsewhere, or set DATABASE_URL/REDIS_URL to use a real server. ` +
         `If no such process exists, delete ${path.join(dataDir, LOCK_FILE)}.`,
     );
-    this.name = "EmbeddedDataDirLockedError";
+    this.name = 'EmbeddedDataDirLockedError';
   }
 }
 
@@ -114,7 +114,7 @@ function pidAlive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -128,32 +128,30 @@ async function acquireLock(dataDir: string): Promise<() => void> {
   };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const fd = fs.openSync(file, "wx");
-      fs.writeSync(fd, JSON.stringify(mine) + "\n");
+      const fd = fs.openSync(file, 'wx');
+      fs.writeSync(fd, JSON.stringify(mine) + '\n');
       fs.closeSync(fd);
       return () => {
         try {
-          const cur = JSON.parse(fs.readFileSync(file, "utf8")) as LockInfo;
-          if (cur.pid === mine.pid && cur.startedAt === mine.startedAt)
-            fs.unlinkSync(file);
+          const cur = JSON.parse(fs.readFileSync(file, 'utf8')) as LockInfo;
+          if (cur.pid === mine.pid && cur.startedAt === mine.startedAt) fs.unlinkSync(file);
         } catch {
           /* already gone */
         }
       };
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     let holder: LockInfo | undefined;
     try {
-      holder = JSON.parse(fs.readFileSync(file, "utf8")) as LockInfo;
+      holder = JSON.parse(fs.readFileSync(file, 'utf8')) as LockInfo;
     } catch {
       holder = undefined; // unreadable / half-written: treat as stale only if it stays so
     }
-    if (holder && typeof holder.pid === "number") {
+    if (holder && typeof holder.pid === 'number') {
       const sameHost = holder.hostname === os.hostname();
       // another host: we cannot check its pid, refuse
-      if (!sameHost || pidAlive(holder.pid))
-        throw new EmbeddedDataDirLockedError(dataDir, holder);
+      if (!sameHost || pidAlive(holder.pid)) throw new EmbeddedDataDirLockedError(dataDir, holder);
     } else if (attempt === 0) {
       // maybe being written right now by a concurrent starter
       await new Promise((r) => setTimeout(r, 200));
@@ -168,31 +166,27 @@ async function acquireLock(dataDir: string): Promise<() => void> {
  * Starts PGlite on `<dataDir>/pgdata` and serves it on a local TCP socket. Refuses
  * (EmbeddedDataDirLockedError) when the directory is held by another running process.
  */
-export async function startEmbeddedPostgres(
-  opts: EmbeddedPostgresOptions,
-): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const t0 = Date.now();
   const dataDir = path.resolve(opts.dataDir);
-  fs.mkdirSync(path.join(dataDir, "pgdata"), { recursive: true });
+  fs.mkdirSync(path.join(dataDir, 'pgdata'), { recursive: true });
   const release = await acquireLock(dataDir);
   let db: PGliteWorkerHost | undefined;
   let server: PGliteMuxServer | undefined;
   try {
-    db = await PGliteWorkerHost.open(path.join(dataDir, "pgdata"));
+    db = await PGliteWorkerHost.open(path.join(dataDir, 'pgdata'));
     // The one PGlite session is shared by all socket clients: SET applies to all of them now,
     // ALTER DATABASE makes it stick across restarts (startup `options` are ignored).
-    await db.exec(
-      `ALTER DATABASE ${EMBEDDED_DB_NAME} SET search_path = ${EMBEDDED_SEARCH_PATH}`,
-    );
+    await db.exec(`ALTER DATABASE ${EMBEDDED_DB_NAME} SET search_path = ${EMBEDDED_SEARCH_PATH}`);
     await db.exec(`SET search_path = ${EMBEDDED_SEARCH_PATH}`);
     server = new PGliteMuxServer({
       db,
-      host: opts.host ?? "127.0.0.1",
+      host: opts.host ?? '127.0.0.1',
       port: opts.port ?? 0,
       maxConnections: opts.maxConnections ?? 64,
     });
     await server.start();
-    const host = opts.host && opts.host !== "0.0.0.0" ? opts.host : "127.0.0.1";
+    const host = opts.host && opts.host !== '0.0.0.0' ? opts.host : '127.0.0.1';
     const url = `postgres://postgres:postgres@${host}:${server.port}/${EMBEDDED_DB_NAME}`;
     if (opts.bullmqMigrations !== false) {
       const client = new Client({ connectionString: url });

@@ -24,8 +24,8 @@
  * Still shared by all clients (one session): SET/search_path and other GUCs, session advisory
  * locks (they do not exclude each other), temp tables, application_name, pg_stat_activity.
  */
-import * as net from "node:net";
-import type { PgBackend } from "./pglite-worker-host";
+import * as net from 'node:net';
+import type { PgBackend } from './pglite-worker-host';
 
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
@@ -111,13 +111,13 @@ export class PGliteMuxServer {
     const server = net.createServer((socket) => this.accept(socket));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.opts.port ?? 0, this.opts.host ?? "127.0.0.1", () => {
-        server.off("error", reject);
+      server.once('error', reject);
+      server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
         resolve();
       });
     });
-    server.on("error", (e) => this.report(e));
+    server.on('error', (e) => this.report(e));
     this._port = (server.address() as net.AddressInfo).port;
   }
 
@@ -148,18 +148,14 @@ export class PGliteMuxServer {
     if (this.conns.size >= this.maxConnections) {
       this._rejected++;
       socket.end(
-        errorResponse(
-          "53300",
-          `sorry, too many clients already (embedded Postgres allows ${this.maxConnections} connections)`,
-          "FATAL",
-        ),
+        errorResponse('53300', `sorry, too many clients already (embedded Postgres allows ${this.maxConnections} connections)`, 'FATAL'),
       );
       return;
     }
     const conn = new Conn(this.nextId++, socket);
     this.conns.add(conn);
     this._peakConnections = Math.max(this._peakConnections, this.conns.size);
-    socket.on("data", (chunk) => {
+    socket.on('data', (chunk) => {
       try {
         this.onData(conn, chunk);
       } catch (e) {
@@ -168,8 +164,8 @@ export class PGliteMuxServer {
         this.dropConn(conn);
       }
     });
-    socket.on("error", () => this.dropConn(conn));
-    socket.on("close", () => this.dropConn(conn));
+    socket.on('error', () => this.dropConn(conn));
+    socket.on('close', () => this.dropConn(conn));
   }
 
   private onData(conn: Conn, chunk: Buffer): void {
@@ -184,7 +180,7 @@ export class PGliteMuxServer {
         const msg = conn.buf.subarray(0, len);
         conn.buf = conn.buf.subarray(len);
         if (code === SSL_REQUEST || code === GSSENC_REQUEST) {
-          conn.socket.write("N");
+          conn.socket.write('N');
           continue;
         }
         if (code === CANCEL_REQUEST) {
@@ -194,13 +190,7 @@ export class PGliteMuxServer {
           return;
         }
         if (code !== PROTOCOL_3) {
-          conn.socket.end(
-            errorResponse(
-              "08P01",
-              `unsupported frontend protocol ${code}`,
-              "FATAL",
-            ),
-          );
+          conn.socket.end(errorResponse('08P01', `unsupported frontend protocol ${code}`, 'FATAL'));
           this.dropConn(conn);
           return;
         }
@@ -214,32 +204,26 @@ export class PGliteMuxServer {
       const type = String.fromCharCode(conn.buf[0]);
       let msg = conn.buf.subarray(0, len);
       conn.buf = conn.buf.subarray(len);
-      if (type === "X") {
+      if (type === 'X') {
         // Terminate
         conn.socket.end();
         this.dropConn(conn);
         return;
       }
-      if (type === "Q") {
+      if (type === 'Q') {
         conn.pendingListen.push(...listenEffects(cstr(msg, 5).value));
-      } else if (type === "P") {
+      } else if (type === 'P') {
         const name = cstr(msg, 5);
         conn.pendingListen.push(...listenEffects(cstr(msg, name.next).value));
       }
       msg = this.renameStatements(conn, type, msg);
       conn.pending.push(Buffer.from(msg));
-      if (
-        type === "S" ||
-        type === "Q" ||
-        type === "H" ||
-        type === "c" ||
-        type === "f"
-      ) {
+      if (type === 'S' || type === 'Q' || type === 'H' || type === 'c' || type === 'f') {
         const data = Buffer.concat(conn.pending);
         const listen = conn.pendingListen;
         conn.pending = [];
         conn.pendingListen = [];
-        this.enqueue({ conn, data, listen, openExtended: type === "H" });
+        this.enqueue({ conn, data, listen, openExtended: type === 'H' });
       }
     }
   }
@@ -250,41 +234,36 @@ export class PGliteMuxServer {
     const rebuild = (parts: Buffer[]): Buffer => {
       const body = Buffer.concat(parts);
       const out = Buffer.alloc(5 + body.length);
-      out.write(type, 0, "latin1");
+      out.write(type, 0, 'latin1');
       out.writeInt32BE(4 + body.length, 1);
       body.copy(out, 5);
       return out;
     };
-    const z = (s: string) => Buffer.from(s + "\0", "utf8");
+    const z = (s: string) => Buffer.from(s + '\0', 'utf8');
     switch (type) {
-      case "P": {
+      case 'P': {
         const n = cstr(msg, 5);
         if (!n.value) return msg;
         conn.statements.add(pre + n.value);
         return rebuild([z(pre + n.value), msg.subarray(n.next)]);
       }
-      case "B": {
+      case 'B': {
         const portal = cstr(msg, 5);
         const stmt = cstr(msg, portal.next);
         if (!portal.value && !stmt.value) return msg;
-        return rebuild([
-          z(portal.value ? pre + portal.value : ""),
-          z(stmt.value ? pre + stmt.value : ""),
-          msg.subarray(stmt.next),
-        ]);
+        return rebuild([z(portal.value ? pre + portal.value : ''), z(stmt.value ? pre + stmt.value : ''), msg.subarray(stmt.next)]);
       }
-      case "E": {
+      case 'E': {
         const portal = cstr(msg, 5);
         if (!portal.value) return msg;
         return rebuild([z(pre + portal.value), msg.subarray(portal.next)]);
       }
-      case "D":
-      case "C": {
+      case 'D':
+      case 'C': {
         const kind = msg.subarray(5, 6);
         const n = cstr(msg, 6);
         if (!n.value) return msg;
-        if (type === "C" && kind.toString("latin1") === "S")
-          conn.statements.delete(pre + n.value);
+        if (type === 'C' && kind.toString('latin1') === 'S') conn.statements.delete(pre + n.value);
         return rebuild([kind, z(pre + n.value), msg.subarray(n.next)]);
       }
       default:
@@ -348,7 +327,7 @@ export class PGliteMuxServer {
         // end an unfinished extended-protocol sequence, roll back an open transaction of the
         // departed client (it was the owner, or nobody could be in one), close its statements
         const r = await db.execRaw(SYNC);
-        if (r.inTransaction) await db.execRaw(simpleQuery("ROLLBACK"));
+        if (r.inTransaction) await db.execRaw(simpleQuery('ROLLBACK'));
         await db.execRaw(b.data);
         return;
       }
@@ -359,7 +338,7 @@ export class PGliteMuxServer {
       if (b.listen?.length) {
         let relisten = false;
         for (const l of b.listen) {
-          if (l.channel === "*") {
+          if (l.channel === '*') {
             if (!l.on) {
               b.conn.channels.clear();
               relisten = true;
@@ -372,12 +351,9 @@ export class PGliteMuxServer {
         }
         if (relisten && !inTx) {
           const still = new Set<string>();
-          for (const c of this.conns)
-            for (const ch of c.channels) still.add(ch);
+          for (const c of this.conns) for (const ch of c.channels) still.add(ch);
           if (still.size) {
-            const sql = [...still]
-              .map((ch) => `LISTEN "${ch.replace(/"/g, '""')}"`)
-              .join(";");
+            const sql = [...still].map((ch) => `LISTEN "${ch.replace(/"/g, '""')}"`).join(';');
             await db.execRaw(simpleQuery(sql));
           }
         }
@@ -400,13 +376,8 @@ export class PGliteMuxServer {
     if (failed) {
       this.report(failed);
       if (!b.conn.closed) {
-        b.conn.socket.write(
-          errorResponse(
-            "XX000",
-            `embedded Postgres: ${(failed as Error).message ?? failed}`,
-          ),
-        );
-        b.conn.socket.write(readyForQuery(inTx ? "E" : "I"));
+        b.conn.socket.write(errorResponse('XX000', `embedded Postgres: ${(failed as Error).message ?? failed}`));
+        b.conn.socket.write(readyForQuery(inTx ? 'E' : 'I'));
       }
       return;
     }
@@ -425,8 +396,7 @@ export class PGliteMuxServer {
         const msg = out.subarray(pos, pos + len);
         const channel = cstr(msg, 9).value;
         for (const c of this.conns) {
-          if (c.channels.has(channel) && !c.closed && c !== conn)
-            c.socket.write(msg);
+          if (c.channels.has(channel) && !c.closed && c !== conn) c.socket.write(msg);
         }
         if (conn.channels.has(channel)) keep.push(msg);
         start = pos + len;
@@ -434,33 +404,25 @@ export class PGliteMuxServer {
       pos += len;
     }
     if (start < out.length) keep.push(out.subarray(start));
-    if (!conn.closed && keep.length)
-      conn.socket.write(keep.length === 1 ? keep[0] : Buffer.concat(keep));
+    if (!conn.closed && keep.length) conn.socket.write(keep.length === 1 ? keep[0] : Buffer.concat(keep));
   }
 }
 
 function cstr(buf: Buffer, offset: number): { value: string; next: number } {
   const end = buf.indexOf(0, offset);
   const stop = end < 0 ? buf.length : end;
-  return { value: buf.toString("utf8", offset, stop), next: stop + 1 };
+  return { value: buf.toString('utf8', offset, stop), next: stop + 1 };
 }
 
 /** LISTEN / UNLISTEN statements in a SQL text (comments stripped; string literals not parsed). */
 export function listenEffects(sql: string): { channel: string; on: boolean }[] {
   if (!/listen/i.test(sql)) return [];
-  const clean = sql.replace(/--[^\n]*/g, " ").replace(/\/\*[\s\S]*?\*\//g, " ");
+  const clean = sql.replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ');
   const out: { channel: string; on: boolean }[] = [];
-  for (const stmt of clean.split(";")) {
-    const m = /^\s*(UN)?LISTEN\s+(\*|"((?:[^"]|"")+)"|([A-Za-z_][\w$]*))/i.exec(
-      stmt,
-    );
+  for (const stmt of clean.split(';')) {
+    const m = /^\s*(UN)?LISTEN\s+(\*|"((?:[^"]|"")+)"|([A-Za-z_][\w$]*))/i.exec(stmt);
     if (!m) continue;
-    const channel =
-      m[2] === "*"
-        ? "*"
-        : m[3] !== undefined
-          ? m[3].replace(/""/g, '"')
-          : m[4].toLowerCase();
+    const channel = m[2] === '*' ? '*' : m[3] !== undefined ? m[3].replace(/""/g, '"') : m[4].toLowerCase();
     out.push({ channel, on: !m[1] });
   }
   return out;
@@ -469,9 +431,9 @@ export function listenEffects(sql: string): { channel: string; on: boolean }[] {
 const SYNC = new Uint8Array([0x53, 0, 0, 0, 4]);
 
 function simpleQuery(sql: string): Uint8Array {
-  const body = Buffer.from(sql + "\0", "utf8");
+  const body = Buffer.from(sql + '\0', 'utf8');
   const b = Buffer.alloc(5 + body.length);
-  b.write("Q", 0, "latin1");
+  b.write('Q', 0, 'latin1');
   b.writeInt32BE(4 + body.length, 1);
   body.copy(b, 5);
   return b;
@@ -480,12 +442,9 @@ function simpleQuery(sql: string): Uint8Array {
 function cleanupBatch(statements: string[]): Buffer {
   const parts: Buffer[] = [];
   for (const s of statements) {
-    const body = Buffer.concat([
-      Buffer.from("S", "latin1"),
-      Buffer.from(s + "\0", "utf8"),
-    ]);
+    const body = Buffer.concat([Buffer.from('S', 'latin1'), Buffer.from(s + '\0', 'utf8')]);
     const m = Buffer.alloc(5);
-    m.write("C", 0, "latin1");
+    m.write('C', 0, 'latin1');
     m.writeInt32BE(4 + body.length, 1);
     parts.push(m, body);
   }
@@ -493,21 +452,14 @@ function cleanupBatch(statements: string[]): Buffer {
   return Buffer.concat(parts);
 }
 
-function errorResponse(
-  code: string,
-  message: string,
-  severity = "ERROR",
-): Buffer {
-  const fields = Buffer.from(
-    `S${severity}\0V${severity}\0C${code}\0M${message}\0\0`,
-    "utf8",
-  );
+function errorResponse(code: string, message: string, severity = 'ERROR'): Buffer {
+  const fields = Buffer.from(`S${severity}\0V${severity}\0C${code}\0M${message}\0\0`, 'utf8');
   const b = Buffer.alloc(5);
-  b.write("E", 0, "latin1");
+  b.write('E', 0, 'latin1');
   b.writeInt32BE(4 + fields.length, 1);
   return Buffer.concat([b, fields]);
 }
 
-function readyForQuery(status: "I" | "T" | "E"): Buffer {
+function readyForQuery(status: 'I' | 'T' | 'E'): Buffer {
   return Buffer.from([0x5a, 0, 0, 0, 5, status.charCodeAt(0)]);
 }

@@ -75,24 +75,20 @@ describe('LmodLoader', () => {
     const args = ['updatedescrip', 'a001', `; touch ${canary}`, '$(touch CANARY)', '`id`', 'two\nlines'];
     const result = await run(await loader.prepare(args, ['autosubmit'], settings), env);
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe(
-      `[updatedescrip]\n[a001]\n[; touch ${canary}]\n[$(touch CANARY)]\n[\`id\`]\n[two\nlines]\n`,
-    );
+    expect(result.stdout).toBe(`[updatedescrip]\n[a001]\n[; touch ${canary}]\n[$(touch CANARY)]\n[\`id\`]\n[two\nlines]\n`);
     expect(existsSync(canary)).toBe(false);
   });
 
   // Lmod exits 1 for the first three; for the last it exits 0 but swaps 4.1.15 out for 4.1.16.
-  it.each([
-    [['nonexistent']],
-    [['autosubmit', 'nonexistent']],
-    [['broken']],
-    [['autosubmit/4.1.15', 'autosubmit/4.1.16']],
-  ])('fails without running autosubmit when loading %p fails', async (modules) => {
-    const result = await run(await loader.prepare(['run', 'a001'], modules, settings), env);
-    expect(result.code).toBe(LMOD_SETUP_FAILED_EXIT_CODE);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toContain('runyard: module load failed');
-  });
+  it.each([[['nonexistent']], [['autosubmit', 'nonexistent']], [['broken']], [['autosubmit/4.1.15', 'autosubmit/4.1.16']]])(
+    'fails without running autosubmit when loading %p fails',
+    async (modules) => {
+      const result = await run(await loader.prepare(['run', 'a001'], modules, settings), env);
+      expect(result.code).toBe(LMOD_SETUP_FAILED_EXIT_CODE);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toContain('runyard: module load failed');
+    },
+  );
 
   it('fails clearly when the Lmod init script is missing', async () => {
     const argv = await loader.prepare(['-v'], ['autosubmit'], { ...settings, lmodInit: path.join(dir, 'no-init') });
@@ -114,8 +110,6 @@ describe('LmodLoader', () => {
   });
 
   it('refuses option-like settings', async () => {
-    await expect(loader.prepare(['-v'], ['autosubmit'], { ...settings, autosubmitExecutable: '-c' })).rejects.toThrow(
-      LoaderError,
-    );
+    await expect(loader.prepare(['-v'], ['autosubmit'], { ...settings, autosubmitExecutable: '-c' })).rejects.toThrow(LoaderError);
   });
 });

@@ -33,10 +33,7 @@ describe('VenvLoader', () => {
     await symlink(path.join(dir, 'outside'), path.join(safeRoot, 'escape'));
     await symlink(path.join(safeRoot, 'as4'), path.join(safeRoot, 'current'));
     await mkdir(path.join(safeRoot, 'linked-bin', 'bin'), { recursive: true });
-    await symlink(
-      path.join(dir, 'outside', 'bin', 'autosubmit'),
-      path.join(safeRoot, 'linked-bin', 'bin', 'autosubmit'),
-    );
+    await symlink(path.join(dir, 'outside', 'bin', 'autosubmit'), path.join(safeRoot, 'linked-bin', 'bin', 'autosubmit'));
     await mkdir(path.join(safeRoot, 'empty'));
     await mkdir(path.join(safeRoot, 'not-executable', 'bin'), { recursive: true });
     await writeFile(path.join(safeRoot, 'not-executable', 'bin', 'autosubmit'), '#!/bin/sh\n');

@@ -12,7 +12,8 @@ import { ExitInfo, OutputFiles, Runner, RunningProcess } from './runner';
  * keeps the wrapper alive to record the status when the process group is signalled; traps with
  * a handler are reset in the child, so the command itself still receives the signal.
  */
-const WRAPPER = 'd=$1; shift; trap : INT TERM HUP; "$@"; c=$?; printf "%s\\n" "$c" > "$d/exit.tmp" && mv "$d/exit.tmp" "$d/exit"; exit "$c"';
+const WRAPPER =
+  'd=$1; shift; trap : INT TERM HUP; "$@"; c=$?; printf "%s\\n" "$c" > "$d/exit.tmp" && mv "$d/exit.tmp" "$d/exit"; exit "$c"';
 const WRAPPER_NAME = 'runyard-run';
 const POLL_MS = 250;
 
@@ -91,7 +92,12 @@ export class LocalRunner implements Runner {
     }
   }
 
-  exec(_run: Pick<Run, 'settings'>, argv: string[], stdin: string | undefined, timeoutMs: number): Promise<{ exit: ExitInfo; output: string }> {
+  exec(
+    _run: Pick<Run, 'settings'>,
+    argv: string[],
+    stdin: string | undefined,
+    timeoutMs: number,
+  ): Promise<{ exit: ExitInfo; output: string }> {
     return new Promise((resolve) => {
       const child = spawn(argv[0], argv.slice(1), {
         stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],

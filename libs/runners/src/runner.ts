@@ -32,7 +32,12 @@ export interface Runner {
   signal(run: Pick<Run, 'id' | 'pid'>, signal: NodeJS.Signals): Promise<void>;
   isAlive(run: Pick<Run, 'id' | 'pid'>): Promise<boolean>;
   /** Executes a short helper command (e.g. `autosubmit stop`) where the run executes; resolves with its exit and output. */
-  exec(run: Pick<Run, 'settings'>, argv: string[], stdin: string | undefined, timeoutMs: number): Promise<{ exit: ExitInfo; output: string }>;
+  exec(
+    run: Pick<Run, 'settings'>,
+    argv: string[],
+    stdin: string | undefined,
+    timeoutMs: number,
+  ): Promise<{ exit: ExitInfo; output: string }>;
   /** The files a run's output goes to (also after its process is gone). */
   outputFiles(run: Pick<Run, 'id'>): OutputFiles;
   /** Frees what the run left on disk once its output is stored. */

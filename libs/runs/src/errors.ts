@@ -19,14 +19,20 @@ export class NotFoundError extends RunyardError {
 
 export class ConflictError extends RunyardError {
   override readonly status = 409;
-  constructor(message: string, override readonly extra: Record<string, unknown> = {}) {
+  constructor(
+    message: string,
+    override readonly extra: Record<string, unknown> = {},
+  ) {
     super(message);
   }
 }
 
 export class CommandFailedError extends RunyardError {
   override readonly status = 502;
-  constructor(message: string, override readonly extra: Record<string, unknown> = {}) {
+  constructor(
+    message: string,
+    override readonly extra: Record<string, unknown> = {},
+  ) {
     super(message);
   }
 }
@@ -37,7 +43,10 @@ export class UnavailableError extends RunyardError {
 
 export class CommandTimeoutError extends RunyardError {
   override readonly status = 504;
-  constructor(message: string, override readonly extra: Record<string, unknown> = {}) {
+  constructor(
+    message: string,
+    override readonly extra: Record<string, unknown> = {},
+  ) {
     super(message);
   }
 }

@@ -122,9 +122,12 @@ export class RunsService {
     const run = await this.submit(req);
     const done = await this.waitFor(run.id, isFinal, this.env.COMMAND_TIMEOUT_MS);
     if (!isFinal(done.status)) {
-      throw new CommandTimeoutError(`autosubmit ${req.command.args[0]} has not finished after ${this.env.COMMAND_TIMEOUT_MS} ms; follow run ${run.id}`, {
-        run_id: run.id,
-      });
+      throw new CommandTimeoutError(
+        `autosubmit ${req.command.args[0]} has not finished after ${this.env.COMMAND_TIMEOUT_MS} ms; follow run ${run.id}`,
+        {
+          run_id: run.id,
+        },
+      );
     }
     return done;
   }
@@ -167,7 +170,9 @@ export class RunsService {
   private async stop(run: Run, force: boolean, requestedBy: string): Promise<Run> {
     if (isFinal(run.status)) return run;
     const by = `stopped by ${requestedBy}`;
-    if (await this.repo.transition(run.id, ['QUEUED'], { status: 'TERMINATED', detail: `${by} before it started`, finishedAt: new Date() })) {
+    if (
+      await this.repo.transition(run.id, ['QUEUED'], { status: 'TERMINATED', detail: `${by} before it started`, finishedAt: new Date() })
+    ) {
       await this.queues.withdraw(run).catch(() => undefined);
       return this.get(run.id);
     }

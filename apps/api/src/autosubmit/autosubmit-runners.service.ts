@@ -30,7 +30,8 @@ export class AutosubmitRunnersService {
 
   /** v4: RUNNER_CONFIGURATION.ENDPOINTS toggles; a disabled endpoint answers 403. */
   gate(endpoint: EndpointName): void {
-    if (!this.config.endpoints[endpoint].ENABLED) throw new DisabledError(`The ${endpoint} endpoint is disabled in this Runyard's configuration.`);
+    if (!this.config.endpoints[endpoint].ENABLED)
+      throw new DisabledError(`The ${endpoint} endpoint is disabled in this Runyard's configuration.`);
   }
 
   /** v4: a named profile, filled (never overridden) by the request's profile_params. */
@@ -43,8 +44,10 @@ export class AutosubmitRunnersService {
   selection(sel: Pick<RunnerSelectionDto, 'runner' | 'module_loader' | 'modules' | 'runner_extra_params'>): ResolvedProfile {
     const runner = String(sel.runner).toUpperCase();
     const loader = String(sel.module_loader).toUpperCase();
-    if (!(RUNNER_TYPES as readonly string[]).includes(runner)) throw new BadInputError(`runner must be one of ${RUNNER_TYPES.join(', ').toLowerCase()}`);
-    if (!(LOADER_TYPES as readonly string[]).includes(loader)) throw new BadInputError(`module_loader must be one of ${LOADER_TYPES.join(', ').toLowerCase()}`);
+    if (!(RUNNER_TYPES as readonly string[]).includes(runner))
+      throw new BadInputError(`runner must be one of ${RUNNER_TYPES.join(', ').toLowerCase()}`);
+    if (!(LOADER_TYPES as readonly string[]).includes(loader))
+      throw new BadInputError(`module_loader must be one of ${LOADER_TYPES.join(', ').toLowerCase()}`);
     const toggle = this.config.runners[runner as RunnerType];
     if (!toggle.ENABLED) throw new DisabledError(`The ${runner.toLowerCase()} runner is disabled in this Runyard's configuration.`);
     if (!toggle.MODULE_LOADERS[loader as LoaderTypeName].ENABLED) {
@@ -63,7 +66,11 @@ export class AutosubmitRunnersService {
   }
 
   stop(expid: string, force: boolean, requestedBy: string): Promise<Run> {
-    return this.runs.stopExperiment(asBadInput(() => ensureExpid(expid)), force, requestedBy);
+    return this.runs.stopExperiment(
+      asBadInput(() => ensureExpid(expid)),
+      force,
+      requestedBy,
+    );
   }
 
   status(expid: string): Promise<Run | null> {
@@ -91,7 +98,13 @@ export class AutosubmitRunnersService {
   }
 
   /** A short command through the queue; the request waits for it and a failure answers 502 with its output. */
-  private async command(kind: RunKind, expid: string | null, build: () => AutosubmitCommand, profile: ResolvedProfile, requestedBy: string): Promise<Run> {
+  private async command(
+    kind: RunKind,
+    expid: string | null,
+    build: () => AutosubmitCommand,
+    profile: ResolvedProfile,
+    requestedBy: string,
+  ): Promise<Run> {
     const command = asBadInput(build);
     const run = await this.runs.execute({ kind, expid, command, profile, requestedBy });
     if (run.status !== 'COMPLETED') {

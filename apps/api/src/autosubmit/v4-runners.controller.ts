@@ -72,7 +72,11 @@ export class V4RunnersController {
     const profile = await this.service.profile(body.profile_name, body.profile_params);
     const run = await this.service.createExperiment(body.command_params, profile, requesterOf(req));
     const expid = (run.result?.expid as string | null) ?? null;
-    return { expid, message: expid ? `Experiment ${expid} created successfully.` : 'Autosubmit did not report the new experiment id.', run_id: run.id };
+    return {
+      expid,
+      message: expid ? `Experiment ${expid} created successfully.` : 'Autosubmit did not report the new experiment id.',
+      run_id: run.id,
+    };
   }
 
   @Post('command/update-experiment-description')

@@ -7,7 +7,8 @@ export class ExpidDto {
 }
 
 export class StopExperimentDto extends ExpidDto {
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   force?: boolean;
 }
 
@@ -15,7 +16,8 @@ export class ProfileDto {
   @IsString()
   profile_name: string;
 
-  @IsOptional() @IsObject()
+  @IsOptional()
+  @IsObject()
   profile_params?: Record<string, unknown>;
 }
 
@@ -23,7 +25,8 @@ export class RunExperimentDto extends ProfileDto {
   @IsString()
   expid: string;
 
-  @IsOptional() @IsObject()
+  @IsOptional()
+  @IsObject()
   command_params?: Record<string, unknown>;
 }
 

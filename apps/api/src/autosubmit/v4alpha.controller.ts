@@ -61,7 +61,12 @@ export class V4AlphaController {
   @HttpCode(200)
   async createJobList(@Param('expid') expid: string, @Body() body: AlphaCreateJobListDto, @Req() req: Request) {
     const { check_wrapper, update_version, force } = body;
-    const run = await this.service.createJobList(expid, { check_wrapper, update_version, force }, this.service.selection(body), requesterOf(req));
+    const run = await this.service.createJobList(
+      expid,
+      { check_wrapper, update_version, force },
+      this.service.selection(body),
+      requesterOf(req),
+    );
     return { message: `Job list of experiment ${expid} created successfully.`, runner_id: run.id };
   }
 
@@ -70,6 +75,10 @@ export class V4AlphaController {
   async createExperiment(@Body() body: AlphaCreateExperimentDto, @Req() req: Request) {
     const run = await this.service.createExperiment(body.command_params ?? {}, this.service.selection(body), requesterOf(req));
     const expid = (run.result?.expid as string | null) ?? null;
-    return { expid, message: expid ? `Experiment ${expid} created successfully.` : 'Autosubmit did not report the new experiment id.', runner_id: run.id };
+    return {
+      expid,
+      message: expid ? `Experiment ${expid} created successfully.` : 'Autosubmit did not report the new experiment id.',
+      runner_id: run.id,
+    };
   }
 }

@@ -12,32 +12,39 @@ export class RunnerSelectionDto {
   @IsOptional()
   modules?: unknown;
 
-  @IsOptional() @IsObject()
+  @IsOptional()
+  @IsObject()
   runner_extra_params?: Record<string, unknown>;
 }
 
 export class AlphaStopDto {
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   force?: boolean;
 }
 
 export class AlphaSetJobStatusDto extends RunnerSelectionDto {
-  @IsOptional() @IsObject()
+  @IsOptional()
+  @IsObject()
   command_params?: Record<string, unknown>;
 }
 
 export class AlphaCreateJobListDto extends RunnerSelectionDto {
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   check_wrapper?: boolean;
 
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   update_version?: boolean;
 
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   force?: boolean;
 }
 
 export class AlphaCreateExperimentDto extends RunnerSelectionDto {
-  @IsOptional() @IsObject()
+  @IsOptional()
+  @IsObject()
   command_params?: Record<string, unknown>;
 }

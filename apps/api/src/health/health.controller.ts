@@ -18,7 +18,8 @@ export class HealthController {
   /** 200 only when the database and the queue answer. */
   @Get('ready')
   async ready() {
-    const timeout = <T>(p: Promise<T>) => Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timed out')), 2000))]);
+    const timeout = <T>(p: Promise<T>) =>
+      Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timed out')), 2000))]);
     const check = async (name: string, p: Promise<unknown>) => {
       try {
         await timeout(p);
@@ -27,7 +28,9 @@ export class HealthController {
         return [name, `down: ${(e as Error).message}`] as const;
       }
     };
-    const results = Object.fromEntries(await Promise.all([check('database', this.db.query('SELECT 1')), check('queue', this.queues.ping())]));
+    const results = Object.fromEntries(
+      await Promise.all([check('database', this.db.query('SELECT 1')), check('queue', this.queues.ping())]),
+    );
     const down = Object.entries(results).filter(([, v]) => v !== 'up');
     if (down.length > 0) throw new UnavailableError(down.map(([k, v]) => `${k} ${v}`).join('; '));
     return { status: 'ok', ...results };

@@ -4,25 +4,36 @@ import { RUN_KINDS, RUN_STATUSES } from '@runyard/persistence';
 import type { RunKind, RunStatus } from '@runyard/persistence';
 
 export class ListRunsQuery {
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   expid?: string;
 
-  @IsOptional() @IsIn(RUN_STATUSES)
+  @IsOptional()
+  @IsIn(RUN_STATUSES)
   status?: RunStatus;
 
-  @IsOptional() @IsIn(RUN_KINDS)
+  @IsOptional()
+  @IsIn(RUN_KINDS)
   kind?: RunKind;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
   limit?: number;
 
   /** Keyset pagination: pass the `next_before` of the previous page. */
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   before?: number;
 }
 
 export class StopRunDto {
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   force?: boolean;
 }
 
@@ -33,6 +44,7 @@ export class SubmitRunDto {
   @IsString()
   profile_name: string;
 
-  @IsOptional() @IsObject()
+  @IsOptional()
+  @IsObject()
   profile_params?: Record<string, unknown>;
 }

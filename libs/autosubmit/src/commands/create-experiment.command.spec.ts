@@ -34,17 +34,11 @@ describe('createExperimentCommand', () => {
         '--copy=a000',
       ],
     });
-    expect(createExperimentCommand({ description: 'D', operational: true }).args).toEqual([
-      'expid',
-      '--description=D',
-      '--operational',
-    ]);
+    expect(createExperimentCommand({ description: 'D', operational: true }).args).toEqual(['expid', '--description=D', '--operational']);
   });
 
   it('keeps a description with shell characters as one literal element', () => {
-    expect(createExperimentCommand({ description: 'a "b" $(id) `id`; rm -rf /' }).args[1]).toBe(
-      '--description=a "b" $(id) `id`; rm -rf /',
-    );
+    expect(createExperimentCommand({ description: 'a "b" $(id) `id`; rm -rf /' }).args[1]).toBe('--description=a "b" $(id) `id`; rm -rf /');
   });
 
   it('requires a description', () => {
@@ -53,9 +47,7 @@ describe('createExperimentCommand', () => {
   });
 
   it('refuses operational and testcase together', () => {
-    expect(() => createExperimentCommand({ description: 'D', operational: true, testcase: true })).toThrow(
-      CommandInputError,
-    );
+    expect(() => createExperimentCommand({ description: 'D', operational: true, testcase: true })).toThrow(CommandInputError);
   });
 
   it.each([

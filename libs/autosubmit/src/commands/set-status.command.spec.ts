@@ -31,12 +31,10 @@ describe('setStatusCommand', () => {
   });
 
   it('requires exactly one job selection, as Autosubmit does', () => {
-    expect(() => setStatusCommand('a001', { final_status: 'COMPLETED' })).toThrow(
-      /one of job_names_list, .* is required/,
+    expect(() => setStatusCommand('a001', { final_status: 'COMPLETED' })).toThrow(/one of job_names_list, .* is required/);
+    expect(() => setStatusCommand('a001', { job_names_list: ['a001_INI'], filter_type: 'SIM', final_status: 'COMPLETED' })).toThrow(
+      /only one of/,
     );
-    expect(() =>
-      setStatusCommand('a001', { job_names_list: ['a001_INI'], filter_type: 'SIM', final_status: 'COMPLETED' }),
-    ).toThrow(/only one of/);
   });
 
   it('requires a final status Autosubmit can set', () => {
@@ -45,26 +43,20 @@ describe('setStatusCommand', () => {
     expect(() => setStatusCommand('a001', { ...list, final_status: 'SKIPPED' as never })).toThrow(
       /final_status "SKIPPED" is not a status Autosubmit can set/,
     );
-    expect(() => setStatusCommand('a001', { ...list, final_status: 'COMPLETED; id' as never })).toThrow(
-      CommandInputError,
-    );
+    expect(() => setStatusCommand('a001', { ...list, final_status: 'COMPLETED; id' as never })).toThrow(CommandInputError);
   });
 
   it.each(['a001_INI; touch /tmp/x', '$(id)', '`id`', 'a001_INI\na001_SIM', '-a001', 'a001_INI a001_SIM'])(
     'refuses the job name %p',
     (name) => {
-      expect(() => setStatusCommand('a001', { job_names_list: ['a001_INI', name], final_status: 'COMPLETED' })).toThrow(
-        CommandInputError,
-      );
+      expect(() => setStatusCommand('a001', { job_names_list: ['a001_INI', name], final_status: 'COMPLETED' })).toThrow(CommandInputError);
     },
   );
 
   it('refuses an empty or non-list job selection and a list too long for one argument', () => {
     const bad = [[], 'a001_INI', ['x'.repeat(200)].concat(Array(3000).fill('a001_20000101_fc0_1_SIM_AND_MORE_TEXT'))];
     for (const job_names_list of bad) {
-      expect(() => setStatusCommand('a001', { job_names_list, final_status: 'COMPLETED' } as never)).toThrow(
-        CommandInputError,
-      );
+      expect(() => setStatusCommand('a001', { job_names_list, final_status: 'COMPLETED' } as never)).toThrow(CommandInputError);
     }
   });
 
@@ -83,8 +75,6 @@ describe('setStatusCommand', () => {
   });
 
   it('refuses a bad experiment id', () => {
-    expect(() => setStatusCommand('a001;id', { filter_type: 'SIM', final_status: 'COMPLETED' })).toThrow(
-      /^expid "a001;id"/,
-    );
+    expect(() => setStatusCommand('a001;id', { filter_type: 'SIM', final_status: 'COMPLETED' })).toThrow(/^expid "a001;id"/);
   });
 });
