@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { recordedArgv } from './support/argv-log';
 import { behave, processAlive } from './support/fake-autosubmit';
@@ -131,7 +131,9 @@ describe('Autosubmit v4 runner endpoints', () => {
     behave(rt, 'a005', { seconds: 60 });
     await post('/command/run-experiment', { expid: 'a005', profile_name: 'LOCAL_NO_MODULE' });
     const { pid } = await status('a005');
-    require('node:fs').rmSync(join(rt.env.FAKE_AUTOSUBMIT_STATE, 'a005.pid'));
+    const pidFile = join(rt.env.FAKE_AUTOSUBMIT_STATE, 'a005.pid');
+    await eventually(async () => existsSync(pidFile), 5000, 'the stand-in to write its pid file');
+    rmSync(pidFile);
     const stop = await post('/command/stop-experiment', { expid: 'a005' });
     expect(stop.body.detailed_status).toBe('TERMINATED');
     expect(processAlive(pid)).toBe(false);
