@@ -3,11 +3,16 @@ import { join } from 'node:path';
 import type { RunyardUnderTest } from './runyard';
 
 /** Tells the stand-in autosubmit how `run EXPID` behaves on this server. */
-export function behave(rt: RunyardUnderTest, expid: string, how: { seconds?: number; exit?: number; bytes?: number }): void {
+export function behave(
+  rt: RunyardUnderTest,
+  expid: string,
+  how: { seconds?: number; exit?: number; bytes?: number; stubborn?: boolean },
+): void {
   const state = rt.env.FAKE_AUTOSUBMIT_STATE;
   mkdirSync(state, { recursive: true });
   if (how.seconds !== undefined) writeFileSync(join(state, `${expid}.seconds`), `${how.seconds}\n`);
   if (how.exit !== undefined) writeFileSync(join(state, `${expid}.exit`), `${how.exit}\n`);
+  if (how.stubborn) writeFileSync(join(state, `${expid}.stubborn`), '');
   if (how.bytes !== undefined) writeFileSync(join(state, `${expid}.bytes`), `${how.bytes}\n`);
 }
 

@@ -25,6 +25,8 @@ export interface RunyardUnderTest {
   /** Every argv the stand-in autosubmit was called with, one JSON array per line. */
   argvLog: string;
   api: RunyardProcess;
+  /** Stops the API process (gracefully) and starts it again on the same port, database and queue. */
+  restartApi(signal?: NodeJS.Signals): Promise<void>;
   startWorker(extraEnv?: Record<string, string>): Promise<RunyardProcess>;
   /** Another API instance on the same database and queue; answers its URL. */
   startApi(): Promise<string>;
@@ -115,13 +117,18 @@ export async function startRunyard(opts: StartOptions): Promise<RunyardUnderTest
   const api = launch(API_MAIN, { ...env, RUNYARD_ROLE: opts.role ?? 'all' }, logFile);
   await waitHealthy(url, api, logFile);
   const workers: RunyardProcess[] = [];
-  return {
+  const rt: RunyardUnderTest = {
     url,
     dir,
     databaseUrl: db?.url ?? '',
     env,
     argvLog,
     api,
+    restartApi: async (signal = 'SIGTERM') => {
+      await rt.api.stop(signal);
+      rt.api = launch(API_MAIN, { ...env, RUNYARD_ROLE: opts.role ?? 'all' }, logFile);
+      await waitHealthy(url, rt.api, logFile);
+    },
     startWorker: async (extraEnv = {}) => {
       const w = launch(WORKER_MAIN, { ...env, ...extraEnv }, logFile);
       workers.push(w);
@@ -135,14 +142,15 @@ export async function startRunyard(opts: StartOptions): Promise<RunyardUnderTest
       return `http://127.0.0.1:${apiPort}`;
     },
     close: async () => {
-      await Promise.all([...workers, api].map((p) => p.stop()));
+      await Promise.all([...workers, rt.api].map((p) => p.stop()));
       await db?.drop();
     },
   };
+  return rt;
 }
 
 /** A profile file in seed 001's format (plus seed 000's RUNNERS block). */
-export function profilesYaml(extraProfiles = '', extraTop = ''): string {
+export function profilesYaml(extraProfiles = '', extraRunners = '', extraRunnerConfiguration = ''): string {
   return `
 RUNNER_CONFIGURATION:
   PROFILES:
@@ -174,6 +182,7 @@ RUNNER_CONFIGURATION:
 ${extraProfiles}
   SSH_PUBLIC_KEYS:
     - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestKeyOne runyard@test
+${extraRunnerConfiguration}
 RUNNERS:
   LOCAL:
     ENABLED: True
@@ -187,6 +196,6 @@ RUNNERS:
         ENABLED: True
       LMOD:
         ENABLED: True
-${extraTop}
+${extraRunners}
 `;
 }
