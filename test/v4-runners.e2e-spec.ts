@@ -232,7 +232,6 @@ describe('Autosubmit v4 runner endpoints', () => {
       ['/command/run-experiment', { profile_name: 'LOCAL_NO_MODULE' }, 400],
       ['/command/run-experiment', { expid: 'a;rm -rf', profile_name: 'LOCAL_NO_MODULE' }, 400],
       ['/command/run-experiment', { expid: 'a011', profile_name: 'NO_SUCH_PROFILE' }, 404],
-      ['/command/run-experiment', { expid: 'a011', profile_name: 'MY_RUNNER_PROFILE_1' }, 400],
       ['/command/get-runner-run-status', { expid: 123 }, 400],
       ['/command/create-experiment', { profile_name: 'LOCAL_NO_MODULE', command_params: {} }, 400],
     ];

@@ -32,13 +32,14 @@ export class Reconciler {
     await this.requeueLostJobs();
   }
 
+  /** LOCAL runs can only be re-attached on their host; SSH runs by any worker (their state is on the remote host). */
   private async adoptOrphans(): Promise<void> {
     const ids = returned<{ id: number }>(
       await this.db.query(
         `UPDATE runs SET worker_id = $1, heartbeat_at = now()
         WHERE id IN (
           SELECT id FROM runs
-           WHERE status IN ('STARTING','ACTIVE','STOPPING') AND host = $2
+           WHERE status IN ('STARTING','ACTIVE','STOPPING') AND (host = $2 OR runner <> 'LOCAL')
              AND (worker_id IS NULL OR heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => $3))
            FOR UPDATE SKIP LOCKED)
         RETURNING id`,
@@ -51,13 +52,13 @@ export class Reconciler {
     }
   }
 
-  /** Another host's worker that stopped answering for three times LOST_AFTER_MS is not coming back for its runs. */
+  /** Another host's worker that stopped answering for three times LOST_AFTER_MS is not coming back for its LOCAL runs. */
   private async markLost(): Promise<void> {
     const lost = returned<{ id: number }>(
       await this.db.query(
         `UPDATE runs SET status = 'LOST', finished_at = now(), worker_id = NULL,
               detail = 'the worker holding the run on ' || coalesce(host, '?') || ' stopped answering'
-        WHERE status IN ('STARTING','ACTIVE','STOPPING') AND host IS DISTINCT FROM $1
+        WHERE status IN ('STARTING','ACTIVE','STOPPING') AND runner = 'LOCAL' AND host IS DISTINCT FROM $1
           AND heartbeat_at < now() - make_interval(secs => $2)
         RETURNING id`,
         [this.executor.host, (3 * this.env.LOST_AFTER_MS) / 1000],

@@ -75,9 +75,9 @@ export class RunExecutor {
       return;
     }
     const startedAt = new Date();
-    await this.repo.runs.update(runId, { pid: process.pid, host: process.host, argv: run.argv, startedAt });
+    await this.repo.runs.update(runId, { pid: process.pid, host: process.host, runDir: process.runDir, argv: run.argv, startedAt });
     await this.repo.transition(runId, ['STARTING'], { status: 'ACTIVE' });
-    Object.assign(run, { pid: process.pid, host: process.host, startedAt });
+    Object.assign(run, { pid: process.pid, host: process.host, runDir: process.runDir, startedAt });
     return this.hold(run, runner, process);
   }
 
@@ -91,13 +91,13 @@ export class RunExecutor {
       return;
     }
     // Gone while nobody watched: ship what it left, then record how it ended.
-    const shipper = new OutputShipper(this.db, run, runner.outputFiles(run), this.env.RUN_LOG_CAP_BYTES);
+    const shipper = new OutputShipper(this.db, run, runner.output(run), this.env.RUN_LOG_CAP_BYTES);
     await shipper.finish();
     await this.finish(run, runner, found ? found.exit : null);
   }
 
   private hold(run: Run, runner: Runner, process: RunningProcess): Promise<void> {
-    const shipper = new OutputShipper(this.db, run, process.output, this.env.RUN_LOG_CAP_BYTES);
+    const shipper = new OutputShipper(this.db, run, runner.output(run), this.env.RUN_LOG_CAP_BYTES);
     shipper.start();
     const held: HeldRun = { run, runner, process, shipper, finished: Promise.resolve() };
     held.finished = process.exited.then(async (exit) => {

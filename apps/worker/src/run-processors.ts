@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown }
 import type { Worker } from 'bullmq';
 import { Environment } from '@runyard/config';
 import { COMMANDS_QUEUE, QueueConnection, RUNS_QUEUE, RunJob } from '@runyard/queue';
+import { SshConnectionPool } from '@runyard/runners';
 import { Reconciler } from './reconciler';
 import { RunExecutor } from './run-executor';
 
@@ -19,6 +20,7 @@ export class RunProcessors implements OnApplicationBootstrap, BeforeApplicationS
     private readonly executor: RunExecutor,
     private readonly reconciler: Reconciler,
     private readonly env: Environment,
+    private readonly sshPool: SshConnectionPool,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -57,5 +59,6 @@ export class RunProcessors implements OnApplicationBootstrap, BeforeApplicationS
     const [runs, commands] = this.workers;
     await Promise.allSettled([runs?.close(true), commands?.close()]);
     await this.executor.release();
+    this.sshPool.closeAll();
   }
 }

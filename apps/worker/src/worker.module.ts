@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Environment, RunyardConfigModule } from '@runyard/config';
 import { DatabaseModule } from '@runyard/persistence';
 import { QueueModule } from '@runyard/queue';
-import { LocalRunner, RunnerRegistry } from '@runyard/runners';
+import { LocalRunner, RunnerRegistry, SshConnectionPool, SshRunner } from '@runyard/runners';
 import { RunsRepository } from '@runyard/runs';
 import { Reconciler } from './reconciler';
 import { RunExecutor } from './run-executor';
@@ -12,10 +12,12 @@ import { RunProcessors } from './run-processors';
 @Module({
   imports: [RunyardConfigModule, DatabaseModule, QueueModule],
   providers: [
+    { provide: SshConnectionPool, useFactory: () => new SshConnectionPool() },
     {
       provide: RunnerRegistry,
-      inject: [Environment],
-      useFactory: (env: Environment) => new RunnerRegistry().register(new LocalRunner(resolve(env.RUNYARD_DATA_DIR, 'runs'))),
+      inject: [Environment, SshConnectionPool],
+      useFactory: (env: Environment, pool: SshConnectionPool) =>
+        new RunnerRegistry().register(new LocalRunner(resolve(env.RUNYARD_DATA_DIR, 'runs'))).register(new SshRunner(pool)),
     },
     RunsRepository,
     RunExecutor,

@@ -10,6 +10,7 @@ import {
   RunnerToggle,
   RunnerType,
   RunyardConfig,
+  SSH_ADMIN_KEYS,
 } from './runyard-config';
 import { demoConfig } from './demo-config';
 
@@ -145,39 +146,75 @@ function parseProfile(raw: unknown, key: string, fail: (k: string, r: string) =>
   return profile;
 }
 
-/** Seed 001 documents `SSH.USER`; the upstream code reads `SSH.USERNAME`: both are accepted. */
-export function parseSsh(s: Plain, key: string, fail: (k: string, r: string) => never): NonNullable<Profile['SSH']> {
-  const ssh: NonNullable<Profile['SSH']> = {};
+/**
+ * Seed 001 documents `SSH.USER`; the upstream code reads `SSH.USERNAME`: both are accepted. The
+ * connection keys (identity, host key check, timeouts) are accepted only from the admin's file.
+ */
+export function parseSsh(s: Plain, key: string, fail: (k: string, r: string) => never, admin = true): NonNullable<Profile['SSH']> {
+  const known = ['HOST', 'PORT', 'USER', 'USERNAME', ...(admin ? SSH_ADMIN_KEYS : [])];
   for (const k of Object.keys(s)) {
-    if (!['HOST', 'PORT', 'USER', 'USERNAME'].includes(k)) fail(`${key}.${k}`, 'unknown SSH key (known: HOST, PORT, USER, USERNAME)');
+    if (!known.includes(k)) fail(`${key}.${k}`, `unknown SSH key (known: ${known.join(', ')})`);
   }
   if (s.USER !== undefined && s.USERNAME !== undefined && s.USER !== s.USERNAME) {
     fail(`${key}.USERNAME`, 'USER and USERNAME are the same setting and disagree');
   }
+  const ssh: NonNullable<Profile['SSH']> = {};
   if (s.HOST !== undefined) {
     if (typeof s.HOST !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9.-]*$|^\[?[0-9a-fA-F:.]+\]?$/.test(s.HOST))
       fail(`${key}.HOST`, 'must be a host name or address');
     ssh.HOST = s.HOST as string;
   }
-  if (s.PORT !== undefined) {
-    const port = typeof s.PORT === 'number' || (typeof s.PORT === 'string' && /^\d+$/.test(s.PORT)) ? Number(s.PORT) : NaN;
-    if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`${key}.PORT`, 'must be a port number 1-65535');
-    ssh.PORT = port;
-  }
+  if (s.PORT !== undefined) ssh.PORT = readInt(s.PORT, 1, 65535, `${key}.PORT`, 'must be a port number 1-65535', fail);
   const user = s.USER ?? s.USERNAME;
   if (user !== undefined) {
     if (typeof user !== 'string' || !/^[a-z_][a-z0-9_.-]*\$?$/i.test(user))
       fail(`${key}.${s.USER !== undefined ? 'USER' : 'USERNAME'}`, 'must be a user name');
     ssh.USER = user as string;
   }
+  for (const k of ['IDENTITY_FILE', 'KNOWN_HOSTS', 'RUN_DIR'] as const) {
+    if (s[k] !== undefined) {
+      if (typeof s[k] !== 'string' || s[k] === '' || (s[k] as string).includes('\0')) fail(`${key}.${k}`, 'must be a path');
+      ssh[k] = s[k] as string;
+    }
+  }
+  if (s.IDENTITY_ENV !== undefined) {
+    if (typeof s.IDENTITY_ENV !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(s.IDENTITY_ENV)) {
+      fail(`${key}.IDENTITY_ENV`, 'must be the name of an environment variable holding the private key');
+    }
+    ssh.IDENTITY_ENV = s.IDENTITY_ENV as string;
+  }
+  if (s.IDENTITY_FILE !== undefined && s.IDENTITY_ENV !== undefined)
+    fail(`${key}.IDENTITY_ENV`, 'set IDENTITY_FILE or IDENTITY_ENV, not both');
+  if (s.HOST_KEY_FINGERPRINT !== undefined) {
+    if (typeof s.HOST_KEY_FINGERPRINT !== 'string' || !/^SHA256:[A-Za-z0-9+/]{43}$/.test(s.HOST_KEY_FINGERPRINT)) {
+      fail(`${key}.HOST_KEY_FINGERPRINT`, 'must be a SHA256:… fingerprint as `ssh-keygen -lf` prints it');
+    }
+    ssh.HOST_KEY_FINGERPRINT = s.HOST_KEY_FINGERPRINT as string;
+  }
+  if (s.STRICT_HOST_KEY_CHECKING !== undefined) {
+    ssh.STRICT_HOST_KEY_CHECKING = readBool(s.STRICT_HOST_KEY_CHECKING, true, `${key}.STRICT_HOST_KEY_CHECKING`, fail);
+  }
+  if (s.CONNECT_TIMEOUT !== undefined)
+    ssh.CONNECT_TIMEOUT = readInt(s.CONNECT_TIMEOUT, 1, 3600, `${key}.CONNECT_TIMEOUT`, 'must be seconds (1-3600)', fail);
+  if (s.KEEPALIVE_INTERVAL !== undefined) {
+    ssh.KEEPALIVE_INTERVAL = readInt(s.KEEPALIVE_INTERVAL, 0, 3600, `${key}.KEEPALIVE_INTERVAL`, 'must be seconds (0-3600)', fail);
+  }
   return ssh;
+}
+
+/** A whole number given as a YAML number or digits (YAML True must not read as 1). */
+function readInt(v: unknown, min: number, max: number, key: string, reason: string, fail: (k: string, r: string) => never): number {
+  const n = typeof v === 'number' || (typeof v === 'string' && /^\d+$/.test(v)) ? Number(v) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) fail(key, reason);
+  return n;
 }
 
 function parseRunnerToggle(raw: unknown, key: string, fail: (k: string, r: string) => never): RunnerToggle {
   const r = raw === undefined ? {} : raw;
   if (!isPlain(r)) fail(key, 'must be a mapping with ENABLED and MODULE_LOADERS');
   const rm = r as Plain;
-  onlyKeys(rm, ['ENABLED', 'MODULE_LOADERS'], key, fail);
+  const isSsh = key === 'RUNNERS.SSH';
+  onlyKeys(rm, ['ENABLED', 'MODULE_LOADERS', ...(isSsh ? SSH_ADMIN_KEYS : [])], key, fail);
   const loaders = {} as RunnerToggle['MODULE_LOADERS'];
   const rawLoaders = rm.MODULE_LOADERS ?? {};
   if (!isPlain(rawLoaders)) fail(`${key}.MODULE_LOADERS`, 'must be a mapping');
@@ -198,7 +235,10 @@ function parseRunnerToggle(raw: unknown, key: string, fail: (k: string, r: strin
     }
     loaders[type] = toggle;
   }
-  return { ENABLED: readBool(rm.ENABLED, false, `${key}.ENABLED`, fail), MODULE_LOADERS: loaders };
+  const toggle: RunnerToggle = { ENABLED: readBool(rm.ENABLED, false, `${key}.ENABLED`, fail), MODULE_LOADERS: loaders };
+  const connection = Object.fromEntries(Object.entries(rm).filter(([k]) => (SSH_ADMIN_KEYS as readonly string[]).includes(k)));
+  if (Object.keys(connection).length > 0) toggle.SSH = parseSsh(connection, key, fail);
+  return toggle;
 }
 
 /** A misspelt key (ENABLE for ENABLED) must not silently leave a setting at its default. */

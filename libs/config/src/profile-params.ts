@@ -1,4 +1,4 @@
-import { LOADER_TYPES, LoaderTypeName, Profile, RUNNER_TYPES, RunnerType } from './runyard-config';
+import { LOADER_TYPES, LoaderTypeName, Profile, ProfileSsh, RUNNER_TYPES, RunnerType, SshTarget } from './runyard-config';
 import { parseSsh } from './config-file.loader';
 
 /** A request's profile_params that Runyard refuses; answered with 400. */
@@ -10,7 +10,7 @@ export interface ResolvedProfile {
   runner: RunnerType;
   loader: LoaderTypeName;
   modules: string[];
-  ssh?: { host: string; port: number; user: string };
+  ssh?: SshTarget;
   autosubmitExecutable?: string;
   condaExecutable?: string;
   lmodInit?: string;
@@ -35,9 +35,14 @@ export function resolveProfile(name: string, profile: Profile, params: unknown):
       if (key === 'SSH') {
         if (typeof value !== 'object' || value === null || Array.isArray(value))
           throw new ProfileParamsError('profile_params.SSH must be an object');
-        const ssh = parseSsh(value as Record<string, unknown>, 'profile_params.SSH', (k, r) => {
-          throw new ProfileParamsError(`${k} ${r}`);
-        });
+        const ssh = parseSsh(
+          value as Record<string, unknown>,
+          'profile_params.SSH',
+          (k, r) => {
+            throw new ProfileParamsError(`${k} ${r}`);
+          },
+          false,
+        );
         merged.SSH = merged.SSH ?? {};
         for (const [k, v] of Object.entries(ssh) as [keyof typeof ssh, string | number][]) {
           fill(merged.SSH as Record<string, unknown>, k, v, `SSH.${k}`, name);
@@ -110,7 +115,7 @@ function finish(name: string, p: Profile): ResolvedProfile {
   if (p.RUNNER_TYPE === 'SSH') {
     if (!p.SSH?.HOST) throw new ProfileParamsError(`profile ${name} is an SSH profile without SSH.HOST`);
     if (!p.SSH.USER) throw new ProfileParamsError(`profile ${name} is an SSH profile without SSH.USER`);
-    resolved.ssh = { host: p.SSH.HOST, port: p.SSH.PORT ?? 22, user: p.SSH.USER };
+    resolved.ssh = sshTarget(p.SSH as Required<Pick<ProfileSsh, 'HOST' | 'USER'>> & ProfileSsh);
   }
   return resolved;
 }
@@ -120,4 +125,21 @@ export function toModules(modules: Profile['MODULES'], loader: LoaderTypeName): 
   if (modules === undefined || modules === null) return [];
   const list = Array.isArray(modules) ? modules : loader === 'LMOD' ? modules.split(/\s+/) : [modules];
   return list.map((m) => m.trim()).filter((m) => m !== '');
+}
+
+/** Host keys are checked unless the admin explicitly turned it off; defaults as OpenSSH's where it has one. */
+export function sshTarget(ssh: ProfileSsh & { HOST: string; USER: string }): SshTarget {
+  return {
+    host: ssh.HOST,
+    port: ssh.PORT ?? 22,
+    user: ssh.USER,
+    identityFile: ssh.IDENTITY_FILE,
+    identityEnv: ssh.IDENTITY_ENV,
+    knownHostsFile: ssh.KNOWN_HOSTS,
+    hostKeyFingerprint: ssh.HOST_KEY_FINGERPRINT,
+    strictHostKeyChecking: ssh.STRICT_HOST_KEY_CHECKING ?? true,
+    connectTimeoutMs: (ssh.CONNECT_TIMEOUT ?? 20) * 1000,
+    keepaliveIntervalMs: (ssh.KEEPALIVE_INTERVAL ?? 15) * 1000,
+    runRoot: ssh.RUN_DIR ?? '.runyard/runs',
+  };
 }

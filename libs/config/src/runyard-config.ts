@@ -12,6 +12,49 @@ export interface ProfileSsh {
   HOST?: string;
   PORT?: number;
   USER?: string;
+  /** Runyard's own keys, set by the admin only: */
+  IDENTITY_FILE?: string;
+  IDENTITY_ENV?: string;
+  KNOWN_HOSTS?: string;
+  HOST_KEY_FINGERPRINT?: string;
+  STRICT_HOST_KEY_CHECKING?: boolean;
+  /** Seconds. */
+  CONNECT_TIMEOUT?: number;
+  /** Seconds. */
+  KEEPALIVE_INTERVAL?: number;
+  RUN_DIR?: string;
+}
+
+/** The SSH keys only the admin may set (a request may fill HOST, PORT and USER). */
+export const SSH_ADMIN_KEYS = [
+  'IDENTITY_FILE',
+  'IDENTITY_ENV',
+  'KNOWN_HOSTS',
+  'HOST_KEY_FINGERPRINT',
+  'STRICT_HOST_KEY_CHECKING',
+  'CONNECT_TIMEOUT',
+  'KEEPALIVE_INTERVAL',
+  'RUN_DIR',
+] as const;
+
+/** An SSH host as a run reaches it: the address, and the admin's choices of key and host key check. */
+export interface SshTarget {
+  host: string;
+  port: number;
+  user: string;
+  /** Path of the private key file. */
+  identityFile?: string;
+  /** Name of the environment variable holding the private key. */
+  identityEnv?: string;
+  knownHostsFile?: string;
+  /** 'SHA256:…' of the expected host key. */
+  hostKeyFingerprint?: string;
+  /** false only when the admin wrote STRICT_HOST_KEY_CHECKING: False. */
+  strictHostKeyChecking: boolean;
+  connectTimeoutMs: number;
+  keepaliveIntervalMs: number;
+  /** Remote directory holding the run directories (relative paths are under the user's home). */
+  runRoot: string;
 }
 
 /** A runner profile. The upper-case keys a request may fill are the seed's; the rest are set by the admin only. */
@@ -38,6 +81,8 @@ export interface LoaderToggle {
 export interface RunnerToggle {
   ENABLED: boolean;
   MODULE_LOADERS: Record<LoaderTypeName, LoaderToggle>;
+  /** RUNNERS.SSH only: how v4alpha's runner_extra_params hosts are reached (keys, host key check). */
+  SSH?: ProfileSsh;
 }
 
 export interface RunyardConfig {

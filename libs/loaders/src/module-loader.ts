@@ -11,6 +11,11 @@ export interface LoaderSettings {
   lmodInit: string;
   /** VENV only: the venv's realpath must be under it. */
   safeRootPath?: string;
+  /**
+   * The command runs on another host (SSH): its file system is not this one's, so VENV checks the
+   * path's form only (absolute, no `..`, under SAFE_ROOT_PATH) and the remote side does the rest.
+   */
+  remote?: boolean;
 }
 
 export const DEFAULT_LOADER_SETTINGS: Readonly<LoaderSettings> = {

@@ -26,6 +26,10 @@ export class VenvLoader implements ModuleLoader {
     if (!settings.safeRootPath) {
       throw new LoaderError('the VENV loader needs SAFE_ROOT_PATH to be configured');
     }
+    if (settings.remote) {
+      ensureUnder(path.posix.normalize(settings.safeRootPath), path.posix.normalize(venv), venv);
+      return [path.posix.join(venv, 'bin', 'autosubmit'), ...args];
+    }
     const root = await resolve(settings.safeRootPath, 'SAFE_ROOT_PATH');
     const realVenv = await resolve(venv, 'venv path');
     ensureUnder(root, realVenv, venv);

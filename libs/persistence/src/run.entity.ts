@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { SshTarget } from '@runyard/config';
 import type { RunKind, RunStatus } from './run-status';
 
 /** Where and how a run executes, fixed when it is accepted (the worker reads nothing else). */
@@ -8,7 +9,7 @@ export interface RunSettings {
   modules: string[];
   /** The Autosubmit arguments (after the executable) the loader wraps. */
   args: string[];
-  ssh?: { host: string; port: number; user: string };
+  ssh?: SshTarget;
   autosubmitExecutable?: string;
   condaExecutable?: string;
   lmodInit?: string;
@@ -62,6 +63,10 @@ export class Run {
 
   @Column({ type: 'varchar', length: 255, nullable: true })
   host: string | null;
+
+  /** Where the runner keeps the run's pid, output and exit status (on `host`). */
+  @Column({ type: 'varchar', name: 'run_dir', length: 1024, nullable: true })
+  runDir: string | null;
 
   @Column({ type: 'varchar', name: 'worker_id', length: 255, nullable: true })
   workerId: string | null;

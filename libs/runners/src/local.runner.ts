@@ -1,47 +1,33 @@
 import { spawn } from 'node:child_process';
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { FileHandle, mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Run } from '@runyard/persistence';
-import { ExitInfo, OutputFiles, Runner, RunningProcess } from './runner';
+import { ExitInfo, OutputSource, OutputStream, Runner, RunningProcess, RunRef } from './runner';
+import { parseExitFile, WRAPPER_NAME, WRAPPER_SCRIPT } from './run-wrapper';
 
-/**
- * The constant wrapper every LOCAL run executes under. User values arrive only as positional
- * parameters: $1 is the run directory, the rest is the argv. It records the real exit status in
- * a file, so a worker that re-attaches after a restart still learns how the run ended. The trap
- * keeps the wrapper alive to record the status when the process group is signalled; traps with
- * a handler are reset in the child, so the command itself still receives the signal.
- */
-const WRAPPER =
-  'd=$1; shift; trap : INT TERM HUP; "$@"; c=$?; printf "%s\\n" "$c" > "$d/exit.tmp" && mv "$d/exit.tmp" "$d/exit"; exit "$c"';
-const WRAPPER_NAME = 'runyard-run';
 const POLL_MS = 250;
 
+/** Runs on the worker's own machine, detached, with its output in files under RUNYARD_DATA_DIR/runs. */
 export class LocalRunner implements Runner {
   readonly type = 'LOCAL';
   private readonly host = hostname();
 
   constructor(private readonly runsDir: string) {}
 
-  private dirOf(runId: number): string {
-    return join(this.runsDir, String(runId));
-  }
-
-  outputFiles(run: Pick<Run, 'id'>): OutputFiles {
-    const dir = this.dirOf(run.id);
-    return { stdout: join(dir, 'stdout'), stderr: join(dir, 'stderr') };
+  private dirOf(run: Pick<Run, 'id'> & Partial<Pick<Run, 'runDir'>>): string {
+    return run.runDir ?? join(this.runsDir, String(run.id));
   }
 
   async launch(run: Pick<Run, 'id' | 'argv' | 'settings'>): Promise<RunningProcess> {
-    const dir = this.dirOf(run.id);
+    const dir = this.dirOf(run);
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
-    const output = this.outputFiles(run);
-    const out = await open(output.stdout, 'a');
-    const err = await open(output.stderr, 'a');
+    const out = await open(join(dir, 'stdout'), 'a');
+    const err = await open(join(dir, 'stderr'), 'a');
     const stdin = run.settings.stdin;
     try {
-      const child = spawn('/bin/sh', ['-c', WRAPPER, WRAPPER_NAME, dir, ...run.argv], {
+      const child = spawn('/bin/sh', ['-c', WRAPPER_SCRIPT, WRAPPER_NAME, dir, ...run.argv], {
         detached: true, // its own session and process group: it survives the worker and is signalled as a group
         stdio: [stdin === undefined ? 'ignore' : 'pipe', out.fd, err.fd],
       });
@@ -53,37 +39,37 @@ export class LocalRunner implements Runner {
       child.unref();
       const exited = new Promise<ExitInfo | null>((resolve) => {
         child.once('exit', (code, signal) => {
-          void this.recordedExit(run.id).then((recorded) => resolve(recorded ?? { code, signal }));
+          void this.recordedExit(dir).then((recorded) => resolve(recorded ?? { code, signal }));
         });
       });
-      return { pid, host: this.host, output, exited };
+      return { pid, host: this.host, runDir: dir, exited };
     } finally {
       await out.close();
       await err.close();
     }
   }
 
-  async attach(run: Pick<Run, 'id' | 'pid' | 'host'>): Promise<RunningProcess | { exit: ExitInfo } | null> {
+  async attach(run: RunRef): Promise<RunningProcess | { exit: ExitInfo } | null> {
+    const dir = this.dirOf(run);
     if (run.pid && (await this.isAlive(run))) {
-      return { pid: run.pid, host: this.host, output: this.outputFiles(run), exited: this.watchExit(run) };
+      return { pid: run.pid, host: this.host, runDir: dir, exited: this.watchExit(run) };
     }
-    const recorded = await this.recordedExit(run.id);
+    const recorded = await this.recordedExit(dir);
     return recorded ? { exit: recorded } : null;
   }
 
-  /** Alive and still our wrapper for this run (a recycled pid belongs to someone else). */
-  async isAlive(run: Pick<Run, 'id' | 'pid'>): Promise<boolean> {
+  /** Alive and still our wrapper for this run (a recycled pid belongs to someone else; a zombie has no cmdline). */
+  async isAlive(run: RunRef): Promise<boolean> {
     if (!run.pid) return false;
     try {
-      const cmdline = await readFile(`/proc/${run.pid}/cmdline`, 'latin1');
-      const parts = cmdline.split('\0');
-      return parts[3] === WRAPPER_NAME && parts[4] === this.dirOf(run.id);
+      const parts = (await readFile(`/proc/${run.pid}/cmdline`, 'latin1')).split('\0');
+      return parts[3] === WRAPPER_NAME && parts[4] === this.dirOf(run);
     } catch {
       return false;
     }
   }
 
-  async signal(run: Pick<Run, 'id' | 'pid'>, signal: NodeJS.Signals): Promise<void> {
+  async signal(run: RunRef, signal: NodeJS.Signals): Promise<void> {
     if (!run.pid || !(await this.isAlive(run))) return;
     try {
       process.kill(-run.pid, signal);
@@ -113,23 +99,45 @@ export class LocalRunner implements Runner {
     });
   }
 
-  async release(run: Pick<Run, 'id'>): Promise<void> {
-    await rm(this.dirOf(run.id), { recursive: true, force: true });
+  output(run: RunRef): OutputSource {
+    return new LocalOutput(this.dirOf(run));
   }
 
-  private async recordedExit(runId: number): Promise<ExitInfo | null> {
-    try {
-      const text = await readFile(join(this.dirOf(runId), 'exit'), 'utf8');
-      const code = Number.parseInt(text.trim(), 10);
-      return Number.isNaN(code) ? null : { code, signal: null };
-    } catch {
-      return null;
-    }
+  async release(run: RunRef): Promise<void> {
+    await rm(this.dirOf(run), { recursive: true, force: true });
+  }
+
+  private async recordedExit(dir: string): Promise<ExitInfo | null> {
+    const code = parseExitFile(await readFile(join(dir, 'exit'), 'utf8').catch(() => null));
+    return code === null ? null : { code, signal: null };
   }
 
   /** For a process that is not our child: poll until it is gone, then read what the wrapper recorded. */
-  private async watchExit(run: Pick<Run, 'id' | 'pid'>): Promise<ExitInfo | null> {
+  private async watchExit(run: RunRef): Promise<ExitInfo | null> {
     while (await this.isAlive(run)) await new Promise((r) => setTimeout(r, POLL_MS));
-    return this.recordedExit(run.id);
+    return this.recordedExit(this.dirOf(run));
+  }
+}
+
+/** The run's output files, opened once and read at offsets. */
+class LocalOutput implements OutputSource {
+  readonly pollMs = 100;
+  private readonly handles: Partial<Record<OutputStream, FileHandle>> = {};
+
+  constructor(private readonly dir: string) {}
+
+  async size(stream: OutputStream): Promise<number> {
+    return (await stat(join(this.dir, stream)).catch(() => null))?.size ?? 0;
+  }
+
+  async read(stream: OutputStream, offset: number, length: number): Promise<Buffer> {
+    const handle = (this.handles[stream] ??= await open(join(this.dir, stream), 'r'));
+    const buf = Buffer.allocUnsafe(length);
+    const { bytesRead } = await handle.read(buf, 0, length, offset);
+    return buf.subarray(0, bytesRead);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(Object.values(this.handles).map((h) => h!.close()));
   }
 }

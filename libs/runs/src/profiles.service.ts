@@ -38,8 +38,15 @@ export class ProfilesService implements OnApplicationBootstrap {
     return record.definition;
   }
 
+  /** The profiles as clients may see them: where the private keys are is not their business. */
   async all(): Promise<Record<string, Profile>> {
     const records = await this.repo.find({ order: { name: 'ASC' } });
-    return Object.fromEntries(records.map((r) => [r.name, r.definition]));
+    return Object.fromEntries(records.map((r) => [r.name, withoutKeyLocations(r.definition)]));
   }
+}
+
+function withoutKeyLocations(profile: Profile): Profile {
+  if (!profile.SSH) return profile;
+  const { IDENTITY_FILE: _file, IDENTITY_ENV: _env, ...ssh } = profile.SSH;
+  return { ...profile, SSH: ssh };
 }

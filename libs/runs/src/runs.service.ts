@@ -204,5 +204,6 @@ export function loaderSettings(s: RunSettings) {
     condaExecutable: s.condaExecutable ?? 'conda',
     lmodInit: s.lmodInit ?? '/usr/share/lmod/lmod/init/bash',
     safeRootPath: s.safeRootPath,
+    remote: s.runner !== 'LOCAL',
   };
 }

@@ -53,7 +53,8 @@ export class AutosubmitRunnersService {
     if (!toggle.MODULE_LOADERS[loader as LoaderTypeName].ENABLED) {
       throw new DisabledError(`The ${loader.toLowerCase()} module loader of the ${runner.toLowerCase()} runner is disabled.`);
     }
-    const profile: Profile = { RUNNER_TYPE: runner as RunnerType, MODULE_LOADER_TYPE: loader as LoaderTypeName };
+    // RUNNERS.SSH's connection settings (key, host key check) apply to every host a request names.
+    const profile: Profile = { RUNNER_TYPE: runner as RunnerType, MODULE_LOADER_TYPE: loader as LoaderTypeName, SSH: toggle.SSH };
     const extra = sel.runner_extra_params ?? {};
     const params: Record<string, unknown> = { MODULES: sel.modules ?? null };
     if (runner === 'SSH') params.SSH = { HOST: extra.ssh_host, USER: extra.ssh_user, PORT: extra.ssh_port ?? 22 };

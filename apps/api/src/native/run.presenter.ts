@@ -16,6 +16,8 @@ export function presentRun(run: Run) {
     exit_code: run.exitCode,
     pid: run.pid,
     host: run.host,
+    ssh: run.settings.ssh ? { host: run.settings.ssh.host, port: run.settings.ssh.port, user: run.settings.ssh.user } : null,
+    run_dir: run.runDir,
     result: run.result,
     requested_by: run.requestedBy,
     log_bytes: run.logBytes,

@@ -1,0 +1,19 @@
+/**
+ * The constant wrapper every run executes under, locally and on SSH hosts. User values arrive only
+ * as positional parameters: $1 is the run directory, the rest is the argv. It records the real exit
+ * status in a file, so a worker that re-attaches after a restart still learns how the run ended. The
+ * trap keeps the wrapper alive to record the status when the process group is signalled; traps with
+ * a handler are reset in the child, so the command itself still receives the signal.
+ */
+export const WRAPPER_SCRIPT =
+  'd=$1; shift; trap : INT TERM HUP; "$@"; c=$?; printf "%s\\n" "$c" > "$d/exit.tmp" && mv "$d/exit.tmp" "$d/exit"; exit "$c"';
+
+/** `$0` of the wrapper: with the run directory after it, it identifies the run's process (pids get reused). */
+export const WRAPPER_NAME = 'runyard-run';
+
+/** The recorded exit status, or null if the file is missing or not a number. */
+export function parseExitFile(text: string | null): number | null {
+  if (text === null) return null;
+  const code = Number.parseInt(text.trim(), 10);
+  return Number.isNaN(code) ? null : code;
+}

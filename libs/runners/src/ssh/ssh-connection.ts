@@ -1,0 +1,184 @@
+import { readFile } from 'node:fs/promises';
+import { Client, ClientChannel, SFTPWrapper } from 'ssh2';
+import type { SshTarget } from '@runyard/config';
+import { HostKeyError, hostKeyVerifier } from './host-key';
+
+/** OpenSSH allows 10 sessions per connection by default (MaxSessions): stay under it. */
+const MAX_CHANNELS = 8;
+const MAX_BACKOFF_MS = 30_000;
+
+export interface ExecResult {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+export class SshUnavailableError extends Error {}
+
+/** One authenticated SSH connection: exec channels (bounded) and one SFTP session, shared by every run on it. */
+export class SshConnection {
+  private sftpSession?: Promise<SFTPWrapper>;
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  closed = false;
+
+  constructor(readonly client: Client) {
+    client.once('close', () => (this.closed = true));
+  }
+
+  /** Runs shell text on the remote host; stdin, if any, is written and closed. */
+  async exec(command: string, opts: { stdin?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
+    await this.acquire();
+    try {
+      return await new Promise<ExecResult>((resolve, reject) => {
+        this.client.exec(command, (err, channel: ClientChannel) => {
+          if (err) return reject(err);
+          const out: Buffer[] = [];
+          const errOut: Buffer[] = [];
+          let timer: NodeJS.Timeout | undefined;
+          if (opts.timeoutMs) {
+            timer = setTimeout(() => {
+              channel.signal('KILL');
+              channel.close();
+            }, opts.timeoutMs);
+          }
+          channel.on('data', (d: Buffer) => out.push(d));
+          channel.stderr.on('data', (d: Buffer) => errOut.push(d));
+          channel.once('close', (code: number | null, signal?: string) => {
+            clearTimeout(timer);
+            resolve({
+              code: code ?? null,
+              signal: signal ?? null,
+              stdout: Buffer.concat(out).toString('utf8'),
+              stderr: Buffer.concat(errOut).toString('utf8'),
+            });
+          });
+          channel.end(opts.stdin);
+        });
+      });
+    } finally {
+      this.release();
+    }
+  }
+
+  sftp(): Promise<SFTPWrapper> {
+    this.sftpSession ??= new Promise<SFTPWrapper>((resolve, reject) => {
+      this.client.sftp((err, sftp) => (err ? reject(err) : resolve(sftp)));
+    }).catch((e) => {
+      this.sftpSession = undefined;
+      throw e;
+    });
+    return this.sftpSession;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.client.end();
+  }
+
+  private async acquire(): Promise<void> {
+    if (this.active >= MAX_CHANNELS) await new Promise<void>((r) => this.waiting.push(r));
+    this.active++;
+  }
+
+  private release(): void {
+    this.active--;
+    this.waiting.shift()?.();
+  }
+}
+
+/**
+ * Connections pooled per user@host:port: many runs on one host share one connection. A lost
+ * connection is re-established on the next use, with exponential backoff between failed attempts.
+ */
+export class SshConnectionPool {
+  private readonly connections = new Map<string, Promise<SshConnection>>();
+  private readonly failures = new Map<string, { count: number; at: number; error: Error }>();
+  /** Connections opened so far (for the logs and the tests of sharing). */
+  opened = 0;
+
+  async get(target: SshTarget): Promise<SshConnection> {
+    const key = `${target.user}@${target.host}:${target.port}`;
+    const current = this.connections.get(key);
+    if (current) {
+      const conn = await current.catch(() => null);
+      if (conn && !conn.closed) return conn;
+      if (this.connections.get(key) === current) this.connections.delete(key);
+      if (!conn) return this.get(target);
+    }
+    const failed = this.failures.get(key);
+    if (failed) {
+      const wait = Math.min(MAX_BACKOFF_MS, 500 * 2 ** (failed.count - 1));
+      if (Date.now() - failed.at < wait) {
+        throw failed.error instanceof HostKeyError ? failed.error : new SshUnavailableError(`${key}: ${failed.error.message} (retrying)`);
+      }
+    }
+    const pending = this.connect(target).then(
+      (conn) => {
+        this.failures.delete(key);
+        return conn;
+      },
+      (error: Error) => {
+        const count = (this.failures.get(key)?.count ?? 0) + 1;
+        this.failures.set(key, { count, at: Date.now(), error });
+        if (this.connections.get(key) === pending) this.connections.delete(key);
+        throw error;
+      },
+    );
+    this.connections.set(key, pending);
+    return pending;
+  }
+
+  closeAll(): void {
+    for (const pending of this.connections.values())
+      void pending.then(
+        (c) => c.close(),
+        () => undefined,
+      );
+    this.connections.clear();
+  }
+
+  private async connect(target: SshTarget): Promise<SshConnection> {
+    const privateKey = await privateKeyOf(target);
+    const verifier = hostKeyVerifier(
+      { knownHostsFile: target.knownHostsFile, fingerprint: target.hostKeyFingerprint, strict: target.strictHostKeyChecking },
+      target.host,
+      target.port,
+    );
+    const client = new Client();
+    this.opened++;
+    return new Promise<SshConnection>((resolve, reject) => {
+      client.once('ready', () => resolve(new SshConnection(client)));
+      client.once('error', (e) =>
+        reject(verifier.refusal() ?? new SshUnavailableError(`${target.user}@${target.host}:${target.port}: ${e.message}`)),
+      );
+      client.connect({
+        host: target.host,
+        port: target.port,
+        username: target.user,
+        privateKey,
+        agent: privateKey ? undefined : process.env.SSH_AUTH_SOCK,
+        hostVerifier: (key: Buffer) => verifier.verify(key),
+        readyTimeout: target.connectTimeoutMs,
+        keepaliveInterval: target.keepaliveIntervalMs,
+        keepaliveCountMax: 3,
+      });
+    });
+  }
+}
+
+/** The key comes from a file or an environment variable the admin named, never from the YAML itself. */
+async function privateKeyOf(target: SshTarget): Promise<Buffer | string | undefined> {
+  if (target.identityFile) return readFile(target.identityFile);
+  if (target.identityEnv) {
+    const key = process.env[target.identityEnv];
+    if (!key) throw new SshUnavailableError(`the environment variable ${target.identityEnv} holding the SSH private key is not set`);
+    return key;
+  }
+  if (!process.env.SSH_AUTH_SOCK)
+    throw new SshUnavailableError(
+      `no private key configured for ${target.user}@${target.host} (IDENTITY_FILE, IDENTITY_ENV or an ssh-agent)`,
+    );
+  return undefined;
+}
