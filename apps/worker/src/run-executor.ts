@@ -157,21 +157,24 @@ export class RunExecutor {
     }
   }
 
+  /** Each phase gets one grace period: autosubmit stop (and the exit it causes), then SIGTERM, then SIGKILL. */
   private async stop(held: HeldRun, force: boolean): Promise<void> {
     const { run, runner, shipper } = held;
     const grace = this.env.STOP_GRACE_MS;
-    const ended = () => Promise.race([held.finished.then(() => true), sleep(grace).then(() => false)]);
+    const endedBy = (deadline: number) =>
+      Promise.race([held.finished.then(() => true), sleep(Math.max(0, deadline - Date.now())).then(() => false)]);
     if (run.kind === 'run' && run.expid) {
+      const deadline = Date.now() + grace;
       const cmd = stopCommand(run.expid, { force, confirmOnStdin: run.settings.stopConfirmOnStdin === true });
       const argv = await getLoader(run.settings.loader as never).prepare(cmd.args, run.settings.modules, loaderSettings(run.settings));
       const { exit, output } = await runner.exec(run, argv, cmd.stdin, grace);
-      await shipper.note(`autosubmit stop answered ${exit.code ?? exit.signal}: ${output.trim().slice(-2000)}`);
-      if (await ended()) return;
+      await shipper.note(`autosubmit stop answered ${exit.code ?? exit.signal ?? 'nothing in time'}: ${output.trim().slice(-2000)}`);
+      if (await endedBy(deadline)) return;
     }
     if (!force) {
       await shipper.note('the process is still running: SIGTERM to its process group');
       await runner.signal(run, 'SIGTERM');
-      if (await ended()) return;
+      if (await endedBy(Date.now() + grace)) return;
     }
     await shipper.note('SIGKILL to its process group');
     await runner.signal(run, 'SIGKILL');

@@ -182,7 +182,8 @@ export class RunsService {
       stopRequestedAt: new Date(),
       detail: by,
     });
-    return this.waitFor(run.id, isFinal, this.env.STOP_GRACE_MS * 2 + 5_000);
+    // Two grace periods (autosubmit stop, SIGTERM), then SIGKILL and the runner noticing the exit.
+    return this.waitFor(run.id, isFinal, this.env.STOP_GRACE_MS * 2 + 8_000);
   }
 
   /** Polls the row (backing off) until `done(status)` or the timeout; returns the last row seen. */

@@ -27,39 +27,39 @@ export class SshConnection {
     client.once('close', () => (this.closed = true));
   }
 
-  /** Runs shell text on the remote host; stdin, if any, is written and closed. */
+  /**
+   * Runs shell text on the remote host; stdin, if any, is written and closed. On timeout it answers
+   * at once (code null): OpenSSH closes the channel only when the command ends, which may be never.
+   */
   async exec(command: string, opts: { stdin?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
     await this.acquire();
-    try {
-      return await new Promise<ExecResult>((resolve, reject) => {
-        this.client.exec(command, (err, channel: ClientChannel) => {
-          if (err) return reject(err);
-          const out: Buffer[] = [];
-          const errOut: Buffer[] = [];
-          let timer: NodeJS.Timeout | undefined;
-          if (opts.timeoutMs) {
-            timer = setTimeout(() => {
+    return new Promise<ExecResult>((resolve, reject) => {
+      this.client.exec(command, (err, channel: ClientChannel) => {
+        if (err) {
+          this.release();
+          return reject(err);
+        }
+        const out: Buffer[] = [];
+        const errOut: Buffer[] = [];
+        const answer = (code: number | null, signal: string | null) =>
+          resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errOut).toString('utf8') });
+        const timer = opts.timeoutMs
+          ? setTimeout(() => {
+              answer(null, 'TIMEOUT');
               channel.signal('KILL');
               channel.close();
-            }, opts.timeoutMs);
-          }
-          channel.on('data', (d: Buffer) => out.push(d));
-          channel.stderr.on('data', (d: Buffer) => errOut.push(d));
-          channel.once('close', (code: number | null, signal?: string) => {
-            clearTimeout(timer);
-            resolve({
-              code: code ?? null,
-              signal: signal ?? null,
-              stdout: Buffer.concat(out).toString('utf8'),
-              stderr: Buffer.concat(errOut).toString('utf8'),
-            });
-          });
-          channel.end(opts.stdin);
+            }, opts.timeoutMs)
+          : undefined;
+        channel.on('data', (d: Buffer) => out.push(d));
+        channel.stderr.on('data', (d: Buffer) => errOut.push(d));
+        channel.once('close', (code: number | null, signal?: string) => {
+          clearTimeout(timer);
+          this.release(); // the channel slot is free only once the server closed it
+          answer(code ?? null, signal ?? null);
         });
+        channel.end(opts.stdin);
       });
-    } finally {
-      this.release();
-    }
+    });
   }
 
   sftp(): Promise<SFTPWrapper> {
@@ -89,7 +89,7 @@ export class SshConnection {
 }
 
 /**
- * Connections pooled per user@host:port: many runs on one host share one connection. A lost
+ * Connections pooled per user@host:port (and key and host key policy): many runs on one host share one connection. A lost
  * connection is re-established on the next use, with exponential backoff between failed attempts.
  */
 export class SshConnectionPool {
@@ -99,7 +99,14 @@ export class SshConnectionPool {
   opened = 0;
 
   async get(target: SshTarget): Promise<SshConnection> {
-    const key = `${target.user}@${target.host}:${target.port}`;
+    // Connections are shared only by runs that would have verified and authenticated them the same way.
+    const key = [
+      `${target.user}@${target.host}:${target.port}`,
+      target.identityFile ?? `env:${target.identityEnv ?? ''}`,
+      target.knownHostsFile ?? '',
+      target.hostKeyFingerprint ?? '',
+      target.strictHostKeyChecking,
+    ].join('|');
     const current = this.connections.get(key);
     if (current) {
       const conn = await current.catch(() => null);
@@ -111,7 +118,7 @@ export class SshConnectionPool {
     if (failed) {
       const wait = Math.min(MAX_BACKOFF_MS, 500 * 2 ** (failed.count - 1));
       if (Date.now() - failed.at < wait) {
-        throw failed.error instanceof HostKeyError ? failed.error : new SshUnavailableError(`${key}: ${failed.error.message} (retrying)`);
+        throw failed.error instanceof HostKeyError ? failed.error : new SshUnavailableError(`${failed.error.message} (retrying)`);
       }
     }
     const pending = this.connect(target).then(
