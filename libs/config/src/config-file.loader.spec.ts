@@ -471,3 +471,17 @@ RUNNER_CONFIGURATION:
     expect(error.key).toBe('(file)');
   });
 });
+
+describe('runyard.example.yaml', () => {
+  it('is a valid configuration with seed 001 SSH profiles reaching their host with a key file and known_hosts', () => {
+    const config = loadRunyardConfig(require('node:path').join(__dirname, '..', '..', '..', 'runyard.example.yaml'), true);
+    expect(config.profiles.MY_RUNNER_PROFILE_1.SSH).toMatchObject({
+      HOST: 'autosubmit.example.com',
+      PORT: 22,
+      USER: 'autosubmit_user',
+      IDENTITY_FILE: '/etc/runyard/id_ed25519',
+      KNOWN_HOSTS: '/etc/runyard/known_hosts',
+    });
+    expect(config.runners.LOCAL.MODULE_LOADERS.VENV).toEqual({ ENABLED: true, SAFE_ROOT_PATH: '/opt/venvs' });
+  });
+});
