@@ -376,7 +376,7 @@ RUNNER_CONFIGURATION:
         'an unknown SSH key',
         profile('      SSH:\n        HOSTNAME: hpc.example.org\n'),
         'RUNNER_CONFIGURATION.PROFILES.HPC.SSH.HOSTNAME',
-        'unknown SSH key (known: HOST, PORT, USER, USERNAME)',
+        'unknown SSH key (known: HOST, PORT, USER, USERNAME, IDENTITY_FILE, IDENTITY_ENV, KNOWN_HOSTS, HOST_KEY_FINGERPRINT, STRICT_HOST_KEY_CHECKING, CONNECT_TIMEOUT, KEEPALIVE_INTERVAL, RUN_DIR)',
       ],
       [
         'an SSH host that looks like an ssh option',
@@ -474,7 +474,7 @@ RUNNER_CONFIGURATION:
 
 describe('runyard.example.yaml', () => {
   it('is a valid configuration with seed 001 SSH profiles reaching their host with a key file and known_hosts', () => {
-    const config = loadRunyardConfig(require('node:path').join(__dirname, '..', '..', '..', 'runyard.example.yaml'), true);
+    const config = loadRunyardConfig(`${__dirname}/../../../runyard.example.yaml`, true);
     expect(config.profiles.MY_RUNNER_PROFILE_1.SSH).toMatchObject({
       HOST: 'autosubmit.example.com',
       PORT: 22,

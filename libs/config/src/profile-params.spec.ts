@@ -32,7 +32,7 @@ describe('resolveProfile', () => {
       const resolved = resolveProfile('MY_RUNNER_PROFILE_2_CUSTOM_USERNAME', MY_RUNNER_PROFILE_2_CUSTOM_USERNAME, {
         SSH: { USER: 'custom_user' },
       });
-      expect(resolved).toEqual({
+      expect(resolved).toMatchObject({
         name: 'MY_RUNNER_PROFILE_2_CUSTOM_USERNAME',
         runner: 'SSH',
         loader: 'LMOD',
@@ -46,7 +46,7 @@ describe('resolveProfile', () => {
       const resolved = resolveProfile('MY_RUNNER_PROFILE_2_CUSTOM_USERNAME', MY_RUNNER_PROFILE_2_CUSTOM_USERNAME, {
         SSH: { USERNAME: 'custom_user' },
       });
-      expect(resolved.ssh).toEqual({ host: 'autosubmit.example.com', port: 22, user: 'custom_user' });
+      expect(resolved.ssh).toMatchObject({ host: 'autosubmit.example.com', port: 22, user: 'custom_user' });
     });
 
     it('refuses MY_RUNNER_PROFILE_2_CUSTOM_USERNAME without a user in the request', () => {
@@ -56,7 +56,7 @@ describe('resolveProfile', () => {
     });
 
     it('uses MY_RUNNER_PROFILE_1 as written when the request gives no profile_params', () => {
-      expect(resolveProfile('MY_RUNNER_PROFILE_1', MY_RUNNER_PROFILE_1, undefined)).toEqual({
+      expect(resolveProfile('MY_RUNNER_PROFILE_1', MY_RUNNER_PROFILE_1, undefined)).toMatchObject({
         name: 'MY_RUNNER_PROFILE_1',
         runner: 'SSH',
         loader: 'LMOD',
@@ -70,6 +70,23 @@ describe('resolveProfile', () => {
       const plain = resolveProfile('MY_RUNNER_PROFILE_1', MY_RUNNER_PROFILE_1, undefined);
       expect(resolveProfile('MY_RUNNER_PROFILE_1', MY_RUNNER_PROFILE_1, null)).toEqual(plain);
       expect(resolveProfile('MY_RUNNER_PROFILE_1', MY_RUNNER_PROFILE_1, {})).toEqual(plain);
+    });
+  });
+
+  describe("SSH connection settings are the admin's alone", () => {
+    it.each(['IDENTITY_FILE', 'IDENTITY_ENV', 'KNOWN_HOSTS', 'HOST_KEY_FINGERPRINT', 'STRICT_HOST_KEY_CHECKING', 'RUN_DIR'])(
+      'refuses profile_params.SSH.%s',
+      (key) => {
+        const err = refusal('MY_RUNNER_PROFILE_2_CUSTOM_USERNAME', MY_RUNNER_PROFILE_2_CUSTOM_USERNAME, {
+          SSH: { USER: 'me', [key]: 'x' },
+        });
+        expect(err.message).toContain(`profile_params.SSH.${key} unknown SSH key (known: HOST, PORT, USER, USERNAME)`);
+      },
+    );
+
+    it('checks host keys unless the profile explicitly turns it off', () => {
+      const resolved = resolveProfile('MY_RUNNER_PROFILE_1', MY_RUNNER_PROFILE_1, undefined);
+      expect(resolved.ssh).toMatchObject({ strictHostKeyChecking: true, runRoot: '.runyard/runs', connectTimeoutMs: 20000 });
     });
   });
 
@@ -222,7 +239,7 @@ describe('resolveProfile', () => {
             SSH: { HOST: 'hpc.example.org', PORT: '2222', USER: 'alice' },
           },
         ),
-      ).toEqual({
+      ).toMatchObject({
         name: 'OPEN',
         runner: 'SSH',
         loader: 'CONDA',
@@ -234,8 +251,8 @@ describe('resolveProfile', () => {
 
     it('lets a request fill the SSH port the profile leaves unset, and defaults it to 22 otherwise', () => {
       const profile: Profile = { RUNNER_TYPE: 'SSH', MODULE_LOADER_TYPE: 'NO_MODULE', SSH: { HOST: 'h.example.org', USER: 'u' } };
-      expect(resolveProfile('P', profile, { SSH: { PORT: 2200 } }).ssh).toEqual({ host: 'h.example.org', port: 2200, user: 'u' });
-      expect(resolveProfile('P', profile, undefined).ssh).toEqual({ host: 'h.example.org', port: 22, user: 'u' });
+      expect(resolveProfile('P', profile, { SSH: { PORT: 2200 } }).ssh).toMatchObject({ host: 'h.example.org', port: 2200, user: 'u' });
+      expect(resolveProfile('P', profile, undefined).ssh).toMatchObject({ host: 'h.example.org', port: 22, user: 'u' });
     });
 
     it('keeps the profile’s own SSH port', () => {
