@@ -101,6 +101,7 @@ export async function startRunyard(opts: StartOptions): Promise<RunyardUnderTest
     HOME: process.env.HOME ?? '/root',
     PORT: String(port),
     HOST: '127.0.0.1',
+    RUNYARD_PUBLIC_URL: `http://127.0.0.1:${port}`,
     RUNYARD_CONFIG: configFile,
     RUNYARD_DATA_DIR: join(dir, 'data'),
     HEARTBEAT_MS: '500',

@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { RunyardConfigModule } from '@runyard/config';
 import { DatabaseModule } from '@runyard/persistence';
 import { QueueModule } from '@runyard/queue';
+import { KernelCiModule } from '@runyard/kernelci';
 import { ProfilesService, RunsRepository, RunsService } from '@runyard/runs';
 import { AutosubmitRunnersService } from './autosubmit/autosubmit-runners.service';
 import { V4RunnersController } from './autosubmit/v4-runners.controller';
@@ -10,11 +11,13 @@ import { V4AlphaController } from './autosubmit/v4alpha.controller';
 import { ErrorBodyFilter } from './common/error-body.filter';
 import { HealthController } from './health/health.controller';
 import { RunsController } from './native/runs.controller';
+import { KernelController } from './kernelci/kernel.controller';
+import { TuxSuiteCallbacksController } from './kernelci/tuxsuite-callbacks.controller';
 
 /** HTTP only: records and enqueues, never executes a command itself. */
 @Module({
-  imports: [RunyardConfigModule, DatabaseModule, QueueModule],
-  controllers: [RunsController, V4RunnersController, V4AlphaController, HealthController],
+  imports: [RunyardConfigModule, DatabaseModule, QueueModule, KernelCiModule],
+  controllers: [RunsController, V4RunnersController, V4AlphaController, KernelController, TuxSuiteCallbacksController, HealthController],
   providers: [RunsRepository, RunsService, ProfilesService, AutosubmitRunnersService, { provide: APP_FILTER, useClass: ErrorBodyFilter }],
 })
 export class ApiModule {}

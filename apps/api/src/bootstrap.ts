@@ -1,4 +1,6 @@
 import { INestApplication, Logger } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import express from 'express';
 import { NestFactory } from '@nestjs/core';
 import { Environment, validateEnvironment } from '@runyard/config';
 import { ApiModule } from './api.module';
@@ -7,9 +9,13 @@ import { validationPipe } from './common/validation';
 
 /** Creates the HTTP application for the api or all role; tests use it as the real server. */
 export async function createApiApp(role: 'api' | 'all', opts: { logger?: false } = {}): Promise<INestApplication> {
-  const app = await NestFactory.create(role === 'all' ? AllInOneModule : ApiModule, {
+  const app = await NestFactory.create<NestExpressApplication>(role === 'all' ? AllInOneModule : ApiModule, {
     logger: opts.logger === false ? false : ['log', 'warn', 'error'],
+    bodyParser: false,
   });
+  // Signed callbacks are verified on their exact bytes: that path gets the body raw, everything else JSON.
+  app.use('/api/v1/tuxsuite/callback', express.raw({ type: () => true, limit: '10mb' }));
+  app.use(express.json({ limit: '1mb' }));
   app.useGlobalPipes(validationPipe);
   app.enableShutdownHooks();
   return app;

@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { Environment, RunyardConfigModule } from '@runyard/config';
 import { DatabaseModule } from '@runyard/persistence';
 import { QueueModule } from '@runyard/queue';
+import { KernelCiModule } from '@runyard/kernelci';
+import { KernelProcessors } from './kernel-processors';
 import { LocalRunner, RunnerRegistry, SshConnectionPool, SshRunner } from '@runyard/runners';
 import { RunsRepository } from '@runyard/runs';
 import { Reconciler } from './reconciler';
@@ -10,7 +12,7 @@ import { RunExecutor } from './run-executor';
 import { RunProcessors } from './run-processors';
 
 @Module({
-  imports: [RunyardConfigModule, DatabaseModule, QueueModule],
+  imports: [RunyardConfigModule, DatabaseModule, QueueModule, KernelCiModule],
   providers: [
     { provide: SshConnectionPool, useFactory: () => new SshConnectionPool() },
     {
@@ -23,6 +25,7 @@ import { RunProcessors } from './run-processors';
     RunExecutor,
     Reconciler,
     RunProcessors,
+    KernelProcessors,
   ],
 })
 export class WorkerModule {}

@@ -76,6 +76,66 @@ export class Environment {
   @Min(1000)
   LOST_AFTER_MS = 60_000;
 
+  /** Where runner services (TuxSuite) send their callbacks: this Runyard's URL as they reach it. */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'RUNYARD_PUBLIC_URL must be an http(s) URL' })
+  RUNYARD_PUBLIC_URL?: string;
+
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'TUXSUITE_URL must be an http(s) URL' })
+  TUXSUITE_URL = 'https://tuxapi.tuxsuite.com';
+
+  @IsOptional()
+  @IsString()
+  TUXSUITE_TOKEN?: string;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._-]+$/, { message: 'TUXSUITE_GROUP must be a TuxSuite group name' })
+  TUXSUITE_GROUP?: string;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._-]+$/, { message: 'TUXSUITE_PROJECT must be a TuxSuite project name' })
+  TUXSUITE_PROJECT?: string;
+
+  /** TuxSuite's callback signing key (an `ecdsa-sha2-nistp256 …` line); unset: fetched from the project's keys endpoint and cached. */
+  @IsOptional()
+  @Matches(/^ecdsa-sha2-nistp256 [A-Za-z0-9+/=]+( .*)?$/, { message: 'TUXSUITE_PUBLIC_KEY must be an ecdsa-sha2-nistp256 OpenSSH public key line' })
+  TUXSUITE_PUBLIC_KEY?: string;
+
+  /** Least time between two fetches of TuxSuite's signing key (a failed signature refetches it once). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  TUXSUITE_KEY_REFETCH_MIN_MS = 10_000;
+
+  /** Results and logs downloaded from a runner service: time and size limits. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  DOWNLOAD_TIMEOUT_MS = 30_000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  DOWNLOAD_MAX_BYTES = 20 * 1024 * 1024;
+
+  /** KCIDB submission of builds and test results; unset: not submitted. */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'KCIDB_URL must be an http(s) URL' })
+  KCIDB_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  KCIDB_TOKEN?: string;
+
+  @Matches(/^[a-z0-9_]+$/, { message: 'KCIDB_ORIGIN must be a KCIDB origin (lower case, digits, _)' })
+  KCIDB_ORIGIN = 'runyard';
+
+  /** How often failed KCIDB submissions are tried again. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  KCIDB_RETRY_MS = 300_000;
+
   @Transform(({ value }) => (value === undefined ? undefined : String(value).toLowerCase() === 'true'))
   @IsOptional()
   RUNYARD_LOG_SQL?: boolean;

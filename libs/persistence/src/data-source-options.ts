@@ -4,9 +4,11 @@ import { RunOutput } from './run-output.entity';
 import { ProfileRecord } from './profile.entity';
 import { InitialSchema1763900000000 } from './migrations/1763900000000-initial-schema';
 import { RunDir1763950000000 } from './migrations/1763950000000-run-dir';
+import { KernelCi1764000000000 } from './migrations/1764000000000-kernel-ci';
+import { KernelBuild, KernelTest, KernelTestResult, RunnerCallback } from './kernel.entities';
 
-export const ENTITIES = [Run, RunOutput, ProfileRecord];
-export const MIGRATIONS = [InitialSchema1763900000000, RunDir1763950000000];
+export const ENTITIES = [Run, RunOutput, ProfileRecord, KernelBuild, KernelTest, KernelTestResult, RunnerCallback];
+export const MIGRATIONS = [InitialSchema1763900000000, RunDir1763950000000, KernelCi1764000000000];
 
 /** One definition for the app, the tests and the migration CLI: never `synchronize`. */
 export function dataSourceOptions(url: string, extra: { logging?: boolean; poolSize?: number } = {}): DataSourceOptions {

@@ -5,8 +5,6 @@ import { Environment } from '@runyard/config';
 import { DATABASE_URL } from '@runyard/persistence';
 import type { RunJob } from './queue-names';
 
-type AnyQueue = Queue<RunJob>;
-type AnyWorker = Worker<RunJob>;
 
 /**
  * Builds BullMQ queues and workers on Redis (REDIS_URL) or, without it, on BullMQ's own
@@ -25,7 +23,7 @@ export class QueueConnection implements OnApplicationShutdown {
     this.backend = env.REDIS_URL ? 'redis' : 'postgres';
   }
 
-  createQueue(name: string): AnyQueue {
+  createQueue<T = RunJob>(name: string): Queue<T> {
     const opts = {
       defaultJobOptions: {
         // Finished jobs are trimmed: the run row in Postgres is the record.
@@ -36,18 +34,18 @@ export class QueueConnection implements OnApplicationShutdown {
     };
     if (this.backend === 'redis') {
       // Fail fast on enqueue when Redis is down instead of buffering the request forever.
-      return new Queue<RunJob>(name, { ...opts, connection: this.redis({ enableOfflineQueue: false }) });
+      return new Queue<T>(name, { ...opts, connection: this.redis({ enableOfflineQueue: false }) });
     }
     const { Queue: PgQueue } = withBackend(createPostgresBackend);
-    return new PgQueue<RunJob>(name, { ...opts, connection: this.postgresConnection() }) as unknown as AnyQueue;
+    return new PgQueue<T>(name, { ...opts, connection: this.postgresConnection() }) as unknown as Queue<T>;
   }
 
-  createWorker(name: string, processor: Processor<RunJob>, opts: Omit<WorkerOptions, 'connection'>): AnyWorker {
+  createWorker<T = RunJob>(name: string, processor: Processor<T>, opts: Omit<WorkerOptions, 'connection'>): Worker<T> {
     if (this.backend === 'redis') {
-      return new Worker<RunJob>(name, processor, { ...opts, connection: this.redis({ maxRetriesPerRequest: null }) });
+      return new Worker<T>(name, processor, { ...opts, connection: this.redis({ maxRetriesPerRequest: null }) });
     }
     const { Worker: PgWorker } = withBackend(createPostgresBackend);
-    return new PgWorker<RunJob>(name, processor, { ...opts, connection: this.postgresConnection() }) as unknown as AnyWorker;
+    return new PgWorker<T>(name, processor, { ...opts, connection: this.postgresConnection() }) as unknown as Worker<T>;
   }
 
   private redis(extra: RedisOptions): IORedis {

@@ -9,6 +9,10 @@ export class BadInputError extends RunyardError {
   override readonly status = 400;
 }
 
+export class UnauthorizedError extends RunyardError {
+  override readonly status = 401;
+}
+
 export class DisabledError extends RunyardError {
   override readonly status = 403;
 }

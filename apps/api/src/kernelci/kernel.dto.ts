@@ -1,0 +1,102 @@
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { KERNEL_JOB_STATES } from '@runyard/persistence';
+import type { KernelJobState } from '@runyard/persistence';
+
+const URL = /^https?:\/\/[^\s]+$/;
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+const GIT_REF = /^[A-Za-z0-9_][A-Za-z0-9._/+-]*$/;
+const CONFIG = /^[A-Za-z0-9_./:+=-]+$/;
+
+/** The bridge's build schema: kconfig or at least one fragment; arch has the bridge's value as default. */
+export class RunBuildDto {
+  @IsString()
+  runner: string;
+
+  @Matches(NAME, { message: 'toolchain must be a toolchain name such as gcc-12 or clang-17' })
+  toolchain: string;
+
+  /** The git repository URL. */
+  @Matches(/^(https?|git):\/\/[^\s]+$/, { message: 'tree must be a git repository URL' })
+  tree: string;
+
+  @Matches(GIT_REF, { message: 'branch must be a git branch, tag or commit' })
+  @MaxLength(255)
+  branch: string;
+
+  @ValidateIf((o: RunBuildDto) => o.kconfig !== undefined || !o.fragments || o.fragments.length === 0)
+  @Matches(CONFIG, { message: 'kconfig (or at least one fragment) is required: a config name such as defconfig' })
+  kconfig?: string;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @Matches(CONFIG, { each: true, message: 'each fragment must be a config fragment name or URL' })
+  fragments: string[] = [];
+
+  @IsOptional()
+  @Matches(/^[a-z0-9_]+$/, { message: 'arch must be a kernel architecture such as riscv' })
+  arch = 'riscv';
+}
+
+/** The bridge's test schema; device has the bridge's value as default. */
+export class RunTestDto {
+  @IsString()
+  runner: string;
+
+  @Matches(/^[A-Za-z0-9:._-]+$/, { message: 'build_id must be a build id' })
+  build_id: string;
+
+  @Matches(URL, { message: 'kernel_image_url must be an http(s) URL' })
+  kernel_image_url: string;
+
+  @IsOptional()
+  @Matches(URL, { message: 'modules_url must be an http(s) URL' })
+  modules_url?: string;
+
+  @IsArray()
+  @ArrayMaxSize(200)
+  @Matches(NAME, { each: true, message: 'each test must be a test suite name such as ltp-smoke' })
+  tests: string[];
+
+  @IsString()
+  @MaxLength(255)
+  collection: string;
+
+  @IsOptional()
+  @Matches(NAME, { message: 'device must be a device name such as qemu-riscv64' })
+  device = 'qemu-riscv64';
+}
+
+/** A boot test: a test run without tests. */
+export class RunBootTestDto {
+  @IsString()
+  runner: string;
+
+  @Matches(/^[A-Za-z0-9:._-]+$/, { message: 'build_id must be a build id' })
+  build_id: string;
+
+  @Matches(URL, { message: 'kernel_image_url must be an http(s) URL' })
+  kernel_image_url: string;
+
+  @IsOptional()
+  @Matches(URL, { message: 'modules_url must be an http(s) URL' })
+  modules_url?: string;
+
+  @IsOptional()
+  @Matches(NAME, { message: 'device must be a device name such as qemu-riscv64' })
+  device = 'qemu-riscv64';
+}
+
+export class ListKernelQuery {
+  @IsOptional()
+  @IsIn(KERNEL_JOB_STATES)
+  state?: KernelJobState;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+}

@@ -1,0 +1,24 @@
+import { Controller, Headers, HttpCode, Param, ParseEnumPipe, Post, Req } from '@nestjs/common';
+import type { Request } from 'express';
+import { BadInputError } from '@runyard/runs';
+import { TuxSuiteCallbacksService } from '@runyard/kernelci';
+
+/**
+ * TuxSuite's callbacks. The body arrives unparsed (bootstrap gives this path a raw body parser): the
+ * signature covers the exact bytes, and nothing is parsed before it verifies.
+ */
+@Controller('api/v1/tuxsuite/callback')
+export class TuxSuiteCallbacksController {
+  constructor(private readonly callbacks: TuxSuiteCallbacksService) {}
+
+  @Post(':kind')
+  @HttpCode(204)
+  async receive(
+    @Param('kind', new ParseEnumPipe(['build', 'test', 'boot'], { errorHttpStatusCode: 404 })) kind: 'build' | 'test' | 'boot',
+    @Headers('x-tux-payload-signature') signature: string | undefined,
+    @Req() req: Request,
+  ): Promise<void> {
+    if (!Buffer.isBuffer(req.body)) throw new BadInputError('the callback has no body');
+    await this.callbacks.receive(kind, req.body, signature);
+  }
+}

@@ -1,0 +1,13 @@
+export * from './openssh-key';
+export * from './callback-signature';
+export * from './escape-repair';
+export * from './callback-payload';
+export * from './callback-key-cache';
+export * from './tuxsuite-errors';
+export * from './download-text';
+export * from './tuxsuite-client';
+export * from './results';
+export * from './kcidb';
+export * from './kcidb-client';
+export * from './emulator/tuxsuite-emulator';
+export type { EmulatedResult, EmulatedRun } from './emulator/emulator-artifacts';
