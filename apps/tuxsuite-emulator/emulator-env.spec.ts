@@ -42,8 +42,12 @@ describe('emulatorOptionsFromEnv', () => {
   });
 
   it('refuses malformed values with the variable name', () => {
-    expect(() => emulatorOptionsFromEnv({ TUXSUITE_EMULATOR_PORT: 'http' })).toThrow('TUXSUITE_EMULATOR_PORT must be a non-negative integer');
-    expect(() => emulatorOptionsFromEnv({ TUXSUITE_EMULATOR_BUILD_RESULT: 'ok' })).toThrow('TUXSUITE_EMULATOR_BUILD_RESULT must be pass or fail');
+    expect(() => emulatorOptionsFromEnv({ TUXSUITE_EMULATOR_PORT: 'http' })).toThrow(
+      'TUXSUITE_EMULATOR_PORT must be a non-negative integer',
+    );
+    expect(() => emulatorOptionsFromEnv({ TUXSUITE_EMULATOR_BUILD_RESULT: 'ok' })).toThrow(
+      'TUXSUITE_EMULATOR_BUILD_RESULT must be pass or fail',
+    );
     expect(() => emulatorOptionsFromEnv({ TUXSUITE_EMULATOR_TEST_RESULTS: 'a=maybe' })).toThrow('"a=maybe" is not name=');
   });
 });

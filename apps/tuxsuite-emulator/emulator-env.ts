@@ -42,7 +42,10 @@ const RESULTS = new Set(['pass', 'fail', 'error', 'skip', 'unknown', 'missing'])
 
 function testResults(spec: string): NonNullable<TuxSuiteEmulatorOptions['testResults']> {
   const out: NonNullable<TuxSuiteEmulatorOptions['testResults']> = {};
-  for (const pair of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const pair of spec
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [name, result] = pair.split('=').map((s) => s.trim());
     if (!name || !result || !RESULTS.has(result)) {
       throw new Error(`TUXSUITE_EMULATOR_TEST_RESULTS: "${pair}" is not name=${[...RESULTS].join('|')}`);

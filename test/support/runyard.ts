@@ -3,7 +3,7 @@ import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createDatabase, freshRedis } from './services';
+import { createDatabase, redisForSuite } from './services';
 
 export const ROOT = resolve(__dirname, '..', '..');
 export const FIXTURES = resolve(__dirname, '..', 'fixtures');
@@ -41,6 +41,11 @@ export interface StartOptions {
   role?: 'all' | 'api';
   /** Embedded mode: no DATABASE_URL, no REDIS_URL. */
   embedded?: boolean;
+}
+
+function redisEnv(): Record<string, string> {
+  const { url, prefix } = redisForSuite();
+  return { REDIS_URL: url, QUEUE_PREFIX: prefix };
 }
 
 export function freePort(): Promise<number> {
@@ -102,6 +107,8 @@ export async function startRunyard(opts: StartOptions): Promise<RunyardUnderTest
     PORT: String(port),
     HOST: '127.0.0.1',
     RUNYARD_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    // Most suites test behaviour, not access: the auth suite turns tokens on.
+    AUTH_MODE: 'none',
     RUNYARD_CONFIG: configFile,
     RUNYARD_DATA_DIR: join(dir, 'data'),
     HEARTBEAT_MS: '500',
@@ -110,7 +117,7 @@ export async function startRunyard(opts: StartOptions): Promise<RunyardUnderTest
     MODULEPATH: join(FIXTURES, 'modulefiles'),
     FAKE_AUTOSUBMIT_LOG: argvLog,
     FAKE_AUTOSUBMIT_STATE: join(dir, 'fake-autosubmit'),
-    ...(db ? { DATABASE_URL: db.url, REDIS_URL: await freshRedis() } : {}),
+    ...(db ? { DATABASE_URL: db.url, ...redisEnv() } : {}),
     ...opts.env,
   };
   const logFile = join(dir, 'runyard.log');

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import IORedis from 'ioredis';
 
 /** The machine's services the end-to-end tests use (see README: PostgreSQL and Redis on loopback). */
 export const POSTGRES_ADMIN_URL = process.env.RUNYARD_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -26,11 +25,7 @@ export async function createDatabase(): Promise<{ url: string; drop: () => Promi
   };
 }
 
-/** A Redis database index emptied for the suite (suites run one at a time). */
-export async function freshRedis(db = 9): Promise<string> {
-  const url = `${REDIS_BASE_URL}/${db}`;
-  const r = new IORedis(url);
-  await r.flushdb();
-  await r.quit();
-  return url;
+/** The suite's Redis: shared, with a key prefix of its own (QUEUE_PREFIX), so suites never see each other's jobs. */
+export function redisForSuite(): { url: string; prefix: string } {
+  return { url: `${REDIS_BASE_URL}/9`, prefix: `runyard-e2e-${randomBytes(4).toString('hex')}` };
 }

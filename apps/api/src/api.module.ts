@@ -4,6 +4,7 @@ import { RunyardConfigModule } from '@runyard/config';
 import { DatabaseModule } from '@runyard/persistence';
 import { QueueModule } from '@runyard/queue';
 import { KernelCiModule } from '@runyard/kernelci';
+import { AuthModule } from '@runyard/auth';
 import { ProfilesService, RunsRepository, RunsService } from '@runyard/runs';
 import { AutosubmitRunnersService } from './autosubmit/autosubmit-runners.service';
 import { V4RunnersController } from './autosubmit/v4-runners.controller';
@@ -16,7 +17,7 @@ import { TuxSuiteCallbacksController } from './kernelci/tuxsuite-callbacks.contr
 
 /** HTTP only: records and enqueues, never executes a command itself. */
 @Module({
-  imports: [RunyardConfigModule, DatabaseModule, QueueModule, KernelCiModule],
+  imports: [RunyardConfigModule, DatabaseModule, QueueModule, KernelCiModule, AuthModule],
   controllers: [RunsController, V4RunnersController, V4AlphaController, KernelController, TuxSuiteCallbacksController, HealthController],
   providers: [RunsRepository, RunsService, ProfilesService, AutosubmitRunnersService, { provide: APP_FILTER, useClass: ErrorBodyFilter }],
 })

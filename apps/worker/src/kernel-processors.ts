@@ -21,7 +21,10 @@ export class KernelProcessors implements OnApplicationBootstrap, BeforeApplicati
     this.worker = this.connection.createWorker<KernelJob>(KERNEL_QUEUE, (job) => this.process(job), { concurrency: 4 });
     this.worker.on('error', (e) => this.log.warn(e.message));
     if (this.env.KCIDB_URL) {
-      this.retry = setInterval(() => void this.work.syncKcidb().catch((e: Error) => this.log.warn(`KCIDB retry: ${e.message}`)), this.env.KCIDB_RETRY_MS);
+      this.retry = setInterval(
+        () => void this.work.syncKcidb().catch((e: Error) => this.log.warn(`KCIDB retry: ${e.message}`)),
+        this.env.KCIDB_RETRY_MS,
+      );
     }
   }
 

@@ -23,11 +23,24 @@ export class Environment {
   @IsString()
   RUNYARD_DATA_DIR = './.runyard';
 
+  /** Redis key prefix of the queues, so several Runyards can share one Redis. */
+  @Matches(/^[A-Za-z0-9_.-]+$/, { message: 'QUEUE_PREFIX must be letters, digits, . _ -' })
+  QUEUE_PREFIX = 'bull';
+
   @IsString()
   RUNYARD_CONFIG = './runyard.yaml';
 
   @IsIn(['all', 'api', 'worker'])
   RUNYARD_ROLE: 'all' | 'api' | 'worker' = 'all';
+
+  /** `token`: every route but health and signed callbacks needs a bearer token. `none`: allowed only on loopback. */
+  @IsIn(['token', 'none'])
+  AUTH_MODE: 'token' | 'none' = 'token';
+
+  /** Becomes an admin token at start-up (any string; keep it secret). */
+  @IsOptional()
+  @IsString()
+  RUNYARD_BOOTSTRAP_TOKEN?: string;
 
   /** Long runs (`autosubmit run`) one worker process holds at once. */
   @Type(() => Number)
@@ -152,5 +165,10 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     const lines = errors.map((e) => `  ${e.property}=${JSON.stringify(raw[e.property])}: ${Object.values(e.constraints ?? {}).join('; ')}`);
     throw new EnvironmentError(`Invalid environment variables:\n${lines.join('\n')}`);
   }
+  if (env.AUTH_MODE === 'none' && !isLoopback(env.HOST)) {
+    throw new EnvironmentError(`Invalid environment variables:\n  AUTH_MODE=none: allowed only when HOST is a loopback address (HOST=${env.HOST})`);
+  }
   return env;
 }
+
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);

@@ -34,7 +34,7 @@ export class QueueConnection implements OnApplicationShutdown {
     };
     if (this.backend === 'redis') {
       // Fail fast on enqueue when Redis is down instead of buffering the request forever.
-      return new Queue<T>(name, { ...opts, connection: this.redis({ enableOfflineQueue: false }) });
+      return new Queue<T>(name, { ...opts, prefix: this.env.QUEUE_PREFIX, connection: this.redis({ enableOfflineQueue: false }) });
     }
     const { Queue: PgQueue } = withBackend(createPostgresBackend);
     return new PgQueue<T>(name, { ...opts, connection: this.postgresConnection() }) as unknown as Queue<T>;
@@ -42,7 +42,7 @@ export class QueueConnection implements OnApplicationShutdown {
 
   createWorker<T = RunJob>(name: string, processor: Processor<T>, opts: Omit<WorkerOptions, 'connection'>): Worker<T> {
     if (this.backend === 'redis') {
-      return new Worker<T>(name, processor, { ...opts, connection: this.redis({ maxRetriesPerRequest: null }) });
+      return new Worker<T>(name, processor, { ...opts, prefix: this.env.QUEUE_PREFIX, connection: this.redis({ maxRetriesPerRequest: null }) });
     }
     const { Worker: PgWorker } = withBackend(createPostgresBackend);
     return new PgWorker<T>(name, processor, { ...opts, connection: this.postgresConnection() }) as unknown as Worker<T>;

@@ -13,6 +13,10 @@ export class UnauthorizedError extends RunyardError {
   override readonly status = 401;
 }
 
+export class ForbiddenError extends RunyardError {
+  override readonly status = 403;
+}
+
 export class DisabledError extends RunyardError {
   override readonly status = 403;
 }

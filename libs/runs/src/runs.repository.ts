@@ -12,6 +12,13 @@ export interface RunFilter {
 }
 
 const UNIQUE_VIOLATION = '23505';
+/** One stored chunk of a run's output; `id` is the bigserial as a string (arrival order). */
+export interface OutputChunk {
+  id: string;
+  stream: 'stdout' | 'stderr';
+  data: Buffer;
+}
+
 export const isUniqueViolation = (e: unknown): boolean => (e as { code?: string })?.code === UNIQUE_VIOLATION;
 
 /** Every query on runs and their output. */
@@ -68,5 +75,16 @@ export class RunsRepository {
   async outputOf(id: number): Promise<Buffer> {
     const rows = await this.output.find({ where: { runId: id }, order: { id: 'ASC' }, select: { data: true, id: true } });
     return Buffer.concat(rows.map((r) => r.data));
+  }
+
+  /** The run's output chunks stored after `afterId` (a `run_output.id`, '0' for the beginning), oldest first. */
+  outputAfter(runId: number, afterId: string, limit: number): Promise<OutputChunk[]> {
+    return this.output
+      .createQueryBuilder('o')
+      .select(['o.id', 'o.stream', 'o.data'])
+      .where('o.runId = :runId AND o.id > :afterId', { runId, afterId })
+      .orderBy('o.id', 'ASC')
+      .limit(limit)
+      .getMany();
   }
 }

@@ -141,7 +141,9 @@ export class TuxSuiteClient {
           signal: AbortSignal.timeout(this.timeoutMs),
         });
       } catch (e) {
-        last = new TuxSuiteRequestError(`TuxSuite ${method} ${path}: ${e instanceof Error ? e.message : String(e)}`, null, true, { cause: e });
+        last = new TuxSuiteRequestError(`TuxSuite ${method} ${path}: ${e instanceof Error ? e.message : String(e)}`, null, true, {
+          cause: e,
+        });
         continue;
       }
       const text = await res.text().catch(() => '');
@@ -157,7 +159,8 @@ export class TuxSuiteClient {
   }
 
   private checkUid(uid: unknown, what: string): string {
-    if (typeof uid !== 'string' || !TUX_UID_PATTERN.test(uid)) throw new TuxSuiteRequestError(`TuxSuite ${what}: the answer carries no valid uid`, 200, false);
+    if (typeof uid !== 'string' || !TUX_UID_PATTERN.test(uid))
+      throw new TuxSuiteRequestError(`TuxSuite ${what}: the answer carries no valid uid`, 200, false);
     return uid;
   }
 

@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import { RUNYARD_CONFIG } from '@runyard/config';
 import type { RunyardConfig } from '@runyard/config';
 import { ProfilesService } from '@runyard/runs';
+import { RequireRole } from '@runyard/auth';
 import { requesterOf } from '../common/requester';
 import { AutosubmitRunnersService } from './autosubmit-runners.service';
 import { runnerStatus } from './runner-status.presenter';
@@ -42,6 +43,7 @@ export class V4RunnersController {
   }
 
   @Post('command/get-runner-run-status')
+  @RequireRole('viewer') // a read, though a POST
   @HttpCode(200)
   async status(@Body() body: ExpidDto) {
     this.service.gate('RUNNER_RUN');

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import type { Request } from 'express';
+import { RequireRole } from '@runyard/auth';
 import { requesterOf } from '../common/requester';
 import { AutosubmitRunnersService } from './autosubmit-runners.service';
 import { loaderName, runnerName, runnerStatus } from './runner-status.presenter';
@@ -12,6 +13,7 @@ export class V4AlphaController {
   constructor(private readonly service: AutosubmitRunnersService) {}
 
   @Get('runner-detail')
+  @RequireRole('operator') // a GET that executes `autosubmit -v`
   async detail(@Query() query: RunnerSelectionDto, @Req() req: Request) {
     const profile = this.service.selection(query);
     const run = await this.service.version(profile, requesterOf(req));

@@ -2,8 +2,10 @@ import { Controller, Get } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { RunQueues } from '@runyard/queue';
 import { UnavailableError } from '@runyard/runs';
+import { Public } from '@runyard/auth';
 
 @Controller('health')
+@Public()
 export class HealthController {
   constructor(
     private readonly db: DataSource,

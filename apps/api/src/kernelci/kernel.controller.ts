@@ -16,7 +16,15 @@ export class KernelController {
   @HttpCode(202)
   async runBuild(@Body() b: RunBuildDto, @Req() req: Request) {
     const build = await this.kernel.scheduleBuild(
-      { runner: b.runner, toolchain: b.toolchain, arch: b.arch, tree: b.tree, branch: b.branch, kconfig: b.kconfig ?? null, fragments: b.fragments },
+      {
+        runner: b.runner,
+        toolchain: b.toolchain,
+        arch: b.arch,
+        tree: b.tree,
+        branch: b.branch,
+        kconfig: b.kconfig ?? null,
+        fragments: b.fragments,
+      },
       requesterOf(req),
     );
     return presentBuild(build);
@@ -46,7 +54,15 @@ export class KernelController {
   async runBootTest(@Body() t: RunBootTestDto, @Req() req: Request) {
     const test = await this.kernel.scheduleTest(
       'boot',
-      { runner: t.runner, buildId: t.build_id, kernelImageUrl: t.kernel_image_url, modulesUrl: t.modules_url ?? null, tests: [], collection: null, device: t.device },
+      {
+        runner: t.runner,
+        buildId: t.build_id,
+        kernelImageUrl: t.kernel_image_url,
+        modulesUrl: t.modules_url ?? null,
+        tests: [],
+        collection: null,
+        device: t.device,
+      },
       requesterOf(req),
     );
     return presentTest(test);

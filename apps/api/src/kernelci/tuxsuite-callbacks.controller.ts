@@ -2,12 +2,15 @@ import { Controller, Headers, HttpCode, Param, ParseEnumPipe, Post, Req } from '
 import type { Request } from 'express';
 import { BadInputError } from '@runyard/runs';
 import { TuxSuiteCallbacksService } from '@runyard/kernelci';
+import { Public } from '@runyard/auth';
 
 /**
  * TuxSuite's callbacks. The body arrives unparsed (bootstrap gives this path a raw body parser): the
  * signature covers the exact bytes, and nothing is parsed before it verifies.
  */
+/** Public: TuxSuite has no Runyard token; its signature is the authentication. */
 @Controller('api/v1/tuxsuite/callback')
+@Public()
 export class TuxSuiteCallbacksController {
   constructor(private readonly callbacks: TuxSuiteCallbacksService) {}
 

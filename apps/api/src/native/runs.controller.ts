@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { runCommand } from '@runyard/autosubmit';
-import { asBadInput, ProfilesService, RunsService } from '@runyard/runs';
+import { asBadInput, BadInputError, ProfilesService, RunsRepository, RunsService } from '@runyard/runs';
 import { resolveProfile } from '@runyard/config';
 import { requesterOf } from '../common/requester';
+import { LogFollower, streamFrames } from './log-follower';
 import { presentRun } from './run.presenter';
 import { ListRunsQuery, StopRunDto, SubmitRunDto } from './runs.dto';
 
@@ -15,6 +16,7 @@ export class RunsController {
   constructor(
     private readonly runs: RunsService,
     private readonly profiles: ProfilesService,
+    private readonly repo: RunsRepository,
   ) {}
 
   /** Accepts a run and answers at once (202); follow it with GET /api/v1/runs/:id. */
@@ -40,9 +42,17 @@ export class RunsController {
     return presentRun(await this.runs.get(id));
   }
 
-  /** stdout and stderr as they arrived, as plain text. */
+  /**
+   * stdout and stderr as they arrived, as plain text; with `follow=true`, every line as an NDJSON
+   * frame (Server-Sent Events with `Accept: text/event-stream`) until the run ends, then its result.
+   */
   @Get(':id/logs')
-  async logs(@Param('id', idPipe) id: number, @Res() res: Response) {
+  async logs(@Param('id', idPipe) id: number, @Query('follow') follow: string | undefined, @Req() req: Request, @Res() res: Response) {
+    if (parseFollow(follow)) {
+      await this.runs.get(id); // 404 before anything is streamed
+      const format = req.headers.accept?.includes('text/event-stream') ? 'sse' : 'ndjson';
+      return streamFrames(res, format, (signal) => new LogFollower(this.repo, id, { signal }).frames());
+    }
     const output = await this.runs.output(id);
     res.type('text/plain; charset=utf-8').send(output);
   }
@@ -52,4 +62,10 @@ export class RunsController {
   async stop(@Param('id', idPipe) id: number, @Body() body: StopRunDto, @Req() req: Request) {
     return presentRun(await this.runs.stopRun(id, body?.force === true, requesterOf(req)));
   }
+}
+
+function parseFollow(value: string | undefined): boolean {
+  if (value === undefined || value === 'false' || value === '0' || value === '') return false;
+  if (value === 'true' || value === '1') return true;
+  throw new BadInputError('follow must be true or false');
 }

@@ -179,7 +179,7 @@ export class TuxSuiteEmulatorServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://emulator').pathname;
     const method = req.method ?? 'GET';
-    let status = 200;
+    let status: number;
     let answer: unknown;
     let contentType = 'application/json';
     try {

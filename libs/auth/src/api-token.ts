@@ -1,0 +1,25 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** `ry_<id>_<secret>`: the id finds the row, the secret is compared (by its SHA-256) in constant time. */
+const TOKEN = /^ry_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
+
+export function newToken(): { id: string; secret: string; token: string } {
+  const id = randomBytes(9)
+    .toString('base64url')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '0')
+    .slice(0, 12);
+  const secret = randomBytes(32).toString('base64url');
+  return { id, secret, token: `ry_${id}_${secret}` };
+}
+
+export function parseToken(token: string): { id: string; secret: string } | null {
+  const m = TOKEN.exec(token);
+  return m ? { id: m[1], secret: m[2] } : null;
+}
+
+export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+export function sameSecret(secret: string, storedSha256: string): boolean {
+  return timingSafeEqual(Buffer.from(sha256(secret), 'hex'), Buffer.from(storedSha256, 'hex'));
+}
