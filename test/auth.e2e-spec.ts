@@ -103,6 +103,18 @@ describe('authentication and roles', () => {
     expect((await request('POST', '/api/v1/tokens', tokens.admin, { name: 'short-lived', role: 'viewer' })).status).toBe(409);
   });
 
+  it('writes structured JSON logs with request ids and never a token', async () => {
+    const res = await fetch(`${rt.url}/api/v1/runs`, { headers: { authorization: `Bearer ${tokens.viewer}`, 'x-request-id': 'trace-me-1' } });
+    expect(res.headers.get('x-request-id')).toBe('trace-me-1');
+    const log = await eventually(async () => {
+      const text = readFileSync(join(rt.dir, 'runyard.log'), 'utf8');
+      return text.includes('"trace-me-1"') && text;
+    });
+    const line = JSON.parse(log.split('\n').find((l) => l.includes('"trace-me-1"'))!);
+    expect(line).toMatchObject({ req: { id: 'trace-me-1', headers: { authorization: '[redacted]' } }, res: { statusCode: 200 } });
+    for (const token of [...Object.values(tokens), BOOTSTRAP]) expect(log).not.toContain(token);
+  });
+
   it('creates and prints one admin token on the first start when there is none', async () => {
     const fresh = await startRunyard({ config: profilesYaml(), env: { AUTH_MODE: 'token' } });
     try {

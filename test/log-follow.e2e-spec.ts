@@ -69,9 +69,13 @@ describe('live logs', () => {
     out.push({ stream: 'stdout', line: 'no newline at the end' });
     return out;
   };
+  /** Exact per stream; across streams the worker's shipping order decides (it reads stdout, then stderr, each tick). */
   const expectTickerFrames = (frames: Frame[], id: number) => {
-    const expected = tickerLines().map((e) => ({ type: 'log', ...e }));
-    expect(frames.slice(0, -1)).toEqual(expected);
+    const expected = tickerLines();
+    expect(frames).toHaveLength(expected.length + 1);
+    for (const stream of ['stdout', 'stderr']) {
+      expect(ofStream(frames, stream)).toEqual(expected.filter((e) => e.stream === stream).map((e) => e.line));
+    }
     expect(frames[frames.length - 1]).toEqual({
       type: 'result',
       data: { runId: id, status: 'COMPLETED', code: 0, duration: expect.any(Number) },

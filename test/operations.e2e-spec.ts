@@ -92,3 +92,35 @@ describe('operating Runyard', () => {
     expect(out).toContain('No migrations are pending');
   });
 });
+
+describe('metrics', () => {
+  let rt: RunyardUnderTest;
+  beforeAll(async () => {
+    rt = await startRunyard({ config: profilesYaml() });
+  });
+  afterAll(() => rt?.close());
+
+  /** The value of one sample of the Prometheus text, or 0 if absent. */
+  const sample = (text: string, name: string, labels: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`) || (labels === '' && l.startsWith(`${name} `)));
+    return line ? Number(line.split(' ').pop()) : 0;
+  };
+
+  it('exposes Prometheus text that parses and moves when a run completes', async () => {
+    const before = (await call(rt.url, 'GET', '/metrics')).text;
+    for (const line of before.split('\n').filter((l) => l && !l.startsWith('#'))) {
+      expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? -?[0-9.e+-]+$|^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? (NaN|[+-]Inf)$/);
+    }
+    const completed = sample(before, 'runyard_runs', 'status="COMPLETED",kind="run"');
+    const durations = sample(before, 'runyard_run_duration_seconds_count', '');
+    const res = await call(rt.url, 'POST', '/v4/runners/command/run-experiment', { expid: 'm001', profile_name: 'LOCAL_NO_MODULE' });
+    expect(res.status).toBe(200);
+    const after = await eventually(async () => {
+      const text = (await call(rt.url, 'GET', '/metrics')).text as string;
+      return sample(text, 'runyard_runs', 'status="COMPLETED",kind="run"') === completed + 1 && text;
+    });
+    expect(sample(after, 'runyard_run_duration_seconds_count', '')).toBe(durations + 1);
+    expect(sample(after, 'runyard_queue_jobs', 'queue="runyard-runs",state="waiting"')).toBe(0);
+    expect(after).toContain('# TYPE runyard_run_wait_seconds histogram');
+  });
+});

@@ -5,20 +5,39 @@ import { DatabaseModule } from '@runyard/persistence';
 import { QueueModule } from '@runyard/queue';
 import { KernelCiModule } from '@runyard/kernelci';
 import { AuthModule } from '@runyard/auth';
+import { TerminusModule } from '@nestjs/terminus';
+import { RunyardLoggingModule } from '@runyard/logging';
 import { ProfilesService, RunsRepository, RunsService } from '@runyard/runs';
 import { AutosubmitRunnersService } from './autosubmit/autosubmit-runners.service';
 import { V4RunnersController } from './autosubmit/v4-runners.controller';
 import { V4AlphaController } from './autosubmit/v4alpha.controller';
 import { ErrorBodyFilter } from './common/error-body.filter';
 import { HealthController } from './health/health.controller';
+import { MetricsController } from './metrics/metrics.controller';
+import { MetricsService } from './metrics/metrics.service';
 import { RunsController } from './native/runs.controller';
 import { KernelController } from './kernelci/kernel.controller';
 import { TuxSuiteCallbacksController } from './kernelci/tuxsuite-callbacks.controller';
 
 /** HTTP only: records and enqueues, never executes a command itself. */
 @Module({
-  imports: [RunyardConfigModule, DatabaseModule, QueueModule, KernelCiModule, AuthModule],
-  controllers: [RunsController, V4RunnersController, V4AlphaController, KernelController, TuxSuiteCallbacksController, HealthController],
-  providers: [RunsRepository, RunsService, ProfilesService, AutosubmitRunnersService, { provide: APP_FILTER, useClass: ErrorBodyFilter }],
+  imports: [RunyardLoggingModule, RunyardConfigModule, DatabaseModule, QueueModule, KernelCiModule, AuthModule, TerminusModule],
+  controllers: [
+    RunsController,
+    V4RunnersController,
+    V4AlphaController,
+    KernelController,
+    TuxSuiteCallbacksController,
+    HealthController,
+    MetricsController,
+  ],
+  providers: [
+    MetricsService,
+    RunsRepository,
+    RunsService,
+    ProfilesService,
+    AutosubmitRunnersService,
+    { provide: APP_FILTER, useClass: ErrorBodyFilter },
+  ],
 })
 export class ApiModule {}

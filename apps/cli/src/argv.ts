@@ -80,7 +80,8 @@ export function parseParams(pairs: readonly string[]): Record<string, unknown> {
     let node = out;
     for (const key of path.slice(0, -1)) {
       const next = node[key];
-      if (next !== undefined && (typeof next !== 'object' || next === null)) throw new UsageError(`--param ${key} is both a value and a group`);
+      if (next !== undefined && (typeof next !== 'object' || next === null))
+        throw new UsageError(`--param ${key} is both a value and a group`);
       node = (node[key] ??= {}) as Record<string, unknown>;
     }
     node[path[path.length - 1]] = value;

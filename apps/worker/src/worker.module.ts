@@ -4,6 +4,7 @@ import { Environment, RunyardConfigModule } from '@runyard/config';
 import { DatabaseModule } from '@runyard/persistence';
 import { QueueModule } from '@runyard/queue';
 import { KernelCiModule } from '@runyard/kernelci';
+import { RunyardLoggingModule } from '@runyard/logging';
 import { KernelProcessors } from './kernel-processors';
 import { LocalRunner, RunnerRegistry, SshConnectionPool, SshRunner } from '@runyard/runners';
 import { RunsRepository } from '@runyard/runs';
@@ -12,7 +13,7 @@ import { RunExecutor } from './run-executor';
 import { RunProcessors } from './run-processors';
 
 @Module({
-  imports: [RunyardConfigModule, DatabaseModule, QueueModule, KernelCiModule],
+  imports: [RunyardLoggingModule, RunyardConfigModule, DatabaseModule, QueueModule, KernelCiModule],
   providers: [
     { provide: SshConnectionPool, useFactory: () => new SshConnectionPool() },
     {

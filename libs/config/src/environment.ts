@@ -37,6 +37,11 @@ export class Environment {
   @IsIn(['token', 'none'])
   AUTH_MODE: 'token' | 'none' = 'token';
 
+  /** /metrics without a token (for a Prometheus on a trusted network). */
+  @Transform(({ value }) => (value === undefined ? false : String(value).toLowerCase() === 'true'))
+  @IsOptional()
+  METRICS_PUBLIC = false;
+
   /** Becomes an admin token at start-up (any string; keep it secret). */
   @IsOptional()
   @IsString()
@@ -111,7 +116,9 @@ export class Environment {
 
   /** TuxSuite's callback signing key (an `ecdsa-sha2-nistp256 …` line); unset: fetched from the project's keys endpoint and cached. */
   @IsOptional()
-  @Matches(/^ecdsa-sha2-nistp256 [A-Za-z0-9+/=]+( .*)?$/, { message: 'TUXSUITE_PUBLIC_KEY must be an ecdsa-sha2-nistp256 OpenSSH public key line' })
+  @Matches(/^ecdsa-sha2-nistp256 [A-Za-z0-9+/=]+( .*)?$/, {
+    message: 'TUXSUITE_PUBLIC_KEY must be an ecdsa-sha2-nistp256 OpenSSH public key line',
+  })
   TUXSUITE_PUBLIC_KEY?: string;
 
   /** Least time between two fetches of TuxSuite's signing key (a failed signature refetches it once). */
@@ -166,7 +173,9 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     throw new EnvironmentError(`Invalid environment variables:\n${lines.join('\n')}`);
   }
   if (env.AUTH_MODE === 'none' && !isLoopback(env.HOST)) {
-    throw new EnvironmentError(`Invalid environment variables:\n  AUTH_MODE=none: allowed only when HOST is a loopback address (HOST=${env.HOST})`);
+    throw new EnvironmentError(
+      `Invalid environment variables:\n  AUTH_MODE=none: allowed only when HOST is a loopback address (HOST=${env.HOST})`,
+    );
   }
   return env;
 }

@@ -6,10 +6,7 @@ export const KERNEL_QUEUE = 'runyard-kernel';
 
 /** Jobs of the kernel queue: the payload names the row; the row holds the rest. */
 export type KernelJob =
-  | { type: 'submit-build'; id: number }
-  | { type: 'submit-test'; id: number }
-  | { type: 'results'; id: number }
-  | { type: 'kcidb-sync' };
+  { type: 'submit-build'; id: number } | { type: 'submit-test'; id: number } | { type: 'results'; id: number } | { type: 'kcidb-sync' };
 
 export const SUBMIT_ATTEMPTS = 5;
 

@@ -21,7 +21,8 @@ export class KernelRunnerRegistry {
 
   testRunner(code: string): TestRunner {
     const runner = this.tests.get(code);
-    if (!runner) throw new BadInputError(`runner ${JSON.stringify(code)} cannot run tests (available: ${[...this.tests.keys()].join(', ')})`);
+    if (!runner)
+      throw new BadInputError(`runner ${JSON.stringify(code)} cannot run tests (available: ${[...this.tests.keys()].join(', ')})`);
     return runner;
   }
 }

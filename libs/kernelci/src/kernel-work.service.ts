@@ -2,7 +2,15 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, IsNull, Not, Repository } from 'typeorm';
 import { Environment } from '@runyard/config';
 import { KernelBuild, KernelTest, KernelTestResult } from '@runyard/persistence';
-import { downloadText, KcidbClient, kcidbBuildRow, kcidbTestRows, parseTestResults, TuxBuildStatus, TuxTestStatus } from '@runyard/tuxsuite';
+import {
+  downloadText,
+  KcidbClient,
+  kcidbBuildRow,
+  kcidbTestRows,
+  parseTestResults,
+  TuxBuildStatus,
+  TuxTestStatus,
+} from '@runyard/tuxsuite';
 import { SubmissionRefusedError } from './kernel-runner';
 import { KernelRunnerRegistry } from './kernel-runner-registry';
 
@@ -31,13 +39,17 @@ export class KernelWorkService {
   async submitBuild(id: number, lastAttempt: boolean): Promise<void> {
     const build = await this.builds.findOneBy({ id, state: 'SCHEDULED' });
     if (!build) return;
-    await this.submitting(this.builds, id, lastAttempt, () => this.runners.buildRunner(build.runner).submitBuild(build, this.callbackUrl('build')));
+    await this.submitting(this.builds, id, lastAttempt, () =>
+      this.runners.buildRunner(build.runner).submitBuild(build, this.callbackUrl('build')),
+    );
   }
 
   async submitTest(id: number, lastAttempt: boolean): Promise<void> {
     const test = await this.tests.findOneBy({ id, state: 'SCHEDULED' });
     if (!test) return;
-    await this.submitting(this.tests, id, lastAttempt, () => this.runners.testRunner(test.runner).submitTest(test, this.callbackUrl(test.kind)));
+    await this.submitting(this.tests, id, lastAttempt, () =>
+      this.runners.testRunner(test.runner).submitTest(test, this.callbackUrl(test.kind)),
+    );
   }
 
   /** After a test's callback: results.json (and logs.txt) from its download URL, one row per test, then KCIDB. */
@@ -53,7 +65,12 @@ export class KernelWorkService {
     const limits = { timeoutMs: this.env.DOWNLOAD_TIMEOUT_MS, maxBytes: this.env.DOWNLOAD_MAX_BYTES };
     const results = parseTestResults(JSON.parse(await downloadText(`${base}results.json`, limits)), test.tests);
     const logText = await downloadText(`${base}logs.txt`, limits).catch((e: Error) => `[runyard] logs.txt not fetched: ${e.message}`);
-    await this.results.createQueryBuilder().insert().values(results.map((r) => ({ testId: id, ...r }))).orIgnore().execute();
+    await this.results
+      .createQueryBuilder()
+      .insert()
+      .values(results.map((r) => ({ testId: id, ...r })))
+      .orIgnore()
+      .execute();
     await this.tests.update(id, { resultsStored: true, logText: logText.slice(0, LOG_TEXT_MAX) });
     await this.syncKcidb();
   }
@@ -80,13 +97,24 @@ export class KernelWorkService {
   }
 
   /** A refusal (4xx, not configured) ends the row at once; anything else is retried by BullMQ until the last attempt. */
-  private async submitting(repo: Repository<KernelBuild> | Repository<KernelTest>, id: number, lastAttempt: boolean, submit: () => Promise<string>) {
+  private async submitting(
+    repo: Repository<KernelBuild> | Repository<KernelTest>,
+    id: number,
+    lastAttempt: boolean,
+    submit: () => Promise<string>,
+  ) {
     try {
       const uid = await submit();
-      await (repo as Repository<KernelBuild>).update({ id, state: 'SCHEDULED' }, { state: 'SUBMITTED', uid, submittedAt: new Date(), error: null });
+      await (repo as Repository<KernelBuild>).update(
+        { id, state: 'SCHEDULED' },
+        { state: 'SUBMITTED', uid, submittedAt: new Date(), error: null },
+      );
     } catch (e) {
       if (e instanceof SubmissionRefusedError || lastAttempt) {
-        await (repo as Repository<KernelBuild>).update({ id, state: 'SCHEDULED' }, { state: 'SUBMISSION_FAILED', error: (e as Error).message });
+        await (repo as Repository<KernelBuild>).update(
+          { id, state: 'SCHEDULED' },
+          { state: 'SUBMISSION_FAILED', error: (e as Error).message },
+        );
         return;
       }
       await (repo as Repository<KernelBuild>).update(id, { error: `will retry: ${(e as Error).message}` });
@@ -94,7 +122,11 @@ export class KernelWorkService {
     }
   }
 
-  private async reporting(repo: Repository<KernelBuild> | Repository<KernelTest>, id: number, payload: Parameters<KcidbClient['submit']>[0]) {
+  private async reporting(
+    repo: Repository<KernelBuild> | Repository<KernelTest>,
+    id: number,
+    payload: Parameters<KcidbClient['submit']>[0],
+  ) {
     try {
       await this.kcidb!.submit(payload);
       await (repo as Repository<KernelBuild>).update(id, { kcidbSubmitted: true, kcidbError: null });

@@ -45,14 +45,20 @@ export class KernelService {
   async scheduleBuild(input: ScheduleBuild, requestedBy: string): Promise<KernelBuild> {
     this.runners.buildRunner(input.runner);
     const build = await this.builds.save(this.builds.create({ ...input, state: 'SCHEDULED', requestedBy }));
-    await this.enqueue(() => this.queue.add({ type: 'submit-build', id: build.id }), () => this.builds.update(build.id, this.unqueued()));
+    await this.enqueue(
+      () => this.queue.add({ type: 'submit-build', id: build.id }),
+      () => this.builds.update(build.id, this.unqueued()),
+    );
     return build;
   }
 
   async scheduleTest(kind: 'test' | 'boot', input: ScheduleTest, requestedBy: string): Promise<KernelTest> {
     this.runners.testRunner(input.runner);
     const test = await this.tests.save(this.tests.create({ ...input, kind, state: 'SCHEDULED', requestedBy }));
-    await this.enqueue(() => this.queue.add({ type: 'submit-test', id: test.id }), () => this.tests.update(test.id, this.unqueued()));
+    await this.enqueue(
+      () => this.queue.add({ type: 'submit-test', id: test.id }),
+      () => this.tests.update(test.id, this.unqueued()),
+    );
     return test;
   }
 
@@ -78,7 +84,10 @@ export class KernelService {
 
   /** Submits what KCIDB has not accepted yet, now (the periodic retry does the same later). */
   async syncKcidb(): Promise<void> {
-    await this.enqueue(() => this.queue.add({ type: 'kcidb-sync' }), async () => undefined);
+    await this.enqueue(
+      () => this.queue.add({ type: 'kcidb-sync' }),
+      async () => undefined,
+    );
   }
 
   private unqueued() {

@@ -19,7 +19,12 @@ const TUXSUITE_CLIENT = Symbol('TUXSUITE_CLIENT');
       inject: [Environment],
       useFactory: (env: Environment) =>
         env.TUXSUITE_TOKEN && env.TUXSUITE_GROUP && env.TUXSUITE_PROJECT
-          ? new TuxSuiteClient({ baseUrl: env.TUXSUITE_URL, token: env.TUXSUITE_TOKEN, group: env.TUXSUITE_GROUP, project: env.TUXSUITE_PROJECT })
+          ? new TuxSuiteClient({
+              baseUrl: env.TUXSUITE_URL,
+              token: env.TUXSUITE_TOKEN,
+              group: env.TUXSUITE_GROUP,
+              project: env.TUXSUITE_PROJECT,
+            })
           : null,
     },
     {

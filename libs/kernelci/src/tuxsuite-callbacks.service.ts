@@ -32,7 +32,9 @@ export class TuxSuiteCallbacksService {
     const verified = await this.keys.verify(raw, signature);
     if (!verified.ok) {
       await record(verified.reason);
-      throw new UnauthorizedError(verified.reason === 'missing-signature' ? 'x-tux-payload-signature header missing' : 'callback signature does not verify');
+      throw new UnauthorizedError(
+        verified.reason === 'missing-signature' ? 'x-tux-payload-signature header missing' : 'callback signature does not verify',
+      );
     }
 
     let callback: TuxCallback;
@@ -47,7 +49,8 @@ export class TuxSuiteCallbacksService {
       throw new BadInputError(`a ${callback.kind} callback sent to the ${kind} callback endpoint`);
     }
 
-    const outcome = callback.kind === 'build' ? await this.finishBuild(callback.status) : await this.finishTest(callback.status.uid, callback);
+    const outcome =
+      callback.kind === 'build' ? await this.finishBuild(callback.status) : await this.finishTest(callback.status.uid, callback);
     await record(outcome, callback.status.uid);
     if (outcome === 'unknown-uid') throw new NotFoundError(`no ${kind} with TuxSuite uid ${callback.status.uid}`);
     return outcome;
@@ -86,7 +89,11 @@ export class TuxSuiteCallbacksService {
   }
 
   /** One conditional update: of two identical callbacks racing, exactly one stores. */
-  private async finishOnce<T extends KernelBuild | KernelTest>(repo: Repository<T>, uid: string, set: Partial<T>): Promise<'stored' | 'duplicate' | 'unknown-uid'> {
+  private async finishOnce<T extends KernelBuild | KernelTest>(
+    repo: Repository<T>,
+    uid: string,
+    set: Partial<T>,
+  ): Promise<'stored' | 'duplicate' | 'unknown-uid'> {
     const res = await repo
       .createQueryBuilder()
       .update()

@@ -42,7 +42,8 @@ export class TuxSuiteKernelRunner implements BuildRunner, TestRunner {
   }
 
   private use(): TuxSuiteClient {
-    if (!this.client) throw new SubmissionRefusedError('TuxSuite is not configured: set TUXSUITE_TOKEN, TUXSUITE_GROUP and TUXSUITE_PROJECT');
+    if (!this.client)
+      throw new SubmissionRefusedError('TuxSuite is not configured: set TUXSUITE_TOKEN, TUXSUITE_GROUP and TUXSUITE_PROJECT');
     return this.client;
   }
 

@@ -5,7 +5,6 @@ import { Environment } from '@runyard/config';
 import { DATABASE_URL } from '@runyard/persistence';
 import type { RunJob } from './queue-names';
 
-
 /**
  * Builds BullMQ queues and workers on Redis (REDIS_URL) or, without it, on BullMQ's own
  * PostgreSQL backend in the same database as the runs.
@@ -42,7 +41,11 @@ export class QueueConnection implements OnApplicationShutdown {
 
   createWorker<T = RunJob>(name: string, processor: Processor<T>, opts: Omit<WorkerOptions, 'connection'>): Worker<T> {
     if (this.backend === 'redis') {
-      return new Worker<T>(name, processor, { ...opts, prefix: this.env.QUEUE_PREFIX, connection: this.redis({ maxRetriesPerRequest: null }) });
+      return new Worker<T>(name, processor, {
+        ...opts,
+        prefix: this.env.QUEUE_PREFIX,
+        connection: this.redis({ maxRetriesPerRequest: null }),
+      });
     }
     const { Worker: PgWorker } = withBackend(createPostgresBackend);
     return new PgWorker<T>(name, processor, { ...opts, connection: this.postgresConnection() }) as unknown as Worker<T>;

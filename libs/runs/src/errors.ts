@@ -47,6 +47,12 @@ export class CommandFailedError extends RunyardError {
 
 export class UnavailableError extends RunyardError {
   override readonly status = 503;
+  constructor(
+    message: string,
+    override readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
 }
 
 export class CommandTimeoutError extends RunyardError {

@@ -1,40 +1,47 @@
 import { Controller, Get } from '@nestjs/common';
+import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
+import { Public } from '@runyard/auth';
 import { RunQueues } from '@runyard/queue';
 import { UnavailableError } from '@runyard/runs';
-import { Public } from '@runyard/auth';
+
+const CHECK_TIMEOUT_MS = 2000;
 
 @Controller('health')
 @Public()
 export class HealthController {
   constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
     private readonly db: DataSource,
     private readonly queues: RunQueues,
   ) {}
 
+  /** Alive: the process answers. */
   @Get()
   alive() {
     return { status: 'ok' };
   }
 
-  /** 200 only when the database and the queue answer. */
+  /** Ready: 200 only when the database and the queue answer; else 503 with what is down. */
   @Get('ready')
   async ready() {
-    const timeout = <T>(p: Promise<T>) =>
-      Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timed out')), 2000))]);
-    const check = async (name: string, p: Promise<unknown>) => {
-      try {
-        await timeout(p);
-        return [name, 'up'] as const;
-      } catch (e) {
-        return [name, `down: ${(e as Error).message}`] as const;
-      }
-    };
-    const results = Object.fromEntries(
-      await Promise.all([check('database', this.db.query('SELECT 1')), check('queue', this.queues.ping())]),
-    );
-    const down = Object.entries(results).filter(([, v]) => v !== 'up');
-    if (down.length > 0) throw new UnavailableError(down.map(([k, v]) => `${k} ${v}`).join('; '));
-    return { status: 'ok', ...results };
+    try {
+      return await this.health.check([
+        () =>
+          this.indicators
+            .check('database')
+            .attempt(() => this.db.query('SELECT 1'))
+            .withTimeout(CHECK_TIMEOUT_MS),
+        () =>
+          this.indicators
+            .check('queue')
+            .attempt(() => this.queues.ping())
+            .withTimeout(CHECK_TIMEOUT_MS),
+      ]);
+    } catch (e) {
+      const details = (e as { getResponse?: () => { error?: Record<string, unknown> } }).getResponse?.().error ?? {};
+      throw new UnavailableError(`not ready: ${Object.keys(details).join(', ') || (e as Error).message} down`, { details });
+    }
   }
 }

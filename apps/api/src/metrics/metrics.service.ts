@@ -1,0 +1,92 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { KernelQueue } from '@runyard/kernelci';
+import { RunQueues } from '@runyard/queue';
+import { gauge, histogram } from './prometheus-text';
+
+const WAIT_BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+const DURATION_BOUNDS = [0.1, 1, 5, 30, 60, 300, 900, 3600, 4 * 3600, 12 * 3600, 86400, 3 * 86400, 7 * 86400];
+const CACHE_MS = 1000;
+
+/**
+ * /metrics: this process's own figures (prom-client defaults) plus the system's, read from Postgres and
+ * the queues, so every API instance answers the same whatever worker ran what.
+ */
+@Injectable()
+export class MetricsService {
+  private readonly registry = new Registry();
+  private cached?: { at: number; text: Promise<string> };
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly runQueues: RunQueues,
+    private readonly kernelQueue: KernelQueue,
+  ) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'runyard_api_' });
+  }
+
+  async text(): Promise<string> {
+    if (!this.cached || Date.now() - this.cached.at > CACHE_MS) {
+      this.cached = { at: Date.now(), text: this.systemText() };
+      this.cached.text.catch(() => (this.cached = undefined));
+    }
+    return `${await this.registry.metrics()}\n${await this.cached.text}\n`;
+  }
+
+  private async systemText(): Promise<string> {
+    const runs: { status: string; kind: string; n: string }[] = await this.db.query(
+      `SELECT status, kind, count(*) AS n FROM runs GROUP BY status, kind`,
+    );
+    const failures: { runner: string; outcome: string; n: string }[] = await this.db.query(
+      `SELECT runner, outcome, count(*) AS n FROM runner_callbacks WHERE outcome IN ('bad-signature','missing-signature') GROUP BY runner, outcome`,
+    );
+    const queues = [...Object.values(this.runQueues.queues), this.kernelQueue.queue];
+    const depth = await Promise.all(
+      queues.map(async (q) => ({ name: q.name, counts: await q.getJobCounts('waiting', 'active', 'delayed', 'failed') })),
+    );
+    const workers = await Promise.all(queues.slice(0, 1).map((q) => q.getWorkersCount().catch(() => 0)));
+    return [
+      gauge(
+        'runyard_runs',
+        'Runs by status and kind.',
+        'gauge',
+        runs.map((r) => ({ labels: { status: r.status, kind: r.kind }, value: Number(r.n) })),
+      ),
+      gauge(
+        'runyard_queue_jobs',
+        'Jobs in each queue by state.',
+        'gauge',
+        depth.flatMap((d) => Object.entries(d.counts).map(([state, n]) => ({ labels: { queue: d.name, state }, value: n }))),
+      ),
+      gauge('runyard_workers', 'Worker processes consuming the runs queue.', 'gauge', [{ labels: {}, value: workers[0] ?? 0 }]),
+      gauge(
+        'runyard_callback_verification_failures_total',
+        'Runner-service callbacks refused for a missing or bad signature.',
+        'counter',
+        failures.map((f) => ({ labels: { runner: f.runner, reason: f.outcome }, value: Number(f.n) })),
+      ),
+      await this.histogramOf('runyard_run_wait_seconds', 'From accepted to started.', 'started_at - created_at', WAIT_BOUNDS),
+      await this.histogramOf('runyard_run_duration_seconds', 'From started to finished.', 'finished_at - started_at', DURATION_BOUNDS),
+    ].join('\n');
+  }
+
+  private async histogramOf(name: string, help: string, interval: string, bounds: number[]): Promise<string> {
+    const x = `extract(epoch FROM ${interval})`;
+    const buckets = bounds.map((b, i) => `count(*) FILTER (WHERE ${x} <= ${b}) AS b${i}`).join(', ');
+    const [row]: Record<string, string>[] = await this.db.query(
+      `SELECT ${buckets}, coalesce(sum(${x}), 0) AS sum, count(*) AS count FROM runs WHERE ${interval
+        .split(' - ')
+        .map((c) => `${c} IS NOT NULL`)
+        .join(' AND ')}`,
+    );
+    return histogram(
+      name,
+      help,
+      bounds,
+      bounds.map((_, i) => Number(row[`b${i}`])),
+      Number(row.sum),
+      Number(row.count),
+    );
+  }
+}

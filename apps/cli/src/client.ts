@@ -1,0 +1,117 @@
+/** An error answer of the API: its `error_message` goes to stderr, exit 1. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly body: unknown = null,
+  ) {
+    super(message);
+  }
+}
+
+export type LogFrame =
+  | { type: 'log'; stream: 'stdout' | 'stderr'; line: string }
+  | { type: 'result'; data: { runId: number; status: string; code: number | null; duration: number | null } }
+  | { type: 'error'; error_message: string };
+
+/** The HTTP side of the CLI: global fetch, the bearer token when RUNYARD_TOKEN is set. */
+export class RunyardClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly token: string | undefined,
+  ) {}
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    return { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...extra };
+  }
+
+  private async fetch(path: string, init: RequestInit): Promise<Response> {
+    try {
+      return await fetch(new URL(path, this.baseUrl), init);
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      throw new ApiError(0, `cannot reach Runyard at ${this.baseUrl}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
+    }
+  }
+
+  private static async fail(res: Response): Promise<never> {
+    const text = await res.text().catch(() => '');
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
+    const message = (body as { error_message?: unknown })?.error_message;
+    throw new ApiError(
+      res.status,
+      typeof message === 'string' ? message : `HTTP ${res.status}${text ? `: ${text.slice(0, 500)}` : ''}`,
+      body,
+    );
+  }
+
+  /** A JSON request; answers the parsed body, throws ApiError for a non-2xx answer. */
+  async json<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.fetch(path, {
+      method,
+      headers: this.headers(
+        body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      ),
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok) return RunyardClient.fail(res);
+    return (await res.json()) as T;
+  }
+
+  async text(path: string): Promise<string> {
+    const res = await this.fetch(path, { headers: this.headers() });
+    if (!res.ok) return RunyardClient.fail(res);
+    return res.text();
+  }
+
+  /**
+   * Follows a run's log to its result frame. If the connection drops, it reconnects and skips
+   * the log frames already delivered (the server sends the same lines in the same order).
+   */
+  async *follow(runId: number, retries = 5): AsyncGenerator<LogFrame> {
+    let delivered = 0;
+    for (let attempt = 0; ; attempt++) {
+      let seen = 0;
+      try {
+        const res = await this.fetch(`/api/v1/runs/${runId}/logs?follow=true`, {
+          headers: this.headers({ accept: 'application/x-ndjson' }),
+        });
+        if (!res.ok) await RunyardClient.fail(res);
+        for await (const frame of ndjson(res)) {
+          if (frame.type === 'log' && seen++ < delivered) continue;
+          if (frame.type === 'log') delivered++;
+          yield frame;
+          if (frame.type === 'result') return;
+          if (frame.type === 'error') throw new ApiError(500, frame.error_message);
+        }
+        throw new Error('the log stream ended before the run did');
+      } catch (e) {
+        if (e instanceof ApiError || attempt >= retries) throw e;
+        await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
+      }
+    }
+  }
+}
+
+/** The frames of an NDJSON response body, one per line. */
+async function* ndjson(res: Response): AsyncGenerator<LogFrame> {
+  if (!res.body) return;
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) !== -1) {
+      const line = buffered.slice(0, nl).trim();
+      buffered = buffered.slice(nl + 1);
+      if (line) yield JSON.parse(line) as LogFrame;
+    }
+  }
+  buffered += decoder.decode();
+  if (buffered.trim()) yield JSON.parse(buffered) as LogFrame;
+}

@@ -1,0 +1,95 @@
+import { formatDuration, formatRunsTable, formatTable, RunRow, statusText, styleFor } from './format';
+import { exitCodeOf } from './cli';
+
+const plain = { color: false };
+const colored = { color: true };
+
+describe('formatTable', () => {
+  it('aligns columns on the widest cell, two spaces apart, without trailing blanks', () => {
+    expect(
+      formatTable(
+        ['ID', 'NAME', 'X'],
+        [
+          ['1', 'a', ''],
+          ['12', 'longer', 'z'],
+        ],
+      ),
+    ).toBe('ID  NAME    X\n1   a\n12  longer  z\n');
+  });
+
+  it('ignores ANSI escapes when measuring widths', () => {
+    const out = formatTable(['S', 'N'], [[statusText(colored, 'COMPLETED'), '1']]);
+    expect(out).toBe('S          N\n\x1b[32mCOMPLETED\x1b[0m  1\n');
+  });
+});
+
+describe('formatRunsTable', () => {
+  const run = (over: Partial<RunRow>): RunRow => ({
+    id: 1,
+    kind: 'run',
+    expid: 'a001',
+    profile: 'LOCAL',
+    status: 'COMPLETED',
+    exit_code: 0,
+    created_at: '2026-01-02T03:04:05.678Z',
+    started_at: '2026-01-02T03:04:06.000Z',
+    finished_at: '2026-01-02T03:04:08.500Z',
+    ...over,
+  });
+
+  it('shows one line per run, with dashes for what is unknown', () => {
+    const out = formatRunsTable(
+      [run({}), run({ id: 2, status: 'QUEUED', exit_code: null, started_at: null, finished_at: null, expid: null })],
+      plain,
+    );
+    expect(out.split('\n')).toEqual([
+      'ID  KIND  EXPID  PROFILE  STATUS     EXIT  CREATED              DURATION',
+      '1   run   a001   LOCAL    COMPLETED  0     2026-01-02 03:04:05  2.5s',
+      '2   run   -      LOCAL    QUEUED     -     2026-01-02 03:04:05  -',
+      '',
+    ]);
+  });
+
+  it('colours statuses only when asked to', () => {
+    expect(formatRunsTable([run({ status: 'FAILED', exit_code: 3 })], colored)).toContain('\x1b[31mFAILED\x1b[0m');
+    expect(formatRunsTable([run({ status: 'FAILED', exit_code: 3 })], plain)).not.toContain('\x1b');
+    expect(formatRunsTable([], plain)).toBe('no runs\n');
+  });
+});
+
+describe('styles', () => {
+  it('colours on a terminal only, and never with NO_COLOR', () => {
+    expect(styleFor({ isTTY: true }, {})).toEqual({ color: true });
+    expect(styleFor({ isTTY: false }, {})).toEqual({ color: false });
+    expect(styleFor({}, {})).toEqual({ color: false });
+    expect(styleFor({ isTTY: true }, { NO_COLOR: '1' })).toEqual({ color: false });
+    expect(styleFor({ isTTY: true }, { NO_COLOR: '' })).toEqual({ color: true });
+  });
+
+  it('colours each outcome', () => {
+    expect(statusText(colored, 'COMPLETED')).toBe('\x1b[32mCOMPLETED\x1b[0m');
+    expect(statusText(colored, 'LOST')).toBe('\x1b[31mLOST\x1b[0m');
+    expect(statusText(colored, 'TERMINATED')).toBe('\x1b[33mTERMINATED\x1b[0m');
+    expect(statusText(colored, 'ACTIVE')).toBe('\x1b[36mACTIVE\x1b[0m');
+    expect(statusText(colored, 'QUEUED')).toBe('QUEUED');
+    expect(statusText(plain, null)).toBe('-');
+  });
+
+  it('writes durations briefly', () => {
+    expect(formatDuration(850)).toBe('850ms');
+    expect(formatDuration(2500)).toBe('2.5s');
+    expect(formatDuration(61_000)).toBe('1m1s');
+    expect(formatDuration(3_723_000)).toBe('1h2m');
+    expect(formatDuration(null)).toBe('-');
+  });
+});
+
+describe('exitCodeOf', () => {
+  it('is the run exit code, 1 for a failure without one, 130 for a stopped run', () => {
+    expect(exitCodeOf({ status: 'COMPLETED', code: 0 })).toBe(0);
+    expect(exitCodeOf({ status: 'FAILED', code: 3 })).toBe(3);
+    expect(exitCodeOf({ status: 'FAILED', code: null })).toBe(1);
+    expect(exitCodeOf({ status: 'LOST', code: null })).toBe(1);
+    expect(exitCodeOf({ status: 'TERMINATED', code: 143 })).toBe(130);
+  });
+});

@@ -1,0 +1,95 @@
+/** Output styling: ANSI colours only on a terminal, never with NO_COLOR or when piped. */
+export interface Style {
+  color: boolean;
+}
+
+export function styleFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): Style {
+  const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
+  return { color: stream.isTTY === true && !noColor && env.TERM !== 'dumb' };
+}
+
+const CODES = { green: 32, red: 31, yellow: 33, cyan: 36, dim: 2, bold: 1 } as const;
+export type Color = keyof typeof CODES;
+
+export const paint = (style: Style, color: Color, text: string): string => (style.color ? `\x1b[${CODES[color]}m${text}\x1b[0m` : text);
+
+const STATUS_COLORS: Record<string, Color> = {
+  COMPLETED: 'green',
+  FAILED: 'red',
+  LOST: 'red',
+  TERMINATED: 'yellow',
+  ACTIVE: 'cyan',
+};
+
+/** A run status (Runyard's or Autosubmit's), coloured by outcome. */
+export const statusText = (style: Style, status: string | null | undefined): string => {
+  const s = status ?? '-';
+  const color = STATUS_COLORS[s];
+  return color ? paint(style, color, s) : s;
+};
+
+/** The visible width of a cell (ANSI escapes take no room). */
+// eslint-disable-next-line no-control-regex -- matching the escapes is the point
+const visibleLength = (s: string): number => s.replace(/\x1b\[[0-9;]*m/g, '').length;
+
+/** Left-aligned columns separated by two spaces; no trailing blanks. */
+export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((h, i) => Math.max(visibleLength(h), ...rows.map((r) => visibleLength(r[i] ?? ''))));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i] - visibleLength(c))))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** 850 → 850ms, 61000 → 1m1s, 3723000 → 1h2m. */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return '-';
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${(ms / 1000).toFixed(1)}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60}s`;
+  return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+}
+
+/** An ISO timestamp as `YYYY-MM-DD HH:MM:SS` (UTC), or `-`. */
+export const formatTime = (iso: string | null | undefined): string => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '') : '-');
+
+export interface RunRow {
+  id: number;
+  kind: string;
+  expid: string | null;
+  profile: string | null;
+  status: string;
+  exit_code: number | null;
+  created_at: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+/** `runyard runs`: one line per run. */
+export function formatRunsTable(runs: readonly RunRow[], style: Style, now = Date.now()): string {
+  if (runs.length === 0) return 'no runs\n';
+  const rows = runs.map((r) => {
+    const end = r.finished_at ? Date.parse(r.finished_at) : now;
+    const duration = r.started_at ? end - Date.parse(r.started_at) : null;
+    return [
+      String(r.id),
+      r.kind,
+      r.expid ?? '-',
+      r.profile ?? '-',
+      statusText(style, r.status),
+      r.exit_code === null || r.exit_code === undefined ? '-' : String(r.exit_code),
+      formatTime(r.created_at),
+      formatDuration(duration),
+    ];
+  });
+  return formatTable(['ID', 'KIND', 'EXPID', 'PROFILE', 'STATUS', 'EXIT', 'CREATED', 'DURATION'], rows);
+}
+
+/** `key: value` lines, keys aligned. */
+export function formatFields(fields: readonly [string, string][]): string {
+  const width = Math.max(...fields.map(([k]) => k.length));
+  return fields.map(([k, v]) => `${(k + ':').padEnd(width + 1)} ${v}`).join('\n') + '\n';
+}

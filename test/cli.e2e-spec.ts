@@ -1,0 +1,182 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { behave } from './support/fake-autosubmit';
+import { call, eventually } from './support/http';
+import { profilesYaml, ROOT, RunyardUnderTest, startRunyard } from './support/runyard';
+
+const CLI = join(ROOT, 'dist', 'apps', 'cli', 'main.js');
+// eslint-disable-next-line no-control-regex -- looking for escapes
+const ANSI = /\x1b\[/;
+
+/** Runs `node dist/apps/cli/main.js …` with piped output (not a terminal). */
+function cli(
+  rt: RunyardUnderTest | null,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...(rt ? { RUNYARD_URL: rt.url } : {}), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('runyard CLI', () => {
+  let rt: RunyardUnderTest;
+  beforeAll(async () => {
+    rt = await startRunyard({ config: profilesYaml() });
+  });
+  afterAll(() => rt?.close());
+
+  it('run --wait prints the log and exits 0 for a completed run', async () => {
+    behave(rt, 'c001', { seconds: 1 });
+    const r = await cli(rt, ['run', 'c001', '--profile', 'LOCAL_NO_MODULE', '--wait']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Running experiment c001\n');
+    expect(r.stdout).toContain('[WARNING] fake autosubmit: no job is really submitted\n');
+    expect(r.stdout.trimEnd().endsWith('Run successful')).toBe(true);
+    expect(r.stderr).toMatch(/run \d+ of c001 accepted \(QUEUED\)/);
+    expect(r.stderr).toMatch(/run \d+ COMPLETED \(exit 0\) in /);
+    expect(r.stdout + r.stderr).not.toMatch(ANSI); // piped: no colours, no spinner
+  });
+
+  it('run --wait exits with the exit code of a failing run', async () => {
+    behave(rt, 'c002', { exit: 3 });
+    const r = await cli(rt, ['run', 'c002', '--profile', 'LOCAL_NO_MODULE', '--wait']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain('Run failed');
+    expect(r.stderr).toMatch(/FAILED \(exit 3\)/);
+  });
+
+  it('run without --wait prints the run id; --json prints the answer', async () => {
+    behave(rt, 'c003', { seconds: 0 });
+    const r = await cli(rt, ['run', 'c003', '--profile', 'LOCAL_NO_MODULE']);
+    expect(r.code).toBe(0);
+    const id = Number(r.stdout.trim());
+    expect(id).toBeGreaterThan(0);
+    await eventually(async () => (await call(rt.url, 'GET', `/api/v1/runs/${id}`)).body.status === 'COMPLETED', 15_000, 'c003');
+    behave(rt, 'c004', { seconds: 0 });
+    const j = await cli(rt, ['run', 'c004', '--profile', 'LOCAL_NO_MODULE', '--json']);
+    expect(JSON.parse(j.stdout)).toMatchObject({ expid: 'c004', status: 'QUEUED', kind: 'run' });
+  });
+
+  it('lists runs as a table, filtered, and as JSON', async () => {
+    const t = await cli(rt, ['runs', '--expid', 'c002']);
+    expect(t.code).toBe(0);
+    const lines = t.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^ID\s+KIND\s+EXPID\s+PROFILE\s+STATUS\s+EXIT\s+CREATED\s+DURATION$/);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^\d+\s+run\s+c002\s+LOCAL_NO_MODULE\s+FAILED\s+3\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+\S+$/);
+    expect(t.stdout).not.toMatch(ANSI);
+    const j = await cli(rt, ['runs', '--status', 'COMPLETED', '--kind', 'run', '--limit', '1', '--json']);
+    const body = JSON.parse(j.stdout);
+    expect(body.runs).toHaveLength(1);
+    expect(body.runs[0].status).toBe('COMPLETED');
+  });
+
+  it('shows the status of an experiment, and 404s as an error message with exit 1', async () => {
+    const s = await cli(rt, ['status', 'c001']);
+    expect(s.code).toBe(0);
+    expect(s.stdout).toMatch(/^expid:\s+c001$/m);
+    expect(s.stdout).toMatch(/^status:\s+COMPLETED$/m);
+    expect(s.stdout).toMatch(/^exit code:\s+0$/m);
+    const j = await cli(rt, ['status', 'c002', '--json']);
+    expect(JSON.parse(j.stdout)).toMatchObject({ expid: 'c002', status: 'TERMINATED', detailed_status: 'FAILED', exit_code: 3 });
+    const missing = await cli(rt, ['logs', '999999']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe('runyard: run 999999 does not exist\n');
+  });
+
+  it('prints a run log, and follows one to its end with -f', async () => {
+    const runs = JSON.parse((await cli(rt, ['runs', '--expid', 'c001', '--json'])).stdout).runs;
+    const id = runs[0].id;
+    const plain = await cli(rt, ['logs', String(id)]);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toBe((await call(rt.url, 'GET', `/api/v1/runs/${id}/logs`)).text);
+    behave(rt, 'c005', { seconds: 2 });
+    const started = JSON.parse((await cli(rt, ['run', 'c005', '--profile', 'LOCAL_NO_MODULE', '--json'])).stdout);
+    const f = await cli(rt, ['logs', String(started.id), '-f']);
+    expect(f.code).toBe(0);
+    expect(f.stdout).toContain('Running experiment c005\n');
+    expect(f.stdout.trimEnd().endsWith('Run successful')).toBe(true);
+    const fj = await cli(rt, ['logs', String(started.id), '-f', '--json']);
+    const frames = fj.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(frames[frames.length - 1]).toMatchObject({ type: 'result', data: { runId: started.id, status: 'COMPLETED', code: 0 } });
+  });
+
+  it('stops an experiment (exit 130 for the waiting client), sets job status and creates an experiment', async () => {
+    behave(rt, 'c006', { seconds: 30 });
+    const waiting = cli(rt, ['run', 'c006', '--profile', 'LOCAL_NO_MODULE', '--wait']);
+    await eventually(
+      async () => (await call(rt.url, 'POST', '/v4/runners/command/get-runner-run-status', { expid: 'c006' })).body.status === 'ACTIVE',
+      15_000,
+      'c006 active',
+    );
+    const stop = await cli(rt, ['stop', 'c006']);
+    expect(stop.code).toBe(0);
+    expect(stop.stdout).toMatch(/TERMINATED/);
+    expect((await waiting).code).toBe(130);
+
+    const set = await cli(rt, [
+      'set-status',
+      'c001',
+      '--profile',
+      'LOCAL_NO_MODULE',
+      '--jobs',
+      'c001_SIM,c001_POST',
+      '--status',
+      'COMPLETED',
+      '--json',
+    ]);
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ run_id: expect.any(Number) });
+    const argv = readFileSync(rt.argvLog, 'utf8');
+    expect(argv).toMatch(/"--list=c001_SIM[ ,]c001_POST"/);
+
+    const created = await cli(rt, ['create', '--profile', 'LOCAL_NO_MODULE', '--description', 'from the CLI']);
+    expect(created.code).toBe(0);
+    expect(created.stdout.trim()).toMatch(/^a[0-9a-z]{3}$/);
+  });
+
+  it('answers usage errors with exit 2 and API errors with their error_message and exit 1', async () => {
+    expect((await cli(rt, [])).code).toBe(2);
+    const unknown = await cli(rt, ['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    expect((await cli(rt, ['run', 'c007'])).stderr).toContain('--profile is required');
+    expect((await cli(rt, ['run', 'c007', '--profile', 'X', '--bogus'])).code).toBe(2);
+    const bad = await cli(rt, ['run', 'c007', '--profile', 'NO_SUCH_PROFILE']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^runyard: .*NO_SUCH_PROFILE/);
+    const down = await cli(null, ['runs'], { RUNYARD_URL: 'http://127.0.0.1:1' });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain('cannot reach Runyard');
+    expect((await cli(rt, ['--help'])).code).toBe(0);
+  });
+
+  it('sends RUNYARD_TOKEN as a bearer token', async () => {
+    let seen: string | undefined;
+    const server = createServer((req, res) => {
+      seen = req.headers.authorization;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ runs: [], next_before: null }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as { port: number };
+    const r = await cli(null, ['runs'], { RUNYARD_URL: `http://127.0.0.1:${port}`, RUNYARD_TOKEN: 'secret-token' });
+    server.close();
+    expect(r.stdout).toBe('no runs\n');
+    expect(seen).toBe('Bearer secret-token');
+  });
+});
