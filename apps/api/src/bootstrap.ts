@@ -7,6 +7,7 @@ import { Environment, validateEnvironment } from '@runyard/config';
 import { ApiModule } from './api.module';
 import { AllInOneModule } from './all-in-one.module';
 import { validationPipe } from './common/validation';
+import { mountQueueDashboard } from './dashboard/queue-dashboard';
 
 /** Creates the HTTP application for the api or all role; tests use it as the real server. */
 export async function createApiApp(role: 'api' | 'all', opts: { logger?: false } = {}): Promise<INestApplication> {
@@ -20,6 +21,7 @@ export async function createApiApp(role: 'api' | 'all', opts: { logger?: false }
   app.use('/api/v1/tuxsuite/callback', express.raw({ type: () => true, limit: '10mb' }));
   app.use(express.json({ limit: '1mb' }));
   app.useGlobalPipes(validationPipe);
+  mountQueueDashboard(app);
   app.enableShutdownHooks();
   return app;
 }

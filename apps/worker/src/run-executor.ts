@@ -180,6 +180,15 @@ export class RunExecutor {
     await runner.signal(run, 'SIGKILL');
   }
 
+  /** What the queue dashboard shows in the job's log: the outcome and the tail of the output. */
+  async summary(runId: number): Promise<string> {
+    const run = await this.repo.byId(runId);
+    if (!run) return `run ${runId} is gone`;
+    const output = (await this.repo.outputOf(runId)).toString('utf8');
+    const tail = output.length > 4000 ? `…${output.slice(-4000)}` : output;
+    return `run ${run.id} (${run.kind} ${run.expid ?? ''}) ${run.status}, exit code ${run.exitCode ?? '-'}: ${run.detail ?? ''}\n${run.argv.join(' ')}\n${tail}`;
+  }
+
   async heartbeat(): Promise<void> {
     await this.db.query(`UPDATE runs SET heartbeat_at = now() WHERE worker_id = $1 AND status IN ('STARTING','ACTIVE','STOPPING')`, [
       this.workerId,

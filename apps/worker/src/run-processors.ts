@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
-import type { Worker } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import { Environment } from '@runyard/config';
 import { COMMANDS_QUEUE, QueueConnection, RUNS_QUEUE, RunJob } from '@runyard/queue';
 import { SshConnectionPool } from '@runyard/runners';
@@ -26,7 +26,10 @@ export class RunProcessors implements OnApplicationBootstrap, BeforeApplicationS
   async onApplicationBootstrap(): Promise<void> {
     // Re-attach first: a restarted worker picks its host's runs up before taking new work.
     await this.reconciler.reconcile().catch((e) => this.log.error(`reconcile: ${(e as Error).message}`));
-    const processor = async (job: { data: RunJob }) => this.executor.execute(job.data.runId);
+    const processor = async (job: Job<RunJob>) => {
+      await this.executor.execute(job.data.runId);
+      await job.log(await this.executor.summary(job.data.runId)).catch(() => undefined);
+    };
     this.workers = [
       this.connection.createWorker(RUNS_QUEUE, processor, { concurrency: this.env.RUN_CONCURRENCY }),
       this.connection.createWorker(COMMANDS_QUEUE, processor, { concurrency: this.env.COMMAND_CONCURRENCY }),

@@ -6,9 +6,11 @@ export const COMMANDS_QUEUE = 'runyard-commands';
 export const QUEUE_NAMES = [RUNS_QUEUE, COMMANDS_QUEUE] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
-/** The only payload: the row in Postgres holds everything else. */
+/** The payload: the run id (the row in Postgres holds everything else), and what the dashboard shows beside it. */
 export interface RunJob {
   runId: number;
+  expid?: string | null;
+  kind?: string;
 }
 
 /** BullMQ refuses integer custom ids, so the run id is prefixed. */

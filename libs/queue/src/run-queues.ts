@@ -16,8 +16,8 @@ export class RunQueues implements OnApplicationShutdown {
     };
   }
 
-  async enqueue(run: Pick<Run, 'id' | 'kind'>): Promise<void> {
-    await this.queues[queueFor(run.kind)].add(run.kind, { runId: run.id }, { jobId: jobIdFor(run.id) });
+  async enqueue(run: Pick<Run, 'id' | 'kind' | 'expid'>): Promise<void> {
+    await this.queues[queueFor(run.kind)].add(run.kind, { runId: run.id, expid: run.expid, kind: run.kind }, { jobId: jobIdFor(run.id) });
   }
 
   /** Drops a run's job if a worker has not taken it yet. */
