@@ -14,18 +14,20 @@ describe('queue dashboard', () => {
   let rt: RunyardUnderTest;
   let browser: Browser;
   let viewerToken: string;
-  const api = (path: string, init: RequestInit & { token?: string } = {}) =>
-    fetch(rt.url + path, {
-      ...init,
-      headers: { authorization: `Bearer ${init.token ?? ADMIN}`, 'content-type': 'application/json', ...init.headers },
+  /** The admin's JSON call. */
+  const api = async (path: string, body?: unknown): Promise<Record<string, unknown>> => {
+    const res = await fetch(rt.url + path, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
+    return (await res.json()) as Record<string, unknown>;
+  };
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     rt = await startRunyard({ config: profilesYaml(), env: { AUTH_MODE: 'token', RUNYARD_BOOTSTRAP_TOKEN: ADMIN } });
-    viewerToken = (
-      await (await api('/api/v1/tokens', { method: 'POST', body: JSON.stringify({ name: 'watcher', role: 'viewer' }) })).json()
-    ).token;
+    viewerToken = (await api('/api/v1/tokens', { name: 'watcher', role: 'viewer' })).token as string;
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: [
@@ -59,10 +61,8 @@ describe('queue dashboard', () => {
 
   it('shows every queue and a job with its run id, experiment and the tail of its output, in a browser', async () => {
     behave(rt, 'd001', { seconds: 0 });
-    const run = await (
-      await api('/api/v1/runs', { method: 'POST', body: JSON.stringify({ expid: 'd001', profile_name: 'LOCAL_NO_MODULE' }) })
-    ).json();
-    await eventually(async () => (await (await api(`/api/v1/runs/${run.id}`)).json()).status === 'COMPLETED');
+    const run = await api('/api/v1/runs', { expid: 'd001', profile_name: 'LOCAL_NO_MODULE' });
+    await eventually(async () => (await api(`/api/v1/runs/${run.id}`)).status === 'COMPLETED');
 
     // Without credentials the browser gets the Basic challenge and no page.
     const refused = await browser.newPage();
@@ -88,5 +88,82 @@ describe('queue dashboard', () => {
     );
     await page.screenshot({ path: join(ARTIFACTS, 'bull-board-job.png'), fullPage: true });
     await context.close();
+  });
+
+  it('documents every route with request and response schemas and the token scheme at /docs-json, and renders /docs', async () => {
+    const doc = (await (await fetch(`${rt.url}/docs-json`)).json()) as {
+      paths: Record<
+        string,
+        Record<string, { requestBody?: unknown; responses: Record<string, { content?: unknown }>; security: unknown[] }>
+      >;
+      components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
+    };
+    const routes = [
+      'post /api/v1/runs',
+      'get /api/v1/runs',
+      'get /api/v1/runs/{id}',
+      'get /api/v1/runs/{id}/logs',
+      'post /api/v1/runs/{id}/stop',
+      'get /v4/runners/configuration/ssh-public-keys',
+      'get /v4/runners/configuration/profiles',
+      'get /v4/runners/configuration/endpoints',
+      'post /v4/runners/command/run-experiment',
+      'post /v4/runners/command/get-runner-run-status',
+      'post /v4/runners/command/stop-experiment',
+      'post /v4/runners/command/set-job-status',
+      'post /v4/runners/command/create-experiment',
+      'post /v4/runners/command/update-experiment-description',
+      'get /v4alpha/runner-detail',
+      'post /v4alpha/experiments/{expid}/run-experiment',
+      'get /v4alpha/experiments/{expid}/get-runner-status',
+      'post /v4alpha/experiments/{expid}/stop-experiment',
+      'post /v4alpha/experiments/{expid}/set-job-status',
+      'post /v4alpha/experiments/{expid}/create-job-list',
+      'post /v4alpha/runner-create-experiment',
+      'post /api/v1/builds/run',
+      'post /api/v1/tests/run',
+      'post /api/v1/boot-test/run',
+      'get /api/v1/builds',
+      'get /api/v1/builds/{id}',
+      'get /api/v1/tests',
+      'get /api/v1/tests/{id}',
+      'post /api/v1/sync/results',
+      'post /api/v1/sync/builds',
+      'post /api/v1/tuxsuite/callback/{kind}',
+      'post /api/v1/tokens',
+      'get /api/v1/tokens',
+      'delete /api/v1/tokens/{id}',
+      'get /api/v1/audit',
+      'get /health',
+      'get /health/ready',
+      'get /metrics',
+    ];
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
+    expect(documented.sort()).toEqual([...routes].sort());
+    for (const route of routes) {
+      const [method, path] = route.split(' ');
+      const op = doc.paths[path][method];
+      const success = Object.entries(op.responses).find(([status]) => status.startsWith('2'));
+      expect({ route, success: !!success }).toEqual({ route, success: true });
+      expect(op.responses['400']).toBeDefined();
+      const isPublic = ['get /health', 'get /health/ready', 'post /api/v1/tuxsuite/callback/{kind}', 'get /metrics'].includes(route);
+      expect({ route, security: op.security }).toEqual({ route, security: isPublic ? [] : [{ token: [] }] });
+    }
+    expect(doc.paths['/v4/runners/command/run-experiment'].post.requestBody).toEqual({
+      required: true,
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/RunExperimentDto' } } },
+    });
+    expect(doc.components.schemas.RunExperimentDto).toMatchObject({
+      properties: { expid: { type: 'string' } },
+      required: expect.arrayContaining(['expid', 'profile_name']),
+    });
+    expect(doc.components.securitySchemes.token).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.components.schemas.Environment).toBeUndefined();
+
+    const page = await browser.newPage();
+    await page.goto(`${rt.url}/docs`);
+    await page.getByText('/v4/runners/command/run-experiment').first().waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'openapi-docs.png') });
+    await page.close();
   });
 });

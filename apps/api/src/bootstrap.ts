@@ -8,6 +8,7 @@ import { ApiModule } from './api.module';
 import { AllInOneModule } from './all-in-one.module';
 import { validationPipe } from './common/validation';
 import { mountQueueDashboard } from './dashboard/queue-dashboard';
+import { mountOpenApi } from './docs/openapi';
 
 /** Creates the HTTP application for the api or all role; tests use it as the real server. */
 export async function createApiApp(role: 'api' | 'all', opts: { logger?: false } = {}): Promise<INestApplication> {
@@ -22,6 +23,7 @@ export async function createApiApp(role: 'api' | 'all', opts: { logger?: false }
   app.use(express.json({ limit: '1mb' }));
   app.useGlobalPipes(validationPipe);
   mountQueueDashboard(app);
+  mountOpenApi(app);
   app.enableShutdownHooks();
   return app;
 }
