@@ -104,7 +104,9 @@ describe('authentication and roles', () => {
   });
 
   it('writes structured JSON logs with request ids and never a token', async () => {
-    const res = await fetch(`${rt.url}/api/v1/runs`, { headers: { authorization: `Bearer ${tokens.viewer}`, 'x-request-id': 'trace-me-1' } });
+    const res = await fetch(`${rt.url}/api/v1/runs`, {
+      headers: { authorization: `Bearer ${tokens.viewer}`, 'x-request-id': 'trace-me-1' },
+    });
     expect(res.headers.get('x-request-id')).toBe('trace-me-1');
     const log = await eventually(async () => {
       const text = readFileSync(join(rt.dir, 'runyard.log'), 'utf8');

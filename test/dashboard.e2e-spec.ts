@@ -50,12 +50,13 @@ describe('queue dashboard', () => {
 
   it('refuses anonymous requests, bad tokens and non-admin tokens (Nest guards do not cover it)', async () => {
     for (const path of ['/admin/queues', '/admin/queues/api/queues', '/admin/queues/queue/runyard-runs']) {
+      // A Bearer admin token works too (scripts); a browser uses Basic.
       const anonymous = await fetch(rt.url + path);
       expect({ path, status: anonymous.status }).toEqual({ path, status: 401 });
       expect(anonymous.headers.get('www-authenticate')).toContain('Basic');
       expect((await fetch(rt.url + path, { headers: { authorization: basic('not-a-token') } })).status).toBe(401);
       expect((await fetch(rt.url + path, { headers: { authorization: basic(viewerToken) } })).status).toBe(403);
-      expect((await fetch(rt.url + path, { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(401);
+      expect((await fetch(rt.url + path, { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(200);
     }
   });
 
@@ -91,7 +92,9 @@ describe('queue dashboard', () => {
   });
 
   it('documents every route with request and response schemas and the token scheme at /docs-json, and renders /docs', async () => {
-    const doc = (await (await fetch(`${rt.url}/docs-json`)).json()) as {
+    expect((await fetch(`${rt.url}/docs-json`)).status).toBe(401);
+    expect((await fetch(`${rt.url}/docs`)).status).toBe(401);
+    const doc = (await (await fetch(`${rt.url}/docs-json`, { headers: { authorization: `Bearer ${viewerToken}` } })).json()) as {
       paths: Record<
         string,
         Record<string, { requestBody?: unknown; responses: Record<string, { content?: unknown }>; security: unknown[] }>
@@ -160,10 +163,11 @@ describe('queue dashboard', () => {
     expect(doc.components.securitySchemes.token).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.components.schemas.Environment).toBeUndefined();
 
-    const page = await browser.newPage();
+    const context = await browser.newContext({ httpCredentials: { username: 'me', password: viewerToken } });
+    const page = await context.newPage();
     await page.goto(`${rt.url}/docs`);
     await page.getByText('/v4/runners/command/run-experiment').first().waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'openapi-docs.png') });
-    await page.close();
+    await context.close();
   });
 });

@@ -5,3 +5,4 @@ export * from './audit.middleware';
 export * from './tokens.service';
 export * from './tokens.controller';
 export * from './auth.module';
+export * from './token-auth.middleware';

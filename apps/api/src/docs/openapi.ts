@@ -1,6 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
+import { Environment } from '@runyard/config';
+import { tokenAuth, TokensService } from '@runyard/auth';
 import { ERROR_BODY, RESPONSES } from './response-schemas';
 
 const PUBLIC = new Set(['get /health', 'get /health/ready', 'post /api/v1/tuxsuite/callback/{kind}', 'get /metrics']);
@@ -19,6 +21,9 @@ export function mountOpenApi(app: INestApplication): void {
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'an API token (ry_…)' }, 'token')
     .build();
   const document = complete(SwaggerModule.createDocument(app, config));
+  // Like everything but health: a token (viewer and up), as HTTP Basic password in a browser.
+  const auth = tokenAuth(app.get(Environment), app.get(TokensService), 'viewer', 'the API docs');
+  app.use(['/docs', '/docs-json'], auth);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }
 
