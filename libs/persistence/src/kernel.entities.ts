@@ -4,33 +4,13 @@ import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeor
 export const KERNEL_JOB_STATES = ['SCHEDULED', 'SUBMITTED', 'FINISHED', 'SUBMISSION_FAILED'] as const;
 export type KernelJobState = (typeof KERNEL_JOB_STATES)[number];
 
-/** A kernel build scheduled on a build runner (TuxSuite): the bridge's scheduled_build, run_build and build_artifact in one row. */
-@Entity({ name: 'kernel_builds' })
-export class KernelBuild {
+/** What builds and tests share: a job on a runner service that answers by callback. */
+abstract class KernelJob {
   @PrimaryGeneratedColumn()
   id: number;
 
   @Column({ type: 'varchar', length: 32 })
   runner: string;
-
-  @Column({ type: 'varchar', length: 64 })
-  toolchain: string;
-
-  @Column({ type: 'varchar', length: 32 })
-  arch: string;
-
-  /** The git repository URL. */
-  @Column({ type: 'varchar', length: 1024 })
-  tree: string;
-
-  @Column({ type: 'varchar', length: 255 })
-  branch: string;
-
-  @Column({ type: 'varchar', length: 1024, nullable: true })
-  kconfig: string | null;
-
-  @Column({ type: 'jsonb', default: () => "'[]'" })
-  fragments: string[];
 
   @Column({ type: 'varchar', length: 24 })
   state: KernelJobState;
@@ -42,15 +22,6 @@ export class KernelBuild {
   /** The runner's verdict from the callback (pass, fail, …). */
   @Column({ type: 'varchar', length: 32, nullable: true })
   result: string | null;
-
-  @Column({ type: 'varchar', name: 'kernel_image_url', length: 2048, nullable: true })
-  kernelImageUrl: string | null;
-
-  @Column({ type: 'varchar', name: 'modules_url', length: 2048, nullable: true })
-  modulesUrl: string | null;
-
-  @Column({ type: 'varchar', name: 'kernel_version', length: 128, nullable: true })
-  kernelVersion: string | null;
 
   @Column({ type: 'jsonb', nullable: true })
   callback: Record<string, unknown> | null;
@@ -77,17 +48,43 @@ export class KernelBuild {
   finishedAt: Date | null;
 }
 
-/** A test run (or a boot test: a test run with no tests) of a built kernel on a test runner. */
-@Entity({ name: 'kernel_tests' })
-export class KernelTest {
-  @PrimaryGeneratedColumn()
-  id: number;
-
-  @Column({ type: 'varchar', length: 8 })
-  kind: 'test' | 'boot';
+/** A kernel build scheduled on a build runner (TuxSuite): the bridge's scheduled_build, run_build and build_artifact in one row. */
+@Entity({ name: 'kernel_builds' })
+export class KernelBuild extends KernelJob {
+  @Column({ type: 'varchar', length: 64 })
+  toolchain: string;
 
   @Column({ type: 'varchar', length: 32 })
-  runner: string;
+  arch: string;
+
+  /** The git repository URL. */
+  @Column({ type: 'varchar', length: 1024 })
+  tree: string;
+
+  @Column({ type: 'varchar', length: 255 })
+  branch: string;
+
+  @Column({ type: 'varchar', length: 1024, nullable: true })
+  kconfig: string | null;
+
+  @Column({ type: 'jsonb', default: () => "'[]'" })
+  fragments: string[];
+
+  @Column({ type: 'varchar', name: 'kernel_image_url', length: 2048, nullable: true })
+  kernelImageUrl: string | null;
+
+  @Column({ type: 'varchar', name: 'modules_url', length: 2048, nullable: true })
+  modulesUrl: string | null;
+
+  @Column({ type: 'varchar', name: 'kernel_version', length: 128, nullable: true })
+  kernelVersion: string | null;
+}
+
+/** A test run (or a boot test: a test run with no tests) of a built kernel on a test runner. */
+@Entity({ name: 'kernel_tests' })
+export class KernelTest extends KernelJob {
+  @Column({ type: 'varchar', length: 8 })
+  kind: 'test' | 'boot';
 
   /** The build it tests, as the client names it (a Runyard build id or an external one). */
   @Column({ type: 'varchar', name: 'build_id', length: 255 })
@@ -108,45 +105,12 @@ export class KernelTest {
   @Column({ type: 'varchar', length: 64 })
   device: string;
 
-  @Column({ type: 'varchar', length: 24 })
-  state: KernelJobState;
-
-  @Column({ type: 'varchar', length: 64, nullable: true, unique: true })
-  uid: string | null;
-
-  @Column({ type: 'varchar', length: 32, nullable: true })
-  result: string | null;
-
-  @Column({ type: 'jsonb', nullable: true })
-  callback: Record<string, unknown> | null;
-
   /** The results were fetched from the download URL and stored per test. */
   @Column({ type: 'boolean', name: 'results_stored', default: false })
   resultsStored: boolean;
 
   @Column({ type: 'text', name: 'log_text', nullable: true })
   logText: string | null;
-
-  @Column({ type: 'text', nullable: true })
-  error: string | null;
-
-  @Column({ type: 'boolean', name: 'kcidb_submitted', default: false })
-  kcidbSubmitted: boolean;
-
-  @Column({ type: 'text', name: 'kcidb_error', nullable: true })
-  kcidbError: string | null;
-
-  @Column({ type: 'varchar', name: 'requested_by', length: 255 })
-  requestedBy: string;
-
-  @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
-  createdAt: Date;
-
-  @Column({ type: 'timestamptz', name: 'submitted_at', nullable: true })
-  submittedAt: Date | null;
-
-  @Column({ type: 'timestamptz', name: 'finished_at', nullable: true })
-  finishedAt: Date | null;
 }
 
 @Entity({ name: 'kernel_test_results' })

@@ -39,36 +39,7 @@ export class RunBuildDto {
   arch = 'riscv';
 }
 
-/** The bridge's test schema; device has the bridge's value as default. */
-export class RunTestDto {
-  @IsString()
-  runner: string;
-
-  @Matches(/^[A-Za-z0-9:._-]+$/, { message: 'build_id must be a build id' })
-  build_id: string;
-
-  @Matches(URL, { message: 'kernel_image_url must be an http(s) URL' })
-  kernel_image_url: string;
-
-  @IsOptional()
-  @Matches(URL, { message: 'modules_url must be an http(s) URL' })
-  modules_url?: string;
-
-  @IsArray()
-  @ArrayMaxSize(200)
-  @Matches(NAME, { each: true, message: 'each test must be a test suite name such as ltp-smoke' })
-  tests: string[];
-
-  @IsString()
-  @MaxLength(255)
-  collection: string;
-
-  @IsOptional()
-  @Matches(NAME, { message: 'device must be a device name such as qemu-riscv64' })
-  device = 'qemu-riscv64';
-}
-
-/** A boot test: a test run without tests. */
+/** A boot test: a test run without tests; device has the bridge's value as default. */
 export class RunBootTestDto {
   @IsString()
   runner: string;
@@ -86,6 +57,18 @@ export class RunBootTestDto {
   @IsOptional()
   @Matches(NAME, { message: 'device must be a device name such as qemu-riscv64' })
   device = 'qemu-riscv64';
+}
+
+/** The bridge's test schema: a boot test plus the tests to run. */
+export class RunTestDto extends RunBootTestDto {
+  @IsArray()
+  @ArrayMaxSize(200)
+  @Matches(NAME, { each: true, message: 'each test must be a test suite name such as ltp-smoke' })
+  tests: string[];
+
+  @IsString()
+  @MaxLength(255)
+  collection: string;
 }
 
 export class ListKernelQuery {
