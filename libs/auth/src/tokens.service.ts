@@ -7,11 +7,16 @@ import { newToken, parseToken, sameSecret, sha256 } from './api-token';
 
 /** The bootstrap token may be any string the operator chose: it is found by this fixed id. */
 const BOOTSTRAP_ID = 'bootstrap';
+/** A verified token is trusted this long without asking Postgres again: a revocation reaches other API instances within it. */
+const VERIFIED_TTL_MS = 5_000;
+const LAST_USED_EVERY_MS = 60_000;
 
 @Injectable()
 export class TokensService implements OnApplicationBootstrap {
   private readonly log = new Logger('Auth');
   private readonly tokens: Repository<ApiToken>;
+  /** By SHA-256 of the whole token: the token itself is not kept in memory either. */
+  private readonly verified = new Map<string, { record: ApiToken; at: number }>();
 
   constructor(
     db: DataSource,
@@ -58,12 +63,28 @@ export class TokensService implements OnApplicationBootstrap {
 
   /** The token's record if it is valid and not revoked; the secret is compared in constant time. */
   async authenticate(token: string): Promise<ApiToken | null> {
+    const key = sha256(token);
+    const hit = this.verified.get(key);
+    if (hit && Date.now() - hit.at < VERIFIED_TTL_MS) return hit.record;
+    const record = await this.lookup(token);
+    if (record) {
+      if (this.verified.size > 10_000) this.verified.clear();
+      this.verified.set(key, { record, at: Date.now() });
+    } else {
+      this.verified.delete(key);
+    }
+    return record;
+  }
+
+  private async lookup(token: string): Promise<ApiToken | null> {
     const parsed = parseToken(token);
     const record =
       (parsed && (await this.check(parsed.id, parsed.secret))) ??
       (this.env.RUNYARD_BOOTSTRAP_TOKEN ? await this.check(BOOTSTRAP_ID, token) : null);
     if (!record) return null;
-    void this.tokens.update(record.id, { lastUsedAt: new Date() }).catch(() => undefined);
+    if (!record.lastUsedAt || Date.now() - record.lastUsedAt.getTime() > LAST_USED_EVERY_MS) {
+      void this.tokens.update(record.id, { lastUsedAt: new Date() }).catch(() => undefined);
+    }
     return record;
   }
 
@@ -79,5 +100,6 @@ export class TokensService implements OnApplicationBootstrap {
   async revoke(id: string): Promise<void> {
     const res = await this.tokens.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
     if (!res.affected) throw new NotFoundError(`no active token ${id}`);
+    for (const [key, hit] of this.verified) if (hit.record.id === id) this.verified.delete(key);
   }
 }

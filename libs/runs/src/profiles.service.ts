@@ -5,10 +5,13 @@ import type { Profile, RunyardConfig } from '@runyard/config';
 import { ProfileRecord } from '@runyard/persistence';
 import { NotFoundError } from './errors';
 
+const PROFILE_CACHE_MS = 5_000;
+
 /** Profiles live in Postgres, synced from the configuration file when the API starts. */
 @Injectable()
 export class ProfilesService implements OnApplicationBootstrap {
   private readonly repo: Repository<ProfileRecord>;
+  private readonly cache = new Map<string, { profile: Profile; at: number }>();
 
   constructor(
     db: DataSource,
@@ -32,9 +35,13 @@ export class ProfilesService implements OnApplicationBootstrap {
     });
   }
 
+  /** Profiles change only when an API starts with another file: a few seconds of cache spare the hot path a query. */
   async get(name: string): Promise<Profile> {
+    const hit = this.cache.get(name);
+    if (hit && Date.now() - hit.at < PROFILE_CACHE_MS) return hit.profile;
     const record = await this.repo.findOneBy({ name });
     if (!record) throw new NotFoundError(`profile ${name} does not exist`);
+    this.cache.set(name, { profile: record.definition, at: Date.now() });
     return record.definition;
   }
 

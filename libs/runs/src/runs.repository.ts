@@ -32,8 +32,15 @@ export class RunsRepository {
     this.output = dataSource.getRepository(RunOutput);
   }
 
-  insert(run: Partial<Run>): Promise<Run> {
-    return this.runs.save(this.runs.create(run));
+  /** One INSERT … RETURNING of the generated columns (save() would wrap it in a transaction: three round trips). */
+  async insert(run: Partial<Run>): Promise<Run> {
+    const res = await this.runs
+      .createQueryBuilder()
+      .insert()
+      .into(Run)
+      .values(run as never)
+      .execute();
+    return this.runs.create({ ...run, ...(res.generatedMaps[0] as Partial<Run>) });
   }
 
   byId(id: number): Promise<Run | null> {
