@@ -44,4 +44,12 @@ export default defineConfig(
       '@typescript-eslint/no-require-imports': 'off',
     },
   },
+
+  {
+    // The benchmark: plain Node ES modules.
+    files: ['bench/**/*.mjs'],
+    languageOptions: {
+      globals: { ...commonJsNodeGlobals, performance: 'readonly', URL: 'readonly', URLSearchParams: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly' },
+    },
+  },
 );
