@@ -86,7 +86,7 @@ describe('authentication and roles', () => {
         path: string;
         status: number;
       }[];
-      return events.some((e) => e.actor === 'operator-1' && e.status === 202) && events;
+      return events.some((e) => e.actor === 'operator-1' && e.path === '/api/v1/runs' && e.status === 202) && events;
     });
     expect(audit).toContainEqual(expect.objectContaining({ actor: 'viewer-1', method: 'POST', path: '/api/v1/runs', status: 403 }));
     expect(audit).toContainEqual(expect.objectContaining({ actor: 'bootstrap', method: 'POST', path: '/api/v1/tokens', status: 201 }));

@@ -3,11 +3,8 @@ import { DataSource } from 'typeorm';
 import { Environment } from '@runyard/config';
 import { Run } from '@runyard/persistence';
 import { RunQueues } from '@runyard/queue';
-import { RunsRepository } from '@runyard/runs';
+import { returnedRows as returned, RunsRepository } from '@runyard/runs';
 import { RunExecutor } from './run-executor';
-
-/** TypeORM answers an UPDATE … RETURNING on Postgres as [rows, count]. */
-const returned = <T>(result: unknown): T[] => (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : (result as T[]));
 
 /**
  * Makes sure no run stays unfinished forever: re-attaches this host's runs whose worker is gone,

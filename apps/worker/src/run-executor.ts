@@ -47,14 +47,8 @@ export class RunExecutor {
 
   /** The BullMQ job: claim the queued row, launch, and hold it until the process ends. */
   async execute(runId: number): Promise<void> {
-    const claimed = await this.repo.transition(runId, ['QUEUED'], {
-      status: 'STARTING',
-      workerId: this.workerId,
-      host: this.host,
-      heartbeatAt: new Date(),
-    });
-    if (!claimed) return; // withdrawn, already taken (a redelivered job) or finished
-    const run = (await this.repo.byId(runId))!;
+    const run = await this.repo.claim(runId, this.workerId, this.host);
+    if (!run) return; // withdrawn, already taken (a redelivered job) or finished
     let runner: Runner;
     let process: RunningProcess;
     try {
@@ -75,8 +69,13 @@ export class RunExecutor {
       return;
     }
     const startedAt = new Date();
-    await this.repo.runs.update(runId, { pid: process.pid, host: process.host, runDir: process.runDir, argv: run.argv, startedAt });
-    await this.repo.transition(runId, ['STARTING'], { status: 'ACTIVE' });
+    // One statement: where it runs, and ACTIVE unless a stop request already made it STOPPING.
+    await this.db.query(
+      `UPDATE runs SET pid = $2, host = $3, run_dir = $4, argv = $5, started_at = $6, modified_at = now(),
+              status = CASE WHEN status = 'STARTING' THEN 'ACTIVE' ELSE status END
+        WHERE id = $1`,
+      [runId, process.pid, process.host, process.runDir, JSON.stringify(run.argv), startedAt],
+    );
     Object.assign(run, { pid: process.pid, host: process.host, runDir: process.runDir, startedAt });
     return this.hold(run, runner, process);
   }

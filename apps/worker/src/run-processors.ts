@@ -28,7 +28,11 @@ export class RunProcessors implements OnApplicationBootstrap, BeforeApplicationS
     await this.reconciler.reconcile().catch((e) => this.log.error(`reconcile: ${(e as Error).message}`));
     const processor = async (job: Job<RunJob>) => {
       await this.executor.execute(job.data.runId);
-      await job.log(await this.executor.summary(job.data.runId)).catch(() => undefined);
+      // For the dashboard, after the job is done: the slot is not held for it.
+      void this.executor
+        .summary(job.data.runId)
+        .then((text) => job.log(text))
+        .catch(() => undefined);
     };
     this.workers = [
       this.connection.createWorker(RUNS_QUEUE, processor, { concurrency: this.env.RUN_CONCURRENCY }),

@@ -21,10 +21,11 @@ export class LocalRunner implements Runner {
 
   async launch(run: Pick<Run, 'id' | 'argv' | 'settings'>): Promise<RunningProcess> {
     const dir = this.dirOf(run);
-    await rm(dir, { recursive: true, force: true });
+    // A run is launched once (the claim sees to it): a new directory, files truncated should one be left over.
     await mkdir(dir, { recursive: true });
-    const out = await open(join(dir, 'stdout'), 'a');
-    const err = await open(join(dir, 'stderr'), 'a');
+    await rm(join(dir, 'exit'), { force: true });
+    const out = await open(join(dir, 'stdout'), 'w');
+    const err = await open(join(dir, 'stderr'), 'w');
     const stdin = run.settings.stdin;
     try {
       const child = spawn('/bin/sh', ['-c', WRAPPER_SCRIPT, WRAPPER_NAME, dir, ...run.argv], {

@@ -19,6 +19,9 @@ export interface OutputChunk {
   data: Buffer;
 }
 
+/** TypeORM answers an UPDATE … RETURNING on Postgres as [rows, count]. */
+export const returnedRows = <T>(result: unknown): T[] => (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : (result as T[]));
+
 export const isUniqueViolation = (e: unknown): boolean => (e as { code?: string })?.code === UNIQUE_VIOLATION;
 
 /** Every query on runs and their output. */
@@ -41,6 +44,29 @@ export class RunsRepository {
       .values(run as never)
       .execute();
     return this.runs.create({ ...run, ...(res.generatedMaps[0] as Partial<Run>) });
+  }
+
+  /** QUEUED → STARTING for this worker, answering the row in the same statement; null if someone else moved it. */
+  async claim(id: number, workerId: string, host: string): Promise<Run | null> {
+    const [raw]: Record<string, unknown>[] = await this.dataSource
+      .query(
+        `UPDATE runs SET status = 'STARTING', worker_id = $2, host = $3, heartbeat_at = now(), modified_at = now()
+        WHERE id = $1 AND status = 'QUEUED' RETURNING *`,
+        [id, workerId, host],
+      )
+      .then((r) => returnedRows<Record<string, unknown>>(r));
+    return raw ? this.fromRow(raw) : null;
+  }
+
+  /** A raw `runs` row (snake_case columns) as the entity, with the entity's transformers applied. */
+  fromRow(raw: Record<string, unknown>): Run {
+    const run = this.runs.create();
+    for (const column of this.dataSource.getMetadata(Run).columns) {
+      const value = raw[column.databaseName];
+      const transformer = column.transformer && !Array.isArray(column.transformer) ? column.transformer : undefined;
+      (run as unknown as Record<string, unknown>)[column.propertyName] = transformer ? transformer.from(value) : value;
+    }
+    return run;
   }
 
   byId(id: number): Promise<Run | null> {
