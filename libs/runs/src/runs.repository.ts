@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, Repository } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm';
 import { Run, RunKind, RunOutput, RunStatus, UNFINISHED_STATUSES } from '@runyard/persistence';
 
 export interface RunFilter {
@@ -11,7 +12,6 @@ export interface RunFilter {
   before?: number;
 }
 
-const UNIQUE_VIOLATION = '23505';
 /** One stored chunk of a run's output; `id` is the bigserial as a string (arrival order). */
 export interface OutputChunk {
   id: string;
@@ -22,6 +22,7 @@ export interface OutputChunk {
 /** TypeORM answers an UPDATE … RETURNING on Postgres as [rows, count]. */
 export const returnedRows = <T>(result: unknown): T[] => (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : (result as T[]));
 
+const UNIQUE_VIOLATION = '23505';
 export const isUniqueViolation = (e: unknown): boolean => (e as { code?: string })?.code === UNIQUE_VIOLATION;
 
 /** Every query on runs and their output. */
@@ -99,7 +100,7 @@ export class RunsRepository {
     const res = await this.runs
       .createQueryBuilder()
       .update(Run)
-      .set(set as Parameters<ReturnType<Repository<Run>['createQueryBuilder']>['update']>[1] & object)
+      .set(set as QueryDeepPartialEntity<Run>)
       .where('id = :id AND status IN (:...from)', { id, from })
       .execute();
     return (res.affected ?? 0) > 0;
