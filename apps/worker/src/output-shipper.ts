@@ -2,8 +2,9 @@ import type { DataSource } from 'typeorm';
 import type { Run } from '@runyard/persistence';
 import { OUTPUT_STREAMS, OutputSource, OutputStream } from '@runyard/runners';
 
-const READ_CHUNK = 1024 * 1024;
-const MAX_PER_TICK = 8 * READ_CHUNK;
+// Small enough that a run printing hundreds of MB keeps the worker's memory flat (the driver copies each batch once more).
+const READ_CHUNK = 512 * 1024;
+const MAX_PER_TICK = 2 * 1024 * 1024;
 
 /**
  * Ships a run's output into Postgres while it executes: the log is readable during the run, and a
