@@ -86,24 +86,22 @@ export class OutputShipper {
     return more;
   }
 
-  /** One transaction: the chunks and the offsets they advance, so a re-attaching worker neither repeats nor loses a byte. */
+  /** The chunks and the offsets they advance together, so a re-attaching worker neither repeats nor loses a byte. */
   private async store(chunks: { stream: OutputStream; data: Buffer }[], ownText: boolean): Promise<void> {
     if (ownText) this.stored += chunks.reduce((n, c) => n + c.data.length, 0);
-    await this.db.transaction(async (m) => {
-      if (chunks.length > 0) {
-        const values = chunks.map((_, i) => `($1, $${i * 2 + 2}, $${i * 2 + 3})`).join(', ');
-        await m.query(`INSERT INTO run_output (run_id, stream, data) VALUES ${values}`, [
-          this.runId,
-          ...chunks.flatMap((c) => [c.stream, c.data]),
-        ]);
-      }
-      await m.query(`UPDATE runs SET output_offsets = $2, log_bytes = $3, log_truncated_bytes = $4 WHERE id = $1`, [
+    const progress = [JSON.stringify(this.offsets), this.stored, this.truncated];
+    const update = `UPDATE runs SET output_offsets = $2, log_bytes = $3, log_truncated_bytes = $4 WHERE id = $1`;
+    if (chunks.length === 0) {
+      await this.db.query(update, [this.runId, ...progress]);
+    } else {
+      // One statement, so atomic without a transaction's extra round trips: the chunks and the offsets they advance.
+      const values = chunks.map((_, i) => `($1, $${i * 2 + 5}, $${i * 2 + 6})`).join(', ');
+      await this.db.query(`WITH chunks AS (INSERT INTO run_output (run_id, stream, data) VALUES ${values}) ${update}`, [
         this.runId,
-        JSON.stringify(this.offsets),
-        this.stored,
-        this.truncated,
+        ...progress,
+        ...chunks.flatMap((c) => [c.stream, c.data]),
       ]);
-    });
+    }
     this.storedTruncated = this.truncated;
   }
 }

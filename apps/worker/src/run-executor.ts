@@ -183,8 +183,7 @@ export class RunExecutor {
   async summary(runId: number): Promise<string> {
     const run = await this.repo.byId(runId);
     if (!run) return `run ${runId} is gone`;
-    const output = (await this.repo.outputOf(runId)).toString('utf8');
-    const tail = output.length > 4000 ? `…${output.slice(-4000)}` : output;
+    const tail = (await this.repo.outputTail(runId, 4000)).toString('utf8');
     return `run ${run.id} (${run.kind} ${run.expid ?? ''}) ${run.status}, exit code ${run.exitCode ?? '-'}: ${run.detail ?? ''}\n${run.argv.join(' ')}\n${tail}`;
   }
 

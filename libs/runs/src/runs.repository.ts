@@ -111,6 +111,16 @@ export class RunsRepository {
     return Buffer.concat(rows.map((r) => r.data));
   }
 
+  /** The last `bytes` of the output at most, read from the newest chunks only (a run may have stored megabytes). */
+  async outputTail(id: number, bytes: number): Promise<Buffer> {
+    const rows: { data: Buffer }[] = await this.dataSource.query(
+      `SELECT data FROM run_output WHERE run_id = $1 ORDER BY id DESC LIMIT $2`,
+      [id, Math.max(1, Math.ceil(bytes / 1024))],
+    );
+    const newestLast = Buffer.concat(rows.reverse().map((r) => r.data));
+    return newestLast.subarray(Math.max(0, newestLast.length - bytes));
+  }
+
   /** The run's output chunks stored after `afterId` (a `run_output.id`, '0' for the beginning), oldest first. */
   outputAfter(runId: number, afterId: string, limit: number): Promise<OutputChunk[]> {
     return this.output
