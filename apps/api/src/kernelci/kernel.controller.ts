@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { KernelService } from '@runyard/kernelci';
+import type { ScheduleTest } from '@runyard/kernelci';
 import { requesterOf } from '../common/requester';
 import { presentBuild, presentTest } from './kernel.presenter';
 import { ListKernelQuery, RunBootTestDto, RunBuildDto, RunTestDto } from './kernel.dto';
@@ -33,39 +34,14 @@ export class KernelController {
   @Post('tests/run')
   @HttpCode(202)
   async runTests(@Body() t: RunTestDto, @Req() req: Request) {
-    const test = await this.kernel.scheduleTest(
-      'test',
-      {
-        runner: t.runner,
-        buildId: t.build_id,
-        kernelImageUrl: t.kernel_image_url,
-        modulesUrl: t.modules_url ?? null,
-        tests: t.tests,
-        collection: t.collection,
-        device: t.device,
-      },
-      requesterOf(req),
-    );
-    return presentTest(test);
+    return presentTest(await this.kernel.scheduleTest('test', scheduleOf(t, t.tests, t.collection), requesterOf(req)));
   }
 
+  /** A boot test: a test run without tests (TuxSuite always boots first). */
   @Post('boot-test/run')
   @HttpCode(202)
   async runBootTest(@Body() t: RunBootTestDto, @Req() req: Request) {
-    const test = await this.kernel.scheduleTest(
-      'boot',
-      {
-        runner: t.runner,
-        buildId: t.build_id,
-        kernelImageUrl: t.kernel_image_url,
-        modulesUrl: t.modules_url ?? null,
-        tests: [],
-        collection: null,
-        device: t.device,
-      },
-      requesterOf(req),
-    );
-    return presentTest(test);
+    return presentTest(await this.kernel.scheduleTest('boot', scheduleOf(t, [], null), requesterOf(req)));
   }
 
   @Get('builds')
@@ -103,4 +79,16 @@ export class KernelController {
     await this.kernel.syncKcidb();
     return { queued: true };
   }
+}
+
+function scheduleOf(t: RunBootTestDto, tests: string[], collection: string | null): ScheduleTest {
+  return {
+    runner: t.runner,
+    buildId: t.build_id,
+    kernelImageUrl: t.kernel_image_url,
+    modulesUrl: t.modules_url ?? null,
+    tests,
+    collection,
+    device: t.device,
+  };
 }
