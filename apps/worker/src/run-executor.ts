@@ -41,10 +41,6 @@ export class RunExecutor {
     private readonly env: Environment,
   ) {}
 
-  heldRunIds(): number[] {
-    return [...this.held.keys()];
-  }
-
   /** The BullMQ job: claim the queued row, launch, and hold it until the process ends. */
   async execute(runId: number): Promise<void> {
     const run = await this.repo.claim(runId, this.workerId, this.host);

@@ -13,6 +13,10 @@ export function newToken(): { id: string; secret: string; token: string } {
   return { id, secret, token: `ry_${id}_${secret}` };
 }
 
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export const bearerToken = (header: string | undefined): string | null =>
+  header ? (/^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] ?? null) : null;
+
 export function parseToken(token: string): { id: string; secret: string } | null {
   const m = TOKEN.exec(token);
   return m ? { id: m[1], secret: m[2] } : null;

@@ -5,6 +5,7 @@ import { Environment } from '@runyard/config';
 import { ROLES } from '@runyard/persistence';
 import type { Role } from '@runyard/persistence';
 import { ForbiddenError, UnauthorizedError } from '@runyard/runs';
+import { bearerToken } from './api-token';
 import { PUBLIC_ROUTE, REQUIRED_ROLE } from './auth.decorators';
 import { TokensService } from './tokens.service';
 
@@ -35,10 +36,9 @@ export class AuthGuard implements CanActivate {
       req.actor = { name: `anonymous@${req.ip ?? 'unknown'}`, role: 'admin' };
       return true;
     }
-    const header = req.headers.authorization;
-    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!match) throw new UnauthorizedError('this endpoint needs an API token: Authorization: Bearer <token>');
-    const token = await this.tokens.authenticate(match[1]);
+    const bearer = bearerToken(req.headers.authorization);
+    if (!bearer) throw new UnauthorizedError('this endpoint needs an API token: Authorization: Bearer <token>');
+    const token = await this.tokens.authenticate(bearer);
     if (!token) throw new UnauthorizedError('the API token is not valid (unknown or revoked)');
     req.actor = { name: token.name, role: token.role };
     const needed = this.reflector.getAllAndOverride<Role>(REQUIRED_ROLE, targets) ?? (READS.has(req.method) ? 'viewer' : 'operator');

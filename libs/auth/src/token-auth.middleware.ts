@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Environment } from '@runyard/config';
 import { ROLES } from '@runyard/persistence';
 import type { Role } from '@runyard/persistence';
+import { bearerToken } from './api-token';
 import type { TokensService } from './tokens.service';
 
 /**
@@ -15,8 +16,7 @@ export function tokenAuth(env: Environment, tokens: TokensService, role: Role, r
     if (env.AUTH_MODE === 'none') return next();
     const header = req.headers.authorization ?? '';
     const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
-    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    const token = basic ? Buffer.from(basic[1], 'base64').toString('utf8').split(':').slice(1).join(':') : (bearer?.[1] ?? '');
+    const token = basic ? Buffer.from(basic[1], 'base64').toString('utf8').split(':').slice(1).join(':') : (bearerToken(header) ?? '');
     if (!token) return refuse(res, 401, `${realm} needs a token: HTTP Basic with the token as password, or Authorization: Bearer`);
     void tokens.authenticate(token).then(
       (found) => {

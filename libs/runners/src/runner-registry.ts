@@ -10,10 +10,6 @@ export class RunnerRegistry {
     return this;
   }
 
-  has(type: string): boolean {
-    return this.runners.has(type);
-  }
-
   get(type: string): Runner {
     const runner = this.runners.get(type);
     if (!runner) {

@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { Environment } from '@runyard/config';
-import { Public, TokensService } from '@runyard/auth';
+import { bearerToken, Public, TokensService } from '@runyard/auth';
 import { UnauthorizedError } from '@runyard/runs';
 import { MetricsService } from './metrics.service';
 
@@ -19,7 +19,7 @@ export class MetricsController {
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   async scrape(@Req() req: Request): Promise<string> {
     if (!this.env.METRICS_PUBLIC && this.env.AUTH_MODE !== 'none') {
-      const token = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+      const token = bearerToken(req.headers.authorization);
       if (!token || !(await this.tokens.authenticate(token)))
         throw new UnauthorizedError('/metrics needs an API token (or METRICS_PUBLIC=true)');
     }
