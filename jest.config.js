@@ -5,7 +5,12 @@ const { compilerOptions } = require('./tsconfig.json');
 const shared = {
   preset: 'ts-jest',
   testEnvironment: 'node',
-  moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
+  setupFiles: ['reflect-metadata'],
+  moduleNameMapper: {
+    // Jest cannot load NestJS 12 (ESM only): specs that import a file beside a Nest module get a stand-in (see the file).
+    '^@nestjs/(common|core)$': '<rootDir>/test/support/nest-shim.js',
+    ...pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
+  },
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
 };
 

@@ -46,6 +46,15 @@ describe('queue dashboard', () => {
     await rt?.close();
   });
 
+  /** The jobs of the runs queue in one state, as the dashboard's own API lists them. */
+  const boardJobs = async (status: string): Promise<{ id: string; name: string; failedReason?: string }[]> => {
+    const res = await fetch(`${rt.url}/admin/queues/api/queues?activeQueue=runyard-runs&status=${status}&page=1&jobsPerPage=50`, {
+      headers: { authorization: `Bearer ${ADMIN}` },
+    });
+    const body = (await res.json()) as { queues: { name: string; jobs: { id: string; name: string; failedReason?: string }[] }[] };
+    return body.queues.find((q) => q.name === 'runyard-runs')?.jobs ?? [];
+  };
+
   const basic = (password: string) => `Basic ${Buffer.from(`anyone:${password}`).toString('base64')}`;
 
   it('refuses anonymous requests, bad tokens and non-admin tokens (Nest guards do not cover it)', async () => {
@@ -60,7 +69,7 @@ describe('queue dashboard', () => {
     }
   });
 
-  it('shows every queue and a job with its run id, experiment and the tail of its output, in a browser', async () => {
+  it('shows every queue and a job named for its experiment, with its run id and the tail of its output, in a browser', async () => {
     behave(rt, 'd001', { seconds: 0 });
     const run = await api('/api/v1/runs', { expid: 'd001', profile_name: 'LOCAL_NO_MODULE' });
     await eventually(async () => (await api(`/api/v1/runs/${run.id}`)).status === 'COMPLETED');
@@ -76,7 +85,12 @@ describe('queue dashboard', () => {
     for (const queue of ['runyard-runs', 'runyard-commands', 'runyard-kernel']) await page.getByText(queue).first().waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'bull-board-queues.png'), fullPage: true });
 
-    await page.goto(`${rt.url}/admin/queues/queue/runyard-runs/run-${run.id}`);
+    // The completed tab lists the job by its experiment.
+    await page.goto(`${rt.url}/admin/queues/queue/runyard-runs?status=completed`);
+    await page.getByText('run d001').first().waitFor();
+    const job = (await boardJobs('completed')).find((j) => j.name === 'run d001');
+    expect(job).toBeDefined();
+    await page.goto(`${rt.url}/admin/queues/queue/runyard-runs/${job!.id}`);
     await page.getByText('"d001"').waitFor();
     await page.getByText(`runId:`).waitFor();
     await eventually(
@@ -89,6 +103,15 @@ describe('queue dashboard', () => {
     );
     await page.screenshot({ path: join(ARTIFACTS, 'bull-board-job.png'), fullPage: true });
     await context.close();
+  });
+
+  it('lists a run that failed in the Failed tab, with its detail as the failed reason', async () => {
+    behave(rt, 'd002', { seconds: 0, exit: 3 });
+    const run = await api('/api/v1/runs', { expid: 'd002', profile_name: 'LOCAL_NO_MODULE' });
+    await eventually(async () => (await api(`/api/v1/runs/${run.id}`)).status === 'FAILED');
+    const failed = await eventually(async () => (await boardJobs('failed')).find((j) => j.name === 'run d002'), 10_000, 'the failed job');
+    expect(failed).toMatchObject({ failedReason: 'exit code 3' });
+    expect((await boardJobs('completed')).some((j) => j.name === 'run d002')).toBe(false);
   });
 
   it('documents every route with request and response schemas and the token scheme at /docs-json, and renders /docs', async () => {

@@ -113,7 +113,7 @@ RUNNERS:
     const run = await runOf(res.body.run_id);
     expect(run).toMatchObject({
       host: '127.0.0.1',
-      ssh: { host: '127.0.0.1', port: sshd.port, user: sshd.user },
+      target: { host: '127.0.0.1', port: sshd.port, user: sshd.user },
       run_dir: expect.stringMatching(/^\//),
     });
     const logs = await logsOf(res.body.run_id);

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { validateEnvironment } from '@runyard/config';
 import { startApi } from './src/bootstrap';
-import { startWorker } from '../worker/src/start-worker';
+import { startWorker } from '@runyard/engine';
 
 /** Entry point for the api and all-in-one roles (RUNYARD_ROLE); the worker role has its own. */
 async function main(): Promise<void> {

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { startWorker } from './src/start-worker';
+import { startWorker } from '@runyard/engine';
 
 void startWorker().catch((e) => {
   console.error(e instanceof Error ? e.message : e);

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { WorkerModule } from '../../worker/src/worker.module';
+import { EngineModule } from '@runyard/engine';
 import { ApiModule } from './api.module';
 
 /** `npm start`: API and worker in one process, for a single machine. */
-@Module({ imports: [ApiModule, WorkerModule] })
+@Module({ imports: [ApiModule, EngineModule] })
 export class AllInOneModule {}

@@ -7,6 +7,7 @@ import { KernelCiModule } from '@runyard/kernelci';
 import { AuthModule } from '@runyard/auth';
 import { TerminusModule } from '@nestjs/terminus';
 import { RunyardLoggingModule } from '@runyard/logging';
+import { RunnerCatalogueModule } from '@runyard/runners';
 import { ProfilesService, RunsRepository, RunsService } from '@runyard/runs';
 import { AutosubmitRunnersService } from './autosubmit/autosubmit-runners.service';
 import { V4RunnersController } from './autosubmit/v4-runners.controller';
@@ -21,7 +22,16 @@ import { TuxSuiteCallbacksController } from './kernelci/tuxsuite-callbacks.contr
 
 /** HTTP only: records and enqueues, never executes a command itself. */
 @Module({
-  imports: [RunyardLoggingModule, RunyardConfigModule, DatabaseModule, QueueModule, KernelCiModule, AuthModule, TerminusModule],
+  imports: [
+    RunyardLoggingModule,
+    RunyardConfigModule,
+    RunnerCatalogueModule,
+    DatabaseModule,
+    QueueModule,
+    KernelCiModule,
+    AuthModule,
+    TerminusModule,
+  ],
   controllers: [
     RunsController,
     V4RunnersController,

@@ -9,3 +9,4 @@ export * from './commands/create-experiment.command';
 export * from './commands/update-description.command';
 export * from './commands/create-job-list.command';
 export { ensureExpid } from './commands/input-checks';
+export * from './commands/command-results';

@@ -1,4 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { RUNNER_CATALOGUE } from '../../runners/src/runner-catalogue';
+import type { ProfileSsh } from '../../runners/src/ssh/ssh-profile';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigFileError, loadRunyardConfig } from './config-file.loader';
@@ -78,7 +80,7 @@ describe('loadRunyardConfig', () => {
   /** Loads `file` and returns the ConfigFileError it throws (fails the test if it does not throw). */
   function loadError(file: string, explicit = true): ConfigFileError {
     try {
-      loadRunyardConfig(file, explicit);
+      loadRunyardConfig(file, explicit, RUNNER_CATALOGUE);
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigFileError);
       return e as ConfigFileError;
@@ -89,7 +91,7 @@ describe('loadRunyardConfig', () => {
   describe('the seed 001 example (RUNNER_CONFIGURATION)', () => {
     it('gives both profiles as written', () => {
       const file = configFile(SEED_001_YAML);
-      const config = loadRunyardConfig(file, true);
+      const config = loadRunyardConfig(file, true, RUNNER_CATALOGUE);
       expect(config.profiles).toStrictEqual({
         MY_RUNNER_PROFILE_1: {
           RUNNER_TYPE: 'SSH',
@@ -108,13 +110,13 @@ describe('loadRunyardConfig', () => {
 
     it('gives the SSH public keys in order and remembers which file it read', () => {
       const file = configFile(SEED_001_YAML);
-      const config = loadRunyardConfig(file, true);
+      const config = loadRunyardConfig(file, true, RUNNER_CATALOGUE);
       expect(config.sshPublicKeys).toEqual(['MY-SSH-PUBLIC-KEY-1', 'MY-SSH-PUBLIC-KEY-2']);
       expect(config.file).toBe(file);
     });
 
     it('enables the three listed endpoints and the unlisted UPDATE_EXPERIMENT_DETAILS by default', () => {
-      const config = loadRunyardConfig(configFile(SEED_001_YAML), true);
+      const config = loadRunyardConfig(configFile(SEED_001_YAML), true, RUNNER_CATALOGUE);
       expect(config.endpoints).toEqual({
         SET_JOB_STATUS: { ENABLED: true },
         CREATE_EXPERIMENT: { ENABLED: true },
@@ -124,7 +126,7 @@ describe('loadRunyardConfig', () => {
     });
 
     it('leaves the v4alpha runners disabled because it has no RUNNERS block', () => {
-      const config = loadRunyardConfig(configFile(SEED_001_YAML), true);
+      const config = loadRunyardConfig(configFile(SEED_001_YAML), true, RUNNER_CATALOGUE);
       expect(config.runners).toEqual({
         LOCAL: { ENABLED: false, MODULE_LOADERS: ALL_LOADERS_OFF },
         SSH: { ENABLED: false, MODULE_LOADERS: ALL_LOADERS_OFF },
@@ -145,7 +147,7 @@ ${ssh}
 
     it('accepts SSH.USERNAME (what upstream code reads) as SSH.USER', () => {
       const file = configFile(profileWithSsh('        HOST: hpc.example.org\n        USERNAME: autosubmit_user'));
-      expect(loadRunyardConfig(file, true).profiles.HPC.SSH).toStrictEqual({
+      expect(loadRunyardConfig(file, true, RUNNER_CATALOGUE).profiles.HPC.SSH).toStrictEqual({
         HOST: 'hpc.example.org',
         USER: 'autosubmit_user',
       });
@@ -155,7 +157,7 @@ ${ssh}
       const file = configFile(
         profileWithSsh('        HOST: hpc.example.org\n        USER: autosubmit_user\n        USERNAME: autosubmit_user'),
       );
-      expect(loadRunyardConfig(file, true).profiles.HPC.SSH?.USER).toBe('autosubmit_user');
+      expect((loadRunyardConfig(file, true, RUNNER_CATALOGUE).profiles.HPC.SSH as ProfileSsh).USER).toBe('autosubmit_user');
     });
 
     it('refuses USER and USERNAME that disagree, naming USERNAME', () => {
@@ -169,13 +171,13 @@ ${ssh}
 
     it('accepts a port written as a quoted string', () => {
       const file = configFile(profileWithSsh('        HOST: hpc.example.org\n        PORT: "2222"'));
-      expect(loadRunyardConfig(file, true).profiles.HPC.SSH?.PORT).toBe(2222);
+      expect((loadRunyardConfig(file, true, RUNNER_CATALOGUE).profiles.HPC.SSH as ProfileSsh).PORT).toBe(2222);
     });
   });
 
   describe('the seed 000 example (RUNNERS)', () => {
     it('enables the LOCAL runner with CONDA, VENV (with its safe root) and NO_MODULE, but not LMOD', () => {
-      const config = loadRunyardConfig(configFile(SEED_000_YAML), true);
+      const config = loadRunyardConfig(configFile(SEED_000_YAML), true, RUNNER_CATALOGUE);
       expect(config.runners.LOCAL).toStrictEqual({
         ENABLED: true,
         MODULE_LOADERS: {
@@ -188,12 +190,12 @@ ${ssh}
     });
 
     it('leaves the SSH runner disabled', () => {
-      const config = loadRunyardConfig(configFile(SEED_000_YAML), true);
+      const config = loadRunyardConfig(configFile(SEED_000_YAML), true, RUNNER_CATALOGUE);
       expect(config.runners.SSH).toEqual({ ENABLED: false, MODULE_LOADERS: ALL_LOADERS_OFF });
     });
 
     it('has no profiles, no keys and every endpoint enabled', () => {
-      const config = loadRunyardConfig(configFile(SEED_000_YAML), true);
+      const config = loadRunyardConfig(configFile(SEED_000_YAML), true, RUNNER_CATALOGUE);
       expect(config.profiles).toEqual({});
       expect(config.sshPublicKeys).toEqual([]);
       expect(Object.values(config.endpoints).every((e) => e.ENABLED)).toBe(true);
@@ -203,7 +205,7 @@ ${ssh}
   describe('defaults', () => {
     it('reads an empty file as: no profiles, all endpoints enabled, runners and loaders disabled', () => {
       const file = configFile('');
-      expect(loadRunyardConfig(file, true)).toEqual({
+      expect(loadRunyardConfig(file, true, RUNNER_CATALOGUE)).toEqual({
         file,
         profiles: {},
         sshPublicKeys: [],
@@ -222,7 +224,7 @@ ${ssh}
 
     it('disables only the endpoint set to False', () => {
       const file = configFile('RUNNER_CONFIGURATION:\n  ENDPOINTS:\n    CREATE_EXPERIMENT:\n      ENABLED: False\n');
-      expect(loadRunyardConfig(file, true).endpoints).toEqual({
+      expect(loadRunyardConfig(file, true, RUNNER_CATALOGUE).endpoints).toEqual({
         SET_JOB_STATUS: { ENABLED: true },
         CREATE_EXPERIMENT: { ENABLED: false },
         RUNNER_RUN: { ENABLED: true },
@@ -232,19 +234,19 @@ ${ssh}
 
     it('enables a runner without enabling any of its loaders', () => {
       const file = configFile('RUNNERS:\n  SSH:\n    ENABLED: true\n');
-      expect(loadRunyardConfig(file, true).runners.SSH).toEqual({ ENABLED: true, MODULE_LOADERS: ALL_LOADERS_OFF });
+      expect(loadRunyardConfig(file, true, RUNNER_CATALOGUE).runners.SSH).toEqual({ ENABLED: true, MODULE_LOADERS: ALL_LOADERS_OFF });
     });
 
     it('accepts ENABLED written as a quoted "false"', () => {
       const file = configFile('RUNNERS:\n  LOCAL:\n    ENABLED: "false"\n');
-      expect(loadRunyardConfig(file, true).runners.LOCAL.ENABLED).toBe(false);
+      expect(loadRunyardConfig(file, true, RUNNER_CATALOGUE).runners.LOCAL.ENABLED).toBe(false);
     });
 
     it('upper-cases lower-case RUNNER_TYPE and MODULE_LOADER_TYPE', () => {
       const file = configFile(
         'RUNNER_CONFIGURATION:\n  PROFILES:\n    P:\n      RUNNER_TYPE: local\n      MODULE_LOADER_TYPE: conda\n      MODULES: as4\n',
       );
-      expect(loadRunyardConfig(file, true).profiles.P).toStrictEqual({
+      expect(loadRunyardConfig(file, true, RUNNER_CATALOGUE).profiles.P).toStrictEqual({
         RUNNER_TYPE: 'LOCAL',
         MODULE_LOADER_TYPE: 'CONDA',
         MODULES: 'as4',
@@ -264,7 +266,7 @@ RUNNER_CONFIGURATION:
       LMOD_INIT: /etc/profile.d/lmod.sh
       STOP_CONFIRM_ON_STDIN: True
 `);
-      expect(loadRunyardConfig(file, true).profiles.P).toStrictEqual({
+      expect(loadRunyardConfig(file, true, RUNNER_CATALOGUE).profiles.P).toStrictEqual({
         RUNNER_TYPE: 'LOCAL',
         MODULE_LOADER_TYPE: 'LMOD',
         MODULES: ['autosubmit/4.1.13', 'netcdf'],
@@ -278,10 +280,10 @@ RUNNER_CONFIGURATION:
 
   describe('a missing file', () => {
     it('at the default path gives the demo configuration (no file, a LOCAL profile)', () => {
-      const config = loadRunyardConfig(join(dir, 'no-such-runyard.yaml'), false);
+      const config = loadRunyardConfig(join(dir, 'no-such-runyard.yaml'), false, RUNNER_CATALOGUE);
       expect(config.file).toBeNull();
       expect(config.profiles.LOCAL).toEqual({ RUNNER_TYPE: 'LOCAL', MODULE_LOADER_TYPE: 'NO_MODULE' });
-      expect(config).toEqual(demoConfig());
+      expect(config).toEqual(demoConfig(RUNNER_CATALOGUE));
     });
 
     it('that the user named explicitly is refused, naming the file', () => {
@@ -300,7 +302,7 @@ RUNNER_CONFIGURATION:
 
   it('reads an existing file at the default path instead of the demo configuration', () => {
     const file = configFile(SEED_001_YAML);
-    const config = loadRunyardConfig(file, false);
+    const config = loadRunyardConfig(file, false, RUNNER_CATALOGUE);
     expect(config.file).toBe(file);
     expect(Object.keys(config.profiles)).toEqual(['MY_RUNNER_PROFILE_1', 'MY_RUNNER_PROFILE_2_CUSTOM_USERNAME']);
   });
@@ -474,7 +476,7 @@ RUNNER_CONFIGURATION:
 
 describe('runyard.example.yaml', () => {
   it('is a valid configuration with seed 001 SSH profiles reaching their host with a key file and known_hosts', () => {
-    const config = loadRunyardConfig(`${__dirname}/../../../runyard.example.yaml`, true);
+    const config = loadRunyardConfig(`${__dirname}/../../../runyard.example.yaml`, true, RUNNER_CATALOGUE);
     expect(config.profiles.MY_RUNNER_PROFILE_1.SSH).toMatchObject({
       HOST: 'autosubmit.example.com',
       PORT: 22,

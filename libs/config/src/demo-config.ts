@@ -1,23 +1,21 @@
-import { ENDPOINT_NAMES, LOADER_TYPES, RunnerToggle, RunyardConfig } from './runyard-config';
+import { LOADER_TYPES } from '@runyard/loaders';
+import { ENDPOINT_NAMES, RunnerToggle, RunyardConfig } from './runyard-config';
+import type { RunnerProfileSchema } from './runner-profile';
 
 /**
  * What `npm start` runs with when there is no runyard.yaml: one LOCAL profile without module loader
  * (Autosubmit found on PATH), and the v4alpha LOCAL runner with the loaders that need no site path.
  */
-export function demoConfig(): RunyardConfig {
-  const local: RunnerToggle = {
-    ENABLED: true,
-    MODULE_LOADERS: Object.fromEntries(LOADER_TYPES.map((t) => [t, { ENABLED: t !== 'VENV' }])) as RunnerToggle['MODULE_LOADERS'],
-  };
-  const ssh: RunnerToggle = {
-    ENABLED: false,
-    MODULE_LOADERS: Object.fromEntries(LOADER_TYPES.map((t) => [t, { ENABLED: false }])) as RunnerToggle['MODULE_LOADERS'],
-  };
+export function demoConfig(runners: readonly RunnerProfileSchema[]): RunyardConfig {
+  const toggle = (local: boolean): RunnerToggle => ({
+    ENABLED: local,
+    MODULE_LOADERS: Object.fromEntries(LOADER_TYPES.map((t) => [t, { ENABLED: local && t !== 'VENV' }])) as RunnerToggle['MODULE_LOADERS'],
+  });
   return {
     file: null,
     profiles: { LOCAL: { RUNNER_TYPE: 'LOCAL', MODULE_LOADER_TYPE: 'NO_MODULE' } },
     sshPublicKeys: [],
     endpoints: Object.fromEntries(ENDPOINT_NAMES.map((n) => [n, { ENABLED: true }])) as RunyardConfig['endpoints'],
-    runners: { LOCAL: local, SSH: ssh },
+    runners: Object.fromEntries(runners.map((r) => [r.type, toggle(r.type === 'LOCAL')])),
   };
 }

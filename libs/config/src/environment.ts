@@ -94,6 +94,18 @@ export class Environment {
   @Min(1000)
   LOST_AFTER_MS = 60_000;
 
+  /** How long a request waits for the queue to take a run's job before answering 503 (the run then never executes). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  ENQUEUE_TIMEOUT_MS = 5_000;
+
+  /** A queued run older than this whose job is missing (lost with Redis) is enqueued again. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  REQUEUE_AFTER_MS = 10_000;
+
   /** Where runner services (TuxSuite) send their callbacks: this Runyard's URL as they reach it. */
   @IsOptional()
   @Matches(/^https?:\/\/[^\s]+$/, { message: 'RUNYARD_PUBLIC_URL must be an http(s) URL' })
@@ -171,6 +183,11 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   if (errors.length > 0) {
     const lines = errors.map((e) => `  ${e.property}=${JSON.stringify(raw[e.property])}: ${Object.values(e.constraints ?? {}).join('; ')}`);
     throw new EnvironmentError(`Invalid environment variables:\n${lines.join('\n')}`);
+  }
+  if (env.HEARTBEAT_MS >= env.LOST_AFTER_MS / 2) {
+    throw new EnvironmentError(
+      `Invalid environment variables:\n  HEARTBEAT_MS=${env.HEARTBEAT_MS}, LOST_AFTER_MS=${env.LOST_AFTER_MS}: HEARTBEAT_MS must be less than half of LOST_AFTER_MS, or live runs look abandoned`,
+    );
   }
   if (env.AUTH_MODE === 'none' && !isLoopback(env.HOST)) {
     throw new EnvironmentError(

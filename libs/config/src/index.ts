@@ -1,4 +1,6 @@
 export * from './environment';
+export * from './config-reader';
+export * from './runner-profile';
 export * from './runyard-config';
 export * from './config-file.loader';
 export * from './demo-config';

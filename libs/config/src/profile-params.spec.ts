@@ -1,5 +1,13 @@
-import { ProfileParamsError, resolveProfile } from './profile-params';
+import { ProfileParamsError, resolveProfile as resolveWith } from './profile-params';
+import { RUNNER_CATALOGUE } from '../../runners/src/runner-catalogue';
+import type { SshTarget } from '../../runners/src/ssh/ssh-profile';
 import { Profile } from './runyard-config';
+
+/** Resolved with this build's runners; the target read as the SSH runner's (the profiles here are seed 001's). */
+const resolveProfile = (name: string, profile: Profile, params: unknown) => {
+  const resolved = resolveWith(name, profile, params, RUNNER_CATALOGUE);
+  return { ...resolved, target: resolved.target as SshTarget | undefined };
+};
 
 /** The two profiles of seed 001, as the config loader returns them. */
 const MY_RUNNER_PROFILE_1: Profile = {
@@ -37,7 +45,7 @@ describe('resolveProfile', () => {
         runner: 'SSH',
         loader: 'LMOD',
         modules: ['autosubmit'],
-        ssh: { host: 'autosubmit.example.com', port: 22, user: 'custom_user' },
+        target: { host: 'autosubmit.example.com', port: 22, user: 'custom_user' },
         stopConfirmOnStdin: false,
       });
     });
@@ -46,7 +54,7 @@ describe('resolveProfile', () => {
       const resolved = resolveProfile('MY_RUNNER_PROFILE_2_CUSTOM_USERNAME', MY_RUNNER_PROFILE_2_CUSTOM_USERNAME, {
         SSH: { USERNAME: 'custom_user' },
       });
-      expect(resolved.ssh).toMatchObject({ host: 'autosubmit.example.com', port: 22, user: 'custom_user' });
+      expect(resolved.target).toMatchObject({ host: 'autosubmit.example.com', port: 22, user: 'custom_user' });
     });
 
     it('refuses MY_RUNNER_PROFILE_2_CUSTOM_USERNAME without a user in the request', () => {
@@ -61,7 +69,7 @@ describe('resolveProfile', () => {
         runner: 'SSH',
         loader: 'LMOD',
         modules: ['autosubmit'],
-        ssh: { host: 'autosubmit.example.com', port: 22, user: 'autosubmit_user' },
+        target: { host: 'autosubmit.example.com', port: 22, user: 'autosubmit_user' },
         stopConfirmOnStdin: false,
       });
     });
@@ -86,7 +94,7 @@ describe('resolveProfile', () => {
 
     it('checks host keys unless the profile explicitly turns it off', () => {
       const resolved = resolveProfile('MY_RUNNER_PROFILE_1', MY_RUNNER_PROFILE_1, undefined);
-      expect(resolved.ssh).toMatchObject({ strictHostKeyChecking: true, runRoot: '.runyard/runs', connectTimeoutMs: 20000 });
+      expect(resolved.target).toMatchObject({ strictHostKeyChecking: true, runRoot: '.runyard/runs', connectTimeoutMs: 20000 });
     });
   });
 
@@ -134,7 +142,7 @@ describe('resolveProfile', () => {
     });
 
     it('accepts the profile’s port repeated as a string', () => {
-      expect(resolveProfile('MY_RUNNER_PROFILE_1', MY_RUNNER_PROFILE_1, { SSH: { PORT: '22' } }).ssh?.port).toBe(22);
+      expect(resolveProfile('MY_RUNNER_PROFILE_1', MY_RUNNER_PROFILE_1, { SSH: { PORT: '22' } }).target?.port).toBe(22);
     });
   });
 
@@ -219,7 +227,7 @@ describe('resolveProfile', () => {
     it('needs no MODULES for NO_MODULE and gives an empty module list', () => {
       const resolved = resolveProfile('LOCAL', { RUNNER_TYPE: 'LOCAL', MODULE_LOADER_TYPE: 'NO_MODULE' }, undefined);
       expect(resolved).toEqual({ name: 'LOCAL', runner: 'LOCAL', loader: 'NO_MODULE', modules: [], stopConfirmOnStdin: false });
-      expect(resolved.ssh).toBeUndefined();
+      expect(resolved.target).toBeUndefined();
     });
 
     it('ignores MODULES under NO_MODULE', () => {
@@ -244,15 +252,15 @@ describe('resolveProfile', () => {
         runner: 'SSH',
         loader: 'CONDA',
         modules: ['as4'],
-        ssh: { host: 'hpc.example.org', port: 2222, user: 'alice' },
+        target: { host: 'hpc.example.org', port: 2222, user: 'alice' },
         stopConfirmOnStdin: false,
       });
     });
 
     it('lets a request fill the SSH port the profile leaves unset, and defaults it to 22 otherwise', () => {
       const profile: Profile = { RUNNER_TYPE: 'SSH', MODULE_LOADER_TYPE: 'NO_MODULE', SSH: { HOST: 'h.example.org', USER: 'u' } };
-      expect(resolveProfile('P', profile, { SSH: { PORT: 2200 } }).ssh).toMatchObject({ host: 'h.example.org', port: 2200, user: 'u' });
-      expect(resolveProfile('P', profile, undefined).ssh).toMatchObject({ host: 'h.example.org', port: 22, user: 'u' });
+      expect(resolveProfile('P', profile, { SSH: { PORT: 2200 } }).target).toMatchObject({ host: 'h.example.org', port: 2200, user: 'u' });
+      expect(resolveProfile('P', profile, undefined).target).toMatchObject({ host: 'h.example.org', port: 22, user: 'u' });
     });
 
     it('keeps the profile’s own SSH port', () => {
@@ -261,7 +269,7 @@ describe('resolveProfile', () => {
         MODULE_LOADER_TYPE: 'NO_MODULE',
         SSH: { HOST: 'h.example.org', PORT: 2222, USER: 'u' },
       };
-      expect(resolveProfile('P', profile, undefined).ssh?.port).toBe(2222);
+      expect(resolveProfile('P', profile, undefined).target?.port).toBe(2222);
     });
   });
 
@@ -357,16 +365,16 @@ describe('resolveProfile', () => {
       const profile = MY_RUNNER_PROFILE_2_CUSTOM_USERNAME;
       const first = resolveProfile('MY_RUNNER_PROFILE_2_CUSTOM_USERNAME', profile, { SSH: { USER: 'alice' } });
       const second = resolveProfile('MY_RUNNER_PROFILE_2_CUSTOM_USERNAME', profile, { SSH: { USER: 'bob' } });
-      expect(first.ssh?.user).toBe('alice');
-      expect(second.ssh?.user).toBe('bob');
+      expect(first.target?.user).toBe('alice');
+      expect(second.target?.user).toBe('bob');
     });
 
     it('works on a deeply frozen profile', () => {
       const profile = Object.freeze({
         ...MY_RUNNER_PROFILE_2_CUSTOM_USERNAME,
-        SSH: Object.freeze({ ...MY_RUNNER_PROFILE_2_CUSTOM_USERNAME.SSH }),
+        SSH: Object.freeze({ ...(MY_RUNNER_PROFILE_2_CUSTOM_USERNAME.SSH as object) }),
       });
-      expect(resolveProfile('MY_RUNNER_PROFILE_2_CUSTOM_USERNAME', profile, { SSH: { USER: 'custom_user' } }).ssh?.user).toBe(
+      expect(resolveProfile('MY_RUNNER_PROFILE_2_CUSTOM_USERNAME', profile, { SSH: { USER: 'custom_user' } }).target?.user).toBe(
         'custom_user',
       );
     });

@@ -1,5 +1,7 @@
-import { LOADER_TYPES, LoaderTypeName, Profile, ProfileSsh, RUNNER_TYPES, RunnerType, SshTarget } from './runyard-config';
-import { parseSsh } from './config-file.loader';
+import { LOADER_TYPES, LoaderType } from '@runyard/loaders';
+import { ConfigPath, isPlain, Plain } from './config-reader';
+import { Profile } from './runyard-config';
+import type { RunnerProfileSchema } from './runner-profile';
 
 /** A request's profile_params that Runyard refuses; answered with 400. */
 export class ProfileParamsError extends Error {}
@@ -7,70 +9,67 @@ export class ProfileParamsError extends Error {}
 /** The settings a run uses once a profile and the request's profile_params are merged. */
 export interface ResolvedProfile {
   name: string;
-  runner: RunnerType;
-  loader: LoaderTypeName;
+  runner: string;
+  loader: LoaderType;
   modules: string[];
-  ssh?: SshTarget;
+  /** Where the runner sends the run (an SSH host …), as the runner's schema resolved it. */
+  target?: unknown;
   autosubmitExecutable?: string;
   condaExecutable?: string;
   lmodInit?: string;
   stopConfirmOnStdin: boolean;
 }
 
-/** Keys a request may fill; executables and paths run by the worker are the admin's alone. */
-const REQUEST_KEYS = new Set(['RUNNER_TYPE', 'MODULE_LOADER_TYPE', 'MODULES', 'SSH']);
+/** Keys a request may fill besides the runners' blocks; executables and paths run by the worker are the admin's alone. */
+const REQUEST_KEYS = ['RUNNER_TYPE', 'MODULE_LOADER_TYPE', 'MODULES'];
+
+const requestPath = (key: string) =>
+  new ConfigPath(`profile_params.${key}`, (k, r) => {
+    throw new ProfileParamsError(`${k} ${r}`);
+  });
 
 /**
  * The upstream rule: profile_params fill only what the profile leaves unset. Runyard refuses
  * (instead of silently ignoring) a request that tries to change what the profile sets.
  */
-export function resolveProfile(name: string, profile: Profile, params: unknown): ResolvedProfile {
-  const merged: Profile = { ...profile, SSH: profile.SSH ? { ...profile.SSH } : undefined };
+export function resolveProfile(name: string, profile: Profile, params: unknown, runners: readonly RunnerProfileSchema[]): ResolvedProfile {
+  const merged: Profile = { ...profile };
+  const blocks = new Map(runners.filter((r) => r.block && r.parseBlock).map((r) => [r.block as string, r]));
+  for (const block of blocks.keys()) if (isPlain(merged[block])) merged[block] = { ...merged[block] };
   if (params !== undefined && params !== null) {
-    if (typeof params !== 'object' || Array.isArray(params)) throw new ProfileParamsError('profile_params must be an object');
-    for (const [key, value] of Object.entries(params as Record<string, unknown>)) {
-      if (!REQUEST_KEYS.has(key)) {
-        throw new ProfileParamsError(`profile_params.${key} cannot be set by a request (allowed: ${[...REQUEST_KEYS].join(', ')})`);
-      }
-      if (key === 'SSH') {
-        if (typeof value !== 'object' || value === null || Array.isArray(value))
-          throw new ProfileParamsError('profile_params.SSH must be an object');
-        const ssh = parseSsh(
-          value as Record<string, unknown>,
-          'profile_params.SSH',
-          (k, r) => {
-            throw new ProfileParamsError(`${k} ${r}`);
-          },
-          false,
-        );
-        merged.SSH = merged.SSH ?? {};
-        for (const [k, v] of Object.entries(ssh) as [keyof typeof ssh, string | number][]) {
-          fill(merged.SSH as Record<string, unknown>, k, v, `SSH.${k}`, name);
-        }
+    if (!isPlain(params)) throw new ProfileParamsError('profile_params must be an object');
+    for (const [key, value] of Object.entries(params)) {
+      const runner = blocks.get(key);
+      if (runner) {
+        if (!isPlain(value)) throw new ProfileParamsError(`profile_params.${key} must be an object`);
+        const given = runner.parseBlock!(value, requestPath(key), 'request');
+        const target = (merged[key] ??= {}) as Plain;
+        for (const [k, v] of Object.entries(given)) fill(target, k, v, `${key}.${k}`, name);
         continue;
       }
-      fill(merged as Record<string, unknown>, key, normalize(key, value), key, name);
+      if (!REQUEST_KEYS.includes(key)) {
+        const allowed = [...REQUEST_KEYS, ...blocks.keys()];
+        throw new ProfileParamsError(`profile_params.${key} cannot be set by a request (allowed: ${allowed.join(', ')})`);
+      }
+      fill(merged as Plain, key, normalize(key, value, runners), key, name);
     }
   }
-  return finish(name, merged);
+  return finish(name, merged, runners);
 }
 
-function normalize(key: string, value: unknown): unknown {
-  if (key === 'RUNNER_TYPE' || key === 'MODULE_LOADER_TYPE') {
-    const allowed: readonly string[] = key === 'RUNNER_TYPE' ? RUNNER_TYPES : LOADER_TYPES;
-    const v = typeof value === 'string' ? value.toUpperCase() : value;
-    if (typeof v !== 'string' || !allowed.includes(v))
-      throw new ProfileParamsError(`profile_params.${key} must be one of ${allowed.join(', ')}`);
-    return v;
-  }
-  if (key === 'MODULES') {
-    const ok = value === null || typeof value === 'string' || (Array.isArray(value) && value.every((m) => typeof m === 'string'));
-    if (!ok) throw new ProfileParamsError('profile_params.MODULES must be a string or a list of strings');
-  }
+function normalize(key: string, value: unknown, runners: readonly RunnerProfileSchema[]): unknown {
+  if (key === 'RUNNER_TYPE')
+    return requestPath(key).oneOf(
+      value,
+      runners.map((r) => r.type),
+    );
+  if (key === 'MODULE_LOADER_TYPE') return requestPath(key).oneOf(value, LOADER_TYPES);
+  const ok = value === null || typeof value === 'string' || (Array.isArray(value) && value.every((m) => typeof m === 'string'));
+  if (!ok) throw new ProfileParamsError('profile_params.MODULES must be a string or a list of strings');
   return value;
 }
 
-function fill(target: Record<string, unknown>, key: string, value: unknown, label: string, profile: string): void {
+function fill(target: Plain, key: string, value: unknown, label: string, profile: string): void {
   const current = target[key];
   const same = key === 'MODULES' ? sameModules(current, value) : JSON.stringify(current) === JSON.stringify(value);
   if (current === undefined || current === null) {
@@ -92,54 +91,38 @@ function sameModules(a: unknown, b: unknown): boolean {
   return words(a) === words(b);
 }
 
-function finish(name: string, p: Profile): ResolvedProfile {
+function finish(name: string, p: Profile, runners: readonly RunnerProfileSchema[]): ResolvedProfile {
   if (!p.RUNNER_TYPE) throw new ProfileParamsError(`profile ${name} has no RUNNER_TYPE and the request gives none`);
   if (!p.MODULE_LOADER_TYPE) throw new ProfileParamsError(`profile ${name} has no MODULE_LOADER_TYPE and the request gives none`);
+  const runner = runners.find((r) => r.type === p.RUNNER_TYPE);
+  if (!runner) throw new ProfileParamsError(`profile ${name}: runner ${p.RUNNER_TYPE} is not available`);
   const modules = toModules(p.MODULES, p.MODULE_LOADER_TYPE);
   if (p.MODULE_LOADER_TYPE !== 'NO_MODULE' && modules.length === 0) {
     throw new ProfileParamsError(`profile ${name} uses ${p.MODULE_LOADER_TYPE} but no MODULES are set`);
   }
-  const resolved: ResolvedProfile = {
+  for (const other of runners) {
+    const block = other.block && other !== runner ? p[other.block] : undefined;
+    if (isPlain(block) && Object.keys(block).length > 0) {
+      throw new ProfileParamsError(`profile ${name} runs ${p.RUNNER_TYPE}: ${other.block} settings do not apply`);
+    }
+  }
+  const block = runner.block ? p[runner.block] : undefined;
+  return {
     name,
-    runner: p.RUNNER_TYPE,
+    runner: runner.type,
     loader: p.MODULE_LOADER_TYPE,
     modules: p.MODULE_LOADER_TYPE === 'NO_MODULE' ? [] : modules,
+    target: runner.target?.(isPlain(block) ? block : undefined, name),
     autosubmitExecutable: p.AUTOSUBMIT_EXECUTABLE,
     condaExecutable: p.CONDA_EXECUTABLE,
     lmodInit: p.LMOD_INIT,
     stopConfirmOnStdin: p.STOP_CONFIRM_ON_STDIN ?? false,
   };
-  if (p.RUNNER_TYPE !== 'SSH' && p.SSH && Object.keys(p.SSH).length > 0) {
-    throw new ProfileParamsError(`profile ${name} runs ${p.RUNNER_TYPE}: SSH settings do not apply`);
-  }
-  if (p.RUNNER_TYPE === 'SSH') {
-    if (!p.SSH?.HOST) throw new ProfileParamsError(`profile ${name} is an SSH profile without SSH.HOST`);
-    if (!p.SSH.USER) throw new ProfileParamsError(`profile ${name} is an SSH profile without SSH.USER`);
-    resolved.ssh = sshTarget(p.SSH as Required<Pick<ProfileSsh, 'HOST' | 'USER'>> & ProfileSsh);
-  }
-  return resolved;
 }
 
 /** Lmod takes several modules in one string ("autosubmit/4.1 netcdf"); a venv path or conda env is one. */
-export function toModules(modules: Profile['MODULES'], loader: LoaderTypeName): string[] {
+export function toModules(modules: Profile['MODULES'], loader: LoaderType): string[] {
   if (modules === undefined || modules === null) return [];
   const list = Array.isArray(modules) ? modules : loader === 'LMOD' ? modules.split(/\s+/) : [modules];
   return list.map((m) => m.trim()).filter((m) => m !== '');
-}
-
-/** Host keys are checked unless the admin explicitly turned it off; defaults as OpenSSH's where it has one. */
-export function sshTarget(ssh: ProfileSsh & { HOST: string; USER: string }): SshTarget {
-  return {
-    host: ssh.HOST,
-    port: ssh.PORT ?? 22,
-    user: ssh.USER,
-    identityFile: ssh.IDENTITY_FILE,
-    identityEnv: ssh.IDENTITY_ENV,
-    knownHostsFile: ssh.KNOWN_HOSTS,
-    hostKeyFingerprint: ssh.HOST_KEY_FINGERPRINT,
-    strictHostKeyChecking: ssh.STRICT_HOST_KEY_CHECKING ?? true,
-    connectTimeoutMs: (ssh.CONNECT_TIMEOUT ?? 20) * 1000,
-    keepaliveIntervalMs: (ssh.KEEPALIVE_INTERVAL ?? 15) * 1000,
-    runRoot: ssh.RUN_DIR ?? '.runyard/runs',
-  };
 }

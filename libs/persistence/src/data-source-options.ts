@@ -8,12 +8,16 @@ import { KernelCi1764000000000 } from './migrations/1764000000000-kernel-ci';
 import { KernelBuild, KernelTest, KernelTestResult, RunnerCallback } from './kernel.entities';
 import { ApiToken, AuditEvent } from './auth.entities';
 import { Auth1764050000000 } from './migrations/1764050000000-auth';
+import { Engine1765000000000 } from './migrations/1765000000000-engine';
 
 export const ENTITIES = [Run, RunOutput, ProfileRecord, KernelBuild, KernelTest, KernelTestResult, RunnerCallback, ApiToken, AuditEvent];
-export const MIGRATIONS = [InitialSchema1763900000000, RunDir1763950000000, KernelCi1764000000000, Auth1764050000000];
+export const MIGRATIONS = [InitialSchema1763900000000, RunDir1763950000000, KernelCi1764000000000, Auth1764050000000, Engine1765000000000];
 
 /** One definition for the app, the tests and the migration CLI: never `synchronize`. */
-export function dataSourceOptions(url: string, extra: { logging?: boolean; poolSize?: number } = {}): DataSourceOptions {
+export function dataSourceOptions(
+  url: string,
+  extra: { logging?: boolean; poolSize?: number; connectTimeoutMs?: number } = {},
+): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -24,5 +28,8 @@ export function dataSourceOptions(url: string, extra: { logging?: boolean; poolS
     logging: extra.logging ?? false,
     poolSize: extra.poolSize ?? 10,
     applicationName: 'runyard',
+    // A Postgres that does not answer must not hold a request for long: it answers 503 within seconds.
+    connectTimeoutMS: extra.connectTimeoutMs ?? 3000,
+    extra: { keepAlive: true, keepAliveInitialDelayMillis: 10_000 },
   };
 }

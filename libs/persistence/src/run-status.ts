@@ -2,13 +2,15 @@
 export const RUN_STATUSES = ['QUEUED', 'STARTING', 'ACTIVE', 'STOPPING', 'COMPLETED', 'FAILED', 'TERMINATED', 'LOST'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-export const UNFINISHED_STATUSES: readonly RunStatus[] = ['QUEUED', 'STARTING', 'ACTIVE', 'STOPPING'];
+/** A worker holds the run: it has been claimed and its process may be alive. */
+export const HELD_STATUSES: readonly RunStatus[] = ['STARTING', 'ACTIVE', 'STOPPING'];
+export const UNFINISHED_STATUSES: readonly RunStatus[] = ['QUEUED', ...HELD_STATUSES];
 export const FINAL_STATUSES: readonly RunStatus[] = ['COMPLETED', 'FAILED', 'TERMINATED', 'LOST'];
 
 export const isFinal = (s: RunStatus): boolean => FINAL_STATUSES.includes(s);
 
 /** What a run executes: the experiment itself, or one of the short Autosubmit commands. */
-export const RUN_KINDS = ['run', 'stop', 'setstatus', 'create-experiment', 'update-description', 'create-job-list', 'version'] as const;
+export const RUN_KINDS = ['run', 'setstatus', 'create-experiment', 'update-description', 'create-job-list', 'version'] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
 
 /** Runs held by a worker for as long as the process lives; everything else is a short command. */

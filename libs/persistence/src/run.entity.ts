@@ -1,15 +1,17 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import type { SshTarget } from '@runyard/config';
+import type { LoaderType } from '@runyard/loaders';
 import type { RunKind, RunStatus } from './run-status';
 
 /** Where and how a run executes, fixed when it is accepted (the worker reads nothing else). */
 export interface RunSettings {
+  /** RUNNER_TYPE. */
   runner: string;
-  loader: string;
+  loader: LoaderType;
   modules: string[];
   /** The Autosubmit arguments (after the executable) the loader wraps. */
   args: string[];
-  ssh?: SshTarget;
+  /** Where the runner sends the run (an SSH host …), in the runner's own shape. */
+  target?: unknown;
   autosubmitExecutable?: string;
   condaExecutable?: string;
   lmodInit?: string;

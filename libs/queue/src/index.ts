@@ -1,4 +1,5 @@
 export * from './queue-names';
+export * from './connection-problems';
 export * from './queue-connection';
 export * from './run-queues';
 export * from './queue.module';

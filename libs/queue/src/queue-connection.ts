@@ -3,6 +3,7 @@ import { createPostgresBackend, Processor, Queue, Worker, WorkerOptions, withBac
 import IORedis, { RedisOptions } from 'ioredis';
 import { Environment } from '@runyard/config';
 import { DATABASE_URL } from '@runyard/persistence';
+import { ConnectionProblems } from './connection-problems';
 import type { RunJob } from './queue-names';
 
 /**
@@ -14,6 +15,7 @@ export class QueueConnection implements OnApplicationShutdown {
   private readonly log = new Logger('Queue');
   readonly backend: 'redis' | 'postgres';
   private readonly clients: IORedis[] = [];
+  private readonly problems = new ConnectionProblems(this.log);
 
   constructor(
     private readonly env: Environment,
@@ -31,29 +33,38 @@ export class QueueConnection implements OnApplicationShutdown {
         attempts: 1,
       },
     };
+    let queue: Queue<T>;
     if (this.backend === 'redis') {
       // Fail fast on enqueue when Redis is down instead of buffering the request forever.
-      return new Queue<T>(name, { ...opts, prefix: this.env.QUEUE_PREFIX, connection: this.redis({ enableOfflineQueue: false }) });
+      queue = new Queue<T>(name, { ...opts, prefix: this.env.QUEUE_PREFIX, connection: this.redis({ enableOfflineQueue: false }) });
+    } else {
+      const { Queue: PgQueue } = withBackend(createPostgresBackend);
+      queue = new PgQueue<T>(name, { ...opts, connection: this.postgresConnection() }) as unknown as Queue<T>;
     }
-    const { Queue: PgQueue } = withBackend(createPostgresBackend);
-    return new PgQueue<T>(name, { ...opts, connection: this.postgresConnection() }) as unknown as Queue<T>;
+    queue.on('error', (e: Error) => this.problems.report(`queue ${name}`, e));
+    return queue;
   }
 
   createWorker<T = RunJob>(name: string, processor: Processor<T>, opts: Omit<WorkerOptions, 'connection'>): Worker<T> {
+    let worker: Worker<T>;
     if (this.backend === 'redis') {
-      return new Worker<T>(name, processor, {
+      worker = new Worker<T>(name, processor, {
         ...opts,
         prefix: this.env.QUEUE_PREFIX,
         connection: this.redis({ maxRetriesPerRequest: null }),
       });
+    } else {
+      const { Worker: PgWorker } = withBackend(createPostgresBackend);
+      worker = new PgWorker<T>(name, processor, { ...opts, connection: this.postgresConnection() }) as unknown as Worker<T>;
     }
-    const { Worker: PgWorker } = withBackend(createPostgresBackend);
-    return new PgWorker<T>(name, processor, { ...opts, connection: this.postgresConnection() }) as unknown as Worker<T>;
+    worker.on('error', (e: Error) => this.problems.report(`worker ${name}`, e));
+    return worker;
   }
 
   private redis(extra: RedisOptions): IORedis {
     const client = new IORedis(this.env.REDIS_URL as string, extra);
-    client.on('error', (e) => this.log.warn(`redis: ${e.message}`));
+    client.on('error', (e: Error) => this.problems.report('redis', e));
+    client.on('ready', () => this.problems.recovered('redis'));
     this.clients.push(client);
     return client;
   }

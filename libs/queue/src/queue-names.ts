@@ -13,7 +13,13 @@ export interface RunJob {
   kind?: string;
 }
 
-/** BullMQ refuses integer custom ids, so the run id is prefixed. */
-export const jobIdFor = (runId: number): string => `run-${runId}`;
+/**
+ * A run's job id: unique per database, so a database recreated under a Redis that kept its jobs
+ * never sees a new run refused as a duplicate of an old one (BullMQ refuses integer custom ids too).
+ */
+export const jobIdFor = (instance: string, runId: number): string => `run-${instance.slice(0, 8)}-${runId}`;
+
+/** What the dashboard lists: the command and its experiment (`run a001`, `setstatus a001`, `version`). */
+export const jobNameFor = (run: { kind: RunKind; expid: string | null }): string => (run.expid ? `${run.kind} ${run.expid}` : run.kind);
 
 export const queueFor = (kind: RunKind): QueueName => (isLongKind(kind) ? RUNS_QUEUE : COMMANDS_QUEUE);

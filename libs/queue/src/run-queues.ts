@@ -1,37 +1,68 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { Environment } from '@runyard/config';
 import type { Run } from '@runyard/persistence';
 import { QueueConnection } from './queue-connection';
-import { COMMANDS_QUEUE, jobIdFor, QueueName, queueFor, RUNS_QUEUE, RunJob } from './queue-names';
+import { COMMANDS_QUEUE, jobIdFor, jobNameFor, QueueName, queueFor, RUNS_QUEUE, RunJob } from './queue-names';
+
+/** The queue did not take a job within ENQUEUE_TIMEOUT_MS. */
+export class EnqueueTimeoutError extends Error {}
 
 /** The producer side: what the API (and the reconciler) use to hand a run to the workers. */
 @Injectable()
 export class RunQueues implements OnApplicationShutdown {
   readonly queues: Record<QueueName, Queue<RunJob>>;
+  private instance?: Promise<string>;
 
-  constructor(connection: QueueConnection) {
+  constructor(
+    connection: QueueConnection,
+    private readonly db: DataSource,
+    private readonly env: Environment,
+  ) {
     this.queues = {
       [RUNS_QUEUE]: connection.createQueue(RUNS_QUEUE),
       [COMMANDS_QUEUE]: connection.createQueue(COMMANDS_QUEUE),
     };
   }
 
+  /** Adds the run's job, waiting at most ENQUEUE_TIMEOUT_MS for the queue to take it. */
   async enqueue(run: Pick<Run, 'id' | 'kind' | 'expid'>): Promise<void> {
-    await this.queues[queueFor(run.kind)].add(run.kind, { runId: run.id, expid: run.expid, kind: run.kind }, { jobId: jobIdFor(run.id) });
+    const jobId = await this.jobId(run.id);
+    const added = this.queues[queueFor(run.kind)].add(jobNameFor(run), { runId: run.id, expid: run.expid, kind: run.kind }, { jobId });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new EnqueueTimeoutError(`the queue did not answer within ${this.env.ENQUEUE_TIMEOUT_MS} ms`)),
+        this.env.ENQUEUE_TIMEOUT_MS,
+      );
+    });
+    added.catch(() => undefined); // a late failure after the timeout has nobody to tell
+    try {
+      await Promise.race([added, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Drops a run's job if a worker has not taken it yet. */
   async withdraw(run: Pick<Run, 'id' | 'kind'>): Promise<void> {
-    const job = await this.queues[queueFor(run.kind)].getJob(jobIdFor(run.id));
+    const job = await this.queues[queueFor(run.kind)].getJob(await this.jobId(run.id));
     if (job && (await job.isWaiting())) await job.remove().catch(() => undefined);
   }
 
   async hasJob(run: Pick<Run, 'id' | 'kind'>): Promise<boolean> {
-    return (await this.queues[queueFor(run.kind)].getJob(jobIdFor(run.id))) !== undefined;
+    return (await this.queues[queueFor(run.kind)].getJob(await this.jobId(run.id))) !== undefined;
   }
 
   async ping(): Promise<void> {
     await this.queues[RUNS_QUEUE].getJobCounts('waiting');
+  }
+
+  private async jobId(runId: number): Promise<string> {
+    this.instance ??= this.db.query(`SELECT id FROM runyard_instance LIMIT 1`).then(([row]: { id: string }[]) => row.id.replace(/-/g, ''));
+    this.instance.catch(() => (this.instance = undefined));
+    return jobIdFor(await this.instance, runId);
   }
 
   async onApplicationShutdown(): Promise<void> {

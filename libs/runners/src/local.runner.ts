@@ -3,7 +3,7 @@ import { FileHandle, mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Run } from '@runyard/persistence';
-import { ExitInfo, OutputSource, OutputStream, Runner, RunningProcess, RunRef } from './runner';
+import { Attachment, ExitInfo, LaunchRef, OutputSource, OutputStream, Runner, RunnerDefinition, RunningProcess, RunRef } from './runner';
 import { parseExitFile, WRAPPER_NAME, WRAPPER_SCRIPT } from './run-wrapper';
 
 const POLL_MS = 250;
@@ -19,7 +19,7 @@ export class LocalRunner implements Runner {
     return run.runDir ?? join(this.runsDir, String(run.id));
   }
 
-  async launch(run: Pick<Run, 'id' | 'argv' | 'settings'>): Promise<RunningProcess> {
+  async launch(run: LaunchRef): Promise<RunningProcess> {
     const dir = this.dirOf(run);
     // A run is launched once (the claim sees to it): a new directory, files truncated should one be left over.
     await mkdir(dir, { recursive: true });
@@ -50,17 +50,17 @@ export class LocalRunner implements Runner {
     }
   }
 
-  async attach(run: RunRef): Promise<RunningProcess | { exit: ExitInfo } | null> {
+  async attach(run: RunRef): Promise<Attachment> {
     const dir = this.dirOf(run);
     if (run.pid && (await this.isAlive(run))) {
-      return { pid: run.pid, host: this.host, runDir: dir, exited: this.watchExit(run) };
+      return { state: 'running', process: { pid: run.pid, host: this.host, runDir: dir, exited: this.watchExit(run) } };
     }
     const recorded = await this.recordedExit(dir);
-    return recorded ? { exit: recorded } : null;
+    return recorded ? { state: 'exited', exit: recorded } : { state: 'vanished' };
   }
 
   /** Alive and still our wrapper for this run (a recycled pid belongs to someone else; a zombie has no cmdline). */
-  async isAlive(run: RunRef): Promise<boolean> {
+  private async isAlive(run: RunRef): Promise<boolean> {
     if (!run.pid) return false;
     try {
       const parts = (await readFile(`/proc/${run.pid}/cmdline`, 'latin1')).split('\0');
@@ -119,6 +119,14 @@ export class LocalRunner implements Runner {
     return this.recordedExit(this.dirOf(run));
   }
 }
+
+/** RUNNER_TYPE: LOCAL — on the worker's own machine; only a worker there can follow the run. */
+export const LOCAL_RUNNER: RunnerDefinition = {
+  type: 'LOCAL',
+  hostBound: true,
+  remote: false,
+  create: (context) => new LocalRunner(join(context.dataDir, 'runs')),
+};
 
 /** The run's output files, opened once and read at offsets. */
 class LocalOutput implements OutputSource {

@@ -1,3 +1,4 @@
+import type { RunnerProfileSchema } from '@runyard/config';
 import type { Run } from '@runyard/persistence';
 
 /** How a process ended: the exit code its wrapper recorded, or the signal that killed it. */
@@ -29,18 +30,20 @@ export interface RunningProcess {
   exited: Promise<ExitInfo | null>;
 }
 
-export type RunRef = Pick<Run, 'id' | 'pid' | 'host' | 'runDir' | 'settings'>;
+/** What a runner finds of a run launched earlier (by this or another worker). */
+export type Attachment = { state: 'running'; process: RunningProcess } | { state: 'exited'; exit: ExitInfo } | { state: 'vanished' };
 
-/** Where a run executes. One file per runner; chosen by the profile's RUNNER_TYPE through the registry. */
+export type RunRef = Pick<Run, 'id' | 'pid' | 'host' | 'runDir' | 'settings'>;
+export type LaunchRef = Pick<Run, 'id' | 'argv' | 'settings'>;
+
+/** Where a run executes. One file per runner (its definition and this strategy), listed once in the catalogue. */
 export interface Runner {
   readonly type: string;
   /** Starts argv detached from the worker, so the run outlives a worker restart. */
-  launch(run: Pick<Run, 'id' | 'argv' | 'settings'>): Promise<RunningProcess>;
-  /** Finds a run launched earlier (by this or another worker): its process, its exit (process gone, exit recorded), or null if vanished. */
-  attach(run: RunRef): Promise<RunningProcess | { exit: ExitInfo } | null>;
+  launch(run: LaunchRef): Promise<RunningProcess>;
+  attach(run: RunRef): Promise<Attachment>;
   /** Signals the run's whole process group. */
   signal(run: RunRef, signal: NodeJS.Signals): Promise<void>;
-  isAlive(run: RunRef): Promise<boolean>;
   /** Executes a short helper command (e.g. `autosubmit stop`) where the run executes; resolves with its exit and output. */
   exec(
     run: Pick<Run, 'settings'>,
@@ -52,6 +55,28 @@ export interface Runner {
   output(run: RunRef): OutputSource;
   /** Frees what the run left behind once its output is stored. */
   release(run: RunRef): Promise<void>;
+  /** Closes what the runner holds open (connections) when the worker stops. */
+  close?(): Promise<void>;
+}
+
+/** What a runner may need from the process that starts it. */
+export interface RunnerContext {
+  /** RUNYARD_DATA_DIR, resolved. */
+  dataDir: string;
+  /** A service of the process by its Nest token (e.g. the agents' dispatch for AGENT). */
+  get<T>(token: symbol | string | (abstract new (...args: never[]) => T)): T;
+}
+
+/**
+ * A runner type: its part of the configuration, what sets it apart from the others, and how to
+ * make its strategy. Exported from the runner's own file and listed in runner-catalogue.ts.
+ */
+export interface RunnerDefinition extends RunnerProfileSchema {
+  /** The run's state (pid, exit file, output) is on the worker's machine: only a worker there can follow it. */
+  readonly hostBound: boolean;
+  /** Commands execute on another machine, whose file system this one cannot check. */
+  readonly remote: boolean;
+  create(context: RunnerContext): Runner;
 }
 
 export class RunnerUnavailableError extends Error {}

@@ -3,6 +3,7 @@ import { DataSource, Not, In, Repository } from 'typeorm';
 import { RUNYARD_CONFIG } from '@runyard/config';
 import type { Profile, RunyardConfig } from '@runyard/config';
 import { ProfileRecord } from '@runyard/persistence';
+import { RunnerTypes } from '@runyard/runners';
 import { NotFoundError } from './errors';
 
 const PROFILE_CACHE_MS = 5_000;
@@ -16,6 +17,7 @@ export class ProfilesService implements OnApplicationBootstrap {
   constructor(
     db: DataSource,
     @Inject(RUNYARD_CONFIG) private readonly config: RunyardConfig,
+    private readonly runners: RunnerTypes,
   ) {
     this.repo = db.getRepository(ProfileRecord);
   }
@@ -28,7 +30,8 @@ export class ProfilesService implements OnApplicationBootstrap {
       if (names.length > 0) {
         await m.upsert(
           ProfileRecord,
-          names.map((name) => ({ name, definition: this.config.profiles[name], source: this.config.file ?? 'built-in demo' })),
+          // `as never`: TypeORM's deep-partial type cannot take a record with an open index signature.
+          names.map((name) => ({ name, definition: this.config.profiles[name] as never, source: this.config.file ?? 'built-in demo' })),
           ['name'],
         );
       }
@@ -45,15 +48,18 @@ export class ProfilesService implements OnApplicationBootstrap {
     return record.definition;
   }
 
-  /** The profiles as clients may see them: where the private keys are is not their business. */
+  /** The profiles as clients may see them: each runner's block as its runner shows it (where private keys are is not their business). */
   async all(): Promise<Record<string, Profile>> {
     const records = await this.repo.find({ order: { name: 'ASC' } });
-    return Object.fromEntries(records.map((r) => [r.name, withoutKeyLocations(r.definition)]));
+    return Object.fromEntries(records.map((r) => [r.name, this.publicView(r.definition)]));
   }
-}
 
-function withoutKeyLocations(profile: Profile): Profile {
-  if (!profile.SSH) return profile;
-  const { IDENTITY_FILE: _file, IDENTITY_ENV: _env, ...ssh } = profile.SSH;
-  return { ...profile, SSH: ssh };
+  private publicView(profile: Profile): Profile {
+    const view: Profile = { ...profile };
+    for (const d of this.runners.definitions) {
+      const block = d.block ? view[d.block] : undefined;
+      if (block && d.publicBlock) view[d.block!] = d.publicBlock(block as Record<string, unknown>);
+    }
+    return view;
+  }
 }

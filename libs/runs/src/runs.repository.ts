@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, Repository } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm';
-import { Run, RunKind, RunOutput, RunStatus, UNFINISHED_STATUSES } from '@runyard/persistence';
+import { DataSource } from 'typeorm';
+import { HELD_STATUSES, Run, RunKind, RunStatus, UNFINISHED_STATUSES } from '@runyard/persistence';
 
 export interface RunFilter {
   expid?: string;
@@ -19,116 +18,348 @@ export interface OutputChunk {
   data: Buffer;
 }
 
+/** Where a launched run lives, recorded when it starts. */
+export interface RunPlace {
+  pid: number;
+  host: string;
+  runDir: string;
+  argv: string[];
+  startedAt: Date;
+}
+
+/** How far a run's output has been shipped: committed together with the chunks that advance it. */
+export interface OutputProgress {
+  offsets: { stdout: number; stderr: number };
+  logBytes: number;
+  logTruncatedBytes: number;
+}
+
+/** A run's end as the engine decided it. */
+export interface RunOutcome {
+  status: RunStatus;
+  detail: string;
+  exitCode: number | null;
+  result?: Record<string, unknown> | null;
+}
+
+/** A stop request the holding worker has to carry out. */
+export interface StopRequest {
+  id: number;
+  force: boolean;
+  requestedAt: Date;
+}
+
 /** TypeORM answers an UPDATE … RETURNING on Postgres as [rows, count]. */
 export const returnedRows = <T>(result: unknown): T[] => (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : (result as T[]));
 
 const UNIQUE_VIOLATION = '23505';
 export const isUniqueViolation = (e: unknown): boolean => (e as { code?: string })?.code === UNIQUE_VIOLATION;
 
-/** Every query on runs and their output. */
+/** Postgres channel a stop request is announced on; the payload is `<worker id> <run id>`. */
+export const STOP_CHANNEL = 'runyard_stop';
+
+const HELD = [...HELD_STATUSES];
+
+/**
+ * Every statement on `runs` and `run_output`: what can move a run from one status to another is
+ * read in this file. Status sets are parameters, never literals.
+ */
 @Injectable()
 export class RunsRepository {
-  readonly runs: Repository<Run>;
-  readonly output: Repository<RunOutput>;
+  constructor(private readonly db: DataSource) {}
 
-  constructor(readonly dataSource: DataSource) {
-    this.runs = dataSource.getRepository(Run);
-    this.output = dataSource.getRepository(RunOutput);
+  /** One INSERT … RETURNING *: the answer is the same document a later read gives. */
+  async insert(
+    run: Pick<Run, 'kind' | 'expid' | 'profileName' | 'runner' | 'moduleLoader' | 'modules' | 'argv' | 'settings' | 'requestedBy'>,
+  ): Promise<Run> {
+    return this.one(
+      `INSERT INTO runs (kind, expid, profile_name, runner, module_loader, modules, argv, settings, status, requested_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'QUEUED', $9) RETURNING *`,
+      [
+        run.kind,
+        run.expid,
+        run.profileName,
+        run.runner,
+        run.moduleLoader,
+        JSON.stringify(run.modules),
+        JSON.stringify(run.argv),
+        JSON.stringify(run.settings),
+        run.requestedBy,
+      ],
+    ) as Promise<Run>;
   }
 
-  /** One INSERT … RETURNING of the generated columns (save() would wrap it in a transaction: three round trips). */
-  async insert(run: Partial<Run>): Promise<Run> {
-    const res = await this.runs
-      .createQueryBuilder()
-      .insert()
-      .into(Run)
-      .values(run as never)
-      .execute();
-    return this.runs.create({ ...run, ...(res.generatedMaps[0] as Partial<Run>) });
+  byId(id: number): Promise<Run | null> {
+    return this.one(`SELECT * FROM runs WHERE id = $1`, [id]);
   }
+
+  /** The experiment's latest run (the one the Autosubmit status endpoints describe). */
+  latestRunOf(expid: string): Promise<Run | null> {
+    return this.one(`SELECT * FROM runs WHERE expid = $1 AND kind = 'run' ORDER BY id DESC LIMIT 1`, [expid]);
+  }
+
+  unfinishedRunOf(expid: string): Promise<Run | null> {
+    return this.one(`SELECT * FROM runs WHERE expid = $1 AND kind = 'run' AND status = ANY($2) LIMIT 1`, [expid, [...UNFINISHED_STATUSES]]);
+  }
+
+  async list(f: RunFilter): Promise<Run[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, value: unknown) => where.push(sql.replace('?', `$${params.push(value)}`));
+    if (f.expid) add('expid = ?', f.expid);
+    if (f.status) add('status = ?', f.status);
+    if (f.kind) add('kind = ?', f.kind);
+    if (f.before) add('id < ?', f.before);
+    params.push(f.limit);
+    const rows: Record<string, unknown>[] = await this.db.query(
+      `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map((r) => this.fromRow(r));
+  }
+
+  // --- the API's transitions ---
+
+  /** QUEUED → TERMINATED before any worker took it; false if one already did. */
+  async withdraw(id: number, detail: string): Promise<boolean> {
+    return this.changed(
+      `UPDATE runs SET status = 'TERMINATED', detail = $2, finished_at = now(), modified_at = now() WHERE id = $1 AND status = 'QUEUED'`,
+      [id, detail],
+    );
+  }
+
+  /** A run whose job could not be enqueued in time can never execute later: no worker claims, no reconciler re-enqueues it. */
+  async abandonQueued(id: number, detail: string): Promise<boolean> {
+    return this.changed(
+      `UPDATE runs SET status = 'FAILED', detail = $2, finished_at = now(), modified_at = now() WHERE id = $1 AND status = 'QUEUED'`,
+      [id, detail],
+    );
+  }
+
+  /**
+   * A held run becomes STOPPING (again, for a repeated request), and the holding worker hears of it
+   * through NOTIFY in the same statement; false if the run is not held.
+   */
+  async requestStop(id: number, force: boolean, detail: string): Promise<boolean> {
+    const rows = await this.db.query(
+      `WITH stopping AS (
+         UPDATE runs SET status = 'STOPPING', stop_force = $2, stop_requested_at = clock_timestamp(), detail = $3, modified_at = now()
+          WHERE id = $1 AND status = ANY($4) RETURNING id, worker_id)
+       SELECT id, pg_notify($5, coalesce(worker_id, '') || ' ' || id) FROM stopping`,
+      [id, force, detail, HELD, STOP_CHANNEL],
+    );
+    return rows.length > 0;
+  }
+
+  // --- the engine's transitions ---
 
   /** QUEUED → STARTING for this worker, answering the row in the same statement; null if someone else moved it. */
-  async claim(id: number, workerId: string, host: string): Promise<Run | null> {
-    const [raw]: Record<string, unknown>[] = await this.dataSource
-      .query(
-        `UPDATE runs SET status = 'STARTING', worker_id = $2, host = $3, heartbeat_at = now(), modified_at = now()
+  claim(id: number, workerId: string, host: string): Promise<Run | null> {
+    return this.one(
+      `UPDATE runs SET status = 'STARTING', worker_id = $2, host = $3, heartbeat_at = now(), modified_at = now()
         WHERE id = $1 AND status = 'QUEUED' RETURNING *`,
-        [id, workerId, host],
-      )
-      .then((r) => returnedRows<Record<string, unknown>>(r));
-    return raw ? this.fromRow(raw) : null;
+      [id, workerId, host],
+    );
+  }
+
+  /** Where it runs, and ACTIVE unless a stop request already made it STOPPING; one statement. */
+  async markStarted(id: number, place: RunPlace): Promise<void> {
+    await this.db.query(
+      `UPDATE runs SET pid = $2, host = $3, run_dir = $4, argv = $5, started_at = $6, modified_at = now(),
+              status = CASE WHEN status = 'STARTING' THEN 'ACTIVE' ELSE status END
+        WHERE id = $1`,
+      [id, place.pid, place.host, place.runDir, JSON.stringify(place.argv), place.startedAt],
+    );
+  }
+
+  /** The run's final status, if it is still held; false when someone else already ended it. */
+  async finish(id: number, outcome: RunOutcome): Promise<boolean> {
+    return this.changed(
+      `UPDATE runs SET status = $2, detail = $3, exit_code = $4, result = $5, finished_at = now(), modified_at = now(), worker_id = NULL
+        WHERE id = $1 AND status = ANY($6)`,
+      [id, outcome.status, outcome.detail, outcome.exitCode, outcome.result ? JSON.stringify(outcome.result) : null, HELD],
+    );
+  }
+
+  /**
+   * Keeps the runs this worker can still follow fresh, and answers the stop requests among them
+   * (the slow fallback beside NOTIFY). Runs it cannot finish are left out and go stale.
+   */
+  async heartbeat(workerId: string, ids: number[]): Promise<StopRequest[]> {
+    if (ids.length === 0) return [];
+    const rows = returnedRows<{ id: number; stop_force: boolean; stop_requested_at: Date | null; status: RunStatus }>(
+      await this.db.query(
+        `UPDATE runs SET heartbeat_at = now() WHERE worker_id = $1 AND id = ANY($2) AND status = ANY($3)
+         RETURNING id, status, stop_force, stop_requested_at`,
+        [workerId, ids, HELD],
+      ),
+    );
+    return rows
+      .filter((r) => r.status === 'STOPPING')
+      .map((r) => ({ id: r.id, force: r.stop_force, requestedAt: new Date(r.stop_requested_at ?? 0) }));
+  }
+
+  /** The stop request of one run this worker holds, or null (the run moved on, or another worker has it). */
+  async stopRequestOf(id: number, workerId: string): Promise<StopRequest | null> {
+    const [row]: { id: number; stop_force: boolean; stop_requested_at: Date | null }[] = await this.db.query(
+      `SELECT id, stop_force, stop_requested_at FROM runs WHERE id = $1 AND worker_id = $2 AND status = 'STOPPING'`,
+      [id, workerId],
+    );
+    return row ? { id: row.id, force: row.stop_force, requestedAt: new Date(row.stop_requested_at ?? 0) } : null;
+  }
+
+  /** Graceful shutdown: the held rows are let go so the next worker re-attaches at once. */
+  async release(workerId: string): Promise<void> {
+    await this.db.query(`UPDATE runs SET worker_id = NULL WHERE worker_id = $1 AND status = ANY($2)`, [workerId, HELD]);
+  }
+
+  /**
+   * Takes over held runs nobody is following: released, or whose worker's heartbeat is stale. A
+   * host-bound run only on its own host; never a run this worker already holds.
+   */
+  async adoptOrphans(workerId: string, host: string, hostBound: string[], staleSecs: number, holding: number[]): Promise<Run[]> {
+    const rows = returnedRows<Record<string, unknown>>(
+      await this.db.query(
+        `UPDATE runs SET worker_id = $1, heartbeat_at = now()
+          WHERE id IN (
+            SELECT id FROM runs
+             WHERE status = ANY($4) AND (host = $2 OR NOT runner = ANY($3)) AND NOT id = ANY($6)
+               AND (worker_id IS NULL OR heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => $5))
+             FOR UPDATE SKIP LOCKED)
+          RETURNING *`,
+        [workerId, host, hostBound, HELD, staleSecs, holding],
+      ),
+    );
+    return rows.map((r) => this.fromRow(r));
+  }
+
+  /** Host-bound runs on another host whose worker stopped answering: nobody else can follow them. */
+  async markSilentHostsLost(host: string, hostBound: string[], staleSecs: number): Promise<number[]> {
+    const rows = returnedRows<{ id: number }>(
+      await this.db.query(
+        `UPDATE runs SET status = 'LOST', finished_at = now(), modified_at = now(), worker_id = NULL,
+                detail = 'the worker holding the run on ' || coalesce(host, '?') || ' stopped answering'
+          WHERE status = ANY($4) AND runner = ANY($2) AND host IS DISTINCT FROM $1
+            AND heartbeat_at < now() - make_interval(secs => $3)
+          RETURNING id`,
+        [host, hostBound, staleSecs, HELD],
+      ),
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Queued runs old enough that their job should have been taken: the reconciler checks they still have one. */
+  async queuedSince(olderThanSecs: number, limit: number): Promise<Run[]> {
+    const rows: Record<string, unknown>[] = await this.db.query(
+      `SELECT * FROM runs WHERE status = 'QUEUED' AND created_at < now() - make_interval(secs => $1) ORDER BY id LIMIT $2`,
+      [olderThanSecs, limit],
+    );
+    return rows.map((r) => this.fromRow(r));
+  }
+
+  // --- output ---
+
+  /** The chunks and the offsets they advance, in one statement: atomic without a transaction's extra round trips. */
+  async appendOutput(runId: number, chunks: { stream: 'stdout' | 'stderr'; data: Buffer }[], progress: OutputProgress): Promise<void> {
+    const params: unknown[] = [runId, JSON.stringify(progress.offsets), progress.logBytes, progress.logTruncatedBytes];
+    const update = `UPDATE runs SET output_offsets = $2, log_bytes = $3, log_truncated_bytes = $4 WHERE id = $1`;
+    if (chunks.length === 0) {
+      await this.db.query(update, params);
+      return;
+    }
+    const values = chunks.map((_, i) => `($1, $${i * 2 + 5}, $${i * 2 + 6})`).join(', ');
+    await this.db.query(`WITH chunks AS (INSERT INTO run_output (run_id, stream, data) VALUES ${values}) ${update}`, [
+      ...params,
+      ...chunks.flatMap((c) => [c.stream, c.data]),
+    ]);
+  }
+
+  async outputOf(id: number): Promise<Buffer> {
+    const rows: { data: Buffer }[] = await this.db.query(`SELECT data FROM run_output WHERE run_id = $1 ORDER BY id`, [id]);
+    return Buffer.concat(rows.map((r) => r.data));
+  }
+
+  /**
+   * The end of the output: at most `bytes`, and at most `lines` lines when given. Reads the newest
+   * chunks a batch at a time until it has enough, whatever their sizes.
+   */
+  async outputTail(id: number, bytes: number, lines = Infinity): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    let size = 0;
+    let newlines = 0;
+    let before: string | null = null;
+    while (size < bytes && newlines <= lines) {
+      const rows: { id: string; data: Buffer }[] = await this.db.query(
+        `SELECT id, data FROM run_output WHERE run_id = $1 AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT 256`,
+        [id, before],
+      );
+      for (const r of rows) {
+        parts.unshift(r.data);
+        size += r.data.length;
+        for (const b of r.data) if (b === 0x0a) newlines++;
+        if (size >= bytes || newlines > lines) break;
+      }
+      if (rows.length < 256) break;
+      before = rows[rows.length - 1].id;
+    }
+    let tail = Buffer.concat(parts);
+    tail = tail.subarray(Math.max(0, tail.length - bytes));
+    if (Number.isFinite(lines)) {
+      // Keep the last `lines` lines; a final newline ends the last line rather than starting another.
+      let cut = tail.length - (tail[tail.length - 1] === 0x0a ? 1 : 0);
+      for (let n = 0; n < lines && cut > 0; n++) cut = tail.lastIndexOf(0x0a, cut - 1);
+      if (cut > 0) tail = tail.subarray(cut + 1);
+    }
+    return tail;
+  }
+
+  /** The run's output chunks stored after `afterId` (a `run_output.id`, '0' for the beginning), oldest first. */
+  async outputAfter(runId: number, afterId: string, limit: number): Promise<OutputChunk[]> {
+    const rows: { id: string; stream: 'stdout' | 'stderr'; data: Buffer }[] = await this.db.query(
+      `SELECT id, stream, data FROM run_output WHERE run_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+      [runId, afterId, limit],
+    );
+    return rows.map((r) => ({ id: String(r.id), stream: r.stream, data: r.data }));
+  }
+
+  // --- figures for /metrics ---
+
+  countsByStatusAndKind(): Promise<{ status: RunStatus; kind: RunKind; n: string }[]> {
+    return this.db.query(`SELECT status, kind, count(*) AS n FROM runs GROUP BY status, kind`);
+  }
+
+  /** Cumulative counts of runs whose wait (created → started) or duration (started → finished) is within each bound. */
+  async histogram(of: 'wait' | 'duration', bounds: number[]): Promise<{ buckets: number[]; sum: number; count: number }> {
+    const [from, to] = of === 'wait' ? ['created_at', 'started_at'] : ['started_at', 'finished_at'];
+    const x = `extract(epoch FROM ${to} - ${from})`;
+    const [row]: Record<string, string>[] = await this.db.query(
+      `SELECT ${bounds.map((_, i) => `count(*) FILTER (WHERE ${x} <= $${i + 1}) AS b${i}`).join(', ')},
+              coalesce(sum(${x}), 0) AS sum, count(*) AS count
+         FROM runs WHERE ${from} IS NOT NULL AND ${to} IS NOT NULL`,
+      bounds,
+    );
+    return { buckets: bounds.map((_, i) => Number(row[`b${i}`])), sum: Number(row.sum), count: Number(row.count) };
+  }
+
+  private async one(sql: string, params: unknown[]): Promise<Run | null> {
+    const [row] = returnedRows<Record<string, unknown>>(await this.db.query(sql, params));
+    return row ? this.fromRow(row) : null;
+  }
+
+  private async changed(sql: string, params: unknown[]): Promise<boolean> {
+    const result: unknown = await this.db.query(sql, params);
+    // UPDATE without RETURNING answers [[], affected].
+    return Array.isArray(result) && typeof result[1] === 'number' ? result[1] > 0 : returnedRows(result).length > 0;
   }
 
   /** A raw `runs` row (snake_case columns) as the entity, with the entity's transformers applied. */
-  fromRow(raw: Record<string, unknown>): Run {
-    const run = this.runs.create();
-    for (const column of this.dataSource.getMetadata(Run).columns) {
+  private fromRow(raw: Record<string, unknown>): Run {
+    const run = new Run();
+    for (const column of this.db.getMetadata(Run).columns) {
       const value = raw[column.databaseName];
       const transformer = column.transformer && !Array.isArray(column.transformer) ? column.transformer : undefined;
       (run as unknown as Record<string, unknown>)[column.propertyName] = transformer ? transformer.from(value) : value;
     }
     return run;
-  }
-
-  byId(id: number): Promise<Run | null> {
-    return this.runs.findOneBy({ id });
-  }
-
-  /** The experiment's latest run (the one the Autosubmit status endpoints describe). */
-  latestRunOf(expid: string): Promise<Run | null> {
-    return this.runs.findOne({ where: { expid, kind: 'run' }, order: { id: 'DESC' } });
-  }
-
-  unfinishedRunOf(expid: string): Promise<Run | null> {
-    return this.runs
-      .createQueryBuilder('r')
-      .where('r.expid = :expid AND r.kind = :kind AND r.status IN (:...s)', { expid, kind: 'run', s: UNFINISHED_STATUSES })
-      .getOne();
-  }
-
-  list(f: RunFilter): Promise<Run[]> {
-    const q = this.runs.createQueryBuilder('r').orderBy('r.id', 'DESC').limit(f.limit);
-    if (f.expid) q.andWhere('r.expid = :expid', { expid: f.expid });
-    if (f.status) q.andWhere('r.status = :status', { status: f.status });
-    if (f.kind) q.andWhere('r.kind = :kind', { kind: f.kind });
-    if (f.before) q.andWhere('r.id < :before', { before: f.before });
-    return q.getMany();
-  }
-
-  /** Moves a run from one status to another only if it is still in `from`; false if someone else moved it. */
-  async transition(id: number, from: readonly RunStatus[], set: Partial<Run>): Promise<boolean> {
-    const res = await this.runs
-      .createQueryBuilder()
-      .update(Run)
-      .set(set as QueryDeepPartialEntity<Run>)
-      .where('id = :id AND status IN (:...from)', { id, from })
-      .execute();
-    return (res.affected ?? 0) > 0;
-  }
-
-  async outputOf(id: number): Promise<Buffer> {
-    const rows = await this.output.find({ where: { runId: id }, order: { id: 'ASC' }, select: { data: true, id: true } });
-    return Buffer.concat(rows.map((r) => r.data));
-  }
-
-  /** The last `bytes` of the output at most, read from the newest chunks only (a run may have stored megabytes). */
-  async outputTail(id: number, bytes: number): Promise<Buffer> {
-    const rows: { data: Buffer }[] = await this.dataSource.query(
-      `SELECT data FROM run_output WHERE run_id = $1 ORDER BY id DESC LIMIT $2`,
-      [id, Math.max(1, Math.ceil(bytes / 1024))],
-    );
-    const newestLast = Buffer.concat(rows.reverse().map((r) => r.data));
-    return newestLast.subarray(Math.max(0, newestLast.length - bytes));
-  }
-
-  /** The run's output chunks stored after `afterId` (a `run_output.id`, '0' for the beginning), oldest first. */
-  outputAfter(runId: number, afterId: string, limit: number): Promise<OutputChunk[]> {
-    return this.output
-      .createQueryBuilder('o')
-      .select(['o.id', 'o.stream', 'o.data'])
-      .where('o.runId = :runId AND o.id > :afterId', { runId, afterId })
-      .orderBy('o.id', 'ASC')
-      .limit(limit)
-      .getMany();
   }
 }

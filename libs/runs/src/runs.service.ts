@@ -1,12 +1,13 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AutosubmitCommand, CommandInputError } from '@runyard/autosubmit';
-import { Environment, ProfileParamsError, RUNYARD_CONFIG } from '@runyard/config';
+import { Environment, ProfileParamsError, resolveProfile, RUNYARD_CONFIG } from '@runyard/config';
 import type { ResolvedProfile, RunyardConfig } from '@runyard/config';
-import { getLoader, LoaderError } from '@runyard/loaders';
+import { DEFAULT_LOADER_SETTINGS, getLoader, LoaderError, LoaderSettings } from '@runyard/loaders';
 import { isFinal, Run, RunKind, RunSettings, RunStatus } from '@runyard/persistence';
-import { RunQueues } from '@runyard/queue';
-import { AVAILABLE_RUNNERS } from './available-runners';
+import { EnqueueTimeoutError, RunQueues } from '@runyard/queue';
+import { RunnerTypes } from '@runyard/runners';
 import { BadInputError, CommandTimeoutError, ConflictError, CommandFailedError, NotFoundError, UnavailableError } from './errors';
+import { ProfilesService } from './profiles.service';
 import { isUniqueViolation, RunFilter, RunsRepository } from './runs.repository';
 
 /** A command to execute and where: what every endpoint (native, v4, v4alpha) hands to the service. */
@@ -36,28 +37,40 @@ function toBadInput(e: unknown): unknown {
 
 const POLL_START_MS = 5;
 const POLL_MAX_MS = 200;
+const ABANDON_RETRY_MS = 2_000;
+const ABANDON_RETRIES = 300;
 
 @Injectable()
 export class RunsService {
+  private readonly log = new Logger('Runs');
+
   constructor(
     private readonly repo: RunsRepository,
     private readonly queues: RunQueues,
+    private readonly profiles: ProfilesService,
+    private readonly runners: RunnerTypes,
     private readonly env: Environment,
     @Inject(RUNYARD_CONFIG) private readonly config: RunyardConfig,
   ) {}
 
+  /** A named profile, filled (never overridden) by the request's profile_params: what every endpoint resolves the same way. */
+  async profile(name: string, params: unknown): Promise<ResolvedProfile> {
+    const definition = await this.profiles.get(name);
+    return asBadInput(() => resolveProfile(name, definition, params, this.runners.definitions));
+  }
+
   /** Validates, records and enqueues. The row exists before the job; the database refuses a second unfinished run. */
   async submit(req: RunRequest): Promise<Run> {
     const { profile } = req;
-    if (!AVAILABLE_RUNNERS.includes(profile.runner)) {
-      throw new BadInputError(`runner ${profile.runner} is not available yet (available: ${AVAILABLE_RUNNERS.join(', ')})`);
+    if (!this.runners.has(profile.runner)) {
+      throw new BadInputError(`runner ${profile.runner} is not available (available: ${this.runners.names.join(', ')})`);
     }
     const settings: RunSettings = {
       runner: profile.runner,
       loader: profile.loader,
       modules: profile.modules,
       args: req.command.args,
-      ssh: profile.ssh,
+      target: profile.target,
       autosubmitExecutable: profile.autosubmitExecutable,
       condaExecutable: profile.condaExecutable,
       lmodInit: profile.lmodInit,
@@ -67,7 +80,7 @@ export class RunsService {
     };
     let argv: string[];
     try {
-      argv = await getLoader(profile.loader).prepare(req.command.args, profile.modules, loaderSettings(settings));
+      argv = await getLoader(profile.loader).prepare(req.command.args, profile.modules, loaderSettings(settings, this.runners));
     } catch (e) {
       throw toBadInput(e);
     }
@@ -82,7 +95,6 @@ export class RunsService {
         modules: profile.modules,
         argv,
         settings,
-        status: 'QUEUED',
         requestedBy: req.requestedBy,
       });
     } catch (e) {
@@ -97,14 +109,31 @@ export class RunsService {
     try {
       await this.queues.enqueue(run);
     } catch (e) {
-      await this.repo.transition(run.id, ['QUEUED'], {
-        status: 'FAILED',
-        detail: `queue unavailable: ${(e as Error).message}`,
-        finishedAt: new Date(),
-      });
-      throw new UnavailableError(`The queue is unavailable; run ${run.id} was not started: ${(e as Error).message}`);
+      const why = e instanceof EnqueueTimeoutError ? e.message : `the queue is unavailable: ${(e as Error).message}`;
+      // Answered 503, so it must never run behind the client's back; if a worker already took it, the job did land.
+      if (await this.abandon(run.id, why)) throw new UnavailableError(`Run ${run.id} was not started: ${why}`, { run_id: run.id });
+      return (await this.repo.byId(run.id)) ?? run;
     }
     return run;
+  }
+
+  /** Marks an unqueued run FAILED; with Postgres away too, keeps trying in the background so the reconciler never revives it. */
+  private async abandon(id: number, why: string): Promise<boolean> {
+    try {
+      return await this.repo.abandonQueued(id, why);
+    } catch {
+      let tries = 0;
+      const retry = setInterval(() => {
+        if (++tries > ABANDON_RETRIES) clearInterval(retry);
+        void this.repo.abandonQueued(id, why).then(
+          () => clearInterval(retry),
+          () => undefined,
+        );
+      }, ABANDON_RETRY_MS);
+      retry.unref();
+      this.log.warn(`run ${id}: could not record that it was never enqueued; retrying`);
+      return true;
+    }
   }
 
   /** A long run: answers once its process has started (for its pid), or when the wait runs out with it still queued. */
@@ -170,18 +199,11 @@ export class RunsService {
   private async stop(run: Run, force: boolean, requestedBy: string): Promise<Run> {
     if (isFinal(run.status)) return run;
     const by = `stopped by ${requestedBy}`;
-    if (
-      await this.repo.transition(run.id, ['QUEUED'], { status: 'TERMINATED', detail: `${by} before it started`, finishedAt: new Date() })
-    ) {
+    if (await this.repo.withdraw(run.id, `${by} before it started`)) {
       await this.queues.withdraw(run).catch(() => undefined);
       return this.get(run.id);
     }
-    await this.repo.transition(run.id, ['STARTING', 'ACTIVE', 'STOPPING'], {
-      status: 'STOPPING',
-      stopForce: force,
-      stopRequestedAt: new Date(),
-      detail: by,
-    });
+    await this.repo.requestStop(run.id, force, by);
     // Two grace periods (autosubmit stop, SIGTERM), then SIGKILL and the runner noticing the exit.
     return this.waitFor(run.id, isFinal, this.env.STOP_GRACE_MS * 2 + 8_000);
   }
@@ -199,12 +221,13 @@ export class RunsService {
   }
 }
 
-export function loaderSettings(s: RunSettings) {
+/** The admin's loader settings of a run; `remote` comes from its runner type. */
+export function loaderSettings(s: RunSettings, runners: RunnerTypes): LoaderSettings {
   return {
-    autosubmitExecutable: s.autosubmitExecutable ?? 'autosubmit',
-    condaExecutable: s.condaExecutable ?? 'conda',
-    lmodInit: s.lmodInit ?? '/usr/share/lmod/lmod/init/bash',
+    autosubmitExecutable: s.autosubmitExecutable ?? DEFAULT_LOADER_SETTINGS.autosubmitExecutable,
+    condaExecutable: s.condaExecutable ?? DEFAULT_LOADER_SETTINGS.condaExecutable,
+    lmodInit: s.lmodInit ?? DEFAULT_LOADER_SETTINGS.lmodInit,
     safeRootPath: s.safeRootPath,
-    remote: s.runner !== 'LOCAL',
+    remote: runners.definition(s.runner).remote,
   };
 }

@@ -12,10 +12,12 @@ import {
   updateDescriptionCommand,
   versionCommand,
 } from '@runyard/autosubmit';
-import { LOADER_TYPES, resolveProfile, RUNNER_TYPES, RUNYARD_CONFIG } from '@runyard/config';
-import type { EndpointName, LoaderTypeName, Profile, ResolvedProfile, RunnerType, RunyardConfig } from '@runyard/config';
+import { isOneOf, resolveProfile, RUNYARD_CONFIG } from '@runyard/config';
+import type { EndpointName, Profile, ResolvedProfile, RunyardConfig } from '@runyard/config';
+import { LOADER_TYPES } from '@runyard/loaders';
 import type { Run, RunKind } from '@runyard/persistence';
-import { asBadInput, BadInputError, CommandFailedError, DisabledError, ProfilesService, RunsService } from '@runyard/runs';
+import { RunnerTypes } from '@runyard/runners';
+import { asBadInput, BadInputError, CommandFailedError, DisabledError, RunsService } from '@runyard/runs';
 import { commandFailure } from './runner-status.presenter';
 import type { RunnerSelectionDto } from './v4alpha.dto';
 
@@ -24,7 +26,7 @@ import type { RunnerSelectionDto } from './v4alpha.dto';
 export class AutosubmitRunnersService {
   constructor(
     private readonly runs: RunsService,
-    private readonly profiles: ProfilesService,
+    private readonly runners: RunnerTypes,
     @Inject(RUNYARD_CONFIG) private readonly config: RunyardConfig,
   ) {}
 
@@ -35,30 +37,32 @@ export class AutosubmitRunnersService {
   }
 
   /** v4: a named profile, filled (never overridden) by the request's profile_params. */
-  async profile(name: string, params: unknown): Promise<ResolvedProfile> {
-    const profile = await this.profiles.get(name);
-    return asBadInput(() => resolveProfile(name, profile, params));
+  profile(name: string, params: unknown): Promise<ResolvedProfile> {
+    return this.runs.profile(name, params);
   }
 
   /** v4alpha: the runner, loader and modules of the request, gated by RUNNERS.<T>[.MODULE_LOADERS.<L>].ENABLED. */
   selection(sel: Pick<RunnerSelectionDto, 'runner' | 'module_loader' | 'modules' | 'runner_extra_params'>): ResolvedProfile {
     const runner = String(sel.runner).toUpperCase();
     const loader = String(sel.module_loader).toUpperCase();
-    if (!(RUNNER_TYPES as readonly string[]).includes(runner))
-      throw new BadInputError(`runner must be one of ${RUNNER_TYPES.join(', ').toLowerCase()}`);
-    if (!(LOADER_TYPES as readonly string[]).includes(loader))
-      throw new BadInputError(`module_loader must be one of ${LOADER_TYPES.join(', ').toLowerCase()}`);
-    const toggle = this.config.runners[runner as RunnerType];
+    const types = this.runners.names;
+    if (!isOneOf(types, runner)) throw new BadInputError(`runner must be one of ${types.join(', ').toLowerCase()}`);
+    if (!isOneOf(LOADER_TYPES, loader)) throw new BadInputError(`module_loader must be one of ${LOADER_TYPES.join(', ').toLowerCase()}`);
+    const toggle = this.config.runners[runner];
     if (!toggle.ENABLED) throw new DisabledError(`The ${runner.toLowerCase()} runner is disabled in this Runyard's configuration.`);
-    if (!toggle.MODULE_LOADERS[loader as LoaderTypeName].ENABLED) {
+    if (!toggle.MODULE_LOADERS[loader].ENABLED) {
       throw new DisabledError(`The ${loader.toLowerCase()} module loader of the ${runner.toLowerCase()} runner is disabled.`);
     }
-    // RUNNERS.SSH's connection settings (key, host key check) apply to every host a request names.
-    const profile: Profile = { RUNNER_TYPE: runner as RunnerType, MODULE_LOADER_TYPE: loader as LoaderTypeName, SSH: toggle.SSH };
-    const extra = sel.runner_extra_params ?? {};
+    const definition = this.runners.definition(runner);
+    const profile: Profile = { RUNNER_TYPE: runner, MODULE_LOADER_TYPE: loader };
     const params: Record<string, unknown> = { MODULES: sel.modules ?? null };
-    if (runner === 'SSH') params.SSH = { HOST: extra.ssh_host, USER: extra.ssh_user, PORT: extra.ssh_port ?? 22 };
-    return asBadInput(() => resolveProfile(`${runner.toLowerCase()}/${loader.toLowerCase()}`, profile, params));
+    if (definition.block) {
+      // RUNNERS.<type>'s settings (for SSH: key, host key check) apply to every target a request names.
+      if (toggle.defaults) profile[definition.block] = toggle.defaults;
+      const requested = definition.fromExtraParams?.(sel.runner_extra_params ?? {});
+      if (requested) params[definition.block] = requested;
+    }
+    return asBadInput(() => resolveProfile(`${runner.toLowerCase()}/${loader.toLowerCase()}`, profile, params, this.runners.definitions));
   }
 
   run(expid: string, profile: ResolvedProfile, requestedBy: string): Promise<Run> {

@@ -1,3 +1,5 @@
+import { RUN_STATUSES } from '@runyard/persistence';
+
 /** JSON schemas of what the routes answer (the request schemas come from the DTOs' validation rules). */
 type Schema = Record<string, unknown>;
 
@@ -16,7 +18,7 @@ export const ERROR_BODY = obj({ error: { type: 'boolean', enum: [true] }, error_
   'error_message',
 ]);
 
-const RUN_STATUS = { type: 'string', enum: ['QUEUED', 'STARTING', 'ACTIVE', 'STOPPING', 'COMPLETED', 'FAILED', 'TERMINATED', 'LOST'] };
+const RUN_STATUS = { type: 'string', enum: [...RUN_STATUSES] };
 const RUN = obj({
   id: int,
   kind: str,
@@ -31,7 +33,11 @@ const RUN = obj({
   exit_code: nullable(int),
   pid: nullable(int),
   host: nullable(str),
-  ssh: nullable(obj({ host: str, port: int, user: str })),
+  target: nullable({
+    type: 'object',
+    description: 'where the run went, as its runner describes it (SSH: host, port, user)',
+    additionalProperties: true,
+  }),
   run_dir: nullable(str),
   result: nullable({ type: 'object' }),
   requested_by: str,

@@ -3,6 +3,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { KernelQueue } from '@runyard/kernelci';
 import { RunQueues } from '@runyard/queue';
+import { RunsRepository } from '@runyard/runs';
 import { gauge, histogram } from './prometheus-text';
 
 const WAIT_BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
@@ -20,6 +21,7 @@ export class MetricsService {
 
   constructor(
     private readonly db: DataSource,
+    private readonly runs: RunsRepository,
     private readonly runQueues: RunQueues,
     private readonly kernelQueue: KernelQueue,
   ) {
@@ -35,9 +37,7 @@ export class MetricsService {
   }
 
   private async systemText(): Promise<string> {
-    const runs: { status: string; kind: string; n: string }[] = await this.db.query(
-      `SELECT status, kind, count(*) AS n FROM runs GROUP BY status, kind`,
-    );
+    const runs = await this.runs.countsByStatusAndKind();
     const failures: { runner: string; outcome: string; n: string }[] = await this.db.query(
       `SELECT runner, outcome, count(*) AS n FROM runner_callbacks WHERE outcome IN ('bad-signature','missing-signature') GROUP BY runner, outcome`,
     );
@@ -66,27 +66,13 @@ export class MetricsService {
         'counter',
         failures.map((f) => ({ labels: { runner: f.runner, reason: f.outcome }, value: Number(f.n) })),
       ),
-      await this.histogramOf('runyard_run_wait_seconds', 'From accepted to started.', 'started_at - created_at', WAIT_BOUNDS),
-      await this.histogramOf('runyard_run_duration_seconds', 'From started to finished.', 'finished_at - started_at', DURATION_BOUNDS),
+      await this.histogramOf('runyard_run_wait_seconds', 'From accepted to started.', 'wait', WAIT_BOUNDS),
+      await this.histogramOf('runyard_run_duration_seconds', 'From started to finished.', 'duration', DURATION_BOUNDS),
     ].join('\n');
   }
 
-  private async histogramOf(name: string, help: string, interval: string, bounds: number[]): Promise<string> {
-    const x = `extract(epoch FROM ${interval})`;
-    const buckets = bounds.map((b, i) => `count(*) FILTER (WHERE ${x} <= ${b}) AS b${i}`).join(', ');
-    const [row]: Record<string, string>[] = await this.db.query(
-      `SELECT ${buckets}, coalesce(sum(${x}), 0) AS sum, count(*) AS count FROM runs WHERE ${interval
-        .split(' - ')
-        .map((c) => `${c} IS NOT NULL`)
-        .join(' AND ')}`,
-    );
-    return histogram(
-      name,
-      help,
-      bounds,
-      bounds.map((_, i) => Number(row[`b${i}`])),
-      Number(row.sum),
-      Number(row.count),
-    );
+  private async histogramOf(name: string, help: string, of: 'wait' | 'duration', bounds: number[]): Promise<string> {
+    const h = await this.runs.histogram(of, bounds);
+    return histogram(name, help, bounds, h.buckets, h.sum, h.count);
   }
 }

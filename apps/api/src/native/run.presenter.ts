@@ -1,7 +1,9 @@
 import type { Run } from '@runyard/persistence';
+import type { RunnerTypes } from '@runyard/runners';
 
-/** A run as the native API shows it: everything but the internals (settings, offsets). */
-export function presentRun(run: Run) {
+/** A run as the native API shows it: everything but the internals (settings, offsets); its target as its runner describes it. */
+export function presentRun(run: Run, runners: RunnerTypes) {
+  const describe = runners.has(run.runner) ? runners.definition(run.runner).describeTarget : undefined;
   return {
     id: run.id,
     kind: run.kind,
@@ -16,7 +18,7 @@ export function presentRun(run: Run) {
     exit_code: run.exitCode,
     pid: run.pid,
     host: run.host,
-    ssh: run.settings.ssh ? { host: run.settings.ssh.host, port: run.settings.ssh.port, user: run.settings.ssh.user } : null,
+    target: run.settings.target && describe ? describe(run.settings.target) : null,
     run_dir: run.runDir,
     result: run.result,
     requested_by: run.requestedBy,

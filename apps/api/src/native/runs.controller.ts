@@ -1,8 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import type { Run } from '@runyard/persistence';
 import { runCommand } from '@runyard/autosubmit';
-import { asBadInput, BadInputError, ProfilesService, RunsRepository, RunsService } from '@runyard/runs';
-import { resolveProfile } from '@runyard/config';
+import { RunnerTypes } from '@runyard/runners';
+import { asBadInput, BadInputError, RunsRepository, RunsService } from '@runyard/runs';
 import { requesterOf } from '../common/requester';
 import { LogFollower, streamFrames } from './log-follower';
 import { presentRun } from './run.presenter';
@@ -15,31 +16,32 @@ const idPipe = new ParseIntPipe({ errorHttpStatusCode: 400 });
 export class RunsController {
   constructor(
     private readonly runs: RunsService,
-    private readonly profiles: ProfilesService,
     private readonly repo: RunsRepository,
+    private readonly runners: RunnerTypes,
   ) {}
+
+  private present = (run: Run) => presentRun(run, this.runners);
 
   /** Accepts a run and answers at once (202); follow it with GET /api/v1/runs/:id. */
   @Post()
   @HttpCode(202)
   async submit(@Body() body: SubmitRunDto, @Req() req: Request) {
-    const definition = await this.profiles.get(body.profile_name);
-    const resolved = asBadInput(() => resolveProfile(body.profile_name, definition, body.profile_params));
+    const resolved = await this.runs.profile(body.profile_name, body.profile_params);
     const command = asBadInput(() => runCommand(body.expid));
     const run = await this.runs.submit({ kind: 'run', expid: body.expid, command, profile: resolved, requestedBy: requesterOf(req) });
-    return presentRun(run);
+    return this.present(run);
   }
 
   @Get()
   async list(@Query() q: ListRunsQuery) {
     const limit = q.limit ?? 50;
     const runs = await this.runs.list({ expid: q.expid, status: q.status, kind: q.kind, before: q.before, limit });
-    return { runs: runs.map(presentRun), next_before: runs.length === limit ? runs[runs.length - 1].id : null };
+    return { runs: runs.map(this.present), next_before: runs.length === limit ? runs[runs.length - 1].id : null };
   }
 
   @Get(':id')
   async get(@Param('id', idPipe) id: number) {
-    return presentRun(await this.runs.get(id));
+    return this.present(await this.runs.get(id));
   }
 
   /**
@@ -60,7 +62,7 @@ export class RunsController {
   @Post(':id/stop')
   @HttpCode(200)
   async stop(@Param('id', idPipe) id: number, @Body() body: StopRunDto, @Req() req: Request) {
-    return presentRun(await this.runs.stopRun(id, body?.force === true, requesterOf(req)));
+    return this.present(await this.runs.stopRun(id, body?.force === true, requesterOf(req)));
   }
 }
 

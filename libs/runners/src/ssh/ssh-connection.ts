@@ -1,11 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { Client, ClientChannel, SFTPWrapper } from 'ssh2';
-import type { SshTarget } from '@runyard/config';
-import { HostKeyError, hostKeyVerifier } from './host-key';
+import { hostKeyVerifier } from './host-key';
+import type { SshTarget } from './ssh-profile';
 
 /** OpenSSH allows 10 sessions per connection by default (MaxSessions): stay under it. */
 const MAX_CHANNELS = 8;
-const MAX_BACKOFF_MS = 30_000;
 
 export interface ExecResult {
   code: number | null;
@@ -90,11 +89,12 @@ export class SshConnection {
 
 /**
  * Connections pooled per user@host:port (and key and host key policy): many runs on one host share one connection. A lost
- * connection is re-established on the next use, with exponential backoff between failed attempts.
+ * connection is re-established on the next use: callers that need one while an attempt is under way share it, and
+ * nobody is refused without a fresh attempt (a host back after an outage is used at once). The callers that poll
+ * (output, exit watch) set the pace of retries.
  */
 export class SshConnectionPool {
   private readonly connections = new Map<string, Promise<SshConnection>>();
-  private readonly failures = new Map<string, { count: number; at: number; error: Error }>();
   /** Connections opened so far (for the logs and the tests of sharing). */
   opened = 0;
 
@@ -109,30 +109,15 @@ export class SshConnectionPool {
     ].join('|');
     const current = this.connections.get(key);
     if (current) {
-      const conn = await current.catch(() => null);
-      if (conn && !conn.closed) return conn;
+      // An attempt under way is this caller's attempt too: its failure is the answer.
+      const conn = await current;
+      if (!conn.closed) return conn;
       if (this.connections.get(key) === current) this.connections.delete(key);
-      if (!conn) return this.get(target);
     }
-    const failed = this.failures.get(key);
-    if (failed) {
-      const wait = Math.min(MAX_BACKOFF_MS, 500 * 2 ** (failed.count - 1));
-      if (Date.now() - failed.at < wait) {
-        throw failed.error instanceof HostKeyError ? failed.error : new SshUnavailableError(`${failed.error.message} (retrying)`);
-      }
-    }
-    const pending = this.connect(target).then(
-      (conn) => {
-        this.failures.delete(key);
-        return conn;
-      },
-      (error: Error) => {
-        const count = (this.failures.get(key)?.count ?? 0) + 1;
-        this.failures.set(key, { count, at: Date.now(), error });
-        if (this.connections.get(key) === pending) this.connections.delete(key);
-        throw error;
-      },
-    );
+    const pending = this.connect(target).catch((error: Error) => {
+      if (this.connections.get(key) === pending) this.connections.delete(key);
+      throw error;
+    });
     this.connections.set(key, pending);
     return pending;
   }

@@ -1,9 +1,9 @@
-import type { SshTarget } from '@runyard/config';
 import type { Run } from '@runyard/persistence';
-import { ExitInfo, OutputSource, OutputStream, Runner, RunningProcess, RunRef } from '../runner';
+import { Attachment, ExitInfo, LaunchRef, OutputSource, OutputStream, Runner, RunnerDefinition, RunningProcess, RunRef } from '../runner';
 import { parseExitFile, WRAPPER_NAME, WRAPPER_SCRIPT } from '../run-wrapper';
 import { shellJoin, shellQuote } from '../shell-quote';
 import { SshConnection, SshConnectionPool } from './ssh-connection';
+import { SSH_PROFILE, SshTarget } from './ssh-profile';
 
 /**
  * Constant remote scripts; every value they use arrives as a quoted positional parameter.
@@ -49,15 +49,15 @@ export class SshRunner implements Runner {
   ) {}
 
   private targetOf(run: Pick<Run, 'settings'>): SshTarget {
-    if (!run.settings.ssh) throw new Error('an SSH run without SSH settings');
-    return run.settings.ssh;
+    if (!run.settings.target) throw new Error('an SSH run without SSH settings');
+    return run.settings.target as SshTarget;
   }
 
   private connection(run: Pick<Run, 'settings'>): Promise<SshConnection> {
     return this.pool.get(this.targetOf(run));
   }
 
-  async launch(run: Pick<Run, 'id' | 'argv' | 'settings'>): Promise<RunningProcess> {
+  async launch(run: LaunchRef): Promise<RunningProcess> {
     const target = this.targetOf(run);
     const conn = await this.connection(run);
     const res = await conn.exec(remote(LAUNCH, target.runRoot, String(run.id), run.settings.stdin ?? '', ...run.argv));
@@ -69,15 +69,13 @@ export class SshRunner implements Runner {
     return { pid: ref.pid, host: target.host, runDir: ref.runDir, exited: this.watch(ref) };
   }
 
-  async attach(run: RunRef): Promise<RunningProcess | { exit: ExitInfo } | null> {
+  async attach(run: RunRef): Promise<Attachment> {
     const state = await this.state(run);
-    if (state === 'alive')
-      return { pid: run.pid!, host: run.host ?? this.targetOf(run).host, runDir: run.runDir!, exited: this.watch(run) };
-    return state === 'gone' ? null : { exit: state };
-  }
-
-  async isAlive(run: RunRef): Promise<boolean> {
-    return (await this.state(run)) === 'alive';
+    if (state === 'alive') {
+      const process = { pid: run.pid!, host: run.host ?? this.targetOf(run).host, runDir: run.runDir!, exited: this.watch(run) };
+      return { state: 'running', process };
+    }
+    return state === 'gone' ? { state: 'vanished' } : { state: 'exited', exit: state };
   }
 
   async signal(run: RunRef, signal: NodeJS.Signals): Promise<void> {
@@ -107,6 +105,10 @@ export class SshRunner implements Runner {
     await conn.exec(remote(RELEASE, run.runDir));
   }
 
+  async close(): Promise<void> {
+    this.pool.closeAll();
+  }
+
   /** The remote truth: alive, gone without a status, or the recorded exit. Connection errors propagate. */
   private async state(run: RunRef): Promise<'alive' | 'gone' | ExitInfo> {
     if (!run.pid || !run.runDir) return 'gone';
@@ -134,7 +136,7 @@ export class SshRunner implements Runner {
         const again = await this.state(run);
         return again === 'gone' || again === 'alive' ? null : again;
       } catch {
-        /* unreachable for now: the next poll retries */
+        // Unreachable for now: the pool reconnects on the next poll.
       }
     }
   }
@@ -187,3 +189,12 @@ class SftpOutput implements OutputSource {
     /* the SFTP session belongs to the pooled connection */
   }
 }
+
+/** RUNNER_TYPE: SSH — the run's state lives on the remote host, so any worker can follow it. */
+export const SSH_RUNNER: RunnerDefinition = {
+  type: 'SSH',
+  hostBound: false,
+  remote: true,
+  ...SSH_PROFILE,
+  create: () => new SshRunner(new SshConnectionPool()),
+};

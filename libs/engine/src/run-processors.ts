@@ -1,52 +1,64 @@
-import { Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
-import type { Job, Worker } from 'bullmq';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Job, UnrecoverableError, Worker } from 'bullmq';
 import { Environment } from '@runyard/config';
+import { DATABASE_URL } from '@runyard/persistence';
 import { COMMANDS_QUEUE, QueueConnection, RUNS_QUEUE, RunJob } from '@runyard/queue';
-import { SshConnectionPool } from '@runyard/runners';
+import { RunnerRegistry } from '@runyard/runners';
 import { Reconciler } from './reconciler';
 import { RunExecutor } from './run-executor';
+import { StopListener } from './stop-listener';
 
-const STOP_POLL_MS = 250;
-
-/** The BullMQ workers for both queues and the worker's periodic duties. */
+/** The BullMQ workers of both run queues and the worker's periodic duties. */
 @Injectable()
 export class RunProcessors implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('Worker');
   private workers: Worker<RunJob>[] = [];
   private timers: NodeJS.Timeout[] = [];
+  private listener?: StopListener;
 
   constructor(
     private readonly connection: QueueConnection,
     private readonly executor: RunExecutor,
     private readonly reconciler: Reconciler,
+    private readonly runners: RunnerRegistry,
     private readonly env: Environment,
-    private readonly sshPool: SshConnectionPool,
+    @Inject(DATABASE_URL) private readonly databaseUrl: string,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     // Re-attach first: a restarted worker picks its host's runs up before taking new work.
-    await this.reconciler.reconcile().catch((e) => this.log.error(`reconcile: ${(e as Error).message}`));
+    await this.reconciler.reconcile().catch((e: Error) => this.log.error(`reconcile: ${e.message}`));
     const processor = async (job: Job<RunJob>) => {
-      await this.executor.execute(job.data.runId);
+      const outcome = await this.executor.execute(job.data.runId);
       // For the dashboard, after the job is done: the slot is not held for it.
       void this.executor
         .summary(job.data.runId)
         .then((text) => job.log(text))
         .catch(() => undefined);
+      // The row decides, not BullMQ: a failed run fails its job (shown in the Failed tab) and is never retried.
+      if (outcome && (outcome.status === 'FAILED' || outcome.status === 'LOST')) throw new UnrecoverableError(outcome.detail);
     };
     this.workers = [
       this.connection.createWorker(RUNS_QUEUE, processor, { concurrency: this.env.RUN_CONCURRENCY }),
       this.connection.createWorker(COMMANDS_QUEUE, processor, { concurrency: this.env.COMMAND_CONCURRENCY }),
     ];
-    for (const w of this.workers) w.on('error', (e) => this.log.warn(`${w.name}: ${e.message}`));
-    this.every(STOP_POLL_MS, () => this.executor.serveStopRequests());
-    this.every(this.env.HEARTBEAT_MS, () => this.executor.heartbeat());
+    const heartbeat = () => this.executor.heartbeat();
+    this.listener = new StopListener(
+      this.databaseUrl,
+      this.executor.workerId,
+      (id) => void this.executor.onStopNotice(id).catch((e: Error) => this.log.warn(`stop of run ${id}: ${e.message}`)),
+      () => void heartbeat().catch(() => undefined),
+      this.log,
+    );
+    this.listener.start();
+    this.every(this.env.HEARTBEAT_MS, heartbeat);
     this.every(this.env.HEARTBEAT_MS, () => this.reconciler.reconcile());
     this.log.log(
       `worker ${this.executor.workerId} consuming ${RUNS_QUEUE} (×${this.env.RUN_CONCURRENCY}) and ${COMMANDS_QUEUE} (×${this.env.COMMAND_CONCURRENCY})`,
     );
   }
 
+  /** A periodic duty that never overlaps itself; its failures are logged, the next tick tries again. */
   private every(ms: number, fn: () => Promise<void>): void {
     let busy = false;
     this.timers.push(
@@ -54,7 +66,7 @@ export class RunProcessors implements OnApplicationBootstrap, BeforeApplicationS
         if (busy) return;
         busy = true;
         fn()
-          .catch((e) => this.log.warn((e as Error).message))
+          .catch((e: Error) => this.log.warn(e.message))
           .finally(() => (busy = false));
       }, ms),
     );
@@ -65,7 +77,8 @@ export class RunProcessors implements OnApplicationBootstrap, BeforeApplicationS
     this.timers.forEach(clearInterval);
     const [runs, commands] = this.workers;
     await Promise.allSettled([runs?.close(true), commands?.close()]);
+    await this.listener?.close();
     await this.executor.release();
-    this.sshPool.closeAll();
+    await this.runners.close();
   }
 }

@@ -1,11 +1,11 @@
 import { NestFactory } from '@nestjs/core';
 import { INestApplicationContext } from '@nestjs/common';
 import { Logger as PinoLogger } from 'nestjs-pino';
-import { WorkerModule } from './worker.module';
+import { EngineModule } from './engine.module';
 
 /** The worker role: an application context (no HTTP) consuming both queues. */
 export async function startWorker(): Promise<INestApplicationContext> {
-  const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true });
+  const app = await NestFactory.createApplicationContext(EngineModule, { bufferLogs: true });
   app.useLogger(app.get(PinoLogger));
   app.enableShutdownHooks();
   return app;

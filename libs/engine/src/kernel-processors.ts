@@ -40,6 +40,8 @@ export class KernelProcessors implements OnApplicationBootstrap, BeforeApplicati
         return this.work.storeResults(data.id);
       case 'kcidb-sync':
         return this.work.syncKcidb();
+      default:
+        return unknownJob(data);
     }
   }
 
@@ -47,4 +49,9 @@ export class KernelProcessors implements OnApplicationBootstrap, BeforeApplicati
     clearInterval(this.retry);
     await this.worker?.close();
   }
+}
+
+/** Every kernel job type is handled above; a new one that is not fails to compile here. */
+function unknownJob(job: never): never {
+  throw new Error(`unknown kernel job ${JSON.stringify(job)}`);
 }

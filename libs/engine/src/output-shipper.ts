@@ -1,0 +1,111 @@
+import type { Run } from '@runyard/persistence';
+import { OUTPUT_STREAMS, OutputSource, OutputStream } from '@runyard/runners';
+import type { OutputProgress, RunsRepository } from '@runyard/runs';
+import { untilDone } from './retry';
+
+// Small enough that a run printing hundreds of MB keeps the worker's memory flat (the driver copies each batch once more).
+const READ_CHUNK = 512 * 1024;
+const MAX_PER_TICK = 2 * 1024 * 1024;
+
+type Chunk = { stream: OutputStream; data: Buffer };
+
+/** Where shipped output goes (the runs repository; a fake in the engine's specs). */
+export type OutputStore = Pick<RunsRepository, 'appendOutput'>;
+
+/**
+ * Ships a run's output into Postgres while it executes: the log is readable during the run, and a
+ * worker that re-attaches resumes from the stored offsets. The offsets move only once the chunks
+ * that advance them are committed, so an outage of Postgres loses and repeats nothing: the next
+ * pass reads the same bytes again. Past the cap, bytes are counted as truncated instead of stored.
+ */
+export class OutputShipper {
+  private committed: OutputProgress;
+  /** Runyard's own lines (what `autosubmit stop` answered …), stored with the next batch. */
+  private notes: Buffer[] = [];
+  private timer?: NodeJS.Timeout;
+  private running: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly store: OutputStore,
+    private readonly run: Pick<Run, 'id' | 'outputOffsets' | 'logBytes' | 'logTruncatedBytes'>,
+    private readonly source: OutputSource,
+    private readonly capBytes: number,
+    private readonly failed: (e: Error) => void = () => undefined,
+  ) {
+    this.committed = { offsets: { ...run.outputOffsets }, logBytes: run.logBytes, logTruncatedBytes: run.logTruncatedBytes };
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.serialize(() => this.shipOnce().catch(this.failed)), this.source.pollMs);
+  }
+
+  /**
+   * Ships what is left after the process ended, then closes the source. With `retry` it keeps
+   * trying through an outage; without (a worker shutting down) it tries once and leaves the rest
+   * to the worker that re-attaches.
+   */
+  async finish(retry = true): Promise<void> {
+    clearInterval(this.timer);
+    await this.serialize(() =>
+      untilDone(
+        async () => {
+          while (await this.shipOnce());
+        },
+        { failed: this.failed, giveUp: () => !retry },
+      ),
+    );
+    await this.source.close();
+  }
+
+  /** Adds a line of Runyard's own to the run's stderr log. */
+  note(text: string): Promise<void> {
+    this.notes.push(Buffer.from(`[runyard] ${text}\n`));
+    return this.serialize(() => this.shipOnce().catch(this.failed));
+  }
+
+  private serialize(fn: () => Promise<unknown>): Promise<void> {
+    const next = this.running.then(fn);
+    this.running = next.catch(() => undefined);
+    return next.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  /** One pass over both streams from the committed offsets; true when a stream had more than one pass may read. */
+  private async shipOnce(): Promise<boolean> {
+    const next: OutputProgress = { ...this.committed, offsets: { ...this.committed.offsets } };
+    const chunks: Chunk[] = [];
+    let more = false;
+    for (const stream of OUTPUT_STREAMS) {
+      const size = await this.source.size(stream);
+      let readThisPass = 0;
+      while (next.offsets[stream] < size && readThisPass < MAX_PER_TICK) {
+        if (next.logBytes >= this.capBytes) {
+          // Over the cap: count, do not read.
+          next.logTruncatedBytes += size - next.offsets[stream];
+          next.offsets[stream] = size;
+          break;
+        }
+        const want = Math.min(READ_CHUNK, this.capBytes - next.logBytes, size - next.offsets[stream]);
+        const data = await this.source.read(stream, next.offsets[stream], want);
+        if (data.length === 0) break;
+        chunks.push({ stream, data });
+        next.offsets[stream] += data.length;
+        next.logBytes += data.length;
+        readThisPass += data.length;
+      }
+      if (next.offsets[stream] < size) more = true;
+    }
+    const notes = this.notes.length;
+    for (const data of this.notes) {
+      chunks.push({ stream: 'stderr', data });
+      next.logBytes += data.length;
+    }
+    if (chunks.length === 0 && next.logTruncatedBytes === this.committed.logTruncatedBytes) return more;
+    await this.store.appendOutput(this.run.id, chunks, next);
+    this.committed = next;
+    this.notes.splice(0, notes);
+    return more;
+  }
+}

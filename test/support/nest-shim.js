@@ -1,0 +1,24 @@
+// Jest cannot load NestJS 12 (ESM only). Specs exercise Runyard's own classes, constructed by hand;
+// this stands in for @nestjs/common and @nestjs/core so their files load: decorators do nothing and
+// Logger writes warnings and errors to stderr. Nest itself is exercised by the end-to-end specs.
+class Logger {
+  constructor(context) {
+    this.context = context;
+  }
+  log() {}
+  debug() {}
+  verbose() {}
+  warn(message) {
+    if (process.env.RUNYARD_TEST_LOGS) console.warn(`[${this.context}] ${message}`);
+  }
+  error(message) {
+    if (process.env.RUNYARD_TEST_LOGS) console.error(`[${this.context}] ${message}`);
+  }
+}
+const noopDecorator = () => () => undefined;
+module.exports = new Proxy(
+  { Logger },
+  {
+    get: (target, name) => (name in target ? target[name] : name === '__esModule' ? false : noopDecorator),
+  },
+);
