@@ -22,7 +22,7 @@ export class CondaLoader implements ModuleLoader {
       '--no-capture-output',
       '-n',
       env,
-      ensureProgram('autosubmitExecutable', settings.autosubmitExecutable),
+      ensureProgram('program', settings.program),
       ...args,
     ];
   }

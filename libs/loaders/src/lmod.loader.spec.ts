@@ -110,6 +110,6 @@ describe('LmodLoader', () => {
   });
 
   it('refuses option-like settings', async () => {
-    await expect(loader.prepare(['-v'], ['autosubmit'], { ...settings, autosubmitExecutable: '-c' })).rejects.toThrow(LoaderError);
+    await expect(loader.prepare(['-v'], ['autosubmit'], { ...settings, program: '-c' })).rejects.toThrow(LoaderError);
   });
 });

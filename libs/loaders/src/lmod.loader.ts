@@ -38,7 +38,7 @@ fi
 exec "\${command[@]}"
 `;
 
-/** `module load MODULES…` in a fresh bash, then `autosubmit …`. */
+/** `module load MODULES…` in a fresh bash, then the program (`autosubmit …`). */
 export class LmodLoader implements ModuleLoader {
   readonly type = 'LMOD';
 
@@ -52,19 +52,7 @@ export class LmodLoader implements ModuleLoader {
       }
     }
     const init = ensureProgram('lmodInit', settings.lmodInit);
-    const autosubmit = ensureProgram('autosubmitExecutable', settings.autosubmitExecutable);
-    return [
-      'bash',
-      '--noprofile',
-      '--norc',
-      '-c',
-      LMOD_SCRIPT,
-      'runyard-lmod',
-      init,
-      String(modules.length),
-      ...modules,
-      autosubmit,
-      ...args,
-    ];
+    const program = ensureProgram('program', settings.program);
+    return ['bash', '--noprofile', '--norc', '-c', LMOD_SCRIPT, 'runyard-lmod', init, String(modules.length), ...modules, program, ...args];
   }
 }

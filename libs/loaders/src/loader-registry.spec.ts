@@ -17,7 +17,7 @@ describe('NoModuleLoader', () => {
   it('runs autosubmit from PATH and ignores modules', async () => {
     const loader = getLoader('NO_MODULE');
     expect(await loader.prepare(['run', 'a001'], ['ignored'], DEFAULT_LOADER_SETTINGS)).toEqual(['autosubmit', 'run', 'a001']);
-    const custom = { ...DEFAULT_LOADER_SETTINGS, autosubmitExecutable: '/opt/as/bin/autosubmit' };
+    const custom = { ...DEFAULT_LOADER_SETTINGS, program: '/opt/as/bin/autosubmit' };
     expect(await loader.prepare(['-v'], [], custom)).toEqual(['/opt/as/bin/autosubmit', '-v']);
   });
 });

@@ -3,8 +3,8 @@ export type LoaderType = (typeof LOADER_TYPES)[number];
 
 /** Admin-chosen settings (never taken from a request). */
 export interface LoaderSettings {
-  /** Default 'autosubmit' (found on PATH). */
-  autosubmitExecutable: string;
+  /** The program run in the prepared environment: Autosubmit (default 'autosubmit', found on PATH), or a script's interpreter. */
+  program: string;
   /** Default 'conda'. */
   condaExecutable: string;
   /** Default '/usr/share/lmod/lmod/init/bash'. */
@@ -19,14 +19,14 @@ export interface LoaderSettings {
 }
 
 export const DEFAULT_LOADER_SETTINGS: Readonly<LoaderSettings> = {
-  autosubmitExecutable: 'autosubmit',
+  program: 'autosubmit',
   condaExecutable: 'conda',
   lmodInit: '/usr/share/lmod/lmod/init/bash',
 };
 
-/** How the environment of an Autosubmit command is prepared. */
+/** How the environment of a command (Autosubmit, a script's interpreter) is prepared. */
 export interface ModuleLoader {
   readonly type: LoaderType;
-  /** Full argv (argv[0] = the program) that runs `autosubmit <args>` in the prepared environment. */
+  /** Full argv (argv[0] = what to execute) that runs `<settings.program> <args>` in the prepared environment. */
   prepare(args: string[], modules: string[], settings: LoaderSettings): Promise<string[]>;
 }

@@ -2,13 +2,13 @@ import { constants } from 'node:fs';
 import { access, realpath, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { LoaderSettings, ModuleLoader } from './module-loader';
-import { ensureModuleCount } from './loader-checks';
+import { ensureModuleCount, ensureProgram } from './loader-checks';
 import { LoaderError } from './loader.error';
 
 /**
- * Runs `<venv>/bin/autosubmit`; the one module is the venv's root path. The venv and the executable
- * must resolve (symlinks followed) under the configured safe root, so a request cannot point Runyard
- * at a program of its choosing.
+ * Runs the program from the venv (`<venv>/bin/autosubmit`, `<venv>/bin/python`); the one module is the
+ * venv's root path. The venv and the executable must resolve (symlinks followed) under the configured
+ * safe root, so a request cannot point Runyard at a program of its choosing.
  */
 export class VenvLoader implements ModuleLoader {
   readonly type = 'VENV';
@@ -26,14 +26,15 @@ export class VenvLoader implements ModuleLoader {
     if (!settings.safeRootPath) {
       throw new LoaderError('the VENV loader needs SAFE_ROOT_PATH to be configured');
     }
+    const program = path.posix.basename(ensureProgram('program', settings.program));
     if (settings.remote) {
       ensureUnder(path.posix.normalize(settings.safeRootPath), path.posix.normalize(venv), venv);
-      return [path.posix.join(venv, 'bin', 'autosubmit'), ...args];
+      return [path.posix.join(venv, 'bin', program), ...args];
     }
     const root = await resolve(settings.safeRootPath, 'SAFE_ROOT_PATH');
     const realVenv = await resolve(venv, 'venv path');
     ensureUnder(root, realVenv, venv);
-    const executable = path.join(realVenv, 'bin', 'autosubmit');
+    const executable = path.join(realVenv, 'bin', program);
     ensureUnder(root, await resolve(executable, 'venv executable'), executable);
     await ensureExecutableFile(executable);
     return [executable, ...args];

@@ -8,8 +8,14 @@ export interface RunSettings {
   runner: string;
   loader: LoaderType;
   modules: string[];
-  /** The Autosubmit arguments (after the executable) the loader wraps. */
+  /** The program the loader runs (a script's interpreter); unset: the profile's Autosubmit. */
+  program?: string;
+  /** Its arguments (for Autosubmit: what follows the executable). */
   args: string[];
+  /** Environment variables the process gets besides the host's own (a script's input, a session's credentials). */
+  env?: Record<string, string>;
+  /** Files written into the run directory before the process starts there (a script's code). */
+  files?: RunFile[];
   /** Where the runner sends the run (an SSH host …), in the runner's own shape. */
   target?: unknown;
   autosubmitExecutable?: string;
@@ -20,6 +26,20 @@ export interface RunSettings {
   /** Text written to the process's stdin (Autosubmit < 4.1.16 stop confirmation). */
   stdin?: string;
 }
+
+/** A file a run needs beside its command; `name` is a plain file name in the run directory. */
+export interface RunFile {
+  name: string;
+  /** The content, base64. */
+  content: string;
+  executable?: boolean;
+}
+
+/** Names the runners keep for themselves in a run directory. */
+export const RESERVED_RUN_FILES = ['stdout', 'stderr', 'stdin', 'exit', 'exit.tmp', 'pid'];
+
+export const isRunFileName = (name: string): boolean =>
+  /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(name) && !RESERVED_RUN_FILES.includes(name);
 
 const bigintAsNumber = { to: (v: number) => v, from: (v: string | null) => (v === null ? null : Number(v)) };
 

@@ -9,3 +9,4 @@ export * from './ssh/host-key';
 export * from './runner-registry';
 export * from './runner-catalogue';
 export * from './runner-catalogue.module';
+export * from './run-environment';

@@ -1,14 +1,15 @@
 import { spawn } from 'node:child_process';
-import { FileHandle, mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { FileHandle, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Run } from '@runyard/persistence';
 import { Attachment, ExitInfo, LaunchRef, OutputSource, OutputStream, Runner, RunnerDefinition, RunningProcess, RunRef } from './runner';
+import { childEnvironment, runFiles } from './run-environment';
 import { parseExitFile, WRAPPER_NAME, WRAPPER_SCRIPT } from './run-wrapper';
 
 const POLL_MS = 250;
 
-/** Runs on the worker's own machine, detached, with its output in files under RUNYARD_DATA_DIR/runs. */
+/** Runs on the worker's own machine, detached, in its own directory under RUNYARD_DATA_DIR/runs with its output in files there. */
 export class LocalRunner implements Runner {
   readonly type = 'LOCAL';
   private readonly host = hostname();
@@ -22,8 +23,9 @@ export class LocalRunner implements Runner {
   async launch(run: LaunchRef): Promise<RunningProcess> {
     const dir = this.dirOf(run);
     // A run is launched once (the claim sees to it): a new directory, files truncated should one be left over.
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     await rm(join(dir, 'exit'), { force: true });
+    for (const f of runFiles(run.settings.files)) await writeFile(join(dir, f.name), f.data, { mode: f.mode });
     const out = await open(join(dir, 'stdout'), 'w');
     const err = await open(join(dir, 'stderr'), 'w');
     const stdin = run.settings.stdin;
@@ -31,6 +33,8 @@ export class LocalRunner implements Runner {
       const child = spawn('/bin/sh', ['-c', WRAPPER_SCRIPT, WRAPPER_NAME, dir, ...run.argv], {
         detached: true, // its own session and process group: it survives the worker and is signalled as a group
         stdio: [stdin === undefined ? 'ignore' : 'pipe', out.fd, err.fd],
+        cwd: dir,
+        env: childEnvironment(process.env, run.settings.env),
       });
       const pid = await new Promise<number>((resolve, reject) => {
         child.once('spawn', () => resolve(child.pid!));
@@ -88,6 +92,7 @@ export class LocalRunner implements Runner {
     return new Promise((resolve) => {
       const child = spawn(argv[0], argv.slice(1), {
         stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        env: childEnvironment(process.env, undefined),
         timeout: timeoutMs,
         killSignal: 'SIGKILL',
       });

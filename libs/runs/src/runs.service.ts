@@ -221,10 +221,10 @@ export class RunsService {
   }
 }
 
-/** The admin's loader settings of a run; `remote` comes from its runner type. */
-export function loaderSettings(s: RunSettings, runners: RunnerTypes): LoaderSettings {
+/** The loader settings of a run (`program`: its own, else the profile's Autosubmit); `remote` comes from its runner type. */
+export function loaderSettings(s: RunSettings, runners: RunnerTypes, program = s.program ?? s.autosubmitExecutable): LoaderSettings {
   return {
-    autosubmitExecutable: s.autosubmitExecutable ?? DEFAULT_LOADER_SETTINGS.autosubmitExecutable,
+    program: program ?? DEFAULT_LOADER_SETTINGS.program,
     condaExecutable: s.condaExecutable ?? DEFAULT_LOADER_SETTINGS.condaExecutable,
     lmodInit: s.lmodInit ?? DEFAULT_LOADER_SETTINGS.lmodInit,
     safeRootPath: s.safeRootPath,

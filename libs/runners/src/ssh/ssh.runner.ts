@@ -1,5 +1,6 @@
 import type { Run } from '@runyard/persistence';
 import { Attachment, ExitInfo, LaunchRef, OutputSource, OutputStream, Runner, RunnerDefinition, RunningProcess, RunRef } from '../runner';
+import { envArguments, runFiles } from '../run-environment';
 import { parseExitFile, WRAPPER_NAME, WRAPPER_SCRIPT } from '../run-wrapper';
 import { shellJoin, shellQuote } from '../shell-quote';
 import { SshConnection, SshConnectionPool } from './ssh-connection';
@@ -15,11 +16,15 @@ const LAUNCH = [
   'umask 077',
   'mkdir -p "$root/$id" || exit 90',
   'd=$(cd "$root/$id" && pwd -P) || exit 90',
+  'cd "$d" || exit 90',
   'rm -f "$d/exit" "$d/stdout" "$d/stderr"',
   'if [ -n "$stdin" ]; then printf "%s" "$stdin" > "$d/stdin"; else : > "$d/stdin"; fi',
   `setsid /bin/sh -c ${shellQuote(WRAPPER_SCRIPT)} ${WRAPPER_NAME} "$d" "$@" < "$d/stdin" > "$d/stdout" 2> "$d/stderr" &`,
   'echo "$! $d"',
 ].join('\n');
+
+/** Creates the run directory and answers its real path (for the files written before the launch). */
+const MKDIR = ['root=$1; id=$2', 'umask 077', 'mkdir -p "$root/$id" || exit 90', 'cd "$root/$id" && pwd -P'].join('\n');
 
 /** `exit N` when the wrapper recorded a status, `alive` while our wrapper for this run directory lives, else `gone`. */
 const STATUS = [
@@ -60,13 +65,31 @@ export class SshRunner implements Runner {
   async launch(run: LaunchRef): Promise<RunningProcess> {
     const target = this.targetOf(run);
     const conn = await this.connection(run);
-    const res = await conn.exec(remote(LAUNCH, target.runRoot, String(run.id), run.settings.stdin ?? '', ...run.argv));
+    const files = runFiles(run.settings.files);
+    if (files.length > 0) await this.writeFiles(conn, target, run.id, files);
+    // The run's environment as `env NAME=value …` before the command: separate, quoted arguments.
+    const env = envArguments(run.settings.env);
+    const argv = env.length > 0 ? ['env', ...env, ...run.argv] : run.argv;
+    const res = await conn.exec(remote(LAUNCH, target.runRoot, String(run.id), run.settings.stdin ?? '', ...argv));
     const match = /^(\d+) (\/.*)$/m.exec(res.stdout);
     if (res.code !== 0 || !match) {
       throw new Error(`could not start the run on ${target.host}: ${(res.stderr || res.stdout).trim() || `exit ${res.code}`}`);
     }
     const ref = { id: run.id, settings: run.settings, pid: Number(match[1]), runDir: match[2], host: target.host };
     return { pid: ref.pid, host: target.host, runDir: ref.runDir, exited: this.watch(ref) };
+  }
+
+  private async writeFiles(conn: SshConnection, target: SshTarget, id: number, files: ReturnType<typeof runFiles>): Promise<void> {
+    const res = await conn.exec(remote(MKDIR, target.runRoot, String(id)));
+    const dir = res.stdout.trim();
+    if (res.code !== 0 || !dir.startsWith('/'))
+      throw new Error(`could not prepare the run directory on ${target.host}: ${res.stderr.trim() || `exit ${res.code}`}`);
+    const sftp = await conn.sftp();
+    for (const f of files) {
+      await new Promise<void>((resolve, reject) =>
+        sftp.writeFile(`${dir}/${f.name}`, f.data, { mode: f.mode }, (err) => (err ? reject(err) : resolve())),
+      );
+    }
   }
 
   async attach(run: RunRef): Promise<Attachment> {
