@@ -1,4 +1,4 @@
-// Two projects: unit specs beside the code, end-to-end specs under test/ against real services.
+// Three tiers: unit specs beside the code; the engine against a real Postgres (test/integration); end-to-end specs under test/ against real services.
 const { pathsToModuleNameMapper } = require('ts-jest');
 const { compilerOptions } = require('./tsconfig.json');
 
@@ -18,6 +18,8 @@ module.exports = {
   testTimeout: 60000,
   projects: [
     { ...shared, displayName: 'unit', roots: ['<rootDir>/apps', '<rootDir>/libs'], testMatch: ['**/*.spec.ts'] },
+    // The engine and its repository against the real Postgres, with runners the spec drives (no processes spawned).
+    { ...shared, displayName: 'integration', roots: ['<rootDir>/test/integration'], testMatch: ['**/*.int-spec.ts'] },
     { ...shared, displayName: 'e2e', roots: ['<rootDir>/test'], testMatch: ['**/*.e2e-spec.ts'], testTimeout: 60000 },
   ],
 };

@@ -18,6 +18,7 @@ export interface ResolvedProfile {
   condaExecutable?: string;
   lmodInit?: string;
   stopConfirmOnStdin: boolean;
+  queueTimeoutMs?: number;
 }
 
 /** Keys a request may fill besides the runners' blocks; executables and paths run by the worker are the admin's alone. */
@@ -117,6 +118,7 @@ function finish(name: string, p: Profile, runners: readonly RunnerProfileSchema[
     condaExecutable: p.CONDA_EXECUTABLE,
     lmodInit: p.LMOD_INIT,
     stopConfirmOnStdin: p.STOP_CONFIRM_ON_STDIN ?? false,
+    queueTimeoutMs: p.QUEUE_TIMEOUT === undefined ? undefined : p.QUEUE_TIMEOUT * 1000,
   };
 }
 

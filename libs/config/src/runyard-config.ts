@@ -18,6 +18,8 @@ export interface ProfileCommon {
   LMOD_INIT?: string;
   /** Autosubmit < 4.1.16 has no `stop -y`: answer its confirmation on stdin instead. */
   STOP_CONFIRM_ON_STDIN?: boolean;
+  /** Seconds a run may wait for its runner to take it (an agent with its tags, a free slot) before it fails. */
+  QUEUE_TIMEOUT?: number;
 }
 
 export const COMMON_PROFILE_KEYS = [
@@ -28,6 +30,7 @@ export const COMMON_PROFILE_KEYS = [
   'CONDA_EXECUTABLE',
   'LMOD_INIT',
   'STOP_CONFIRM_ON_STDIN',
+  'QUEUE_TIMEOUT',
 ] as const;
 
 /**

@@ -6,12 +6,18 @@ import { Environment } from '@runyard/config';
 import { getLoader } from '@runyard/loaders';
 import { isFinal, Run } from '@runyard/persistence';
 import { ConnectionProblems } from '@runyard/queue';
-import { ExitInfo, Runner, RunnerRegistry, RunningProcess } from '@runyard/runners';
+import { ExitInfo, Runner, RunnerBusyError, RunnerRegistry, RunningProcess } from '@runyard/runners';
 import { loaderSettings, RunsRepository, StopRequest } from '@runyard/runs';
 import { Outcome, outcomeOf, StopState } from './outcome';
 import { OutputShipper } from './output-shipper';
 import { untilDone } from './retry';
 import { StopEscalation } from './stop-escalation';
+
+/** The run could not start yet and is QUEUED again: its job comes back after `retryAfterMs`. */
+export interface Deferred {
+  deferred: true;
+  retryAfterMs: number;
+}
 
 /** A run this worker follows until its process ends and its outcome is stored. */
 interface HeldRun {
@@ -51,7 +57,7 @@ export class RunExecutor {
   }
 
   /** The BullMQ job: claim, launch, hold until the process ends; answers the run's outcome (null when the job had nothing to do). */
-  async execute(runId: number): Promise<Outcome | null> {
+  async execute(runId: number): Promise<Outcome | Deferred | null> {
     const run = await this.repo.claim(runId, this.workerId, this.host);
     if (!run) return null; // withdrawn, already taken (a redelivered job) or finished
     let runner: Runner;
@@ -62,9 +68,8 @@ export class RunExecutor {
       run.argv = await getLoader(run.settings.loader).prepare(run.settings.args, run.settings.modules, this.loaderSettingsOf(run));
       process = await runner.launch(run);
     } catch (e) {
-      const outcome: Outcome = { status: 'FAILED', detail: `launch failed: ${(e as Error).message}`, exitCode: null };
-      await untilDone(() => this.repo.finish(runId, outcome), { failed: (err) => this.dbProblem(err), giveUp: () => this.released });
-      return outcome;
+      if (e instanceof RunnerBusyError) return this.defer(run, e);
+      return this.fail(runId, `launch failed: ${(e as Error).message}`);
     }
     const startedAt = new Date();
     Object.assign(run, { pid: process.pid, host: process.host, runDir: process.runDir, startedAt });
@@ -74,6 +79,30 @@ export class RunExecutor {
       giveUp: () => this.released,
     });
     return held;
+  }
+
+  /** Back to QUEUED to wait for its runner, unless it has waited longer than its profile allows, or a stop came first. */
+  private async defer(run: Run, busy: RunnerBusyError): Promise<Outcome | Deferred> {
+    const waited = Date.now() - new Date(run.createdAt).getTime();
+    const limit = run.settings.queueTimeoutMs;
+    if (limit !== undefined && waited >= limit)
+      return this.fail(run.id, `queue timeout: ${busy.message} for ${Math.round(waited / 1000)} s`);
+    const requeued = await untilDone(() => this.repo.requeue(run.id, busy.message), {
+      failed: (e) => this.dbProblem(e),
+      giveUp: () => this.released,
+    });
+    if (requeued === false) {
+      const outcome: Outcome = { status: 'TERMINATED', detail: 'stopped before it started', exitCode: null };
+      await untilDone(() => this.repo.finish(run.id, outcome), { failed: (e) => this.dbProblem(e), giveUp: () => this.released });
+      return outcome;
+    }
+    return { deferred: true, retryAfterMs: limit === undefined ? busy.retryAfterMs : Math.min(busy.retryAfterMs, limit - waited) };
+  }
+
+  private async fail(id: number, detail: string): Promise<Outcome> {
+    const outcome: Outcome = { status: 'FAILED', detail, exitCode: null };
+    await untilDone(() => this.repo.finish(id, outcome), { failed: (e) => this.dbProblem(e), giveUp: () => this.released });
+    return outcome;
   }
 
   /** Follows a run an earlier worker launched (after a restart, a crash, or for a remote runner any worker). */

@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Job, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import { Environment } from '@runyard/config';
 import { DATABASE_URL } from '@runyard/persistence';
 import { COMMANDS_QUEUE, QueueConnection, RUNS_QUEUE, RunJob } from '@runyard/queue';
@@ -28,8 +28,13 @@ export class RunProcessors implements OnApplicationBootstrap, BeforeApplicationS
   async onApplicationBootstrap(): Promise<void> {
     // Re-attach first: a restarted worker picks its host's runs up before taking new work.
     await this.reconciler.reconcile().catch((e: Error) => this.log.error(`reconcile: ${e.message}`));
-    const processor = async (job: Job<RunJob>) => {
+    const processor = async (job: Job<RunJob>, token?: string) => {
       const outcome = await this.executor.execute(job.data.runId);
+      if (outcome && 'deferred' in outcome) {
+        // Waiting for its runner: the same job comes back later (the row says QUEUED and why).
+        await job.moveToDelayed(Date.now() + outcome.retryAfterMs, token);
+        throw new DelayedError();
+      }
       // For the dashboard, after the job is done: the slot is not held for it.
       void this.executor
         .summary(job.data.runId)

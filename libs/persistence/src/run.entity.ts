@@ -23,6 +23,8 @@ export interface RunSettings {
   lmodInit?: string;
   safeRootPath?: string;
   stopConfirmOnStdin?: boolean;
+  /** How long the run may wait for its runner to take it (an agent with its tags, a free slot) before it fails; unset: forever. */
+  queueTimeoutMs?: number;
   /** Text written to the process's stdin (Autosubmit < 4.1.16 stop confirmation). */
   stdin?: string;
 }

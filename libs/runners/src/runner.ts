@@ -80,3 +80,17 @@ export interface RunnerDefinition extends RunnerProfileSchema {
 }
 
 export class RunnerUnavailableError extends Error {}
+
+/**
+ * Thrown by `launch` when the run cannot start yet (no agent with its tags is free, a concurrency
+ * limit is reached): the engine puts it back to QUEUED with this message as its detail and tries
+ * again after `retryAfterMs`, until the profile's queue timeout.
+ */
+export class RunnerBusyError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs = 2_000,
+  ) {
+    super(message);
+  }
+}

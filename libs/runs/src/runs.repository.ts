@@ -162,6 +162,14 @@ export class RunsRepository {
     );
   }
 
+  /** STARTING → QUEUED again, saying what it waits for; false when a stop came first (it is then STOPPING). */
+  async requeue(id: number, detail: string): Promise<boolean> {
+    return this.changed(
+      `UPDATE runs SET status = 'QUEUED', worker_id = NULL, heartbeat_at = NULL, detail = $2, modified_at = now() WHERE id = $1 AND status = 'STARTING'`,
+      [id, detail],
+    );
+  }
+
   /** Where it runs, and ACTIVE unless a stop request already made it STOPPING; one statement. */
   async markStarted(id: number, place: RunPlace): Promise<void> {
     await this.db.query(

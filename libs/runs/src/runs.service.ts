@@ -75,6 +75,7 @@ export class RunsService {
       condaExecutable: profile.condaExecutable,
       lmodInit: profile.lmodInit,
       stopConfirmOnStdin: profile.stopConfirmOnStdin,
+      queueTimeoutMs: profile.queueTimeoutMs,
       safeRootPath: this.config.runners[profile.runner].MODULE_LOADERS.VENV.SAFE_ROOT_PATH,
       stdin: req.command.stdin,
     };
