@@ -276,6 +276,31 @@ RUNNER_CONFIGURATION:
         STOP_CONFIRM_ON_STDIN: true,
       });
     });
+    it('keeps the Runner SDK settings: which runtimes a profile runs, their interpreters, the working directory', () => {
+      const file = configFile(`
+RUNNER_CONFIGURATION:
+  PROFILES:
+    P:
+      RUNNER_TYPE: LOCAL
+      MODULE_LOADER_TYPE: NO_MODULE
+      SDK_RUNTIMES: [Python]
+      PYTHON_EXECUTABLE: /opt/py/bin/python3
+      NODE_EXECUTABLE: /opt/node/bin/node
+      SDK_WORKDIR: /scratch/apps
+    NONE:
+      RUNNER_TYPE: LOCAL
+      MODULE_LOADER_TYPE: NO_MODULE
+      SDK_RUNTIMES: []
+`);
+      const { profiles } = loadRunyardConfig(file, true, RUNNER_CATALOGUE);
+      expect(profiles.P).toMatchObject({
+        SDK_RUNTIMES: ['python'],
+        PYTHON_EXECUTABLE: '/opt/py/bin/python3',
+        NODE_EXECUTABLE: '/opt/node/bin/node',
+        SDK_WORKDIR: '/scratch/apps',
+      });
+      expect(profiles.NONE.SDK_RUNTIMES).toEqual([]);
+    });
   });
 
   describe('a missing file', () => {
@@ -397,6 +422,12 @@ RUNNER_CONFIGURATION:
         profile('      AUTOSUBMIT_EXECUTABLE: ""\n'),
         'RUNNER_CONFIGURATION.PROFILES.HPC.AUTOSUBMIT_EXECUTABLE',
         'must be a non-empty path',
+      ],
+      [
+        'an SDK runtime Runyard has no executor for',
+        profile('      SDK_RUNTIMES: [python, ruby]\n'),
+        'RUNNER_CONFIGURATION.PROFILES.HPC.SDK_RUNTIMES',
+        'must be a list of node, python',
       ],
       [
         'SSH_PUBLIC_KEYS that is not a list',

@@ -3,7 +3,16 @@ import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import { LOADER_TYPES } from '@runyard/loaders';
 import { ConfigPath, isPlain, Plain } from './config-reader';
-import { COMMON_PROFILE_KEYS, ENDPOINT_NAMES, LoaderToggle, Profile, RunnerToggle, RunyardConfig } from './runyard-config';
+import {
+  COMMON_PROFILE_KEYS,
+  ENDPOINT_NAMES,
+  LoaderToggle,
+  Profile,
+  RunnerToggle,
+  RunyardConfig,
+  SDK_RUNTIMES,
+  SdkRuntime,
+} from './runyard-config';
 import type { RunnerProfileSchema } from './runner-profile';
 import { demoConfig } from './demo-config';
 
@@ -85,6 +94,15 @@ export function parseRunyardConfig(doc: Plain, file: string, runners: readonly R
   return { file, profiles, sshPublicKeys: keys as string[], endpoints, runners: toggles };
 }
 
+const PATH_KEYS = [
+  'AUTOSUBMIT_EXECUTABLE',
+  'CONDA_EXECUTABLE',
+  'LMOD_INIT',
+  'PYTHON_EXECUTABLE',
+  'NODE_EXECUTABLE',
+  'SDK_WORKDIR',
+] as const;
+
 function parseProfile(raw: unknown, at: ConfigPath, runners: readonly RunnerProfileSchema[]): Profile {
   const p = at.mapping(raw);
   const blocks = runners.filter((r) => r.block).map((r) => r.block as string);
@@ -109,12 +127,23 @@ function parseProfile(raw: unknown, at: ConfigPath, runners: readonly RunnerProf
       profile[runner.block] = runner.parseBlock(blockAt.mapping(p[runner.block]), blockAt, 'file');
     }
   }
-  for (const k of ['AUTOSUBMIT_EXECUTABLE', 'CONDA_EXECUTABLE', 'LMOD_INIT'] as const) {
+  for (const k of PATH_KEYS) {
     if (p[k] !== undefined) profile[k] = at.at(k).path(p[k], 'must be a non-empty path');
   }
+  if (p.SDK_RUNTIMES !== undefined) profile.SDK_RUNTIMES = parseSdkRuntimes(p.SDK_RUNTIMES, at.at('SDK_RUNTIMES'));
   if (p.STOP_CONFIRM_ON_STDIN !== undefined)
     profile.STOP_CONFIRM_ON_STDIN = at.at('STOP_CONFIRM_ON_STDIN').bool(p.STOP_CONFIRM_ON_STDIN, false);
   return profile;
+}
+
+function parseSdkRuntimes(v: unknown, at: ConfigPath): SdkRuntime[] {
+  const list = v === null ? [] : Array.isArray(v) ? v : [v];
+  const reason = `must be a list of ${SDK_RUNTIMES.join(', ')}`;
+  return list.map((r) =>
+    typeof r === 'string' && (SDK_RUNTIMES as readonly string[]).includes(r.toLowerCase())
+      ? (r.toLowerCase() as SdkRuntime)
+      : at.fail(reason),
+  );
 }
 
 function parseRunnerToggle(raw: unknown, at: ConfigPath, runner: RunnerProfileSchema): RunnerToggle {

@@ -5,6 +5,10 @@ import type { Plain } from './config-reader';
 export const ENDPOINT_NAMES = ['SET_JOB_STATUS', 'CREATE_EXPERIMENT', 'RUNNER_RUN', 'UPDATE_EXPERIMENT_DETAILS'] as const;
 export type EndpointName = (typeof ENDPOINT_NAMES)[number];
 
+/** What a Runner SDK session's executor runs on: the client's language. */
+export const SDK_RUNTIMES = ['node', 'python'] as const;
+export type SdkRuntime = (typeof SDK_RUNTIMES)[number];
+
 /** The profile keys every runner shares. */
 export interface ProfileCommon {
   RUNNER_TYPE?: string;
@@ -20,6 +24,14 @@ export interface ProfileCommon {
   STOP_CONFIRM_ON_STDIN?: boolean;
   /** Seconds a run may wait for its runner to take it (an agent with its tags, a free slot) before it fails. */
   QUEUE_TIMEOUT?: number;
+  /** Runner SDK runtimes the profile starts session executors for; unset: both. */
+  SDK_RUNTIMES?: SdkRuntime[];
+  /** The interpreter of Python executors (default `python3` on PATH; VENV: the venv's). */
+  PYTHON_EXECUTABLE?: string;
+  /** The interpreter of Node executors (default `node` on PATH). */
+  NODE_EXECUTABLE?: string;
+  /** Where applications' working directories are made on the runner's host (default: `apps` beside its run directories). */
+  SDK_WORKDIR?: string;
 }
 
 export const COMMON_PROFILE_KEYS = [
@@ -31,6 +43,10 @@ export const COMMON_PROFILE_KEYS = [
   'LMOD_INIT',
   'STOP_CONFIRM_ON_STDIN',
   'QUEUE_TIMEOUT',
+  'SDK_RUNTIMES',
+  'PYTHON_EXECUTABLE',
+  'NODE_EXECUTABLE',
+  'SDK_WORKDIR',
 ] as const;
 
 /**
