@@ -93,6 +93,12 @@ export class RunsRepository {
     return this.one(`SELECT * FROM runs WHERE id = $1`, [id]);
   }
 
+  /** Status and detail of several runs (a session's executors), one statement. */
+  async statusesOf(ids: number[]): Promise<Pick<Run, 'id' | 'status' | 'detail'>[]> {
+    if (ids.length === 0) return [];
+    return this.db.query(`SELECT id, status, detail FROM runs WHERE id = ANY($1)`, [ids]);
+  }
+
   /** The experiment's latest run (the one the Autosubmit status endpoints describe). */
   latestRunOf(expid: string): Promise<Run | null> {
     return this.one(`SELECT * FROM runs WHERE expid = $1 AND kind = 'run' ORDER BY id DESC LIMIT 1`, [expid]);

@@ -3,7 +3,7 @@ import { AutosubmitCommand, CommandInputError } from '@runyard/autosubmit';
 import { Environment, ProfileParamsError, resolveProfile, RUNYARD_CONFIG } from '@runyard/config';
 import type { ResolvedProfile, RunyardConfig } from '@runyard/config';
 import { DEFAULT_LOADER_SETTINGS, getLoader, LoaderError, LoaderSettings } from '@runyard/loaders';
-import { isFinal, Run, RunKind, RunSettings, RunStatus } from '@runyard/persistence';
+import { isFinal, Run, RunFile, RunKind, RunSettings, RunStatus } from '@runyard/persistence';
 import { EnqueueTimeoutError, RunQueues } from '@runyard/queue';
 import { RunnerTypes } from '@runyard/runners';
 import { BadInputError, CommandTimeoutError, ConflictError, CommandFailedError, NotFoundError, UnavailableError } from './errors';
@@ -17,6 +17,10 @@ export interface RunRequest {
   command: AutosubmitCommand;
   profile: ResolvedProfile;
   requestedBy: string;
+  /** Another program than the profile's Autosubmit (a session's executor), with its environment and files. */
+  program?: string;
+  env?: Record<string, string>;
+  files?: RunFile[];
 }
 
 /** Turns the libraries' input errors into the 400 every endpoint answers for bad input. */
@@ -69,7 +73,10 @@ export class RunsService {
       runner: profile.runner,
       loader: profile.loader,
       modules: profile.modules,
+      program: req.program,
       args: req.command.args,
+      env: req.env,
+      files: req.files,
       target: profile.target,
       autosubmitExecutable: profile.autosubmitExecutable,
       condaExecutable: profile.condaExecutable,
@@ -199,14 +206,20 @@ export class RunsService {
    */
   private async stop(run: Run, force: boolean, requestedBy: string): Promise<Run> {
     if (isFinal(run.status)) return run;
+    if (await this.requestStop(run, force, requestedBy)) return this.get(run.id);
+    // Two grace periods (autosubmit stop, SIGTERM), then SIGKILL and the runner noticing the exit.
+    return this.waitFor(run.id, isFinal, this.env.STOP_GRACE_MS * 2 + 8_000);
+  }
+
+  /** Withdraws a queued run (answers true) or asks the worker holding it to stop it, without waiting. */
+  async requestStop(run: Pick<Run, 'id' | 'kind'>, force: boolean, requestedBy: string): Promise<boolean> {
     const by = `stopped by ${requestedBy}`;
     if (await this.repo.withdraw(run.id, `${by} before it started`)) {
       await this.queues.withdraw(run).catch(() => undefined);
-      return this.get(run.id);
+      return true;
     }
     await this.repo.requestStop(run.id, force, by);
-    // Two grace periods (autosubmit stop, SIGTERM), then SIGKILL and the runner noticing the exit.
-    return this.waitFor(run.id, isFinal, this.env.STOP_GRACE_MS * 2 + 8_000);
+    return false;
   }
 
   /** Polls the row (backing off) until `done(status)` or the timeout; returns the last row seen. */
