@@ -168,6 +168,44 @@ export class Environment {
   @Min(1000)
   KCIDB_RETRY_MS = 300_000;
 
+  /** Runner SDK packages: a file:// directory every API instance shares; unset: RUNYARD_DATA_DIR/packages. */
+  @IsOptional()
+  @Matches(/^file:\/\/\/.*/, { message: 'PACKAGE_STORAGE must be a file:/// URL' })
+  PACKAGE_STORAGE?: string;
+
+  /** Runner SDK objects too large for a row: a file:// directory every API instance shares; unset: RUNYARD_DATA_DIR/objects. */
+  @IsOptional()
+  @Matches(/^file:\/\/\/.*/, { message: 'OBJECT_STORAGE must be a file:/// URL' })
+  OBJECT_STORAGE?: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  PACKAGE_MAX_BYTES = 256 * 1024 * 1024;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  OBJECT_MAX_BYTES = 1024 * 1024 * 1024;
+
+  /** An application whose client has not renewed its lease for this long is cleaned up by the reaper. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  SESSION_LEASE_MS = 60_000;
+
+  /** How often the reaper looks for expired leases, vanished executors and leftovers. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  SESSION_REAPER_MS = 5_000;
+
+  /** Executors a session may lose in a row (each restarted from its last committed state) before it is lost. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  SESSION_MAX_RESTARTS = 3;
+
   @Transform(({ value }) => (value === undefined ? undefined : String(value).toLowerCase() === 'true'))
   @IsOptional()
   RUNYARD_LOG_SQL?: boolean;
