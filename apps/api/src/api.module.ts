@@ -8,7 +8,7 @@ import { AuthModule } from '@runyard/auth';
 import { TerminusModule } from '@nestjs/terminus';
 import { RunyardLoggingModule } from '@runyard/logging';
 import { RunnerCatalogueModule } from '@runyard/runners';
-import { ProfilesService, RunsRepository, RunsService } from '@runyard/runs';
+import { RunsModule } from '@runyard/runs';
 import { AutosubmitRunnersService } from './autosubmit/autosubmit-runners.service';
 import { V4RunnersController } from './autosubmit/v4-runners.controller';
 import { V4AlphaController } from './autosubmit/v4alpha.controller';
@@ -31,6 +31,7 @@ import { TuxSuiteCallbacksController } from './kernelci/tuxsuite-callbacks.contr
     KernelCiModule,
     AuthModule,
     TerminusModule,
+    RunsModule,
   ],
   controllers: [
     RunsController,
@@ -43,9 +44,6 @@ import { TuxSuiteCallbacksController } from './kernelci/tuxsuite-callbacks.contr
   ],
   providers: [
     MetricsService,
-    RunsRepository,
-    RunsService,
-    ProfilesService,
     AutosubmitRunnersService,
     { provide: APP_FILTER, useClass: ErrorBodyFilter },
   ],

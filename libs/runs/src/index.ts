@@ -2,3 +2,4 @@ export * from './errors';
 export * from './runs.repository';
 export * from './runs.service';
 export * from './profiles.service';
+export * from './runs.module';
