@@ -1,0 +1,183 @@
+import { Injectable } from '@nestjs/common';
+import type { ReadStream } from 'node:fs';
+import { BadInputError, NotFoundError } from '@runyard/runs';
+import { INLINE_MAX_BYTES, MAX_WAIT_MS, ObjectContent, ObjectsService } from './objects.service';
+import { ObjectStorage } from './object-storage';
+import { PackagesService } from './packages.service';
+import { ExecutorGoneError, TooLargeError } from './sdk-errors';
+import { SdkSignals } from './sdk-signals';
+import type { ClaimedCall, Codec, ExecutorIdentity, ObjectBytes, RemoteErrorInfo } from './sdk-types';
+import { CallResult, FencedError, SessionsRepository, StateSnapshot, stateKey } from './sessions.repository';
+import { SessionsService } from './sessions.service';
+
+/** One call's outcome as an executor reports it: bytes inline, or uploaded before (`staged`). */
+export interface ReportedResult {
+  call: number;
+  ok: boolean;
+  codec?: Codec;
+  data?: Buffer;
+  staged?: boolean;
+  error?: RemoteErrorInfo;
+}
+
+export interface ReportedState {
+  version: number;
+  codec: Codec;
+  data?: Buffer;
+  staged?: boolean;
+}
+
+export interface Exchange {
+  results: ReportedResult[];
+  state?: ReportedState;
+  /** How many calls the executor takes next (0: it only commits). */
+  max: number;
+  waitMs: number;
+}
+
+/** What an executor needs to build its service. */
+export interface ExecutorBrief {
+  session: number;
+  application: string;
+  runtime: string;
+  kind: string;
+  ordered: boolean;
+  codec: Codec;
+  methods: string[];
+  module: string | null;
+  export: string | null;
+  serviceKey: string;
+  /** The last committed state of an ordered session, or null before its first commit. */
+  state: { version: number; key: string } | null;
+  package: { sha256: string; size: number };
+  /** Where the application's working directory goes on the runner's host; null: the executor's default. */
+  workdir: string | null;
+}
+
+/**
+ * The executors' side of the protocol (over HTTP, so an executor may run on any host its runner
+ * reaches): what to serve, the package, objects, and the exchange that commits results and hands
+ * out the next calls.
+ */
+@Injectable()
+export class ExecutorService {
+  constructor(
+    private readonly repo: SessionsRepository,
+    private readonly sessions: SessionsService,
+    private readonly packages: PackagesService,
+    private readonly objects: ObjectsService,
+    private readonly storage: ObjectStorage,
+    private readonly signals: SdkSignals,
+  ) {}
+
+  async brief(ex: ExecutorIdentity): Promise<ExecutorBrief> {
+    const session = await this.sessions.get(ex.sessionId);
+    const app = await this.repo.application(session.application);
+    if (!app) throw new ExecutorGoneError(`application ${session.application} is gone`);
+    const size = (await this.repo.packageSize(app.packageSha)) ?? 0;
+    return {
+      session: session.id,
+      application: app.name,
+      runtime: app.runtime,
+      kind: session.kind,
+      ordered: session.ordered,
+      codec: session.service.codec,
+      methods: session.service.methods,
+      module: session.service.module ?? null,
+      export: session.service.export ?? null,
+      serviceKey: session.service.serviceKey,
+      state: session.ordered && session.stateVersion > 0 ? { version: session.stateVersion, key: stateKey(ex) } : null,
+      package: { sha256: app.packageSha, size },
+      workdir: app.workdir,
+    };
+  }
+
+  async package(ex: ExecutorIdentity): Promise<ReadStream> {
+    const app = await this.repo.application(ex.application);
+    if (!app) throw new ExecutorGoneError(`application ${ex.application} is gone`);
+    return this.packages.open(app.packageSha);
+  }
+
+  /** An object of the executor's own application (an argument, the service, the state). */
+  object(ex: ExecutorIdentity, key: string, waitMs: number): Promise<ObjectContent | null> {
+    return this.objects.read(key, waitMs, ex.application);
+  }
+
+  /** A result or state too large for the exchange's body, written before the exchange commits it. */
+  async upload(ex: ExecutorIdentity, what: { call: number } | { stateVersion: number }, body: NodeJS.ReadableStream): Promise<{ size: number }> {
+    const blob = await this.stagedBlob(ex, what);
+    return { size: await this.storage.write(blob, body) };
+  }
+
+  /** Commits what the executor reports, then hands it the next calls, waiting up to `waitMs` for some. */
+  async exchange(ex: ExecutorIdentity, x: Exchange): Promise<{ calls: ClaimedCall[]; open: boolean }> {
+    if (x.results.length > 0 || x.state) {
+      const results = await Promise.all(x.results.map((r) => this.result(ex, r)));
+      const state = x.state ? await this.state(ex, x.state) : null;
+      try {
+        await this.repo.commitResults(ex, results, state);
+      } catch (e) {
+        if (e instanceof FencedError) throw new ExecutorGoneError(`this executor was replaced: ${e.message}`);
+        throw e;
+      }
+    }
+    if (x.max <= 0) return { calls: [], open: true };
+    const deadline = Date.now() + Math.min(Math.max(x.waitMs, 0), MAX_WAIT_MS);
+    for (;;) {
+      const armed = this.signals.arm(`c ${ex.sessionId}`);
+      const claimed = await this.repo.claimCalls(ex, Math.min(x.max, 256));
+      if (claimed.calls.length > 0 || !claimed.open || Date.now() >= deadline) {
+        armed.cancel();
+        return claimed;
+      }
+      await this.signals.wait(armed, deadline - Date.now());
+    }
+  }
+
+  /** The executor cannot serve its session (a missing interpreter module, a service it cannot load): the session is lost with its words. */
+  async fatal(ex: ExecutorIdentity, message: string): Promise<void> {
+    await this.sessions.lose(ex.sessionId, `its executor could not serve it: ${message}`);
+  }
+
+  private async result(ex: ExecutorIdentity, r: ReportedResult): Promise<CallResult> {
+    if (!r.ok) return { callId: r.call, ok: false, error: r.error ?? { type: 'Error', message: 'the call failed' } };
+    if (!r.codec) throw new BadInputError(`result of call ${r.call} has no codec`);
+    const bytes = await this.bytes(ex, { call: r.call }, r.data, r.staged);
+    return { callId: r.call, ok: true, codec: r.codec, ...bytes };
+  }
+
+  private async state(ex: ExecutorIdentity, s: ReportedState): Promise<StateSnapshot> {
+    if (!ex.ordered) throw new BadInputError('only an ordered session keeps a state');
+    return { version: s.version, codec: s.codec, ...(await this.bytes(ex, { stateVersion: s.version }, s.data, s.staged)) };
+  }
+
+  private async bytes(
+    ex: ExecutorIdentity,
+    what: { call: number } | { stateVersion: number },
+    data: Buffer | undefined,
+    staged: boolean | undefined,
+  ): Promise<{ size: number; bytes: ObjectBytes }> {
+    if (staged) {
+      const blob = await this.stagedBlob(ex, what);
+      const size = await this.storage.size(blob).catch(() => {
+        throw new BadInputError(`nothing was uploaded for ${'call' in what ? `call ${what.call}` : `state ${what.stateVersion}`}`);
+      });
+      return { size, bytes: { blob } };
+    }
+    if (!data) throw new BadInputError('a result needs its data or an upload');
+    if (data.length > INLINE_MAX_BYTES) throw new TooLargeError(`inline data is at most ${INLINE_MAX_BYTES} bytes: upload larger ones first`);
+    return { size: data.length, bytes: { inline: data } };
+  }
+
+  /** Where an executor's upload goes: named after the object and the executor, so a replaced executor's upload never overwrites another's. */
+  private async stagedBlob(ex: ExecutorIdentity, what: { call: number } | { stateVersion: number }): Promise<string> {
+    const mark = ex.id.slice(0, 8);
+    if ('stateVersion' in what) {
+      if (!ex.ordered || !Number.isInteger(what.stateVersion) || what.stateVersion < 1) throw new BadInputError('not a state this executor can keep');
+      return `${stateKey(ex)}.v${what.stateVersion}.${mark}`;
+    }
+    const key = (await this.repo.runningCallKeys(ex.id, [what.call])).get(what.call);
+    if (!key) throw new NotFoundError(`call ${what.call} is not running on this executor`);
+    return `${key}.${mark}`;
+  }
+}

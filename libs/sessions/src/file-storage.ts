@@ -1,0 +1,75 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { UnavailableError } from '@runyard/runs';
+import { TooLargeError } from './sdk-errors';
+
+/** A storage root: a file:// URL the admin configured (it must exist), or Runyard's own directory (made when missing). */
+export class StorageRoot {
+  readonly dir: string;
+  private readonly configured: boolean;
+
+  constructor(
+    private readonly what: string,
+    private readonly variable: string,
+    configured: string | undefined,
+    fallback: string,
+  ) {
+    this.configured = configured !== undefined;
+    this.dir = configured ? fileURLToPath(configured) : resolve(fallback);
+  }
+
+  /** The root, checked: a configured one that is missing is the admin's to create, with the fix in the message. */
+  async ready(): Promise<string> {
+    const found = await stat(this.dir).catch(() => null);
+    if (found?.isDirectory()) return this.dir;
+    if (!this.configured) {
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      return this.dir;
+    }
+    throw new UnavailableError(
+      `${this.what} storage directory ${this.dir} does not exist: create it (mkdir -p ${this.dir}), make it writable by Runyard ` +
+        `and shared by every API instance, or unset ${this.variable} to use RUNYARD_DATA_DIR`,
+    );
+  }
+}
+
+/** Writes a stream to `file` (through a temporary file, renamed when complete), refusing more than `maxBytes`; answers size and SHA-256. */
+export async function writeStream(
+  source: NodeJS.ReadableStream,
+  file: string,
+  maxBytes: number,
+  tooLarge: (size: number) => string,
+): Promise<{ size: number; sha256: string }> {
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  const hash = createHash('sha256');
+  let size = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      size += chunk.length;
+      if (size > maxBytes) return done(new TooLargeError(tooLarge(size)));
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(source, counter, createWriteStream(tmp, { mode: 0o600 }));
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+  return { size, sha256: hash.digest('hex') };
+}
+
+/** Removes a path under `root`; never anything outside it. */
+export async function removeUnder(root: string, ...parts: string[]): Promise<void> {
+  const target = resolve(join(root, ...parts));
+  if (target === resolve(root) || !target.startsWith(resolve(root) + '/')) throw new Error(`${target} is not under ${root}`);
+  await rm(target, { recursive: true, force: true });
+}

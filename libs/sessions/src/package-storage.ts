@@ -1,0 +1,48 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createReadStream, ReadStream } from 'node:fs';
+import { rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Environment } from '@runyard/config';
+import { BadInputError } from '@runyard/runs';
+import { removeUnder, StorageRoot, writeStream } from './file-storage';
+
+/** Packages as files named by their SHA-256, under PACKAGE_STORAGE (default RUNYARD_DATA_DIR/packages). */
+@Injectable()
+export class PackageStorage {
+  private readonly root: StorageRoot;
+
+  constructor(@Inject(Environment) private readonly env: Environment) {
+    this.root = new StorageRoot('package', 'PACKAGE_STORAGE', env.PACKAGE_STORAGE, join(env.RUNYARD_DATA_DIR, 'packages'));
+  }
+
+  /** The message a client shows when its package is too large, with what to do about it. */
+  tooLarge = (size: number): string =>
+    `the package is ${size} bytes; this Runyard accepts at most ${this.env.PACKAGE_MAX_BYTES} (PACKAGE_MAX_BYTES): ` +
+    `exclude what the code does not need (data/, *.pkl, models/ …) or ask the admin to raise PACKAGE_MAX_BYTES`;
+
+  /** Stores an upload, checking its size on the way and its SHA-256 at the end: the name is a promise about the content. */
+  async store(sha: string, body: NodeJS.ReadableStream): Promise<number> {
+    const dir = await this.root.ready();
+    const file = join(dir, `${sha}.tar.gz`);
+    const written = await writeStream(body, `${file}.upload`, this.env.PACKAGE_MAX_BYTES, this.tooLarge);
+    if (written.sha256 !== sha) {
+      await removeUnder(dir, `${sha}.tar.gz.upload`);
+      throw new BadInputError(`the package's SHA-256 is ${written.sha256}, not ${sha}: it was changed or cut on the way`);
+    }
+    await rename(`${file}.upload`, file);
+    return written.size;
+  }
+
+  async open(sha: string): Promise<ReadStream> {
+    return createReadStream(join(await this.root.ready(), `${sha}.tar.gz`));
+  }
+
+  async remove(sha: string): Promise<void> {
+    await removeUnder(await this.root.ready(), `${sha}.tar.gz`);
+  }
+
+  /** Checks the storage at start-up, so a missing directory is in the log before the first client meets it. */
+  check(): Promise<string> {
+    return this.root.ready();
+  }
+}

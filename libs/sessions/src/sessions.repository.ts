@@ -1,0 +1,696 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { SdkRuntime } from '@runyard/config';
+import { returnedRows } from '@runyard/runs';
+import type {
+  Application,
+  ClaimedCall,
+  Codec,
+  Executor,
+  ExecutorIdentity,
+  ObjectBytes,
+  RemoteErrorInfo,
+  ServiceDescriptor,
+  Session,
+  SessionKind,
+  SessionStatus,
+  StoredObject,
+} from './sdk-types';
+
+/** The channel of the SDK's wake-ups: `c <session>` (calls or status for its executors), `r <session>` (results for its clients). */
+export const SDK_CHANNEL = 'runyard_sdk';
+
+export interface NewCall {
+  method: string;
+  args: Buffer | null;
+  argsKey: string | null;
+  refs: string[];
+  resultKey: string;
+}
+
+/** An executor's outcome of one call. */
+export type CallResult =
+  | { callId: number; ok: true; codec: Codec; size: number; bytes: ObjectBytes }
+  | { callId: number; ok: false; error: RemoteErrorInfo };
+
+export interface StateSnapshot {
+  version: number;
+  codec: Codec;
+  size: number;
+  bytes: ObjectBytes;
+}
+
+/** A finished call as its client reads it. */
+export interface FinishedCall {
+  seq: number;
+  key: string;
+  state: 'ready' | 'failed';
+  codec: Codec | null;
+  size: number | null;
+  version: number;
+  /** The bytes when they are in the row and small enough to answer inline. */
+  inline: Buffer | null;
+  error: RemoteErrorInfo | null;
+}
+
+export interface ApplicationSummary extends Application {
+  packageSize: number;
+  openSessions: number;
+}
+
+export interface SessionSummary extends Session {
+  calls: number;
+  finishedCalls: number;
+  runIds: number[];
+}
+
+/** An executor that has not been retired, with its session's status. */
+export interface LiveExecutor extends Executor {
+  sessionStatus: SessionStatus;
+  closedAt: Date | null;
+}
+
+/** The executor was replaced or its session is gone: its claims and commits are refused. */
+export class FencedError extends Error {}
+
+const FK_VIOLATION = '23503';
+
+/** Every statement on the sdk_* tables. */
+@Injectable()
+export class SessionsRepository {
+  constructor(private readonly db: DataSource) {}
+
+  // --- packages ---
+
+  async packageSize(sha: string): Promise<number | null> {
+    const [row]: { size: string }[] = await this.db.query(`SELECT size FROM sdk_packages WHERE sha256 = $1`, [sha]);
+    return row ? Number(row.size) : null;
+  }
+
+  async addPackage(sha: string, size: number): Promise<void> {
+    await this.db.query(`INSERT INTO sdk_packages (sha256, size) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING`, [sha, size]);
+  }
+
+  /** Deletes the package when no application uses it; false when one does (or registers on it meanwhile). */
+  async removePackageIfUnused(sha: string): Promise<boolean> {
+    try {
+      const rows = returnedRows(
+        await this.db.query(
+          `DELETE FROM sdk_packages p WHERE sha256 = $1 AND NOT EXISTS (SELECT 1 FROM sdk_applications a WHERE a.package_sha = p.sha256)
+           RETURNING sha256`,
+          [sha],
+        ),
+      );
+      return rows.length > 0;
+    } catch (e) {
+      if ((e as { code?: string }).code === FK_VIOLATION) return false;
+      throw e;
+    }
+  }
+
+  async packageInUse(sha: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(`SELECT 1 FROM sdk_applications WHERE package_sha = $1 LIMIT 1`, [sha]);
+    return rows.length > 0;
+  }
+
+  /** Uploaded, never registered on (a client that died in between), for longer than `secs`. */
+  async unusedPackages(olderThanSecs: number): Promise<string[]> {
+    const rows: { sha256: string }[] = await this.db.query(
+      `SELECT sha256 FROM sdk_packages p
+        WHERE created_at < now() - make_interval(secs => $1)
+          AND NOT EXISTS (SELECT 1 FROM sdk_applications a WHERE a.package_sha = p.sha256)`,
+      [olderThanSecs],
+    );
+    return rows.map((r) => r.sha256);
+  }
+
+  // --- applications ---
+
+  async insertApplication(
+    app: Pick<Application, 'name' | 'packageSha' | 'runtime' | 'profileName' | 'workdir' | 'createdBy'>,
+    leaseMs: number,
+  ): Promise<Application> {
+    const [row] = await this.db.query(
+      `INSERT INTO sdk_applications (name, package_sha, runtime, profile_name, workdir, created_by, lease_expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7)) RETURNING *`,
+      [app.name, app.packageSha, app.runtime, app.profileName, app.workdir, app.createdBy, leaseMs / 1000],
+    );
+    return toApplication(row);
+  }
+
+  async application(name: string): Promise<Application | null> {
+    const [row] = await this.db.query(`SELECT * FROM sdk_applications WHERE name = $1`, [name]);
+    return row ? toApplication(row) : null;
+  }
+
+  async applications(): Promise<ApplicationSummary[]> {
+    const rows: Record<string, unknown>[] = await this.db.query(
+      `SELECT a.*, p.size AS package_size,
+              (SELECT count(*) FROM sdk_sessions s WHERE s.application = a.name AND s.status = 'open') AS open_sessions
+         FROM sdk_applications a JOIN sdk_packages p ON p.sha256 = a.package_sha ORDER BY a.name`,
+    );
+    return rows.map((r) => ({ ...toApplication(r), packageSize: Number(r.package_size), openSessions: Number(r.open_sessions) }));
+  }
+
+  /** The lease moves on; null when the application is gone. */
+  async renewLease(name: string, leaseMs: number): Promise<Date | null> {
+    const [row] = returnedRows<{ lease_expires_at: Date }>(
+      await this.db.query(
+        `UPDATE sdk_applications SET lease_expires_at = now() + make_interval(secs => $2) WHERE name = $1 RETURNING lease_expires_at`,
+        [name, leaseMs / 1000],
+      ),
+    );
+    return row?.lease_expires_at ?? null;
+  }
+
+  async expiredApplications(): Promise<string[]> {
+    const rows: { name: string }[] = await this.db.query(`SELECT name FROM sdk_applications WHERE lease_expires_at < now() ORDER BY name`);
+    return rows.map((r) => r.name);
+  }
+
+  /** Unregisters (its sessions, executors and calls go with it); answers its package, or null if it was gone. */
+  async deleteApplication(name: string): Promise<string | null> {
+    const [row] = returnedRows<{ package_sha: string }>(
+      await this.db.query(`DELETE FROM sdk_applications WHERE name = $1 RETURNING package_sha`, [name]),
+    );
+    return row?.package_sha ?? null;
+  }
+
+  // --- sessions ---
+
+  async insertSession(s: {
+    application: string;
+    kind: SessionKind;
+    ordered: boolean;
+    replicas: number;
+    createdBy: string;
+    service: (id: number) => ServiceDescriptor;
+    serviceObject: { codec: Codec; size: number; bytes: ObjectBytes } | null;
+  }): Promise<Session> {
+    return this.db.transaction(async (m) => {
+      const [{ id }]: { id: string }[] = await m.query(`SELECT nextval('sdk_sessions_id_seq') AS id`);
+      const sid = Number(id);
+      const service = s.service(sid);
+      const [row] = await m.query(
+        `INSERT INTO sdk_sessions (id, application, kind, ordered, replicas, service, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+        [sid, s.application, s.kind, s.ordered, s.replicas, JSON.stringify(service), s.createdBy],
+      );
+      if (s.serviceObject) await this.writeReadyObject(m, service.serviceKey, s.application, sid, s.serviceObject);
+      return toSession(row);
+    });
+  }
+
+  async session(id: number): Promise<Session | null> {
+    const [row] = await this.db.query(`SELECT * FROM sdk_sessions WHERE id = $1`, [id]);
+    return row ? toSession(row) : null;
+  }
+
+  async sessions(f: { id?: number; application?: string; status?: SessionStatus; limit: number }): Promise<SessionSummary[]> {
+    const rows: Record<string, unknown>[] = await this.db.query(
+      `SELECT s.*,
+              (SELECT count(*) FROM sdk_calls c WHERE c.session_id = s.id) AS calls,
+              (SELECT count(*) FROM sdk_calls c WHERE c.session_id = s.id AND c.state IN ('done', 'failed', 'cancelled')) AS finished_calls,
+              coalesce((SELECT array_agg(e.run_id ORDER BY e.created_at) FROM sdk_executors e WHERE e.session_id = s.id AND e.run_id IS NOT NULL), '{}') AS run_ids
+         FROM sdk_sessions s
+        WHERE ($1::text IS NULL OR s.application = $1) AND ($2::text IS NULL OR s.status = $2) AND ($4::bigint IS NULL OR s.id = $4)
+        ORDER BY s.id DESC LIMIT $3`,
+      [f.application ?? null, f.status ?? null, f.limit, f.id ?? null],
+    );
+    return rows.map((r) => ({
+      ...toSession(r),
+      calls: Number(r.calls),
+      finishedCalls: Number(r.finished_calls),
+      runIds: (r.run_ids as number[]).map(Number),
+    }));
+  }
+
+  async openSessionIdsOf(application: string): Promise<number[]> {
+    const rows: { id: string }[] = await this.db.query(`SELECT id FROM sdk_sessions WHERE application = $1 AND status = 'open'`, [
+      application,
+    ]);
+    return rows.map((r) => Number(r.id));
+  }
+
+  /**
+   * open → closed or lost: its pending calls are cancelled (their results fail with `error`) and its
+   * executors and clients hear of it. False when it was not open.
+   */
+  async endSession(id: number, status: 'closed' | 'lost', detail: string, error: RemoteErrorInfo): Promise<boolean> {
+    return this.db.transaction(async (m) => {
+      const ended = returnedRows(
+        await m.query(
+          `UPDATE sdk_sessions SET status = $2, detail = $3, closed_at = now(), executor_id = CASE WHEN $2 = 'lost' THEN NULL ELSE executor_id END
+            WHERE id = $1 AND status = 'open' RETURNING id`,
+          [id, status, detail],
+        ),
+      );
+      if (ended.length === 0) return false;
+      const cancelled = returnedRows<{ result_key: string }>(
+        await m.query(
+          `UPDATE sdk_calls SET state = 'cancelled', finished_at = now() WHERE session_id = $1 AND state = ANY($2) RETURNING result_key`,
+          [id, status === 'lost' ? ['pending', 'running'] : ['pending']],
+        ),
+      );
+      await this.failObjects(
+        m,
+        cancelled.map((c) => c.result_key),
+        error,
+      );
+      await this.notify(m, [`c ${id}`, `r ${id}`]);
+      return true;
+    });
+  }
+
+  // --- executors ---
+
+  async insertExecutor(id: string, sessionId: number, tokenSha256: string, current: boolean): Promise<void> {
+    await this.db.transaction(async (m) => {
+      await m.query(`INSERT INTO sdk_executors (id, session_id, token_sha256) VALUES ($1, $2, $3)`, [id, sessionId, tokenSha256]);
+      if (current) await m.query(`UPDATE sdk_sessions SET executor_id = $2 WHERE id = $1`, [sessionId, id]);
+    });
+  }
+
+  async setExecutorRun(id: string, runId: number): Promise<void> {
+    await this.db.query(`UPDATE sdk_executors SET run_id = $2 WHERE id = $1`, [id, runId]);
+  }
+
+  /** The executor a credential names, with its token's hash; null when it or its session is gone. */
+  async executorCredential(id: string): Promise<(ExecutorIdentity & { tokenSha256: string; status: Executor['status'] }) | null> {
+    const [row]: Record<string, unknown>[] = await this.db.query(
+      `SELECT e.id, e.session_id, e.token_sha256, e.status, s.application, s.ordered
+         FROM sdk_executors e JOIN sdk_sessions s ON s.id = e.session_id WHERE e.id = $1`,
+      [id],
+    );
+    if (!row) return null;
+    return {
+      id: row.id as string,
+      sessionId: Number(row.session_id),
+      application: row.application as string,
+      ordered: row.ordered as boolean,
+      tokenSha256: row.token_sha256 as string,
+      status: row.status as Executor['status'],
+    };
+  }
+
+  async liveExecutors(): Promise<LiveExecutor[]> {
+    const rows: Record<string, unknown>[] = await this.db.query(
+      `SELECT e.*, s.status AS session_status, s.closed_at FROM sdk_executors e JOIN sdk_sessions s ON s.id = e.session_id
+        WHERE e.status <> 'gone' ORDER BY e.created_at`,
+    );
+    return rows.map((r) => ({ ...toExecutor(r), sessionStatus: r.session_status as SessionStatus, closedAt: r.closed_at as Date | null }));
+  }
+
+  /** The runs of an application's executors that have not been retired. */
+  async executorRunsOf(application: string): Promise<number[]> {
+    const rows: { run_id: number }[] = await this.db.query(
+      `SELECT e.run_id FROM sdk_executors e JOIN sdk_sessions s ON s.id = e.session_id
+        WHERE s.application = $1 AND e.run_id IS NOT NULL AND e.status <> 'gone'`,
+      [application],
+    );
+    return rows.map((r) => r.run_id);
+  }
+
+  /** Open sessions with fewer live executors than replicas. */
+  async sessionsShortOfExecutors(): Promise<Session[]> {
+    const rows: Record<string, unknown>[] = await this.db.query(
+      `SELECT s.* FROM sdk_sessions s
+        WHERE s.status = 'open'
+          AND (SELECT count(*) FROM sdk_executors e WHERE e.session_id = s.id AND e.status <> 'gone') < s.replicas`,
+    );
+    return rows.map(toSession);
+  }
+
+  /**
+   * The executor is gone (its run ended): what it was running goes back to pending to be run again
+   * from the last committed state, unless that call has now been tried `maxAttempts` times.
+   */
+  async retireExecutor(id: string, maxAttempts: number, error: RemoteErrorInfo, why: string | null): Promise<void> {
+    await this.db.transaction(async (m) => {
+      const [row] = returnedRows<{ session_id: string }>(
+        await m.query(`UPDATE sdk_executors SET status = 'gone' WHERE id = $1 AND status <> 'gone' RETURNING session_id`, [id]),
+      );
+      if (!row) return;
+      await m.query(
+        `UPDATE sdk_sessions SET executor_id = CASE WHEN executor_id = $2 THEN NULL ELSE executor_id END,
+                detail = CASE WHEN status = 'open' THEN coalesce($3, detail) ELSE detail END WHERE id = $1`,
+        [row.session_id, id, why],
+      );
+      const given = returnedRows<{ result_key: string; attempt: number }>(
+        await m.query(
+          `UPDATE sdk_calls SET state = CASE WHEN attempt + 1 >= $2 THEN 'failed' ELSE 'pending' END,
+                  attempt = attempt + 1, executor_id = NULL,
+                  finished_at = CASE WHEN attempt + 1 >= $2 THEN now() END
+            WHERE executor_id = $1 AND state = 'running' RETURNING result_key, attempt`,
+          [id, maxAttempts],
+        ),
+      );
+      await this.failObjects(
+        m,
+        given.filter((c) => c.attempt >= maxAttempts).map((c) => c.result_key),
+        error,
+      );
+      await this.notify(m, [`c ${row.session_id}`, `r ${row.session_id}`]);
+    });
+  }
+
+  /** A replacement is being started: counts towards the session's restarts in a row. */
+  async countRestart(sessionId: number): Promise<void> {
+    await this.db.query(`UPDATE sdk_sessions SET restarts = restarts + 1 WHERE id = $1`, [sessionId]);
+  }
+
+  // --- calls ---
+
+  /**
+   * Appends calls to an open session in one statement: their sequence numbers come from the
+   * session's counter under its row lock, so they are in commit order, and their result objects
+   * exist (pending) from then on. Null when the session is not open.
+   */
+  async submitCalls(sessionId: number, application: string, calls: NewCall[]): Promise<{ seq: number; key: string }[] | null> {
+    const rows = returnedRows<{ seq: string; result_key: string }>(
+      await this.db.query(
+        `WITH s AS (
+           UPDATE sdk_sessions SET next_seq = next_seq + $2 WHERE id = $1 AND status = 'open' RETURNING next_seq - $2 AS base
+         ), c AS (
+           INSERT INTO sdk_calls (session_id, seq, method, args, args_key, refs, result_key)
+           SELECT $1, s.base + t.i, t.method, t.args, t.args_key, ARRAY(SELECT jsonb_array_elements_text(t.refs)), t.result_key
+             FROM s, unnest($3::text[], $4::bytea[], $5::text[], $6::jsonb[], $7::text[]) WITH ORDINALITY
+                  AS t(method, args, args_key, refs, result_key, i)
+           RETURNING seq, result_key
+         ), o AS (
+           INSERT INTO sdk_objects (key, application, session_id, state) SELECT result_key, $8, $1, 'pending' FROM c
+         )
+         SELECT c.seq, c.result_key, pg_notify($9, 'c ' || $1) FROM c ORDER BY c.seq`,
+        [
+          sessionId,
+          calls.length,
+          calls.map((c) => c.method),
+          calls.map((c) => c.args),
+          calls.map((c) => c.argsKey),
+          calls.map((c) => JSON.stringify(c.refs)),
+          calls.map((c) => c.resultKey),
+          application,
+          SDK_CHANNEL,
+        ],
+      ),
+    );
+    return rows.length === 0 ? null : rows.map((r) => ({ seq: Number(r.seq), key: r.result_key }));
+  }
+
+  /** Which of these keys exist, with their application. */
+  async existingKeys(keys: string[]): Promise<Map<string, string>> {
+    if (keys.length === 0) return new Map();
+    const rows: { key: string; application: string }[] = await this.db.query(
+      `SELECT key, application FROM sdk_objects WHERE key = ANY($1)`,
+      [keys],
+    );
+    return new Map(rows.map((r) => [r.key, r.application]));
+  }
+
+  /**
+   * Hands the executor the next calls whose arguments are ready: an ordered session's in sequence
+   * order, stopping at the first that must wait (nothing overtakes it); a stateless session's in
+   * any order, skipping calls another executor is taking. A call whose argument failed fails with it.
+   */
+  async claimCalls(executor: ExecutorIdentity, max: number): Promise<{ calls: ClaimedCall[]; open: boolean }> {
+    return this.db.transaction(async (m) => {
+      const status = await this.checkExecutor(m, executor);
+      if (status !== 'open') return { calls: [], open: false };
+      const pending: Record<string, unknown>[] = await m.query(
+        `SELECT id, seq, method, args, args_key, refs, result_key, attempt FROM sdk_calls
+          WHERE session_id = $1 AND state = 'pending' ORDER BY seq LIMIT $2 ${executor.ordered ? '' : 'FOR UPDATE SKIP LOCKED'}`,
+        [executor.sessionId, executor.ordered ? max : max * 4],
+      );
+      const calls = pending.map(toClaimedCall);
+      const refs = [...new Set(calls.flatMap((c) => c.refs))];
+      const states = new Map<string, { state: string; error: RemoteErrorInfo | null }>();
+      if (refs.length > 0) {
+        const rows: { key: string; state: string; error: RemoteErrorInfo | null }[] = await m.query(
+          `SELECT key, state, error FROM sdk_objects WHERE key = ANY($1)`,
+          [refs],
+        );
+        for (const r of rows) states.set(r.key, r);
+      }
+      const taken: ClaimedCall[] = [];
+      const failed: { call: ClaimedCall; error: RemoteErrorInfo }[] = [];
+      for (const call of calls) {
+        if (taken.length >= max) break;
+        const bad = call.refs.map((k) => ({ k, s: states.get(k) })).find(({ s }) => s?.state === 'failed');
+        if (bad) {
+          const cause = bad.s!.error;
+          failed.push({
+            call,
+            error: {
+              type: 'DependencyFailedError',
+              message: `argument ${bad.k} failed: ${cause ? `${cause.type}: ${cause.message}` : 'it failed'}`,
+            },
+          });
+          continue;
+        }
+        if (call.refs.some((k) => states.get(k)?.state !== 'ready')) {
+          if (executor.ordered) break;
+          continue;
+        }
+        taken.push(call);
+      }
+      if (taken.length > 0) {
+        await m.query(`UPDATE sdk_calls SET state = 'running', executor_id = $2 WHERE id = ANY($1)`, [taken.map((c) => c.id), executor.id]);
+      }
+      for (const f of failed) {
+        await m.query(`UPDATE sdk_calls SET state = 'failed', finished_at = now() WHERE id = $1`, [f.call.id]);
+        await this.failObjects(m, [f.call.resultKey], f.error);
+      }
+      if (failed.length > 0) await this.notify(m, [`r ${executor.sessionId}`, `c ${executor.sessionId}`]);
+      await m.query(`UPDATE sdk_executors SET status = 'ready' WHERE id = $1 AND status = 'starting'`, [executor.id]);
+      return { calls: taken, open: true };
+    });
+  }
+
+  /**
+   * Commits an executor's results, and for an ordered session the service state after them, in one
+   * transaction guarded by the state version it started from: a replaced executor commits nothing,
+   * and a call re-executed after a crash starts from the last committed state.
+   */
+  async commitResults(executor: ExecutorIdentity, results: CallResult[], state: StateSnapshot | null): Promise<void> {
+    await this.db.transaction(async (m) => {
+      const status = await this.checkExecutor(m, executor);
+      if (status === 'gone') throw new FencedError(`executor ${executor.id} was replaced`);
+      if (state) {
+        const moved = returnedRows(
+          await m.query(
+            `UPDATE sdk_sessions SET state_version = $2, restarts = 0 WHERE id = $1 AND state_version = $3 AND executor_id = $4 RETURNING id`,
+            [executor.sessionId, state.version, state.version - 1, executor.id],
+          ),
+        );
+        if (moved.length === 0) throw new FencedError(`state version ${state.version - 1} of session ${executor.sessionId} is not the current one`);
+        await this.writeReadyObject(m, stateKey(executor), executor.application, executor.sessionId, state, state.version);
+      }
+      if (results.length > 0) {
+        const done = returnedRows<{ id: string; result_key: string }>(
+          await m.query(
+            `UPDATE sdk_calls c SET state = CASE WHEN t.ok THEN 'done' ELSE 'failed' END, finished_at = now()
+               FROM unnest($2::bigint[], $3::boolean[]) AS t(id, ok)
+              WHERE c.id = t.id AND c.executor_id = $1 AND c.state = 'running' RETURNING c.id, c.result_key`,
+            [executor.id, results.map((r) => r.callId), results.map((r) => r.ok)],
+          ),
+        );
+        const keyOf = new Map(done.map((d) => [Number(d.id), d.result_key]));
+        const mine = results.filter((r) => keyOf.has(r.callId));
+        if (mine.length < results.length && executor.ordered) throw new FencedError(`some calls are no longer held by executor ${executor.id}`);
+        await m.query(
+          `UPDATE sdk_objects o SET state = CASE WHEN t.ok THEN 'ready' ELSE 'failed' END, version = o.version + 1,
+                  codec = t.codec, size = t.size, inline = t.inline, blob = t.blob, error = t.error
+             FROM unnest($1::text[], $2::boolean[], $3::text[], $4::bigint[], $5::bytea[], $6::text[], $7::jsonb[])
+                  AS t(key, ok, codec, size, inline, blob, error)
+            WHERE o.key = t.key`,
+          [
+            mine.map((r) => keyOf.get(r.callId)),
+            mine.map((r) => r.ok),
+            mine.map((r) => (r.ok ? r.codec : null)),
+            mine.map((r) => (r.ok ? r.size : null)),
+            mine.map((r) => (r.ok ? (r.bytes.inline ?? null) : null)),
+            mine.map((r) => (r.ok ? (r.bytes.blob ?? null) : null)),
+            mine.map((r) => (r.ok ? null : JSON.stringify(r.error))),
+          ],
+        );
+      }
+      if (results.length > 0 && !state) await m.query(`UPDATE sdk_sessions SET restarts = 0 WHERE id = $1 AND restarts > 0`, [executor.sessionId]);
+      await this.notify(m, [`r ${executor.sessionId}`]);
+    });
+  }
+
+  /** The result keys of calls this executor is running. */
+  async runningCallKeys(executorId: string, callIds: number[]): Promise<Map<number, string>> {
+    if (callIds.length === 0) return new Map();
+    const rows: { id: string; result_key: string }[] = await this.db.query(
+      `SELECT id, result_key FROM sdk_calls WHERE id = ANY($1) AND executor_id = $2 AND state = 'running'`,
+      [callIds, executorId],
+    );
+    return new Map(rows.map((r) => [Number(r.id), r.result_key]));
+  }
+
+  /** The session's finished calls among the sequence ranges a client waits for. */
+  async finishedCalls(sessionId: number, ranges: [number, number][], inlineMax: number, limit: number): Promise<FinishedCall[]> {
+    const rows: Record<string, unknown>[] = await this.db.query(
+      `SELECT c.seq, o.key, o.state, o.codec, o.size, o.version, o.error, CASE WHEN o.size <= $4 THEN o.inline END AS inline
+         FROM sdk_calls c JOIN sdk_objects o ON o.key = c.result_key
+        WHERE c.session_id = $1 AND o.state <> 'pending'
+          AND EXISTS (SELECT 1 FROM unnest($2::bigint[], $3::bigint[]) AS r(lo, hi) WHERE c.seq BETWEEN r.lo AND r.hi)
+        ORDER BY c.seq LIMIT $5`,
+      [sessionId, ranges.map((r) => r[0]), ranges.map((r) => r[1]), inlineMax, limit],
+    );
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      key: r.key as string,
+      state: r.state as 'ready' | 'failed',
+      codec: r.codec as Codec | null,
+      size: r.size === null ? null : Number(r.size),
+      version: r.version as number,
+      inline: r.inline as Buffer | null,
+      error: r.error as RemoteErrorInfo | null,
+    }));
+  }
+
+  // --- objects ---
+
+  async object(key: string): Promise<StoredObject | null> {
+    const [row] = await this.db.query(`SELECT * FROM sdk_objects WHERE key = $1`, [key]);
+    return row ? toObject(row) : null;
+  }
+
+  /** A client's own object (Flame's put_object; large call arguments), ready at once. */
+  async putObject(key: string, application: string, sessionId: number | null, o: { codec: Codec; size: number; bytes: ObjectBytes }): Promise<void> {
+    await this.db.transaction((m) => this.writeReadyObject(m, key, application, sessionId, o));
+  }
+
+  async deleteObjectsOf(application: string): Promise<number> {
+    const rows = returnedRows(await this.db.query(`DELETE FROM sdk_objects WHERE application = $1 RETURNING key`, [application]));
+    return rows.length;
+  }
+
+  /** Applications that have objects but are no longer registered, for longer than `secs`. */
+  async orphanObjectOwners(olderThanSecs: number): Promise<string[]> {
+    const rows: { application: string }[] = await this.db.query(
+      `SELECT DISTINCT application FROM sdk_objects o
+        WHERE NOT EXISTS (SELECT 1 FROM sdk_applications a WHERE a.name = o.application)
+          AND created_at < now() - make_interval(secs => $1)`,
+      [olderThanSecs],
+    );
+    return rows.map((r) => r.application);
+  }
+
+  // --- helpers ---
+
+  /** Locks what a claim or commit depends on; answers the session's status, or 'gone' for a replaced executor. */
+  private async checkExecutor(m: EntityManager, executor: ExecutorIdentity): Promise<SessionStatus | 'gone'> {
+    const [row]: { status: string; session_status: SessionStatus; executor_id: string | null }[] = await m.query(
+      `SELECT e.status, s.status AS session_status, s.executor_id FROM sdk_executors e JOIN sdk_sessions s ON s.id = e.session_id
+        WHERE e.id = $1 FOR SHARE OF e`,
+      [executor.id],
+    );
+    if (!row || row.status === 'gone') return 'gone';
+    if (executor.ordered && row.executor_id !== executor.id) return 'gone';
+    return row.session_status;
+  }
+
+  private async writeReadyObject(
+    m: EntityManager,
+    key: string,
+    application: string,
+    sessionId: number | null,
+    o: { codec: Codec; size: number; bytes: ObjectBytes },
+    version = 1,
+  ): Promise<void> {
+    await m.query(
+      `INSERT INTO sdk_objects (key, application, session_id, version, state, codec, size, inline, blob)
+       VALUES ($1, $2, $3, $4, 'ready', $5, $6, $7, $8)
+       ON CONFLICT (key) DO UPDATE SET version = $4, state = 'ready', codec = $5, size = $6, inline = $7, blob = $8, error = NULL`,
+      [key, application, sessionId, version, o.codec, o.size, o.bytes.inline ?? null, o.bytes.blob ?? null],
+    );
+  }
+
+  private async failObjects(m: EntityManager, keys: string[], error: RemoteErrorInfo): Promise<void> {
+    if (keys.length === 0) return;
+    await m.query(`UPDATE sdk_objects SET state = 'failed', version = version + 1, error = $2 WHERE key = ANY($1)`, [
+      keys,
+      JSON.stringify(error),
+    ]);
+  }
+
+  private async notify(m: EntityManager, payloads: string[]): Promise<void> {
+    for (const p of payloads) await m.query(`SELECT pg_notify($1, $2)`, [SDK_CHANNEL, p]);
+  }
+}
+
+/** Where an ordered session keeps its service's state (Flame's key layout). */
+export const stateKey = (s: { application: string; sessionId: number }): string => `${s.application}/${s.sessionId}/state`;
+
+function toApplication(r: Record<string, unknown>): Application {
+  return {
+    name: r.name as string,
+    packageSha: (r.package_sha as string).trim(),
+    runtime: r.runtime as SdkRuntime,
+    profileName: r.profile_name as string,
+    workdir: r.workdir as string | null,
+    createdBy: r.created_by as string,
+    createdAt: r.created_at as Date,
+    leaseExpiresAt: r.lease_expires_at as Date,
+  };
+}
+
+function toSession(r: Record<string, unknown>): Session {
+  return {
+    id: Number(r.id),
+    application: r.application as string,
+    kind: r.kind as SessionKind,
+    ordered: r.ordered as boolean,
+    replicas: r.replicas as number,
+    service: r.service as ServiceDescriptor,
+    status: r.status as SessionStatus,
+    detail: r.detail as string | null,
+    nextSeq: Number(r.next_seq),
+    stateVersion: r.state_version as number,
+    executorId: r.executor_id as string | null,
+    restarts: r.restarts as number,
+    createdBy: r.created_by as string,
+    createdAt: r.created_at as Date,
+    closedAt: r.closed_at as Date | null,
+  };
+}
+
+function toExecutor(r: Record<string, unknown>): Executor {
+  return {
+    id: r.id as string,
+    sessionId: Number(r.session_id),
+    runId: r.run_id === null ? null : Number(r.run_id),
+    status: r.status as Executor['status'],
+    createdAt: r.created_at as Date,
+  };
+}
+
+function toClaimedCall(r: Record<string, unknown>): ClaimedCall {
+  return {
+    id: Number(r.id),
+    seq: Number(r.seq),
+    method: r.method as string,
+    args: r.args as Buffer | null,
+    argsKey: r.args_key as string | null,
+    refs: r.refs as string[],
+    resultKey: r.result_key as string,
+    attempt: r.attempt as number,
+  };
+}
+
+function toObject(r: Record<string, unknown>): StoredObject {
+  return {
+    key: r.key as string,
+    application: r.application as string,
+    sessionId: r.session_id === null ? null : Number(r.session_id),
+    version: r.version as number,
+    state: r.state as StoredObject['state'],
+    codec: r.codec as Codec | null,
+    size: r.size === null ? null : Number(r.size),
+    inline: r.inline as Buffer | null,
+    blob: r.blob as string | null,
+    error: r.error as RemoteErrorInfo | null,
+  };
+}
