@@ -5,6 +5,8 @@ import { AuditEvent } from '@runyard/persistence';
 import { actorOf } from './auth.guard';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Runner SDK executors report results many times a second on their own credential: machine traffic, not who-did-what. */
+const NOT_AUDITED = '/api/v1/executor/';
 /** Events are written in batches: one INSERT per burst instead of one per request on the hot path. */
 const FLUSH_MS = 200;
 const FLUSH_AT = 200;
@@ -21,7 +23,7 @@ export class AuditMiddleware implements NestMiddleware, OnApplicationShutdown {
   }
 
   use(req: Request, res: Response, next: NextFunction): void {
-    if (!READS.has(req.method)) {
+    if (!READS.has(req.method) && !req.originalUrl.startsWith(NOT_AUDITED)) {
       res.once('finish', () =>
         this.record({
           at: new Date(),
