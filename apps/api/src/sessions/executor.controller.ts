@@ -1,0 +1,82 @@
+import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { pipeline } from 'node:stream/promises';
+import { Public } from '@runyard/auth';
+import { ExecutorService } from '@runyard/sessions';
+import { executorOf, ExecutorGuard } from './executor.guard';
+import { sendObject, sendPending } from './object-responses';
+import { ExchangeDto, FatalDto, WaitQuery } from './sessions.dto';
+import { presentClaimed } from './sessions.presenter';
+
+const intPipe = new ParseIntPipe({ errorHttpStatusCode: 400 });
+const bytes = (b64: string | undefined) => (b64 === undefined ? undefined : Buffer.from(b64, 'base64'));
+
+/**
+ * The executors' protocol, over HTTP so an executor may run on any host its runner reaches. Not an
+ * API token's routes: each executor authenticates with its own credential (ExecutorGuard).
+ */
+@Public()
+@UseGuards(ExecutorGuard)
+@Controller('api/v1/executor')
+export class ExecutorController {
+  constructor(private readonly executor: ExecutorService) {}
+
+  /** What to serve: the service's object, its methods, the state to resume from, the package. */
+  @Get('session')
+  brief(@Req() req: Request) {
+    return this.executor.brief(executorOf(req));
+  }
+
+  @Get('package')
+  async package(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const stream = await this.executor.package(executorOf(req));
+    res.status(200).type('application/gzip');
+    await pipeline(stream, res).catch(() => res.destroy());
+  }
+
+  @Get('objects/:app/:session/:name')
+  async object(
+    @Param('app') app: string,
+    @Param('session') session: string,
+    @Param('name') name: string,
+    @Query() q: WaitQuery,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const key = `${app}/${session}/${name}`;
+    const content = await this.executor.object(executorOf(req), key, q.wait_ms ?? 0);
+    if (!content) return sendPending(res, key);
+    await sendObject(req, res, content);
+  }
+
+  /** A call's result too large for the exchange, uploaded before the exchange that commits it. */
+  @Put('uploads/calls/:call')
+  upload(@Param('call', intPipe) call: number, @Req() req: Request) {
+    return this.executor.upload(executorOf(req), { call }, req);
+  }
+
+  @Put('uploads/state/:version')
+  uploadState(@Param('version', intPipe) version: number, @Req() req: Request) {
+    return this.executor.upload(executorOf(req), { stateVersion: version }, req);
+  }
+
+  /** Commits results (and an ordered session's state) and answers the next calls, long-polling up to `wait_ms`. */
+  @Post('exchange')
+  @HttpCode(200)
+  async exchange(@Body() body: ExchangeDto, @Req() req: Request) {
+    const { calls, open } = await this.executor.exchange(executorOf(req), {
+      results: body.results.map((r) => ({ call: r.call, ok: r.ok, codec: r.codec, data: bytes(r.data), staged: r.staged, error: r.error })),
+      state: body.state && { version: body.state.version, codec: body.state.codec, data: bytes(body.state.data), staged: body.state.staged },
+      max: body.max,
+      waitMs: body.wait_ms,
+    });
+    return { open, calls: calls.map(presentClaimed) };
+  }
+
+  /** The executor cannot serve its session: the session is lost, with this message for its client. */
+  @Post('fatal')
+  @HttpCode(204)
+  async fatal(@Body() body: FatalDto, @Req() req: Request): Promise<void> {
+    await this.executor.fatal(executorOf(req), body.message);
+  }
+}

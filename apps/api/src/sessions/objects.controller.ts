@@ -1,0 +1,41 @@
+import { Controller, Delete, Get, HttpCode, Param, Put, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { ObjectsService } from '@runyard/sessions';
+import { sendObject, sendPending } from './object-responses';
+import { PutObjectQuery, WaitQuery } from './sessions.dto';
+
+/** Runner SDK objects under Flame's keys `{app}/{session}/{uuid}`: call results, and what clients put. */
+@Controller('api/v1/objects')
+export class ObjectsController {
+  constructor(private readonly objects: ObjectsService) {}
+
+  /** The bytes once ready (200), waiting up to `wait_ms`; 202 while the call is still to finish; 424 with the remote error when it failed. */
+  @Get(':app/:session/:name')
+  async get(
+    @Param('app') app: string,
+    @Param('session') session: string,
+    @Param('name') name: string,
+    @Query() q: WaitQuery,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const key = this.objects.checkedKey(app, session, name);
+    const content = await this.objects.read(key, q.wait_ms ?? 0);
+    if (!content) return sendPending(res, key);
+    await sendObject(req, res, content);
+  }
+
+  /** Puts bytes (application/octet-stream) under `{app}/shared` or a session of the app; answers the key. */
+  @Put(':app/:session')
+  async put(@Param('app') app: string, @Param('session') session: string, @Query() q: PutObjectQuery, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    res.status(201);
+    return this.objects.put(app, session, q.codec, req);
+  }
+
+  /** Every object of the application. */
+  @Delete(':app')
+  @HttpCode(204)
+  async deleteAll(@Param('app') app: string): Promise<void> {
+    await this.objects.deleteAll(app);
+  }
+}

@@ -1,0 +1,76 @@
+import { Body, Controller, Delete, Get, Param, ParseIntPipe, Post, Query, Req } from '@nestjs/common';
+import type { Request } from 'express';
+import { SessionsService } from '@runyard/sessions';
+import { requesterOf } from '../common/requester';
+import { FinishedCallsQuery, ListSessionsQuery, OpenSessionDto, SubmitCallsDto } from './sessions.dto';
+import { presentFinished, presentSession } from './sessions.presenter';
+
+const idPipe = new ParseIntPipe({ errorHttpStatusCode: 400 });
+
+/** Runner SDK sessions: a service served by executors (runs of kind `session`), its calls, their results. */
+@Controller('api/v1/sessions')
+export class SessionsController {
+  constructor(private readonly sessions: SessionsService) {}
+
+  /** Opens the session and starts its executors through the application's profile; answers without waiting for them. */
+  @Post()
+  async open(@Body() body: OpenSessionDto, @Req() req: Request) {
+    const session = await this.sessions.open({
+      application: body.application,
+      kind: body.kind,
+      codec: body.codec,
+      service: body.service === undefined ? undefined : Buffer.from(body.service, 'base64'),
+      serviceKey: body.service_key,
+      methods: body.methods,
+      replicas: body.replicas,
+      module: body.module,
+      export: body.export,
+      requestedBy: requesterOf(req),
+    });
+    return presentSession(session);
+  }
+
+  @Get()
+  async list(@Query() q: ListSessionsQuery) {
+    const sessions = await this.sessions.list({ application: q.application, status: q.status, limit: q.limit ?? 50 });
+    return { sessions: sessions.map(presentSession) };
+  }
+
+  @Get(':id')
+  async get(@Param('id', idPipe) id: number) {
+    return presentSession(await this.sessions.summary(id));
+  }
+
+  /** Closes the service: pending calls are cancelled, its executors exit. */
+  @Delete(':id')
+  async close(@Param('id', idPipe) id: number, @Req() req: Request) {
+    return presentSession(await this.sessions.close(id, requesterOf(req)));
+  }
+
+  /** Appends calls in the order given (served in that order by an ordered session); their results are `{app}/{session}/{id}`. */
+  @Post(':id/calls')
+  async submit(@Param('id', idPipe) id: number, @Body() body: SubmitCallsDto) {
+    const stored = await this.sessions.submit(
+      id,
+      body.calls.map((c) => ({
+        id: c.id,
+        method: c.method,
+        args: c.args === undefined ? undefined : Buffer.from(c.args, 'base64'),
+        argsKey: c.args_key,
+        refs: c.refs,
+      })),
+    );
+    return { calls: stored };
+  }
+
+  /** The finished calls among `seqs`, long-polling up to `wait_ms`; small results come inline (base64). */
+  @Get(':id/results')
+  async results(@Param('id', idPipe) id: number, @Query() q: FinishedCallsQuery) {
+    const ranges = q.seqs.split(',').map((r): [number, number] => {
+      const [lo, hi] = r.split('-').map(Number);
+      return [lo, hi ?? lo];
+    });
+    const { session, results } = await this.sessions.finished(id, ranges, q.wait_ms ?? 0);
+    return { status: session.status, detail: session.detail, results: results.map(presentFinished) };
+  }
+}

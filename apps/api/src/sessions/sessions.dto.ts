@@ -1,0 +1,261 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBase64,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { SDK_RUNTIMES } from '@runyard/config';
+import type { SdkRuntime } from '@runyard/config';
+import { CODECS, SESSION_KINDS } from '@runyard/sessions';
+import type { Codec, SessionKind, SessionStatus } from '@runyard/sessions';
+
+export class RegisterApplicationDto {
+  @IsString()
+  @MaxLength(64)
+  name: string;
+
+  @IsString()
+  package_sha: string;
+
+  @IsIn(SDK_RUNTIMES)
+  runtime: SdkRuntime;
+
+  /** Unset: the first profile (by name) whose SDK_RUNTIMES include the runtime. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  profile?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  workdir?: string;
+
+  @IsOptional()
+  @IsBoolean()
+  reuse?: boolean;
+}
+
+export class PackageQuery {
+  /** The size of the package the client is about to upload: refused (413) here when too large. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  size?: number;
+}
+
+export class OpenSessionDto {
+  @IsString()
+  @MaxLength(64)
+  application: string;
+
+  @IsIn(SESSION_KINDS)
+  kind: SessionKind;
+
+  @IsIn(CODECS)
+  codec: Codec;
+
+  @IsOptional()
+  @IsBase64()
+  service?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  service_key?: string;
+
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @IsString({ each: true })
+  methods: string[] = [];
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  replicas?: number;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  module?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  export?: string;
+}
+
+export class CallDto {
+  @IsString()
+  @MaxLength(64)
+  id: string;
+
+  @IsString()
+  @MaxLength(128)
+  method: string;
+
+  @IsOptional()
+  @IsBase64()
+  args?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  args_key?: string;
+
+  @IsArray()
+  @ArrayMaxSize(256)
+  @IsString({ each: true })
+  refs: string[] = [];
+}
+
+export class SubmitCallsDto {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(1000)
+  @ValidateNested({ each: true })
+  @Type(() => CallDto)
+  calls: CallDto[];
+}
+
+export class ListSessionsQuery {
+  @IsOptional()
+  @IsString()
+  application?: string;
+
+  @IsOptional()
+  @IsIn(['open', 'closed', 'lost'])
+  status?: SessionStatus;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+}
+
+export class WaitQuery {
+  /** How long to wait for the answer to be ready (at most 30 s). */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  wait_ms?: number;
+}
+
+export class FinishedCallsQuery extends WaitQuery {
+  /** The sequence numbers waited for, as ranges: `0-99,105,200-300`. */
+  @Matches(/^\d{1,15}(-\d{1,15})?(,\d{1,15}(-\d{1,15})?){0,255}$/, { message: 'seqs must be sequence numbers and ranges: 0-99,105' })
+  seqs: string;
+}
+
+export class PutObjectQuery {
+  @IsIn(CODECS)
+  codec: Codec;
+}
+
+export class RemoteErrorDto {
+  @IsString()
+  @MaxLength(1000)
+  type: string;
+
+  @IsString()
+  @MaxLength(100_000)
+  message: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200_000)
+  stack?: string;
+
+  @IsOptional()
+  @IsBase64()
+  pickled?: string;
+}
+
+export class ResultDto {
+  @IsInt()
+  @Min(1)
+  call: number;
+
+  @IsBoolean()
+  ok: boolean;
+
+  @IsOptional()
+  @IsIn(CODECS)
+  codec?: Codec;
+
+  @IsOptional()
+  @IsBase64()
+  data?: string;
+
+  @IsOptional()
+  @IsBoolean()
+  staged?: boolean;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RemoteErrorDto)
+  error?: RemoteErrorDto;
+}
+
+export class StateDto {
+  @IsInt()
+  @Min(1)
+  version: number;
+
+  @IsIn(CODECS)
+  codec: Codec;
+
+  @IsOptional()
+  @IsBase64()
+  data?: string;
+
+  @IsOptional()
+  @IsBoolean()
+  staged?: boolean;
+}
+
+export class ExchangeDto {
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @ValidateNested({ each: true })
+  @Type(() => ResultDto)
+  results: ResultDto[] = [];
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => StateDto)
+  state?: StateDto;
+
+  @IsInt()
+  @Min(0)
+  @Max(256)
+  max: number;
+
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  wait_ms: number;
+}
+
+export class FatalDto {
+  @IsString()
+  @MaxLength(10_000)
+  message: string;
+}
