@@ -19,6 +19,7 @@ import { MetricsService } from './metrics/metrics.service';
 import { RunsController } from './native/runs.controller';
 import { KernelController } from './kernelci/kernel.controller';
 import { TuxSuiteCallbacksController } from './kernelci/tuxsuite-callbacks.controller';
+import { SessionsApiModule } from './sessions/sessions-api.module';
 
 /** HTTP only: records and enqueues, never executes a command itself. */
 @Module({
@@ -32,6 +33,7 @@ import { TuxSuiteCallbacksController } from './kernelci/tuxsuite-callbacks.contr
     AuthModule,
     TerminusModule,
     RunsModule,
+    SessionsApiModule,
   ],
   controllers: [
     RunsController,
