@@ -239,7 +239,8 @@ export class SessionsRepository {
     return this.db.transaction(async (m) => {
       const ended = returnedRows(
         await m.query(
-          `UPDATE sdk_sessions SET status = $2, detail = $3, closed_at = now(), executor_id = CASE WHEN $2 = 'lost' THEN NULL ELSE executor_id END
+          `UPDATE sdk_sessions SET status = $2::text, detail = $3, closed_at = now(),
+                  executor_id = CASE WHEN $2::text = 'lost' THEN NULL ELSE executor_id END
             WHERE id = $1 AND status = 'open' RETURNING id`,
           [id, status, detail],
         ),
@@ -481,7 +482,15 @@ export class SessionsRepository {
             [executor.sessionId, state.version, state.version - 1, executor.id],
           ),
         );
-        if (moved.length === 0) throw new FencedError(`state version ${state.version - 1} of session ${executor.sessionId} is not the current one`);
+        if (moved.length === 0) {
+          const [current]: { state_version: number; executor_id: string | null }[] = await m.query(
+            `SELECT state_version, executor_id FROM sdk_sessions WHERE id = $1`,
+            [executor.sessionId],
+          );
+          // The same commit sent again (its answer was lost on the way): it landed, with its results.
+          if (current?.state_version === state.version && current.executor_id === executor.id) return;
+          throw new FencedError(`state version ${state.version - 1} of session ${executor.sessionId} is not the current one`);
+        }
         await this.writeReadyObject(m, stateKey(executor), executor.application, executor.sessionId, state, state.version);
       }
       if (results.length > 0) {

@@ -6,7 +6,7 @@ import { ExecutorService } from '@runyard/sessions';
 import { executorOf, ExecutorGuard } from './executor.guard';
 import { sendObject, sendPending } from './object-responses';
 import { ExchangeDto, FatalDto, WaitQuery } from './sessions.dto';
-import { presentClaimed } from './sessions.presenter';
+import { presentBrief, presentClaimed } from './sessions.presenter';
 
 const intPipe = new ParseIntPipe({ errorHttpStatusCode: 400 });
 const bytes = (b64: string | undefined) => (b64 === undefined ? undefined : Buffer.from(b64, 'base64'));
@@ -23,8 +23,8 @@ export class ExecutorController {
 
   /** What to serve: the service's object, its methods, the state to resume from, the package. */
   @Get('session')
-  brief(@Req() req: Request) {
-    return this.executor.brief(executorOf(req));
+  async brief(@Req() req: Request) {
+    return presentBrief(await this.executor.brief(executorOf(req)));
   }
 
   @Get('package')

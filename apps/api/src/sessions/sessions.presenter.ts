@@ -1,4 +1,4 @@
-import type { ApplicationSummary, ClaimedCall, FinishedCall, Session, SessionSummary } from '@runyard/sessions';
+import type { ApplicationSummary, ClaimedCall, ExecutorBrief, FinishedCall, Session, SessionSummary } from '@runyard/sessions';
 
 const b64 = (b: Buffer | null) => (b ? b.toString('base64') : null);
 
@@ -53,4 +53,20 @@ export const presentClaimed = (c: ClaimedCall) => ({
   refs: c.refs,
   result_key: c.resultKey,
   attempt: c.attempt,
+});
+
+export const presentBrief = (b: ExecutorBrief) => ({
+  session: b.session,
+  application: b.application,
+  runtime: b.runtime,
+  kind: b.kind,
+  ordered: b.ordered,
+  codec: b.codec,
+  methods: b.methods,
+  module: b.module,
+  export: b.export,
+  service_key: b.serviceKey,
+  state: b.state,
+  package: b.package,
+  workdir: b.workdir,
 });

@@ -1,0 +1,98 @@
+"""What the Runner SDK raises. Every message says what to do about it."""
+
+
+class RunyardError(Exception):
+    """A Runyard API answer that is not a success, or Runyard unreachable."""
+
+    def __init__(self, message, status=None, body=None):
+        super().__init__(message)
+        self.status = status
+        self.body = body or {}
+
+
+class ApplicationExistsError(RunyardError):
+    """The application name is taken: choose another, pass reuse=True, or remove it (runyard apps rm NAME)."""
+
+
+class PackageTooLargeError(RunyardError):
+    """The packed directory is larger than the Runyard accepts: exclude what the code does not need."""
+
+
+class StorageMissingError(RunyardError):
+    """Runyard's package or object storage directory does not exist: the admin has to create it."""
+
+
+class NoProfileError(RunyardError):
+    """No profile of the Runyard can start executors for this runtime."""
+
+
+class RemoteTraceback(Exception):
+    """The traceback of an exception raised on the executor; shown as the cause of the re-raised exception."""
+
+    def __init__(self, tb):
+        super().__init__(tb)
+        self.tb = tb
+
+    def __str__(self):
+        return self.tb
+
+
+class RemoteError(RunyardError):
+    """An exception raised remotely whose type could not be rebuilt here: its type name, message and remote traceback."""
+
+    def __init__(self, type_name, message, remote_traceback=None):
+        super().__init__(f"{type_name}: {message}")
+        self.type_name = type_name
+        self.remote_message = message
+        self.remote_traceback = remote_traceback
+
+
+class SessionLostError(RemoteError):
+    """The service's executors kept vanishing (or could not start): its calls cannot complete."""
+
+
+class SessionClosedError(RemoteError):
+    """The service was closed before the call ran."""
+
+
+class DependencyFailedError(RemoteError):
+    """A future passed as an argument failed, so the call could not run."""
+
+
+class ExecutorLostError(RemoteError):
+    """The executor running the call vanished every time it was tried."""
+
+
+_RUNYARD_REMOTE = {
+    "SessionLostError": SessionLostError,
+    "SessionClosedError": SessionClosedError,
+    "DependencyFailedError": DependencyFailedError,
+    "ExecutorLostError": ExecutorLostError,
+}
+
+
+def remote_exception(info):
+    """The exception a failed call raises at the caller: the very type when it could be shipped, else RemoteError."""
+    type_name = info.get("type", "Error")
+    message = info.get("message", "")
+    stack = info.get("stack")
+    if type_name in _RUNYARD_REMOTE:
+        return _RUNYARD_REMOTE[type_name](type_name, message, stack)
+    pickled = info.get("pickled")
+    if pickled:
+        try:
+            import base64
+
+            import cloudpickle
+
+            exc = cloudpickle.loads(base64.b64decode(pickled))
+            if isinstance(exc, BaseException):
+                if stack:
+                    exc.__cause__ = RemoteTraceback(stack)
+                return exc
+        except Exception:  # noqa: BLE001 - a type that does not unpickle here falls back to RemoteError
+            pass
+    error = RemoteError(type_name, message, stack)
+    if stack:
+        error.__cause__ = RemoteTraceback(stack)
+    return error

@@ -1,0 +1,174 @@
+"""Runner (Flame's name): packs a directory, registers an application, opens services on it, and cleans up in Flame's order."""
+
+import json
+import logging
+import os
+import shutil
+import threading
+
+from .api import Api, error_from
+from .errors import ApplicationExistsError, NoProfileError, PackageTooLargeError, RunyardError, StorageMissingError
+from .future import ObjectFuture, ObjectRef
+from .package import pack
+from .service import RunnerService
+
+log = logging.getLogger("runyard")
+
+
+class Runner:
+    """`with Runner("my-app") as rr:` packs the current directory (or `root`), uploads it unless Runyard has it already,
+    and registers the application; leaving the block closes its services, unregisters it, deletes its objects, releases
+    its package and removes the local archive. Runyard's address and token come from RUNYARD_URL and RUNYARD_TOKEN."""
+
+    def __init__(self, name, excludes=None, profile=None, reuse=False, root=None, workdir=None, url=None, token=None):
+        self.name = name
+        self.excludes = list(excludes or []) + [e for e in os.environ.get("RUNYARD_EXCLUDES", "").split(",") if e.strip()]
+        self.profile = profile or os.environ.get("RUNYARD_PROFILE") or None
+        self.reuse = reuse
+        self.root = os.path.abspath(root or os.getcwd())
+        self.workdir = workdir
+        self._api = Api(url or os.environ.get("RUNYARD_URL"), token if token is not None else os.environ.get("RUNYARD_TOKEN"))
+        self._services = []
+        self._archive = None
+        self._package = None
+        self._owner = False
+        self._started = False
+        self._stop = threading.Event()
+        self._lease = None
+        self.application = None
+
+    @classmethod
+    def _client_for(cls, app):
+        """A Runner on an application registered elsewhere (RunnerService used on its own): no packing, no cleanup."""
+        runner = cls(app)
+        runner._started = True
+        return runner
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def start(self):
+        if self._started:
+            return self
+        self._archive, sha, size, _ = pack(self.root, self.name, self.excludes)
+        self._package = sha
+        self._upload(sha, size)
+        body = {"name": self.name, "package_sha": sha, "runtime": "python", "reuse": bool(self.reuse)}
+        if self.profile:
+            body["profile"] = self.profile
+        if self.workdir:
+            body["workdir"] = self.workdir
+        payload = json.dumps(body).encode("utf-8")
+        status, _, data = self._api.request("POST", "/api/v1/applications", payload, {"Content-Type": "application/json"}, False)
+        if status not in (200, 201):
+            raise error_from(status, data, _registration_error(status, data))
+        self.application = json.loads(data)
+        self._owner = not self.application["reused"]
+        self._started = True
+        self._lease = threading.Thread(target=self._renew, args=(self.application["lease_ms"] / 3000.0,), daemon=True)
+        self._lease.start()
+        return self
+
+    def _upload(self, sha, size):
+        status, _, data = self._api.request("GET", f"/api/v1/packages/{sha}?size={size}")
+        if status == 200:
+            return
+        if status == 413:
+            raise error_from(status, data, PackageTooLargeError)
+        if status == 503:
+            raise error_from(status, data, StorageMissingError)
+        if status != 404:
+            raise error_from(status, data)
+        with open(self._archive, "rb") as f:
+            content = f.read()
+        status, _, data = self._api.request(
+            "PUT", f"/api/v1/packages/{sha}", content, {"Content-Type": "application/octet-stream", "Content-Length": str(len(content))}
+        )
+        if status == 413:
+            raise error_from(status, data, PackageTooLargeError)
+        if status not in (200, 201):
+            raise error_from(status, data, StorageMissingError if status == 503 else RunyardError)
+
+    def _renew(self, every_s):
+        while not self._stop.wait(every_s):
+            try:
+                self._api.json("POST", f"/api/v1/applications/{self.name}/lease", {})
+            except RunyardError as e:
+                log.warning("renewing the lease of application %s failed: %s", self.name, e)
+
+    def service(self, execution_object, replicas=1):
+        """A RunnerService for a function, class or instance."""
+        if not self._started:
+            self.start()
+        svc = RunnerService(self.name, execution_object, runner=self, replicas=replicas)
+        self._services.append(svc)
+        return svc
+
+    def put_object(self, obj):
+        """Stores `obj` under `{app}/shared` (Flame's put_object); answers its ObjectRef, usable as an argument."""
+        import cloudpickle
+
+        return ObjectRef(self._put_bytes(cloudpickle.dumps(obj), "shared"))
+
+    def get(self, ref):
+        return ObjectFuture(self._api, ref.key if isinstance(ref, ObjectRef) else ref).get()
+
+    def _put_bytes(self, payload, session):
+        status, _, data = self._api.request(
+            "PUT",
+            f"/api/v1/objects/{self.name}/{session}?codec=cloudpickle",
+            payload,
+            {"Content-Type": "application/octet-stream", "Content-Length": str(len(payload))},
+            False,
+        )
+        if status != 201:
+            raise error_from(status, data)
+        return json.loads(data)["key"]
+
+    def close(self):
+        """Flame's cleanup order, each step's failure logged and the rest still done. A reused application is left to its owner."""
+        self._stop.set()
+        steps = []
+        if self._owner:
+            steps += [("closing its services", self._close_services)]
+            steps += [("unregistering the application", lambda: self._api.json("DELETE", f"/api/v1/applications/{self.name}", expect=(200, 404)))]
+            steps += [("deleting its objects", lambda: self._api.json("DELETE", f"/api/v1/objects/{self.name}", expect=(204, 404)))]
+            if self._package:
+                steps += [("releasing its package", lambda: self._api.json("DELETE", f"/api/v1/packages/{self._package}", expect=(204, 404, 409)))]
+        steps += [("removing the local archive", self._remove_archive)]
+        for what, step in steps:
+            try:
+                step()
+            except Exception as e:  # noqa: BLE001 - every step is tried whatever the previous ones did
+                log.warning("application %s: %s failed: %s", self.name, what, e)
+        self._owner = False
+        self._package = None
+
+    def _close_services(self):
+        failures = []
+        for svc in self._services:
+            try:
+                svc.close()
+            except Exception as e:  # noqa: BLE001
+                failures.append(f"session {svc.session_id}: {e}")
+        self._services = []
+        if failures:
+            raise RunyardError("; ".join(failures))
+
+    def _remove_archive(self):
+        if self._archive:
+            shutil.rmtree(os.path.dirname(self._archive), ignore_errors=True)
+            self._archive = None
+
+
+def _registration_error(status, data):
+    if status == 409:
+        return ApplicationExistsError
+    if status == 400 and (b"no profile can run" in data or b"cannot run python" in data):
+        return NoProfileError
+    return RunyardError

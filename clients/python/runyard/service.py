@@ -1,0 +1,123 @@
+"""RunnerService (Flame's name): every public method of a function, class or instance as a remote call answering an ObjectFuture."""
+
+import base64
+import inspect
+import uuid
+
+from .errors import RunyardError
+from .future import ObjectFuture, ObjectRef
+
+#: Arguments (pickled) up to this size travel with the call; larger ones are put as an object first.
+INLINE_ARGS = 64 * 1024
+#: A shipped function, class or instance up to this size travels with the session's creation.
+INLINE_SERVICE = 512 * 1024
+_RESERVED = ("close",)
+
+
+def _kind(obj):
+    if inspect.isclass(obj):
+        return "class"
+    if inspect.isfunction(obj) or inspect.isbuiltin(obj) or inspect.ismethod(obj):
+        return "function"
+    return "instance"
+
+
+def public_methods(obj):
+    """Callable attributes without a leading underscore (of the class, for a class)."""
+    names = []
+    for name in dir(obj):
+        if name.startswith("_"):
+            continue
+        try:
+            value = getattr(obj, name)
+        except AttributeError:
+            continue
+        if callable(value):
+            names.append(name)
+    return names
+
+
+def _ref_of(value):
+    if isinstance(value, ObjectFuture):
+        return value.ref()
+    return value
+
+
+class RunnerService:
+    """A session of the application serving `execution_object`: a function (stateless), a class (instantiated once remotely with
+    its default constructor) or an instance (its state shipped). A class or instance is served one call at a time in submission
+    order, its state committed with each result."""
+
+    def __init__(self, app, execution_object, runner=None, replicas=1):
+        from .runner import Runner
+
+        self._runner = runner if runner is not None else Runner._client_for(app)
+        self._api = self._runner._api
+        self._app = app
+        self._kind = _kind(execution_object)
+        self._closed = False
+        methods = [] if self._kind == "function" else public_methods(execution_object)
+        taken = [m for m in methods if m in _RESERVED]
+        if taken:
+            raise RunyardError(
+                f"{type(execution_object).__name__} has a method named {taken[0]!r}, which RunnerService keeps for itself: rename it"
+            )
+        if self._kind != "function" and not methods:
+            raise RunyardError(f"{execution_object!r} has no public methods to call remotely")
+        import cloudpickle
+
+        payload = cloudpickle.dumps(execution_object)
+        body = {"application": app, "kind": self._kind, "codec": "cloudpickle", "methods": methods, "replicas": replicas}
+        if len(payload) > INLINE_SERVICE:
+            body["service_key"] = self._runner._put_bytes(payload, "shared")
+        else:
+            body["service"] = base64.b64encode(payload).decode("ascii")
+        session = self._api.json("POST", "/api/v1/sessions", body, repeatable=False)
+        self._session = session["id"]
+        self.methods = methods
+        for name in methods:
+            setattr(self, name, self._wrapper(name))
+
+    @property
+    def session_id(self):
+        return self._session
+
+    def _wrapper(self, method):
+        def call(*args, **kwargs):
+            return self._submit(method, args, kwargs)
+
+        call.__name__ = method
+        return call
+
+    def __call__(self, *args, **kwargs):
+        if self._kind != "function":
+            raise TypeError(f"this service serves a {self._kind}: call one of its methods ({', '.join(self.methods)})")
+        return self._submit("__call__", args, kwargs)
+
+    def _submit(self, method, args, kwargs):
+        if self._closed:
+            raise RunyardError(f"the service (session {self._session}) is closed")
+        import cloudpickle
+
+        args = tuple(_ref_of(a) for a in args)
+        kwargs = {k: _ref_of(v) for k, v in kwargs.items()}
+        refs = [a.key for a in (*args, *kwargs.values()) if isinstance(a, ObjectRef)]
+        payload = cloudpickle.dumps((args, kwargs))
+        call_id = uuid.uuid4().hex
+        call = {"id": call_id, "method": method, "refs": refs}
+        if len(payload) > INLINE_ARGS:
+            call["args_key"] = self._runner._put_bytes(payload, str(self._session))
+        else:
+            call["args"] = base64.b64encode(payload).decode("ascii")
+        self._api.json("POST", f"/api/v1/sessions/{self._session}/calls", {"calls": [call]}, repeatable=False)
+        return ObjectFuture(self._api, f"{self._app}/{self._session}/{call_id}")
+
+    def close(self):
+        """Closes the service: pending calls are cancelled, its executors exit. Closing twice is harmless."""
+        if self._closed:
+            return
+        self._closed = True
+        self._api.json("DELETE", f"/api/v1/sessions/{self._session}")
+
+    def __repr__(self):
+        return f"RunnerService(app={self._app!r}, session={self._session}, kind={self._kind!r})"
