@@ -16,7 +16,7 @@ const commonJsNodeGlobals = {
 };
 
 export default defineConfig(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**'] },
+  { ignores: ['dist/**', 'packages/*/dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**'] },
 
   js.configs.recommended,
   tseslint.configs.recommended,
