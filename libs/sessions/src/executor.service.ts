@@ -72,6 +72,7 @@ export class ExecutorService {
 
   async brief(ex: ExecutorIdentity): Promise<ExecutorBrief> {
     const session = await this.sessions.get(ex.sessionId);
+    await this.repo.markReady(ex.id);
     const app = await this.repo.application(session.application);
     if (!app) throw new ExecutorGoneError(`application ${session.application} is gone`);
     const size = (await this.repo.packageSize(app.packageSha)) ?? 0;
@@ -109,28 +110,31 @@ export class ExecutorService {
     return { size: await this.storage.write(blob, body) };
   }
 
-  /** Commits what the executor reports, then hands it the next calls, waiting up to `waitMs` for some. */
+  /** Commits what the executor reports and hands it the next calls (in the same transaction), waiting up to `waitMs` for some. */
   async exchange(ex: ExecutorIdentity, x: Exchange): Promise<{ calls: ClaimedCall[]; open: boolean }> {
-    if (x.results.length > 0 || x.state) {
-      const results = await Promise.all(x.results.map((r) => this.result(ex, r)));
-      const state = x.state ? await this.state(ex, x.state) : null;
-      try {
-        await this.repo.commitResults(ex, results, state);
-      } catch (e) {
-        if (e instanceof FencedError) throw new ExecutorGoneError(`this executor was replaced: ${e.message}`);
-        throw e;
-      }
-    }
-    if (x.max <= 0) return { calls: [], open: true };
+    const take = Math.min(Math.max(x.max, 0), 256);
     const deadline = Date.now() + Math.min(Math.max(x.waitMs, 0), MAX_WAIT_MS);
-    for (;;) {
-      const armed = this.signals.arm(`c ${ex.sessionId}`);
-      const claimed = await this.repo.claimCalls(ex, Math.min(x.max, 256));
-      if (claimed.calls.length > 0 || !claimed.open || Date.now() >= deadline) {
-        armed.cancel();
-        return claimed;
+    let armed = take > 0 ? this.signals.arm(`c ${ex.sessionId}`) : undefined;
+    let claimed: { calls: ClaimedCall[]; open: boolean };
+    try {
+      if (x.results.length > 0 || x.state) {
+        const results = await Promise.all(x.results.map((r) => this.result(ex, r)));
+        const state = x.state ? await this.state(ex, x.state) : null;
+        claimed = await this.repo.commitResults(ex, results, state, take);
+      } else {
+        claimed = take > 0 ? await this.repo.claimCalls(ex, take) : { calls: [], open: true };
       }
-      await this.signals.wait(armed, deadline - Date.now());
+      while (take > 0 && claimed.calls.length === 0 && claimed.open && Date.now() < deadline) {
+        await this.signals.wait(armed!, deadline - Date.now());
+        armed = this.signals.arm(`c ${ex.sessionId}`);
+        claimed = await this.repo.claimCalls(ex, take);
+      }
+      return claimed;
+    } catch (e) {
+      if (e instanceof FencedError) throw new ExecutorGoneError(`this executor was replaced: ${e.message}`);
+      throw e;
+    } finally {
+      armed?.cancel();
     }
   }
 

@@ -414,117 +414,139 @@ export class SessionsRepository {
    */
   async claimCalls(executor: ExecutorIdentity, max: number): Promise<{ calls: ClaimedCall[]; open: boolean }> {
     return this.db.transaction(async (m) => {
-      const status = await this.checkExecutor(m, executor);
-      if (status !== 'open') return { calls: [], open: false };
-      const pending: Record<string, unknown>[] = await m.query(
-        `SELECT id, seq, method, args, args_key, refs, result_key, attempt FROM sdk_calls
-          WHERE session_id = $1 AND state = 'pending' ORDER BY seq LIMIT $2 ${executor.ordered ? '' : 'FOR UPDATE SKIP LOCKED'}`,
-        [executor.sessionId, executor.ordered ? max : max * 4],
-      );
-      const calls = pending.map(toClaimedCall);
-      const refs = [...new Set(calls.flatMap((c) => c.refs))];
-      const states = new Map<string, { state: string; error: RemoteErrorInfo | null }>();
-      if (refs.length > 0) {
-        const rows: { key: string; state: string; error: RemoteErrorInfo | null }[] = await m.query(
-          `SELECT key, state, error FROM sdk_objects WHERE key = ANY($1)`,
-          [refs],
-        );
-        for (const r of rows) states.set(r.key, r);
-      }
-      const taken: ClaimedCall[] = [];
-      const failed: { call: ClaimedCall; error: RemoteErrorInfo }[] = [];
-      for (const call of calls) {
-        if (taken.length >= max) break;
-        const bad = call.refs.map((k) => ({ k, s: states.get(k) })).find(({ s }) => s?.state === 'failed');
-        if (bad) {
-          const cause = bad.s!.error;
-          failed.push({
-            call,
-            error: {
-              type: 'DependencyFailedError',
-              message: `argument ${bad.k} failed: ${cause ? `${cause.type}: ${cause.message}` : 'it failed'}`,
-            },
-          });
-          continue;
-        }
-        if (call.refs.some((k) => states.get(k)?.state !== 'ready')) {
-          if (executor.ordered) break;
-          continue;
-        }
-        taken.push(call);
-      }
-      if (taken.length > 0) {
-        await m.query(`UPDATE sdk_calls SET state = 'running', executor_id = $2 WHERE id = ANY($1)`, [taken.map((c) => c.id), executor.id]);
-      }
-      for (const f of failed) {
-        await m.query(`UPDATE sdk_calls SET state = 'failed', finished_at = now() WHERE id = $1`, [f.call.id]);
-        await this.failObjects(m, [f.call.resultKey], f.error);
-      }
-      if (failed.length > 0) await this.notify(m, [`r ${executor.sessionId}`, `c ${executor.sessionId}`]);
-      await m.query(`UPDATE sdk_executors SET status = 'ready' WHERE id = $1 AND status = 'starting'`, [executor.id]);
-      return { calls: taken, open: true };
+      if ((await this.checkExecutor(m, executor)) !== 'open') return { calls: [], open: false };
+      return { calls: await this.claimIn(m, executor, max), open: true };
     });
   }
 
   /**
    * Commits an executor's results, and for an ordered session the service state after them, in one
    * transaction guarded by the state version it started from: a replaced executor commits nothing,
-   * and a call re-executed after a crash starts from the last committed state.
+   * and a call re-executed after a crash starts from the last committed state. In the same
+   * transaction it takes up to `claim` next calls.
    */
-  async commitResults(executor: ExecutorIdentity, results: CallResult[], state: StateSnapshot | null): Promise<void> {
-    await this.db.transaction(async (m) => {
+  async commitResults(
+    executor: ExecutorIdentity,
+    results: CallResult[],
+    state: StateSnapshot | null,
+    claim = 0,
+  ): Promise<{ calls: ClaimedCall[]; open: boolean }> {
+    return this.db.transaction(async (m) => {
       const status = await this.checkExecutor(m, executor);
       if (status === 'gone') throw new FencedError(`executor ${executor.id} was replaced`);
-      if (state) {
-        const moved = returnedRows(
-          await m.query(
-            `UPDATE sdk_sessions SET state_version = $2, restarts = 0 WHERE id = $1 AND state_version = $3 AND executor_id = $4 RETURNING id`,
-            [executor.sessionId, state.version, state.version - 1, executor.id],
-          ),
-        );
-        if (moved.length === 0) {
-          const [current]: { state_version: number; executor_id: string | null }[] = await m.query(
-            `SELECT state_version, executor_id FROM sdk_sessions WHERE id = $1`,
-            [executor.sessionId],
-          );
-          // The same commit sent again (its answer was lost on the way): it landed, with its results.
-          if (current?.state_version === state.version && current.executor_id === executor.id) return;
-          throw new FencedError(`state version ${state.version - 1} of session ${executor.sessionId} is not the current one`);
-        }
-        await this.writeReadyObject(m, stateKey(executor), executor.application, executor.sessionId, state, state.version);
-      }
-      if (results.length > 0) {
-        const done = returnedRows<{ id: string; result_key: string }>(
-          await m.query(
-            `UPDATE sdk_calls c SET state = CASE WHEN t.ok THEN 'done' ELSE 'failed' END, finished_at = now()
-               FROM unnest($2::bigint[], $3::boolean[]) AS t(id, ok)
-              WHERE c.id = t.id AND c.executor_id = $1 AND c.state = 'running' RETURNING c.id, c.result_key`,
-            [executor.id, results.map((r) => r.callId), results.map((r) => r.ok)],
-          ),
-        );
-        const keyOf = new Map(done.map((d) => [Number(d.id), d.result_key]));
-        const mine = results.filter((r) => keyOf.has(r.callId));
-        if (mine.length < results.length && executor.ordered) throw new FencedError(`some calls are no longer held by executor ${executor.id}`);
-        await m.query(
-          `UPDATE sdk_objects o SET state = CASE WHEN t.ok THEN 'ready' ELSE 'failed' END, version = o.version + 1,
-                  codec = t.codec, size = t.size, inline = t.inline, blob = t.blob, error = t.error
-             FROM unnest($1::text[], $2::boolean[], $3::text[], $4::bigint[], $5::bytea[], $6::text[], $7::jsonb[])
-                  AS t(key, ok, codec, size, inline, blob, error)
-            WHERE o.key = t.key`,
-          [
-            mine.map((r) => keyOf.get(r.callId)),
-            mine.map((r) => r.ok),
-            mine.map((r) => (r.ok ? r.codec : null)),
-            mine.map((r) => (r.ok ? r.size : null)),
-            mine.map((r) => (r.ok ? (r.bytes.inline ?? null) : null)),
-            mine.map((r) => (r.ok ? (r.bytes.blob ?? null) : null)),
-            mine.map((r) => (r.ok ? null : JSON.stringify(r.error))),
-          ],
-        );
-      }
-      if (results.length > 0 && !state) await m.query(`UPDATE sdk_sessions SET restarts = 0 WHERE id = $1 AND restarts > 0`, [executor.sessionId]);
-      await this.notify(m, [`r ${executor.sessionId}`]);
+      if (!(await this.commitIn(m, executor, results, state))) return { calls: [], open: status === 'open' };
+      if (status !== 'open' || claim <= 0) return { calls: [], open: status === 'open' };
+      return { calls: await this.claimIn(m, executor, claim), open: true };
     });
+  }
+
+  /** First contact: the executor is serving. */
+  async markReady(executorId: string): Promise<void> {
+    await this.db.query(`UPDATE sdk_executors SET status = 'ready' WHERE id = $1 AND status = 'starting'`, [executorId]);
+  }
+
+  /** False when this very commit had landed before (its answer was lost): nothing is written twice. */
+  private async commitIn(m: EntityManager, executor: ExecutorIdentity, results: CallResult[], state: StateSnapshot | null): Promise<boolean> {
+    if (state) {
+      const moved = returnedRows(
+        await m.query(
+          `UPDATE sdk_sessions SET state_version = $2, restarts = 0 WHERE id = $1 AND state_version = $3 AND executor_id = $4 RETURNING id`,
+          [executor.sessionId, state.version, state.version - 1, executor.id],
+        ),
+      );
+      if (moved.length === 0) {
+        const [current]: { state_version: number; executor_id: string | null }[] = await m.query(
+          `SELECT state_version, executor_id FROM sdk_sessions WHERE id = $1`,
+          [executor.sessionId],
+        );
+        if (current?.state_version === state.version && current.executor_id === executor.id) return false;
+        throw new FencedError(`state version ${state.version - 1} of session ${executor.sessionId} is not the current one`);
+      }
+      await this.writeReadyObject(m, stateKey(executor), executor.application, executor.sessionId, state, state.version);
+    }
+    if (results.length === 0) return true;
+    const done = returnedRows<{ id: string; result_key: string }>(
+      await m.query(
+        `UPDATE sdk_calls c SET state = CASE WHEN t.ok THEN 'done' ELSE 'failed' END, finished_at = now()
+           FROM unnest($2::bigint[], $3::boolean[]) AS t(id, ok)
+          WHERE c.id = t.id AND c.executor_id = $1 AND c.state = 'running' RETURNING c.id, c.result_key`,
+        [executor.id, results.map((r) => r.callId), results.map((r) => r.ok)],
+      ),
+    );
+    const keyOf = new Map(done.map((d) => [Number(d.id), d.result_key]));
+    const mine = results.filter((r) => keyOf.has(r.callId));
+    if (mine.length < results.length && executor.ordered) throw new FencedError(`some calls are no longer held by executor ${executor.id}`);
+    await m.query(
+      `UPDATE sdk_objects o SET state = CASE WHEN t.ok THEN 'ready' ELSE 'failed' END, version = o.version + 1,
+              codec = t.codec, size = t.size, inline = t.inline, blob = t.blob, error = t.error
+         FROM unnest($1::text[], $2::boolean[], $3::text[], $4::bigint[], $5::bytea[], $6::text[], $7::jsonb[])
+              AS t(key, ok, codec, size, inline, blob, error)
+        WHERE o.key = t.key`,
+      [
+        mine.map((r) => keyOf.get(r.callId)),
+        mine.map((r) => r.ok),
+        mine.map((r) => (r.ok ? r.codec : null)),
+        mine.map((r) => (r.ok ? r.size : null)),
+        mine.map((r) => (r.ok ? (r.bytes.inline ?? null) : null)),
+        mine.map((r) => (r.ok ? (r.bytes.blob ?? null) : null)),
+        mine.map((r) => (r.ok ? null : JSON.stringify(r.error))),
+      ],
+    );
+    // Results came: the session's restarts in a row start again from zero; its clients wake.
+    await m.query(
+      `WITH reset AS (UPDATE sdk_sessions SET restarts = 0 WHERE id = $1 AND restarts > 0) SELECT pg_notify($2, $3)`,
+      [executor.sessionId, SDK_CHANNEL, `r ${executor.sessionId}`],
+    );
+    return true;
+  }
+
+  private async claimIn(m: EntityManager, executor: ExecutorIdentity, max: number): Promise<ClaimedCall[]> {
+    const pending: Record<string, unknown>[] = await m.query(
+      `SELECT id, seq, method, args, args_key, refs, result_key, attempt FROM sdk_calls
+        WHERE session_id = $1 AND state = 'pending' ORDER BY seq LIMIT $2 ${executor.ordered ? '' : 'FOR UPDATE SKIP LOCKED'}`,
+      [executor.sessionId, executor.ordered ? max : max * 4],
+    );
+    const calls = pending.map(toClaimedCall);
+    const refs = [...new Set(calls.flatMap((c) => c.refs))];
+    const states = new Map<string, { state: string; error: RemoteErrorInfo | null }>();
+    if (refs.length > 0) {
+      const rows: { key: string; state: string; error: RemoteErrorInfo | null }[] = await m.query(
+        `SELECT key, state, error FROM sdk_objects WHERE key = ANY($1)`,
+        [refs],
+      );
+      for (const r of rows) states.set(r.key, r);
+    }
+    const taken: ClaimedCall[] = [];
+    const failed: { call: ClaimedCall; error: RemoteErrorInfo }[] = [];
+    for (const call of calls) {
+      if (taken.length >= max) break;
+      const bad = call.refs.map((k) => ({ k, s: states.get(k) })).find(({ s }) => s?.state === 'failed');
+      if (bad) {
+        const cause = bad.s!.error;
+        failed.push({
+          call,
+          error: {
+            type: 'DependencyFailedError',
+            message: `argument ${bad.k} failed: ${cause ? `${cause.type}: ${cause.message}` : 'it failed'}`,
+          },
+        });
+        continue;
+      }
+      if (call.refs.some((k) => states.get(k)?.state !== 'ready')) {
+        if (executor.ordered) break;
+        continue;
+      }
+      taken.push(call);
+    }
+    if (taken.length > 0) {
+      await m.query(`UPDATE sdk_calls SET state = 'running', executor_id = $2 WHERE id = ANY($1)`, [taken.map((c) => c.id), executor.id]);
+    }
+    for (const f of failed) {
+      await m.query(`UPDATE sdk_calls SET state = 'failed', finished_at = now() WHERE id = $1`, [f.call.id]);
+      await this.failObjects(m, [f.call.resultKey], f.error);
+    }
+    if (failed.length > 0) await this.notify(m, [`r ${executor.sessionId}`, `c ${executor.sessionId}`]);
+    return taken;
   }
 
   /** The result keys of calls this executor is running. */

@@ -194,7 +194,7 @@ export class SessionsService {
 
   /** The calls among `ranges` (sequence numbers) that have finished, waiting up to `waitMs` for one to. */
   async finished(sessionId: number, ranges: [number, number][], waitMs: number): Promise<{ session: Session; results: FinishedCall[] }> {
-    await this.get(sessionId);
+    const session = await this.get(sessionId);
     const deadline = Date.now() + Math.min(Math.max(waitMs, 0), MAX_WAIT_MS);
     for (;;) {
       const armed = this.signals.arm(`r ${sessionId}`);
@@ -206,7 +206,7 @@ export class SessionsService {
           inline += r.inline?.length ?? 0;
           if (inline > INLINE_PER_ANSWER) r.inline = null;
         }
-        return { session: await this.get(sessionId), results };
+        return { session, results };
       }
       await this.signals.wait(armed, deadline - Date.now());
     }
