@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { CallResult, ExecutorIdentity, FencedError, SessionsRepository } from '../../libs/sessions/src/sessions.repository';
+import { engineDatabase } from './support/engine';
+
+/** The Runner SDK's rows against a real Postgres: call order, dependencies, state commits guarded against a replaced executor. */
+describe('Runner SDK sessions in Postgres', () => {
+  let db: Awaited<ReturnType<typeof engineDatabase>>;
+  let repo: SessionsRepository;
+
+  beforeAll(async () => {
+    db = await engineDatabase();
+    repo = new SessionsRepository(db.app);
+    await repo.addPackage('a'.repeat(64), 10);
+    await repo.insertApplication(
+      { name: 'app', packageSha: 'a'.repeat(64), runtime: 'python', profileName: 'LOCAL', workdir: null, createdBy: 'spec' },
+      60_000,
+    );
+  });
+  afterAll(() => db?.close());
+
+  async function session(ordered: boolean): Promise<{ id: number; executor: ExecutorIdentity }> {
+    const s = await repo.insertSession({
+      application: 'app',
+      kind: ordered ? 'instance' : 'function',
+      ordered,
+      replicas: 1,
+      createdBy: 'spec',
+      service: (id) => ({ codec: 'cloudpickle', methods: ['add'], serviceKey: `app/${id}/service` }),
+      serviceObject: { codec: 'cloudpickle', size: 1, bytes: { inline: Buffer.from('s') } },
+    });
+    const executor = await newExecutor(s.id, ordered);
+    return { id: s.id, executor };
+  }
+
+  async function newExecutor(sessionId: number, ordered: boolean): Promise<ExecutorIdentity> {
+    const id = randomUUID();
+    await repo.insertExecutor(id, sessionId, 'b'.repeat(64), ordered);
+    return { id, sessionId, application: 'app', ordered };
+  }
+
+  const call = (sessionId: number, refs: string[] = []) => {
+    const uuid = randomUUID().replace(/-/g, '');
+    return { method: 'add', args: Buffer.from('x'), argsKey: null, refs, resultKey: `app/${sessionId}/${uuid}` };
+  };
+  const ok = (callId: number, text: string): CallResult => ({
+    callId,
+    ok: true,
+    codec: 'cloudpickle',
+    size: text.length,
+    bytes: { inline: Buffer.from(text) },
+  });
+  const state = (version: number) => ({ version, codec: 'cloudpickle' as const, size: 1, bytes: { inline: Buffer.from(String(version)) } });
+
+  it('numbers calls submitted concurrently by several clients in one sequence, and hands them out in it', async () => {
+    const { id, executor } = await session(true);
+    const batches = await Promise.all(Array.from({ length: 8 }, () => repo.submitCalls(id, 'app', [call(id), call(id), call(id)])));
+    const seqs = batches.flatMap((b) => b!.map((c) => c.seq)).sort((a, b) => a - b);
+    expect(seqs).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+    for (const b of batches) expect(b!.map((c) => c.seq)).toEqual([b![0].seq, b![0].seq + 1, b![0].seq + 2]);
+    const { calls } = await repo.claimCalls(executor, 100);
+    expect(calls.map((c) => c.seq)).toEqual(seqs);
+  });
+
+  it('never lets an ordered call overtake one waiting for its argument; a stateless one may', async () => {
+    for (const ordered of [true, false]) {
+      const { id, executor } = await session(ordered);
+      const [producer] = (await repo.submitCalls(id, 'app', [call(id)]))!;
+      const first = await repo.claimCalls(executor, 1);
+      expect(first.calls.map((c) => c.resultKey)).toEqual([producer.key]);
+      await repo.submitCalls(id, 'app', [call(id, [producer.key]), call(id)]);
+      const next = await repo.claimCalls(executor, 10);
+      expect(next.calls.map((c) => c.seq)).toEqual(ordered ? [] : [3]);
+    }
+  });
+
+  it('fails a call whose argument failed, with the reason', async () => {
+    const { id, executor } = await session(false);
+    const [producer] = (await repo.submitCalls(id, 'app', [call(id)]))!;
+    const [claimed] = (await repo.claimCalls(executor, 1)).calls;
+    await repo.commitResults(executor, [{ callId: claimed.id, ok: false, error: { type: 'ValueError', message: 'bad input' } }], null);
+    const [dependent] = (await repo.submitCalls(id, 'app', [call(id, [producer.key])]))!;
+    expect((await repo.claimCalls(executor, 10)).calls).toEqual([]);
+    expect(await repo.object(dependent.key)).toMatchObject({
+      state: 'failed',
+      error: { type: 'DependencyFailedError', message: `argument ${producer.key} failed: ValueError: bad input` },
+    });
+  });
+
+  it('commits results and state together; the same commit sent twice lands once; a replaced executor commits nothing', async () => {
+    const { id, executor } = await session(true);
+    await repo.submitCalls(id, 'app', [call(id), call(id)]);
+    const [a, b] = (await repo.claimCalls(executor, 10)).calls;
+    await repo.commitResults(executor, [ok(a.id, 'one')], state(1));
+    await repo.commitResults(executor, [ok(a.id, 'one')], state(1));
+    expect((await repo.session(id))!.stateVersion).toBe(1);
+    expect((await repo.object(a.resultKey))!.version).toBe(1);
+
+    // The executor vanishes while running b: b goes back to pending, and a new executor takes it from state 1.
+    await repo.retireExecutor(executor.id, 3, { type: 'ExecutorLostError', message: 'gone' }, 'run ended LOST');
+    await expect(repo.commitResults(executor, [ok(b.id, 'late')], state(2))).rejects.toBeInstanceOf(FencedError);
+    const successor = await newExecutor(id, true);
+    const [again] = (await repo.claimCalls(successor, 10)).calls;
+    expect({ id: again.id, attempt: again.attempt }).toEqual({ id: b.id, attempt: 1 });
+    await repo.commitResults(successor, [ok(b.id, 'two')], state(2));
+    expect(await repo.object(`app/${id}/state`)).toMatchObject({ version: 2, inline: Buffer.from('2') });
+    expect((await repo.object(b.resultKey))!.inline).toEqual(Buffer.from('two'));
+  });
+
+  it('fails a call that took its executor down as often as allowed instead of trying it again', async () => {
+    const { id, executor } = await session(true);
+    const [c] = (await repo.submitCalls(id, 'app', [call(id)]))!;
+    let current = executor;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      expect((await repo.claimCalls(current, 1)).calls).toHaveLength(1);
+      await repo.retireExecutor(current.id, 2, { type: 'ExecutorLostError', message: 'vanished twice' }, null);
+      current = await newExecutor(id, true);
+    }
+    expect(await repo.object(c.key)).toMatchObject({ state: 'failed', error: { type: 'ExecutorLostError' } });
+  });
+
+  it('cancels pending calls when the session closes, their results failing with the reason', async () => {
+    const { id } = await session(true);
+    const [c] = (await repo.submitCalls(id, 'app', [call(id)]))!;
+    expect(await repo.endSession(id, 'closed', 'closed by spec', { type: 'SessionClosedError', message: 'closed first' })).toBe(true);
+    expect(await repo.object(c.key)).toMatchObject({ state: 'failed', error: { type: 'SessionClosedError' } });
+    expect(await repo.submitCalls(id, 'app', [call(id)])).toBeNull();
+  });
+});
