@@ -139,7 +139,7 @@ export class CountingProxy {
   }
 }
 
-/** A client process the spec kills. */
+/** A client process the spec talks to (stdin) or kills. */
 export function startClient(
   command: string,
   args: string[],
@@ -149,7 +149,7 @@ export function startClient(
   const child = spawn(command, args, {
     cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));

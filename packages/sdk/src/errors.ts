@@ -44,7 +44,8 @@ export class RemoteError extends Error {
   ) {
     super(message);
     this.name = remoteType;
-    if (remoteStack) this.stack = `${remoteStack}\n    at (the remote call's caller)\n${new Error().stack?.split('\n').slice(1).join('\n') ?? ''}`;
+    if (remoteStack)
+      this.stack = `${remoteStack}\n    at (the remote call's caller)\n${new Error().stack?.split('\n').slice(1).join('\n') ?? ''}`;
   }
 }
 

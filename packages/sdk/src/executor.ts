@@ -50,7 +50,12 @@ class Gone extends Error {}
 const clean = (s: unknown): string => String(s).replace(/\0/g, '').toWellFormed();
 
 export function describeError(e: unknown): RemoteErrorInfo {
-  if (e instanceof Error) return { type: clean(e.name || e.constructor?.name || 'Error'), message: clean(e.message), stack: e.stack ? clean(e.stack) : undefined };
+  if (e instanceof Error)
+    return {
+      type: clean(e.name || e.constructor?.name || 'Error'),
+      message: clean(e.message),
+      stack: e.stack ? clean(e.stack) : undefined,
+    };
   return { type: typeof e, message: clean(e) };
 }
 
@@ -133,7 +138,13 @@ export class Executor {
       await writeFile(join(staging, '.runyard-package'), b.package.sha256);
       if (existsSync(extracted)) {
         const old = join(appDir, `.old-${process.pid}-${Date.now()}`);
-        if (await rename(extracted, old).then(() => true, () => false)) await rm(old, { recursive: true, force: true });
+        if (
+          await rename(extracted, old).then(
+            () => true,
+            () => false,
+          )
+        )
+          await rm(old, { recursive: true, force: true });
       }
       await rename(staging, extracted).catch(async (e) => {
         await rm(staging, { recursive: true, force: true }); // another executor of the application was quicker
@@ -163,7 +174,10 @@ export class Executor {
     const file = join(extracted, b.module);
     const ns = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
     const exported = ns[b.export] ?? (ns.default as Record<string, unknown> | undefined)?.[b.export];
-    if (typeof exported !== 'function') throw new RunyardError(`${b.export} is not exported by ${b.module} of the package (found: ${Object.keys(ns).join(', ') || 'nothing'})`);
+    if (typeof exported !== 'function')
+      throw new RunyardError(
+        `${b.export} is not exported by ${b.module} of the package (found: ${Object.keys(ns).join(', ') || 'nothing'})`,
+      );
     const Target = exported as new () => object;
     if (b.kind === 'function') this.target = exported;
     else if (b.state) {
@@ -189,7 +203,8 @@ export class Executor {
       const raw = call.args !== null ? Buffer.from(call.args, 'base64') : await this.fetch(call.args_key!);
       const args = await Promise.all(decode<unknown[]>(raw).map((a) => this.resolve(a)));
       const target = this.target as Record<string, (...a: unknown[]) => unknown>;
-      const value = call.method === '__call__' ? await (this.target as (...a: unknown[]) => unknown)(...args) : await target[call.method](...args);
+      const value =
+        call.method === '__call__' ? await (this.target as (...a: unknown[]) => unknown)(...args) : await target[call.method](...args);
       data = encode(value);
     } catch (e) {
       return { call: call.id, ok: false, error: describeError(e) };
@@ -226,7 +241,11 @@ export class Executor {
         inline += 'data' in result && result.data ? result.data.length : 0;
         if (queue.length > 0 && Date.now() - started <= BATCH_MS && inline < BATCH_INLINE_MAX) continue;
       }
-      const exchange: Record<string, unknown> = { results: done, max: queue.length > 0 ? 0 : TAKE, wait_ms: queue.length > 0 ? 0 : WAIT_MS };
+      const exchange: Record<string, unknown> = {
+        results: done,
+        max: queue.length > 0 ? 0 : TAKE,
+        wait_ms: queue.length > 0 ? 0 : WAIT_MS,
+      };
       if (this.brief.ordered && done.length > 0) exchange.state = await this.snapshot();
       const answer = await this.json<{ open: boolean; calls: Call[] }>('POST', '/api/v1/executor/exchange', exchange);
       done = [];
@@ -240,7 +259,9 @@ export class Executor {
   async main(): Promise<void> {
     try {
       this.brief = await this.json<Brief>('GET', '/api/v1/executor/session');
-      console.log(`runyard executor: session ${this.brief.session} of ${this.brief.application} (${this.brief.kind}), Node ${process.version} on ${hostname()}`);
+      console.log(
+        `runyard executor: session ${this.brief.session} of ${this.brief.application} (${this.brief.kind}), Node ${process.version} on ${hostname()}`,
+      );
       try {
         await this.load(await this.prepare());
       } catch (e) {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { DEFAULT_EXCLUDES, fnmatch, isExcluded } from './fnmatch';
+import { DEFAULT_EXCLUDES, fnmatch, isExcluded, isPackedOut } from './fnmatch';
 
 describe('fnmatch', () => {
   const cases: [string, string][] = [
@@ -17,7 +17,12 @@ describe('fnmatch', () => {
   ];
 
   it.each(cases)('%s against %s answers what Python fnmatch (Flame) answers', (name, pattern) => {
-    const python = execFileSync('python3', ['-c', 'import fnmatch,sys; print(fnmatch.fnmatchcase(sys.argv[1], sys.argv[2]))', name, pattern])
+    const python = execFileSync('python3', [
+      '-c',
+      'import fnmatch,sys; print(fnmatch.fnmatchcase(sys.argv[1], sys.argv[2]))',
+      name,
+      pattern,
+    ])
       .toString()
       .trim();
     expect(fnmatch(name, pattern)).toBe(python === 'True');
@@ -36,5 +41,12 @@ describe('isExcluded', () => {
     expect(isExcluded('data', ['data/'])).toBe(true);
     expect(isExcluded('sub/data', ['data/'])).toBe(true);
     expect(isExcluded('database.py', ['data/'])).toBe(false);
+  });
+});
+
+describe('isPackedOut', () => {
+  it('names the pattern that leaves out a file or a directory above it', () => {
+    expect(isPackedOut('dist/excluded/secret.js', ['*.log', 'excluded/'])).toBe('excluded/');
+    expect(isPackedOut('dist/services.js', ['*.log', 'excluded/'])).toBeUndefined();
   });
 });

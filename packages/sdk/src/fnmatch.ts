@@ -30,5 +30,16 @@ export function isExcluded(relativePath: string, patterns: readonly string[]): b
   });
 }
 
+/** Whether the packer leaves the file out: it or one of the directories above it is excluded. */
+export function isPackedOut(relativePath: string, patterns: readonly string[]): string | undefined {
+  const parts = relativePath.split('/');
+  for (let i = 1; i <= parts.length; i++) {
+    const prefix = parts.slice(0, i).join('/');
+    const hit = patterns.find((p) => isExcluded(prefix, [p]));
+    if (hit !== undefined) return hit;
+  }
+  return undefined;
+}
+
 /** Flame's default excludes, and what Node projects and git keep beside the code. */
 export const DEFAULT_EXCLUDES: readonly string[] = ['.venv', '__pycache__', '.gitignore', '*.pyc', 'node_modules', '.git'];

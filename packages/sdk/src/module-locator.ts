@@ -1,7 +1,7 @@
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ServiceDefinitionError } from './errors';
-import { isExcluded } from './fnmatch';
+import { isPackedOut } from './fnmatch';
 import { definedIn } from './remote';
 
 /** Where the executor finds a function or class: a module relative to the package root, and its export. */
@@ -43,10 +43,12 @@ export async function locateService(target: object, name: string, o: LocateOptio
   }
   const rel = relative(o.root, file);
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
-    throw new ServiceDefinitionError(`${name} is defined in ${file}, outside the package root ${o.root}: move it under the root or open the Runner with { root }`);
+    throw new ServiceDefinitionError(
+      `${name} is defined in ${file}, outside the package root ${o.root}: move it under the root or open the Runner with { root }`,
+    );
   }
   const module = rel.split(sep).join('/');
-  const excludedBy = o.excludes.find((p) => isExcluded(module, [p]));
+  const excludedBy = isPackedOut(module, o.excludes);
   if (excludedBy !== undefined) {
     throw new ServiceDefinitionError(`${module} (which defines ${name}) is excluded from the package by ${JSON.stringify(excludedBy)}`);
   }

@@ -17,7 +17,9 @@ async function collect(root: string, rel: string, patterns: readonly string[], o
   for (const name of entries) {
     const path = rel ? `${rel}/${name}` : name;
     if (isExcluded(path, patterns)) continue;
-    const info = await lstat(join(root, path));
+    // A file removed while the directory is packed is simply not in the package.
+    const info = await lstat(join(root, path)).catch(() => null);
+    if (!info) continue;
     if (info.isDirectory()) await collect(root, path, patterns, out);
     else if (info.isFile()) out.push({ path, mode: info.mode & 0o111 ? 0o755 : 0o644, data: await readFile(join(root, path)) });
   }

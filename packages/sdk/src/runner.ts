@@ -99,14 +99,18 @@ export class Runner implements AsyncDisposable {
         package_sha: packed.sha256,
         runtime: 'node',
         reuse: o.reuse === true,
-        ...(o.profile ?? process.env.RUNYARD_PROFILE ? { profile: o.profile ?? process.env.RUNYARD_PROFILE } : {}),
+        ...((o.profile ?? process.env.RUNYARD_PROFILE) ? { profile: o.profile ?? process.env.RUNYARD_PROFILE } : {}),
         ...(o.workdir ? { workdir: o.workdir } : {}),
       },
     });
     if (res.status !== 200 && res.status !== 201) {
       const text = res.body.toString('utf8');
       const Type =
-        res.status === 409 ? ApplicationExistsError : res.status === 400 && /no profile can run|cannot run node/.test(text) ? NoProfileError : RunyardError;
+        res.status === 409
+          ? ApplicationExistsError
+          : res.status === 400 && /no profile can run|cannot run node/.test(text)
+            ? NoProfileError
+            : RunyardError;
       throw errorFrom(res.status, res.body, Type);
     }
     const app = JSON.parse(res.body.toString('utf8')) as { reused: boolean; lease_ms: number };
@@ -123,7 +127,9 @@ export class Runner implements AsyncDisposable {
   }
 
   private async renew(): Promise<void> {
-    await this.api.json('POST', `/api/v1/applications/${this.name}/lease`, {}, [200]).catch((e: Error) => this.warn(`renewing the lease of ${this.name}: ${e.message}`));
+    await this.api
+      .json('POST', `/api/v1/applications/${this.name}/lease`, {}, [200])
+      .catch((e: Error) => this.warn(`renewing the lease of ${this.name}: ${e.message}`));
   }
 
   /**
@@ -138,7 +144,8 @@ export class Runner implements AsyncDisposable {
     const kind = fn ? (isClass(target as AnyFunction) ? 'class' : 'function') : 'instance';
     const defining = (fn ? target : (target as { constructor: AnyFunction }).constructor) as AnyFunction;
     const label = defining.name || 'the function';
-    if (!fn && (defining === Object || !defining)) throw new ServiceDefinitionError('an instance to serve must be of a class exported from the package');
+    if (!fn && (defining === Object || !defining))
+      throw new ServiceDefinitionError('an instance to serve must be of a class exported from the package');
     const methods = kind === 'function' ? [] : methodsOf(kind === 'class' ? defining.prototype : Object.getPrototypeOf(target));
     const reserved = methods.find((m) => RESERVED.includes(m));
     if (reserved) throw new ServiceDefinitionError(`${label} has a method named ${reserved}, which a service keeps for itself: rename it`);
@@ -148,7 +155,9 @@ export class Runner implements AsyncDisposable {
     try {
       state = encode(kind === 'instance' ? { ...(target as Record<string, unknown>) } : null);
     } catch (e) {
-      throw new ServiceDefinitionError(`the ${label} instance cannot be shipped (its own properties must be serializable): ${(e as Error).message}`);
+      throw new ServiceDefinitionError(
+        `the ${label} instance cannot be shipped (its own properties must be serializable): ${(e as Error).message}`,
+      );
     }
     const session = await this.api.json<{ id: number }>('POST', '/api/v1/sessions', {
       application: this.name,
@@ -168,8 +177,12 @@ export class Runner implements AsyncDisposable {
   /** A service on a session another client of the application opened: several clients calling one instance, in one order. */
   async attach<T extends object>(target: T, sessionId: number): Promise<Service<T>> {
     void target; // typing only: the session knows what it serves
-    const s = await this.api.json<{ id: number; application: string; kind: string; methods: string[] }>('GET', `/api/v1/sessions/${sessionId}`);
-    if (s.application !== this.name) throw new RunyardError(`session ${sessionId} belongs to application ${s.application}, not ${this.name}`);
+    const s = await this.api.json<{ id: number; application: string; kind: string; methods: string[] }>(
+      'GET',
+      `/api/v1/sessions/${sessionId}`,
+    );
+    if (s.application !== this.name)
+      throw new RunyardError(`session ${sessionId} belongs to application ${s.application}, not ${this.name}`);
     return serviceOf(new SessionClient(this.api, this.name, s.id), s.kind, s.methods) as Service<T>;
   }
 
@@ -224,7 +237,10 @@ async function upload(api: ApiClient, sha: string, archive: Buffer): Promise<voi
   if (found.status === 200) return;
   const typed = (status: number) => (status === 413 ? PackageTooLargeError : status === 503 ? StorageMissingError : RunyardError);
   if (found.status !== 404) throw errorFrom(found.status, found.body, typed(found.status));
-  const put = await api.request('PUT', `/api/v1/packages/${sha}`, { body: archive, headers: { 'content-type': 'application/octet-stream' } });
+  const put = await api.request('PUT', `/api/v1/packages/${sha}`, {
+    body: archive,
+    headers: { 'content-type': 'application/octet-stream' },
+  });
   if (put.status !== 200 && put.status !== 201) throw errorFrom(put.status, put.body, typed(put.status));
 }
 

@@ -7,7 +7,9 @@ export type Arg<T> = T | ObjectFuture<T>;
 type AnyFunction = (...args: any[]) => any;
 
 /** A function as a remote call: the same parameters (each may be a future), an ObjectFuture of its (awaited) result. */
-export type RemoteFunction<F> = F extends (...args: infer A) => infer R ? (...args: { [K in keyof A]: Arg<A[K]> }) => ObjectFuture<Awaited<R>> : never;
+export type RemoteFunction<F> = F extends (...args: infer A) => infer R
+  ? (...args: { [K in keyof A]: Arg<A[K]> }) => ObjectFuture<Awaited<R>>
+  : never;
 
 /** The public methods of an instance (no leading `_`) as remote calls. */
 export type RemoteMethods<I> = {
@@ -22,5 +24,9 @@ export interface ServiceControl {
 }
 
 /** What `rr.service(target)` answers: a function's remote twin, or a class's or instance's methods. */
-export type Service<T> = (T extends abstract new (...args: never[]) => infer I ? RemoteMethods<I> : T extends AnyFunction ? RemoteFunction<T> : RemoteMethods<T>) &
+export type Service<T> = (T extends abstract new (...args: never[]) => infer I
+  ? RemoteMethods<I>
+  : T extends AnyFunction
+    ? RemoteFunction<T>
+    : RemoteMethods<T>) &
   ServiceControl;

@@ -168,7 +168,9 @@ export class SessionClient {
         if (seqs.size === 0) return;
         let res;
         try {
-          res = await this.api.request('GET', `/api/v1/sessions/${this.id}/results?seqs=${ranges(seqs)}&wait_ms=${WAIT_MS}`, { signal: me.abort.signal });
+          res = await this.api.request('GET', `/api/v1/sessions/${this.id}/results?seqs=${ranges(seqs)}&wait_ms=${WAIT_MS}`, {
+            signal: me.abort.signal,
+          });
         } catch (e) {
           if ((e as Error).name === 'AbortError') return;
           throw e;
@@ -228,7 +230,7 @@ const LARGE = Symbol('fetched apart');
 function ranges(seqs: Set<number>): string {
   const sorted = [...seqs].sort((a, b) => a - b);
   const out: string[] = [];
-  for (let i = 0; i < sorted.length && out.length < 256; ) {
+  for (let i = 0; i < sorted.length && out.length < 256;) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
     out.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);

@@ -20,7 +20,10 @@ describe('tar', () => {
   it('writes archives GNU tar lists with the same names', () => {
     const dir = mkdtempSync(join(tmpdir(), 'runyard-tar-'));
     writeFileSync(join(dir, 'a.tar'), writeTar(files));
-    const listed = execFileSync('tar', ['-tf', join(dir, 'a.tar')]).toString().trim().split('\n');
+    const listed = execFileSync('tar', ['-tf', join(dir, 'a.tar')])
+      .toString()
+      .trim()
+      .split('\n');
     expect(listed).toEqual(files.map((f) => f.path));
   });
 

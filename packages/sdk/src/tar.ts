@@ -77,7 +77,7 @@ const number = (b: Buffer, start: number, len: number) => parseInt(text(b, start
 export function readTar(archive: Buffer): TarFile[] {
   const files: TarFile[] = [];
   let longName: string | undefined;
-  for (let at = 0; at + BLOCK <= archive.length; ) {
+  for (let at = 0; at + BLOCK <= archive.length;) {
     const h = archive.subarray(at, at + BLOCK);
     if (h.every((b) => b === 0)) break;
     const size = number(h, 124, 12);
