@@ -1,8 +1,10 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NOTHING_LEFT, pythonEnv, pythonProject, runClient, sdkLeftovers } from './support/sdk-clients';
+import { NOTHING_LEFT, pythonEnv, pythonProject, runClient, sdkLeftovers, startClient } from './support/sdk-clients';
 import { eventually } from './support/http';
-import { RunyardUnderTest, startRunyard } from './support/runyard';
+import { ROOT, RunyardUnderTest, startRunyard } from './support/runyard';
+
+const CLI = join(ROOT, 'dist', 'apps', 'cli', 'main.js');
 
 const BOOTSTRAP = 'runner-sdk-python-bootstrap-secret';
 
@@ -176,5 +178,40 @@ with Runner("listing-app", excludes=["*.log", "data/"]) as rr:
     });
     expect(since.filter((e) => e.method === 'POST' && e.path === '/api/v1/applications')).toHaveLength(2);
     expect(since.filter((e) => e.method === 'PUT' && e.path.startsWith('/api/v1/packages/'))).toHaveLength(1);
+  });
+
+  it('lists applications and sessions in the CLI, and `runyard apps rm` removes an application and what it owns', async () => {
+    const dir = pythonProject(
+      {
+        'idle.py': `import time
+from runyard import Runner
+
+class Ledger:
+    def add(self, n):
+        return n
+
+rr = Runner("idle-app").start()
+rr.service(Ledger()).add(1).get()
+print("ready", flush=True)
+time.sleep(600)
+`,
+      },
+      false,
+    );
+    const client = startClient('python3', ['idle.py'], dir, pythonEnv(rt.url, token));
+    try {
+      await eventually(async () => client.output().includes('ready'), 20_000, 'the client');
+      const cli = (...args: string[]) => runClient(process.execPath, [CLI, ...args], dir, { RUNYARD_URL: rt.url, RUNYARD_TOKEN: token });
+      expect((await cli('apps')).stdout).toMatch(/^NAME +RUNTIME +PROFILE +SESSIONS .*\nidle-app +python +LOCAL +1 /);
+      expect((await cli('sessions', '--app', 'idle-app')).stdout).toMatch(/\n\d+ +idle-app +instance +ordered +open +1\/1 +\d+ /);
+      expect(await cli('apps', 'rm', 'idle-app')).toMatchObject({
+        code: 0,
+        stdout: 'application idle-app removed: its sessions closed, its objects deleted, its package released\n',
+      });
+      expect(await sdkLeftovers(rt.databaseUrl)).toMatchObject({ sdk_applications: 0, sdk_objects: 0, sdk_packages: 0 });
+      expect((await cli('apps')).stdout).toBe('no applications\n');
+    } finally {
+      client.kill('SIGKILL');
+    }
   });
 });

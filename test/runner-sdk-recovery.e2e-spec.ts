@@ -84,6 +84,41 @@ with Runner("ledger-app") as rr:
     workers = workers.filter((w) => w !== holder);
   });
 
+  it('keeps a session through a restart of the API: its executor reconnects and serves the next calls from its state', async () => {
+    const dir = pythonProject(
+      {
+        'restart.py': `import os, sys, time
+from runyard import Runner
+
+class Counter:
+    def __init__(self):
+        self.n = 0
+
+    def add(self, k):
+        self.n += k
+        return self.n
+
+with Runner("restart-app") as rr:
+    counter = rr.service(Counter)
+    print("before", counter.add(1).get(), flush=True)
+    while not os.path.exists(sys.argv[1]):
+        time.sleep(0.05)
+    print("after", counter.add(2).get(), flush=True)
+`,
+      },
+      false,
+    );
+    const gate = join(dir, 'gate');
+    const client = startClient('python3', ['restart.py', gate], dir, pythonEnv(rt.url));
+    await eventually(async () => client.output().includes('before 1'), 20_000, 'the first call');
+    // A graceful stop must not wait for the executor's long-polls; the new API takes them over.
+    await rt.restartApi('SIGTERM');
+    writeFileSync(gate, 'open');
+    await eventually(async () => client.exitCode !== null, 30_000, 'the client to finish');
+    expect(client.output()).toContain('after 3');
+    expect(client.exitCode).toBe(0);
+  });
+
   it('removes the application, objects and package of a client that was SIGKILLed, once its lease expires', async () => {
     const dir = pythonProject(
       {

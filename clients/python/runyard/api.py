@@ -43,26 +43,42 @@ class Api:
         return conn
 
     def request(self, method, path, body=None, headers=None, repeatable=True):
-        """Answers (status, response headers, body bytes); a dropped connection is retried once when the request may be repeated."""
+        """Answers (status, response headers, body bytes). A request that could not be sent is sent again on a new
+        connection (it never reached Runyard); one whose answer was lost only when it may be repeated."""
         sent = {"Accept": "application/json", **(headers or {})}
         if self.token:
             sent["Authorization"] = "Bearer " + self.token
         for attempt in (0, 1):
             conn = self._connection(fresh=attempt > 0)
+            reused = conn.sock is not None
             try:
                 conn.request(method, self._base + path, body=body, headers=sent)
+            except (http.client.HTTPException, OSError) as e:
+                self._drop(conn)
+                if attempt == 1:
+                    raise RunyardError(f"cannot reach Runyard at {self.url}: {e}") from e
+                continue
+            try:
                 resp = conn.getresponse()
                 data = resp.read()
-                self._local.used = time.monotonic()
-                with self._count_lock:
-                    self.bytes_received += len(data)
-                return resp.status, resp, data
             except (http.client.HTTPException, OSError) as e:
-                conn.close()
-                self._local.conn = None
-                if attempt == 1 or not repeatable:
+                self._drop(conn)
+                # A kept-alive connection the server closed just as the request left: it was not read.
+                stale = reused and isinstance(e, http.client.RemoteDisconnected)
+                if attempt == 1 or not (repeatable or stale):
                     raise RunyardError(f"cannot reach Runyard at {self.url}: {e}") from e
+                continue
+            self._local.used = time.monotonic()
+            if resp.will_close:
+                self._drop(conn)
+            with self._count_lock:
+                self.bytes_received += len(data)
+            return resp.status, resp, data
         raise AssertionError("unreachable")
+
+    def _drop(self, conn):
+        conn.close()
+        self._local.conn = None
 
     def json(self, method, path, payload=None, expect=(200, 201), repeatable=True, query=None):
         body = None

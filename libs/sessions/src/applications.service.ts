@@ -39,10 +39,15 @@ export class ApplicationsService {
 
   async register(req: RegisterApplication): Promise<{ application: Application; reused: boolean }> {
     if (!isAppName(req.name)) {
-      throw new BadInputError(`application name ${JSON.stringify(req.name)} must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+      throw new BadInputError(
+        `application name ${JSON.stringify(req.name)} must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+      );
     }
     if (!SHA256.test(req.packageSha)) throw new BadInputError(`package_sha must be a SHA-256`);
-    if (req.workdir !== undefined && (!req.workdir.startsWith('/') || req.workdir.includes('\0') || req.workdir.split('/').includes('..'))) {
+    if (
+      req.workdir !== undefined &&
+      (!req.workdir.startsWith('/') || req.workdir.includes('\0') || req.workdir.split('/').includes('..'))
+    ) {
       throw new BadInputError(`workdir must be an absolute path without '..'`);
     }
     const existing = await this.repo.application(req.name);
@@ -154,6 +159,9 @@ export class ApplicationsService {
     await step('closing its sessions', () => this.sessions.closeAllOf(name, requestedBy));
     await step('unregistering it', () => this.repo.deleteApplication(name));
     await step('deleting its objects', () => this.objects.deleteAll(name));
-    if (app) await step('releasing its package', () => this.packages.release(app.packageSha).catch((e) => (e instanceof ConflictError ? undefined : Promise.reject(e))));
+    if (app)
+      await step('releasing its package', () =>
+        this.packages.release(app.packageSha).catch((e) => (e instanceof ConflictError ? undefined : Promise.reject(e))),
+      );
   }
 }

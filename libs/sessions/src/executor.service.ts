@@ -105,7 +105,11 @@ export class ExecutorService {
   }
 
   /** A result or state too large for the exchange's body, written before the exchange commits it. */
-  async upload(ex: ExecutorIdentity, what: { call: number } | { stateVersion: number }, body: NodeJS.ReadableStream): Promise<{ size: number }> {
+  async upload(
+    ex: ExecutorIdentity,
+    what: { call: number } | { stateVersion: number },
+    body: NodeJS.ReadableStream,
+  ): Promise<{ size: number }> {
     const blob = await this.stagedBlob(ex, what);
     return { size: await this.storage.write(blob, body) };
   }
@@ -124,7 +128,7 @@ export class ExecutorService {
       } else {
         claimed = take > 0 ? await this.repo.claimCalls(ex, take) : { calls: [], open: true };
       }
-      while (take > 0 && claimed.calls.length === 0 && claimed.open && Date.now() < deadline) {
+      while (take > 0 && claimed.calls.length === 0 && claimed.open && Date.now() < deadline && !this.signals.closing) {
         await this.signals.wait(armed!, deadline - Date.now());
         armed = this.signals.arm(`c ${ex.sessionId}`);
         claimed = await this.repo.claimCalls(ex, take);
@@ -169,7 +173,8 @@ export class ExecutorService {
       return { size, bytes: { blob } };
     }
     if (!data) throw new BadInputError('a result needs its data or an upload');
-    if (data.length > INLINE_MAX_BYTES) throw new TooLargeError(`inline data is at most ${INLINE_MAX_BYTES} bytes: upload larger ones first`);
+    if (data.length > INLINE_MAX_BYTES)
+      throw new TooLargeError(`inline data is at most ${INLINE_MAX_BYTES} bytes: upload larger ones first`);
     return { size: data.length, bytes: { inline: data } };
   }
 
@@ -177,7 +182,8 @@ export class ExecutorService {
   private async stagedBlob(ex: ExecutorIdentity, what: { call: number } | { stateVersion: number }): Promise<string> {
     const mark = ex.id.slice(0, 8);
     if ('stateVersion' in what) {
-      if (!ex.ordered || !Number.isInteger(what.stateVersion) || what.stateVersion < 1) throw new BadInputError('not a state this executor can keep');
+      if (!ex.ordered || !Number.isInteger(what.stateVersion) || what.stateVersion < 1)
+        throw new BadInputError('not a state this executor can keep');
       return `${stateKey(ex)}.v${what.stateVersion}.${mark}`;
     }
     const key = (await this.repo.runningCallKeys(ex.id, [what.call])).get(what.call);

@@ -3,6 +3,7 @@ export * from './sdk-errors';
 export * from './sdk-names';
 export * from './executor-credentials';
 export * from './sessions.repository';
+export * from './sdk-signals';
 export * from './objects.service';
 export * from './packages.service';
 export * from './applications.service';

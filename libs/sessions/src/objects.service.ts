@@ -61,7 +61,7 @@ export class ObjectsService {
         armed.cancel();
         return this.content(object);
       }
-      if (Date.now() >= deadline) {
+      if (Date.now() >= deadline || this.signals.closing) {
         armed.cancel();
         return null;
       }

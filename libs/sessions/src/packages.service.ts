@@ -30,14 +30,19 @@ export class PackagesService {
     throw new NotFoundError(`package ${sha} has not been uploaded`);
   }
 
-  async upload(sha: string, body: NodeJS.ReadableStream, declaredSize: number | undefined): Promise<{ sha256: string; size: number; created: boolean }> {
+  async upload(
+    sha: string,
+    body: NodeJS.ReadableStream,
+    declaredSize: number | undefined,
+  ): Promise<{ sha256: string; size: number; created: boolean }> {
     this.checked(sha);
     const stored = await this.repo.packageSize(sha);
     if (stored !== null) {
       body.resume();
       return { sha256: sha, size: stored, created: false };
     }
-    if (declaredSize !== undefined && declaredSize > this.env.PACKAGE_MAX_BYTES) throw new TooLargeError(this.storage.tooLarge(declaredSize));
+    if (declaredSize !== undefined && declaredSize > this.env.PACKAGE_MAX_BYTES)
+      throw new TooLargeError(this.storage.tooLarge(declaredSize));
     const size = await this.storage.store(sha, body);
     await this.repo.addPackage(sha, size);
     return { sha256: sha, size, created: true };

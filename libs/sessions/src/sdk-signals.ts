@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Client } from 'pg';
 import { DATABASE_URL } from '@runyard/persistence';
 import { SDK_CHANNEL } from './sessions.repository';
@@ -17,12 +17,14 @@ export const LOOK_AGAIN_MS = 2_000;
  * calls arrive, a client when results are committed. Topics are the payloads (`c 12`, `r 12`).
  */
 @Injectable()
-export class SdkSignals implements OnApplicationShutdown {
+export class SdkSignals implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly log = new Logger('SdkSignals');
   private readonly waiting = new Map<string, Set<() => void>>();
   private client?: Client;
   private started = false;
   private closed = false;
+  /** The process is shutting down: waits end at once, so no long-poll holds its HTTP server open. */
+  closing = false;
 
   constructor(@Inject(DATABASE_URL) private readonly databaseUrl: string) {}
 
@@ -41,8 +43,12 @@ export class SdkSignals implements OnApplicationShutdown {
     return { fired, cancel };
   }
 
-  /** Waits for the armed wake-up, at most `ms` (and never longer than LOOK_AGAIN_MS). */
+  /** Waits for the armed wake-up, at most `ms` (and never longer than LOOK_AGAIN_MS); not at all once shutting down. */
   async wait(armed: Armed, ms: number): Promise<void> {
+    if (this.closing) {
+      armed.cancel();
+      return;
+    }
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([armed.fired, new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, Math.min(ms, LOOK_AGAIN_MS)))))]);
     clearTimeout(timer);
@@ -63,7 +69,11 @@ export class SdkSignals implements OnApplicationShutdown {
     let delay = 250;
     let failedBefore = false;
     while (!this.closed) {
-      const client = new Client({ connectionString: this.databaseUrl, connectionTimeoutMillis: 3_000, application_name: 'runyard-sdk-signals' });
+      const client = new Client({
+        connectionString: this.databaseUrl,
+        connectionTimeoutMillis: 3_000,
+        application_name: 'runyard-sdk-signals',
+      });
       const lost = new Promise<void>((resolve) => {
         client.on('error', () => resolve());
         client.on('end', () => resolve());
@@ -80,7 +90,8 @@ export class SdkSignals implements OnApplicationShutdown {
         for (const topic of this.waiting.keys()) this.fire(topic);
         await lost;
       } catch (e) {
-        if (!failedBefore) this.log.warn(`cannot listen for SDK wake-ups (looking every ${LOOK_AGAIN_MS} ms meanwhile): ${(e as Error).message}`);
+        if (!failedBefore)
+          this.log.warn(`cannot listen for SDK wake-ups (looking every ${LOOK_AGAIN_MS} ms meanwhile): ${(e as Error).message}`);
         failedBefore = true;
       }
       this.client = undefined;
@@ -90,9 +101,13 @@ export class SdkSignals implements OnApplicationShutdown {
     }
   }
 
+  beforeApplicationShutdown(): void {
+    this.closing = true;
+    for (const topic of [...this.waiting.keys()]) this.fire(topic);
+  }
+
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
-    for (const topic of [...this.waiting.keys()]) this.fire(topic);
     await this.client?.end().catch(() => undefined);
   }
 }

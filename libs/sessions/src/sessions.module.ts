@@ -26,6 +26,6 @@ import { SessionsService } from './sessions.service';
     ExecutorService,
     SessionReaper,
   ],
-  exports: [PackagesService, ObjectsService, SessionsService, ApplicationsService, ExecutorService, SessionsRepository],
+  exports: [PackagesService, ObjectsService, SessionsService, ApplicationsService, ExecutorService, SessionsRepository, SdkSignals],
 })
 export class SessionsModule {}

@@ -30,8 +30,7 @@ export interface NewCall {
 
 /** An executor's outcome of one call. */
 export type CallResult =
-  | { callId: number; ok: true; codec: Codec; size: number; bytes: ObjectBytes }
-  | { callId: number; ok: false; error: RemoteErrorInfo };
+  { callId: number; ok: true; codec: Codec; size: number; bytes: ObjectBytes } | { callId: number; ok: false; error: RemoteErrorInfo };
 
 export interface StateSnapshot {
   version: number;
@@ -397,6 +396,15 @@ export class SessionsRepository {
     return rows.length === 0 ? null : rows.map((r) => ({ seq: Number(r.seq), key: r.result_key }));
   }
 
+  /** The calls of a session with these result keys, in sequence order. */
+  async callsByKeys(sessionId: number, keys: string[]): Promise<{ seq: number; key: string }[]> {
+    const rows: { seq: string; result_key: string }[] = await this.db.query(
+      `SELECT seq, result_key FROM sdk_calls WHERE session_id = $1 AND result_key = ANY($2) ORDER BY seq`,
+      [sessionId, keys],
+    );
+    return rows.map((r) => ({ seq: Number(r.seq), key: r.result_key }));
+  }
+
   /** Which of these keys exist, with their application. */
   async existingKeys(keys: string[]): Promise<Map<string, string>> {
     if (keys.length === 0) return new Map();
@@ -446,7 +454,12 @@ export class SessionsRepository {
   }
 
   /** False when this very commit had landed before (its answer was lost): nothing is written twice. */
-  private async commitIn(m: EntityManager, executor: ExecutorIdentity, results: CallResult[], state: StateSnapshot | null): Promise<boolean> {
+  private async commitIn(
+    m: EntityManager,
+    executor: ExecutorIdentity,
+    results: CallResult[],
+    state: StateSnapshot | null,
+  ): Promise<boolean> {
     if (state) {
       const moved = returnedRows(
         await m.query(
@@ -493,10 +506,11 @@ export class SessionsRepository {
       ],
     );
     // Results came: the session's restarts in a row start again from zero; its clients wake.
-    await m.query(
-      `WITH reset AS (UPDATE sdk_sessions SET restarts = 0 WHERE id = $1 AND restarts > 0) SELECT pg_notify($2, $3)`,
-      [executor.sessionId, SDK_CHANNEL, `r ${executor.sessionId}`],
-    );
+    await m.query(`WITH reset AS (UPDATE sdk_sessions SET restarts = 0 WHERE id = $1 AND restarts > 0) SELECT pg_notify($2, $3)`, [
+      executor.sessionId,
+      SDK_CHANNEL,
+      `r ${executor.sessionId}`,
+    ]);
     return true;
   }
 
@@ -589,7 +603,12 @@ export class SessionsRepository {
   }
 
   /** A client's own object (Flame's put_object; large call arguments), ready at once. */
-  async putObject(key: string, application: string, sessionId: number | null, o: { codec: Codec; size: number; bytes: ObjectBytes }): Promise<void> {
+  async putObject(
+    key: string,
+    application: string,
+    sessionId: number | null,
+    o: { codec: Codec; size: number; bytes: ObjectBytes },
+  ): Promise<void> {
     await this.db.transaction((m) => this.writeReadyObject(m, key, application, sessionId, o));
   }
 

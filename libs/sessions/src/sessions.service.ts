@@ -1,7 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Environment } from '@runyard/config';
 import { isFinal } from '@runyard/persistence';
-import { BadInputError, ConflictError, isUniqueViolation, NotFoundError, ProfilesService, RunsRepository, RunsService } from '@runyard/runs';
+import {
+  BadInputError,
+  ConflictError,
+  isUniqueViolation,
+  NotFoundError,
+  ProfilesService,
+  RunsRepository,
+  RunsService,
+} from '@runyard/runs';
 import { newExecutorCredential } from './executor-credentials';
 import { EXECUTOR_RUNTIMES } from './executor-runtimes';
 import { INLINE_MAX_BYTES, MAX_WAIT_MS, ObjectsService } from './objects.service';
@@ -75,11 +83,14 @@ export class SessionsService {
     const app = await this.repo.application(req.application);
     if (!app) throw new NotFoundError(`application ${req.application} is not registered`);
     if (req.codec !== CODEC_OF_RUNTIME[app.runtime]) {
-      throw new BadInputError(`application ${app.name} runs ${app.runtime}: its services are encoded with ${CODEC_OF_RUNTIME[app.runtime]}, not ${req.codec}`);
+      throw new BadInputError(
+        `application ${app.name} runs ${app.runtime}: its services are encoded with ${CODEC_OF_RUNTIME[app.runtime]}, not ${req.codec}`,
+      );
     }
     const methods = req.kind === 'function' ? [CALL_METHOD] : req.methods;
     const bad = methods.find((m) => !METHOD_NAME.test(m));
-    if (bad !== undefined || methods.length === 0) throw new BadInputError(`methods must be one or more method names${bad ? ` (not ${JSON.stringify(bad)})` : ''}`);
+    if (bad !== undefined || methods.length === 0)
+      throw new BadInputError(`methods must be one or more method names${bad ? ` (not ${JSON.stringify(bad)})` : ''}`);
     if (app.runtime === 'node' && (!req.module || !req.export)) {
       throw new BadInputError('a Node service names the module (relative to the package root) and the export that define it');
     }
@@ -87,9 +98,12 @@ export class SessionsService {
       throw new BadInputError(`module ${JSON.stringify(req.module)} must be a path inside the package`);
     }
     const replicas = req.replicas ?? 1;
-    if (!Number.isInteger(replicas) || replicas < 1 || replicas > 64) throw new BadInputError('replicas must be a whole number from 1 to 64');
-    if (req.kind === 'instance' && replicas > 1) throw new BadInputError('an instance is one object with one state: it cannot have replicas');
-    if ((req.service === undefined) === (req.serviceKey === undefined)) throw new BadInputError('give the service inline or by service_key, not both');
+    if (!Number.isInteger(replicas) || replicas < 1 || replicas > 64)
+      throw new BadInputError('replicas must be a whole number from 1 to 64');
+    if (req.kind === 'instance' && replicas > 1)
+      throw new BadInputError('an instance is one object with one state: it cannot have replicas');
+    if ((req.service === undefined) === (req.serviceKey === undefined))
+      throw new BadInputError('give the service inline or by service_key, not both');
     if (req.serviceKey !== undefined) await this.checkOwnObject(app, req.serviceKey, 'service_key');
     const session = await this.repo.insertSession({
       application: app.name,
@@ -165,28 +179,45 @@ export class SessionsService {
       const at = `calls[${i}]`;
       if (!OBJECT_NAME.test(c.id)) throw new BadInputError(`${at}.id must be 1-64 letters, digits, '_' or '-' (a uuid)`);
       if (!session.service.methods.includes(c.method)) {
-        const what = session.kind === 'function' ? 'a function: its one method is __call__' : `its methods: ${session.service.methods.join(', ')}`;
+        const what =
+          session.kind === 'function' ? 'a function: its one method is __call__' : `its methods: ${session.service.methods.join(', ')}`;
         throw new BadInputError(`${at}: the service of session ${sessionId} has no method ${JSON.stringify(c.method)} (${what})`);
       }
       if ((c.args === undefined) === (c.argsKey === undefined)) throw new BadInputError(`${at}: give args inline or by args_key`);
       if (c.args && c.args.length > INLINE_MAX_BYTES) {
-        throw new TooLargeError(`${at}.args is ${c.args.length} bytes; put arguments over ${INLINE_MAX_BYTES} bytes as an object and pass args_key`);
+        throw new TooLargeError(
+          `${at}.args is ${c.args.length} bytes; put arguments over ${INLINE_MAX_BYTES} bytes as an object and pass args_key`,
+        );
       }
       for (const key of [...c.refs, ...(c.argsKey ? [c.argsKey] : [])]) {
         const owner = parseObjectKey(key)?.app;
         const earlier = rows.some((r) => r.resultKey === key);
         if (owner !== app || (!earlier && known.get(key) !== app)) {
-          throw new BadInputError(`${at}: ${JSON.stringify(key)} is not an object of application ${app} (submit the call producing it first)`);
+          throw new BadInputError(
+            `${at}: ${JSON.stringify(key)} is not an object of application ${app} (submit the call producing it first)`,
+          );
         }
       }
-      rows.push({ method: c.method, args: c.args ?? null, argsKey: c.argsKey ?? null, refs: c.refs, resultKey: objectKey(app, sessionId, c.id) });
+      rows.push({
+        method: c.method,
+        args: c.args ?? null,
+        argsKey: c.argsKey ?? null,
+        refs: c.refs,
+        resultKey: objectKey(app, sessionId, c.id),
+      });
     }
     let stored: { seq: number; key: string }[] | null;
     try {
       stored = await this.repo.submitCalls(sessionId, app, rows);
     } catch (e) {
-      if (isUniqueViolation(e)) throw new ConflictError('a call id of this batch was used before: every call needs a new id');
-      throw e;
+      if (!isUniqueViolation(e)) throw e;
+      // The same batch sent again (its answer was lost on the way): it was stored once, answer it as stored.
+      const stored = await this.repo.callsByKeys(
+        sessionId,
+        rows.map((r) => r.resultKey),
+      );
+      if (stored.length === rows.length && stored.every((c, i) => c.key === rows[i].resultKey)) return stored;
+      throw new ConflictError('a call id of this batch was used before: every call needs a new id');
     }
     if (!stored) throw this.notOpen(await this.get(sessionId));
     return stored;
@@ -199,7 +230,7 @@ export class SessionsService {
     for (;;) {
       const armed = this.signals.arm(`r ${sessionId}`);
       const results = await this.repo.finishedCalls(sessionId, ranges, INLINE_MAX_BYTES, 500);
-      if (results.length > 0 || Date.now() >= deadline) {
+      if (results.length > 0 || Date.now() >= deadline || this.signals.closing) {
         armed.cancel();
         let inline = 0;
         for (const r of results) {
@@ -240,8 +271,13 @@ export class SessionsService {
         continue;
       }
       if (!ended) continue;
-      const how = run ? `its executor (run ${run.id}) ended ${run.status}${run.detail ? `: ${run.detail}` : ''} — see runyard logs ${run.id}` : 'its executor never started';
-      const lostCall: RemoteErrorInfo = { type: 'ExecutorLostError', message: `the executor running this call vanished ${MAX_CALL_ATTEMPTS} times; ${how}` };
+      const how = run
+        ? `its executor (run ${run.id}) ended ${run.status}${run.detail ? `: ${run.detail}` : ''} — see runyard logs ${run.id}`
+        : 'its executor never started';
+      const lostCall: RemoteErrorInfo = {
+        type: 'ExecutorLostError',
+        message: `the executor running this call vanished ${MAX_CALL_ATTEMPTS} times; ${how}`,
+      };
       await this.repo.retireExecutor(e.id, MAX_CALL_ATTEMPTS, lostCall, how);
       if (run?.status === 'TERMINATED') await this.lose(e.sessionId, how);
     }
@@ -299,7 +335,8 @@ export class SessionsService {
 
   private async checkOwnObject(app: Application, key: string, field: string): Promise<void> {
     const object = parseObjectKey(key)?.app === app.name ? await this.repo.object(key) : null;
-    if (!object || object.state !== 'ready') throw new BadInputError(`${field} ${JSON.stringify(key)} is not a ready object of application ${app.name}`);
+    if (!object || object.state !== 'ready')
+      throw new BadInputError(`${field} ${JSON.stringify(key)} is not a ready object of application ${app.name}`);
   }
 
   private notOpen(session: Session): ConflictError {

@@ -7,7 +7,11 @@ export interface RequestOptions {
   body?: Buffer;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** The request may be sent twice (Runyard answers a repeated call batch as stored): retried once when the connection fails. */
+  repeatable?: boolean;
 }
+
+const REPEATABLE = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 
 /** A small client for Runyard's API: bearer token, error bodies, and a count of the bytes received. */
 export class ApiClient {
@@ -32,21 +36,25 @@ export class ApiClient {
       body = JSON.stringify(o.json);
       headers['content-type'] = 'application/json';
     }
-    let res: Response;
-    try {
-      res = await fetch(this.url + path, { method, headers, body, signal: o.signal });
-    } catch (e) {
-      if ((e as Error).name === 'AbortError') throw e;
-      const cause = (e as { cause?: Error }).cause;
-      throw new RunyardError(`cannot reach Runyard at ${this.url}: ${cause?.message ?? (e as Error).message}`);
+    let res: Response | undefined;
+    for (let attempt = 0; !res; attempt++) {
+      try {
+        res = await fetch(this.url + path, { method, headers, body, signal: o.signal });
+      } catch (e) {
+        if ((e as Error).name === 'AbortError') throw e;
+        // A kept-alive connection the server had just closed: once more, on a new one.
+        if (attempt === 0 && (o.repeatable || REPEATABLE.has(method))) continue;
+        const cause = (e as { cause?: Error }).cause;
+        throw new RunyardError(`cannot reach Runyard at ${this.url}: ${cause?.message ?? (e as Error).message}`);
+      }
     }
     const data = Buffer.from(await res.arrayBuffer());
     this.bytesReceived += data.length;
     return { status: res.status, headers: res.headers, body: data };
   }
 
-  async json<T>(method: string, path: string, payload?: unknown, expect: number[] = [200, 201]): Promise<T> {
-    const res = await this.request(method, path, payload === undefined ? {} : { json: payload });
+  async json<T>(method: string, path: string, payload?: unknown, expect: number[] = [200, 201], repeatable = false): Promise<T> {
+    const res = await this.request(method, path, payload === undefined ? { repeatable } : { json: payload, repeatable });
     if (!expect.includes(res.status)) throw errorFrom(res.status, res.body);
     return (res.body.length ? JSON.parse(res.body.toString('utf8')) : undefined) as T;
   }

@@ -115,7 +115,13 @@ export class SessionClient {
     }
     if (sent.length === 0) return;
     try {
-      const answer = await this.api.json<{ calls: { seq: number }[] }>('POST', `/api/v1/sessions/${this.id}/calls`, { calls });
+      const answer = await this.api.json<{ calls: { seq: number }[] }>(
+        'POST',
+        `/api/v1/sessions/${this.id}/calls`,
+        { calls },
+        [200, 201],
+        true,
+      );
       answer.calls.forEach((c, i) => (sent[i].seq = c.seq));
       sent.forEach((p) => p.submitted.resolve());
     } catch (e) {

@@ -66,7 +66,12 @@ export class ExecutorController {
   async exchange(@Body() body: ExchangeDto, @Req() req: Request) {
     const { calls, open } = await this.executor.exchange(executorOf(req), {
       results: body.results.map((r) => ({ call: r.call, ok: r.ok, codec: r.codec, data: bytes(r.data), staged: r.staged, error: r.error })),
-      state: body.state && { version: body.state.version, codec: body.state.codec, data: bytes(body.state.data), staged: body.state.staged },
+      state: body.state && {
+        version: body.state.version,
+        codec: body.state.codec,
+        data: bytes(body.state.data),
+        staged: body.state.staged,
+      },
       max: body.max,
       waitMs: body.wait_ms,
     });

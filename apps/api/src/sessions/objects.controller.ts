@@ -27,7 +27,13 @@ export class ObjectsController {
 
   /** Puts bytes (application/octet-stream) under `{app}/shared` or a session of the app; answers the key. */
   @Put(':app/:session')
-  async put(@Param('app') app: string, @Param('session') session: string, @Query() q: PutObjectQuery, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  async put(
+    @Param('app') app: string,
+    @Param('session') session: string,
+    @Query() q: PutObjectQuery,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     res.status(201);
     return this.objects.put(app, session, q.codec, req);
   }

@@ -1,5 +1,7 @@
-import { Module } from '@nestjs/common';
-import { SessionsModule } from '@runyard/sessions';
+import { Module, OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { Server } from 'node:http';
+import { SdkSignals, SessionsModule } from '@runyard/sessions';
 import { ApplicationsController } from './applications.controller';
 import { ExecutorController } from './executor.controller';
 import { ExecutorGuard } from './executor.guard';
@@ -13,4 +15,20 @@ import { SessionsController } from './sessions.controller';
   controllers: [PackagesController, ApplicationsController, SessionsController, ObjectsController, ExecutorController],
   providers: [ExecutorGuard],
 })
-export class SessionsApiModule {}
+export class SessionsApiModule implements OnApplicationBootstrap {
+  constructor(
+    private readonly adapter: HttpAdapterHost,
+    private readonly signals: SdkSignals,
+  ) {}
+
+  /**
+   * Executors and clients long-poll back to back on keep-alive connections, which would keep a
+   * closing server from ever becoming idle: once shutting down, every answer closes its connection.
+   */
+  onApplicationBootstrap(): void {
+    const server = this.adapter.httpAdapter?.getHttpServer() as Server | undefined;
+    server?.prependListener('request', (_req, res) => {
+      if (this.signals.closing) res.shouldKeepAlive = false;
+    });
+  }
+}
