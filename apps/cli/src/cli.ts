@@ -1,6 +1,7 @@
 import { OptionSpecs, parseArgs, ParsedArgs, parseParams, UsageError } from './argv';
 import { ApiError, LogFrame, RunyardClient } from './client';
 import { formatDuration, formatFields, formatRunsTable, formatTime, paint, RunRow, statusText, Style, styleFor } from './format';
+import { appsCommand, sessionsCommand } from './sdk-commands';
 import { Spinner } from './spinner';
 
 export const USAGE = `Usage: runyard <command> [options]
@@ -13,6 +14,8 @@ Commands:
   runs [--expid E] [--status S] [--kind K] [--limit N]   recent runs, newest first
   set-status EXPID --profile P --jobs a,b --status S     set the status of jobs
   create --profile P --description D [--hpc X]           create an experiment
+  apps [rm NAME]                                         Runner SDK applications (rm: remove one and what it owns)
+  sessions [--app NAME] [--status S] [--limit N]         Runner SDK sessions, newest first, with their executors' runs
 
 Options for every command: --json (the raw JSON answer), -h/--help.
 --param KEY=VALUE fills profile_params (dotted keys nest: SSH.USER=me).
@@ -65,6 +68,12 @@ const COMMANDS: Record<string, Command> = {
     positionals: [],
     run: createCommand,
   },
+  apps: { options: {}, positionals: ['ACTION?', 'NAME?'], run: appsCommand },
+  sessions: {
+    options: { app: { kind: 'string' }, status: { kind: 'string' }, limit: { kind: 'string' } },
+    positionals: [],
+    run: sessionsCommand,
+  },
 };
 
 /** Runs the CLI; answers the exit code. */
@@ -84,7 +93,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       io.stdout.write(USAGE);
       return 0;
     }
-    if (args.positionals.length !== command.positionals.length) {
+    const needed = command.positionals.filter((p) => !p.endsWith('?')).length;
+    if (args.positionals.length < needed || args.positionals.length > command.positionals.length) {
       throw new UsageError(
         command.positionals.length === 0
           ? `${name} takes no arguments`

@@ -60,6 +60,7 @@ export class RunyardClient {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (!res.ok) return RunyardClient.fail(res);
+    if (res.status === 204) return undefined as T;
     return (await res.json()) as T;
   }
 
