@@ -44,10 +44,6 @@ import { SessionsApiModule } from './sessions/sessions-api.module';
     HealthController,
     MetricsController,
   ],
-  providers: [
-    MetricsService,
-    AutosubmitRunnersService,
-    { provide: APP_FILTER, useClass: ErrorBodyFilter },
-  ],
+  providers: [MetricsService, AutosubmitRunnersService, { provide: APP_FILTER, useClass: ErrorBodyFilter }],
 })
 export class ApiModule {}
