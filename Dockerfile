@@ -34,6 +34,10 @@ ENV NODE_ENV=production
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The Runner SDK's executors travel with their runs from here: the Python client and the built Node SDK.
+COPY --from=build /app/clients/python ./clients/python
+COPY --from=build /app/packages/sdk/package.json ./packages/sdk/package.json
+COPY --from=build /app/packages/sdk/dist ./packages/sdk/dist
 
 # RUNYARD_CONFIG is deliberately not set here: a path named explicitly must exist, so an image run
 # without a mounted file would refuse to start. Unset, Runyard falls back to its built-in demo profile.
