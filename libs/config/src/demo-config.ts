@@ -4,7 +4,8 @@ import type { RunnerProfileSchema } from './runner-profile';
 
 /**
  * What `npm start` runs with when there is no runyard.yaml: one LOCAL profile without module loader
- * (Autosubmit found on PATH), and the v4alpha LOCAL runner with the loaders that need no site path.
+ * (Autosubmit found on PATH; Runner SDK sessions in Python and Node), and the v4alpha LOCAL runner with
+ * the loaders that need no site path.
  */
 export function demoConfig(runners: readonly RunnerProfileSchema[]): RunyardConfig {
   const toggle = (local: boolean): RunnerToggle => ({
@@ -13,7 +14,8 @@ export function demoConfig(runners: readonly RunnerProfileSchema[]): RunyardConf
   });
   return {
     file: null,
-    profiles: { LOCAL: { RUNNER_TYPE: 'LOCAL', MODULE_LOADER_TYPE: 'NO_MODULE' } },
+    // The quick start runs the Runner SDK's examples too: a file's profiles opt in with SDK_RUNTIMES.
+    profiles: { LOCAL: { RUNNER_TYPE: 'LOCAL', MODULE_LOADER_TYPE: 'NO_MODULE', SDK_RUNTIMES: ['python', 'node'] } },
     sshPublicKeys: [],
     endpoints: Object.fromEntries(ENDPOINT_NAMES.map((n) => [n, { ENABLED: true }])) as RunyardConfig['endpoints'],
     runners: Object.fromEntries(runners.map((r) => [r.type, toggle(r.type === 'LOCAL')])),

@@ -24,7 +24,7 @@ export interface ProfileCommon {
   STOP_CONFIRM_ON_STDIN?: boolean;
   /** Seconds a run may wait for its runner to take it (an agent with its tags, a free slot) before it fails. */
   QUEUE_TIMEOUT?: number;
-  /** Runner SDK runtimes the profile starts session executors for; unset: both. */
+  /** Runner SDK runtimes the profile starts session executors for (they run the clients' code); unset: none. */
   SDK_RUNTIMES?: SdkRuntime[];
   /** The interpreter of Python executors (default `python3` on PATH; VENV: the venv's). */
   PYTHON_EXECUTABLE?: string;
