@@ -12,7 +12,6 @@ RUNNER_CONFIGURATION:
     AUTOSUBMIT_ONLY:
       RUNNER_TYPE: LOCAL
       MODULE_LOADER_TYPE: NO_MODULE
-      SDK_RUNTIMES: []
     PY:
       RUNNER_TYPE: LOCAL
       MODULE_LOADER_TYPE: NO_MODULE
@@ -91,7 +90,7 @@ except PackageTooLargeError as e:
     );
   });
 
-  it('says when no profile can run the runtime, and which profiles exist', async () => {
+  it('says when no profile can run the runtime (profiles opt in), and which profiles exist', async () => {
     const dir = script(`try:
     Runner("profile-app", profile="AUTOSUBMIT_ONLY").start()
 except NoProfileError as e:

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Environment, SDK_RUNTIMES } from '@runyard/config';
+import { Environment } from '@runyard/config';
 import type { Profile, SdkRuntime } from '@runyard/config';
 import { BadInputError, ConflictError, isUniqueViolation, NotFoundError, ProfilesService } from '@runyard/runs';
 import { ObjectsService } from './objects.service';
@@ -20,8 +20,8 @@ export interface RegisterApplication {
   requestedBy: string;
 }
 
-/** The runtimes a profile starts executors for: its SDK_RUNTIMES, or every runtime. */
-export const runtimesOf = (profile: Profile): readonly SdkRuntime[] => profile.SDK_RUNTIMES ?? SDK_RUNTIMES;
+/** The runtimes a profile starts executors for: only those it lists (an executor runs whatever code its client sends). */
+export const runtimesOf = (profile: Profile): readonly SdkRuntime[] => profile.SDK_RUNTIMES ?? [];
 
 /** Applications: a package, the runtime of its code, the profile (runner and loader) its executors start through, a lease. */
 @Injectable()
