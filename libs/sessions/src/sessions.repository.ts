@@ -107,11 +107,6 @@ export class SessionsRepository {
     }
   }
 
-  async packageInUse(sha: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(`SELECT 1 FROM sdk_applications WHERE package_sha = $1 LIMIT 1`, [sha]);
-    return rows.length > 0;
-  }
-
   /** Uploaded, never registered on (a client that died in between), for longer than `secs`. */
   async unusedPackages(olderThanSecs: number): Promise<string[]> {
     const rows: { sha256: string }[] = await this.db.query(
@@ -142,11 +137,14 @@ export class SessionsRepository {
     return row ? toApplication(row) : null;
   }
 
-  async applications(): Promise<ApplicationSummary[]> {
+  /** Every application (or the one named), with its package's size and its open sessions. */
+  async applications(name?: string): Promise<ApplicationSummary[]> {
     const rows: Record<string, unknown>[] = await this.db.query(
       `SELECT a.*, p.size AS package_size,
               (SELECT count(*) FROM sdk_sessions s WHERE s.application = a.name AND s.status = 'open') AS open_sessions
-         FROM sdk_applications a JOIN sdk_packages p ON p.sha256 = a.package_sha ORDER BY a.name`,
+         FROM sdk_applications a JOIN sdk_packages p ON p.sha256 = a.package_sha
+        WHERE $1::text IS NULL OR a.name = $1 ORDER BY a.name`,
+      [name ?? null],
     );
     return rows.map((r) => ({ ...toApplication(r), packageSize: Number(r.package_size), openSessions: Number(r.open_sessions) }));
   }

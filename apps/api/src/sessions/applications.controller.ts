@@ -56,7 +56,7 @@ export class ApplicationsController {
   }
 
   private async present(name: string) {
-    const found = (await this.repo.applications()).find((a) => a.name === name);
+    const [found] = await this.repo.applications(name);
     return found ? presentApplication(found) : null;
   }
 }
