@@ -59,7 +59,7 @@ async function main() {
     RUNYARD_DATA_DIR: join(dir, 'data'),
     RUNYARD_CONFIG: join(dir, 'none.yaml'),
   };
-  fs.writeFileSync(env.RUNYARD_CONFIG, 'RUNNER_CONFIGURATION:\n  PROFILES:\n    LOCAL:\n      RUNNER_TYPE: LOCAL\n      MODULE_LOADER_TYPE: NO_MODULE\n');
+  fs.writeFileSync(env.RUNYARD_CONFIG, 'RUNNER_CONFIGURATION:\n  PROFILES:\n    LOCAL:\n      RUNNER_TYPE: LOCAL\n      MODULE_LOADER_TYPE: NO_MODULE\n      SDK_RUNTIMES: [node, python]\n');
   const procs = [];
   const launch = (main, extra) => {
     const log = fs.openSync(join(dir, `${procs.length}.log`), 'a');

@@ -574,10 +574,12 @@ export class SessionsRepository {
   /** The session's finished calls among the sequence ranges a client waits for. */
   async finishedCalls(sessionId: number, ranges: [number, number][], inlineMax: number, limit: number): Promise<FinishedCall[]> {
     const rows: Record<string, unknown>[] = await this.db.query(
+      // Range by range on (session_id, seq): the cost is the calls waited for, not the session's length.
       `SELECT c.seq, o.key, o.state, o.codec, o.size, o.version, o.error, CASE WHEN o.size <= $4 THEN o.inline END AS inline
-         FROM sdk_calls c JOIN sdk_objects o ON o.key = c.result_key
-        WHERE c.session_id = $1 AND o.state <> 'pending'
-          AND EXISTS (SELECT 1 FROM unnest($2::bigint[], $3::bigint[]) AS r(lo, hi) WHERE c.seq BETWEEN r.lo AND r.hi)
+         FROM unnest($2::bigint[], $3::bigint[]) AS r(lo, hi)
+         CROSS JOIN LATERAL (SELECT seq, result_key FROM sdk_calls WHERE session_id = $1 AND seq BETWEEN r.lo AND r.hi) c
+         JOIN sdk_objects o ON o.key = c.result_key
+        WHERE o.state <> 'pending'
         ORDER BY c.seq LIMIT $5`,
       [sessionId, ranges.map((r) => r[0]), ranges.map((r) => r[1]), inlineMax, limit],
     );
