@@ -69,7 +69,9 @@ async function main() {
   };
   launch('api', { RUNYARD_ROLE: 'api' });
   for (let i = 0; i < 50 && !(await fetch(`${url}/health/ready`).then((r) => r.ok, () => false)); i++) await sleep(200);
-  const workers = [launch('worker'), launch('worker')];
+  // One run slot each: the stateless function's two executors are held by two worker processes.
+  launch('worker', { RUN_CONCURRENCY: '1' });
+  launch('worker', { RUN_CONCURRENCY: '1' });
   await sleep(2000);
 
   // The client's project: the code served, exported from a module of the package, the SDK installed in it.
@@ -102,8 +104,11 @@ async function main() {
       };
       const fn = await rr.service(echo);
       results.ts_function_rtt = await roundTrips((i) => fn(i));
+      await fn.close();
       const counter = await rr.service(Counter);
       results.ts_ordered_rtt = await roundTrips(() => counter.add(1));
+      await counter.close();
+      await sleep(1000); // their executors exit and free their workers' slots
 
       const wide = await rr.service(echo, { replicas: 2 });
       for (let i = 0; i < N.warmup; i++) await wide(i);
@@ -112,8 +117,19 @@ async function main() {
       const secs = (performance.now() - t0) / 1000;
       if (!out.every((v, i) => v === i)) throw new Error('a stateless call answered wrongly');
       const runs = (await (await fetch(`${url}/api/v1/sessions/${wide.sessionId}`)).json()).run_ids;
-      const holders = await Promise.all(runs.map(async (id) => (await (await fetch(`${url}/api/v1/runs/${id}`)).json()).status));
-      results.stateless_two_workers = { calls: N.burst, seconds: round(secs), calls_per_s: Math.round(N.burst / secs), executor_runs: runs, executor_status: holders };
+      const db = new pg.Client({ connectionString: env.DATABASE_URL });
+      await db.connect();
+      const held = (await db.query(`SELECT id, worker_id FROM runs WHERE id = ANY($1)`, [runs])).rows;
+      await db.end();
+      results.stateless_two_workers = {
+        calls: N.burst,
+        seconds: round(secs),
+        calls_per_s: Math.round(N.burst / secs),
+        executor_runs: runs,
+        workers_holding_them: new Set(held.map((r) => r.worker_id)).size,
+      };
+      await wide.close();
+      await sleep(1000);
     } finally {
       await rr.close();
     }
@@ -146,7 +162,6 @@ with Runner("bench-sdk-py") as rr:
     results.machine.load_after = os.loadavg();
     for (const p of procs.reverse()) p.kill('SIGTERM');
     await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r() : p.once('exit', r)))));
-    void workers;
     await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     fs.rmSync(dir, { recursive: true, force: true });
   }
