@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { fetch } = globalThis;
 const QUICK = process.argv.includes('--quick');
 const POSTGRES = process.env.RUNYARD_BENCH_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS = `${process.env.RUNYARD_BENCH_REDIS ?? 'redis://127.0.0.1:6379'}/${process.env.RUNYARD_BENCH_REDIS_DB ?? '12'}`;
