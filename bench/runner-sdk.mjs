@@ -60,16 +60,31 @@ async function main() {
     RUNYARD_DATA_DIR: join(dir, 'data'),
     RUNYARD_CONFIG: join(dir, 'none.yaml'),
   };
-  fs.writeFileSync(env.RUNYARD_CONFIG, 'RUNNER_CONFIGURATION:\n  PROFILES:\n    LOCAL:\n      RUNNER_TYPE: LOCAL\n      MODULE_LOADER_TYPE: NO_MODULE\n      SDK_RUNTIMES: [node, python]\n');
+  fs.writeFileSync(
+    env.RUNYARD_CONFIG,
+    'RUNNER_CONFIGURATION:\n  PROFILES:\n    LOCAL:\n      RUNNER_TYPE: LOCAL\n      MODULE_LOADER_TYPE: NO_MODULE\n      SDK_RUNTIMES: [node, python]\n',
+  );
   const procs = [];
   const launch = (main, extra) => {
     const log = fs.openSync(join(dir, `${procs.length}.log`), 'a');
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', main, 'main.js')], { env: { ...env, ...extra }, stdio: ['ignore', log, log] });
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', main, 'main.js')], {
+      env: { ...env, ...extra },
+      stdio: ['ignore', log, log],
+    });
     procs.push(child);
     return child;
   };
   launch('api', { RUNYARD_ROLE: 'api' });
-  for (let i = 0; i < 50 && !(await fetch(`${url}/health/ready`).then((r) => r.ok, () => false)); i++) await sleep(200);
+  for (
+    let i = 0;
+    i < 50 &&
+    !(await fetch(`${url}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    ));
+    i++
+  )
+    await sleep(200);
   // One run slot each: the stateless function's two executors are held by two worker processes.
   launch('worker', { RUN_CONCURRENCY: '1' });
   launch('worker', { RUN_CONCURRENCY: '1' });
@@ -157,7 +172,10 @@ with Runner("bench-sdk-py") as rr:
     print(json.dumps({"calls": len(ms), "p50_ms": round(ms[len(ms) // 2], 2), "p99_ms": round(ms[int(len(ms) * 0.99)], 2)}))
 `,
     );
-    const py = execFileSync('python3', ['rtt.py'], { cwd: project, env: { ...process.env, PYTHONPATH: join(ROOT, 'clients', 'python'), RUNYARD_URL: url } });
+    const py = execFileSync('python3', ['rtt.py'], {
+      cwd: project,
+      env: { ...process.env, PYTHONPATH: join(ROOT, 'clients', 'python'), RUNYARD_URL: url },
+    });
     results.python_function_rtt = JSON.parse(py.toString());
   } finally {
     results.machine.load_after = os.loadavg();
@@ -167,7 +185,10 @@ with Runner("bench-sdk-py") as rr:
     fs.rmSync(dir, { recursive: true, force: true });
   }
   fs.mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-  fs.writeFileSync(join(ROOT, 'bench', 'results', QUICK ? 'runner-sdk-quick.json' : 'runner-sdk.json'), JSON.stringify(results, null, 2) + '\n');
+  fs.writeFileSync(
+    join(ROOT, 'bench', 'results', QUICK ? 'runner-sdk-quick.json' : 'runner-sdk.json'),
+    JSON.stringify(results, null, 2) + '\n',
+  );
   console.log(JSON.stringify(results, null, 2));
 }
 
