@@ -10,7 +10,7 @@ const MAX_PER_TICK = 2 * 1024 * 1024;
 type Chunk = { stream: OutputStream; data: Buffer };
 
 /** Where shipped output goes (the runs repository; a fake in the engine's specs). */
-export type OutputStore = Pick<RunsRepository, 'appendOutput'>;
+export type OutputStore = Pick<RunsRepository, 'appendOutput' | 'outputProgress'>;
 
 /**
  * Ships a run's output into Postgres while it executes: the log is readable during the run, and a
@@ -30,10 +30,13 @@ export class OutputShipper {
     private readonly run: Pick<Run, 'id' | 'outputOffsets' | 'logBytes' | 'logTruncatedBytes'>,
     private readonly source: OutputSource,
     private readonly capBytes: number,
-    private readonly failed: (e: Error) => void = () => undefined,
+    /** Hears each failure: reading the run's output (`source`) or writing it to Postgres (`store`). */
+    private readonly onFailure: (e: Error, where: 'source' | 'store') => void = () => undefined,
   ) {
     this.committed = { offsets: { ...run.outputOffsets }, logBytes: run.logBytes, logTruncatedBytes: run.logTruncatedBytes };
   }
+
+  private failed = (e: Error) => this.onFailure(e, e instanceof StoreFailure ? 'store' : 'source');
 
   start(): void {
     this.timer = setInterval(() => void this.serialize(() => this.shipOnce().catch(this.failed)), this.source.pollMs);
@@ -103,9 +106,34 @@ export class OutputShipper {
       next.logBytes += data.length;
     }
     if (chunks.length === 0 && next.logTruncatedBytes === this.committed.logTruncatedBytes) return more;
-    await this.store.appendOutput(this.run.id, chunks, next);
+    const applied = await this.store.appendOutput(this.run.id, chunks, this.committed, next).catch((e: Error) => {
+      throw new StoreFailure(e);
+    });
+    if (!applied) {
+      // The stored progress moved without us knowing: an earlier write committed though its answer was lost.
+      const stored = await this.store.outputProgress(this.run.id).catch((e: Error) => {
+        throw new StoreFailure(e);
+      });
+      if (!sameProgress(stored, next)) {
+        this.committed = stored;
+        return true;
+      }
+    }
     this.committed = next;
     this.notes.splice(0, notes);
     return more;
+  }
+}
+
+const sameProgress = (a: OutputProgress, b: OutputProgress) =>
+  a.offsets.stdout === b.offsets.stdout &&
+  a.offsets.stderr === b.offsets.stderr &&
+  a.logBytes === b.logBytes &&
+  a.logTruncatedBytes === b.logTruncatedBytes;
+
+/** Writing to Postgres failed (as opposed to reading the run's output). */
+class StoreFailure extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message);
   }
 }

@@ -158,7 +158,9 @@ export class RunExecutor {
   }
 
   private hold(run: Run, runner: Runner, process: RunningProcess, stop: StopState): Promise<Outcome | null> {
-    const shipper = new OutputShipper(this.repo, run, runner.output(run), this.env.RUN_LOG_CAP_BYTES, (e) => this.dbProblem(e));
+    const shipper = new OutputShipper(this.repo, run, runner.output(run), this.env.RUN_LOG_CAP_BYTES, (e, where) =>
+      where === 'store' ? this.dbProblem(e) : this.problems.report(`run ${run.id}'s host`, e),
+    );
     const over = process.exited.then(() => undefined);
     const escalation = new StopEscalation(
       {
@@ -194,18 +196,22 @@ export class RunExecutor {
     const outcome = await untilDone(
       async () => {
         const row = await this.repo.byId(run.id);
-        if (!row || isFinal(row.status)) return null;
+        if (!row) return null;
+        // Already final: another worker re-attached and finished it, or an earlier try committed unanswered.
+        if (isFinal(row.status)) return { status: row.status, detail: row.detail ?? '', exitCode: row.exitCode };
         const o = outcomeOf(row, exit, stop.state);
         const result =
           o.status === 'COMPLETED' && hasCommandResult(row.kind)
             ? commandResult(row.kind, (await this.repo.outputOf(run.id)).toString('utf8'))
             : null;
-        return (await this.repo.finish(run.id, { ...o, result })) ? o : null;
+        await this.repo.finish(run.id, { ...o, result });
+        return o;
       },
       { failed: (e) => this.dbProblem(e), giveUp: () => this.released },
     );
     if (this.released) return null;
     this.problems.recovered('database');
+    this.problems.recovered(`run ${run.id}'s host`);
     await runner.release(run).catch((e: Error) => this.log.warn(`run ${run.id}: could not clean up after it: ${e.message}`));
     return outcome ?? null;
   }

@@ -267,19 +267,47 @@ export class RunsRepository {
 
   // --- output ---
 
-  /** The chunks and the offsets they advance, in one statement: atomic without a transaction's extra round trips. */
-  async appendOutput(runId: number, chunks: { stream: 'stdout' | 'stderr'; data: Buffer }[], progress: OutputProgress): Promise<void> {
-    const params: unknown[] = [runId, JSON.stringify(progress.offsets), progress.logBytes, progress.logTruncatedBytes];
-    const update = `UPDATE runs SET output_offsets = $2, log_bytes = $3, log_truncated_bytes = $4 WHERE id = $1`;
-    if (chunks.length === 0) {
-      await this.db.query(update, params);
-      return;
-    }
-    const values = chunks.map((_, i) => `($1, $${i * 2 + 5}, $${i * 2 + 6})`).join(', ');
-    await this.db.query(`WITH chunks AS (INSERT INTO run_output (run_id, stream, data) VALUES ${values}) ${update}`, [
-      ...params,
-      ...chunks.flatMap((c) => [c.stream, c.data]),
-    ]);
+  /**
+   * The chunks and the offsets they advance, in one statement, applied only if the stored progress
+   * is still `from`: a retry of a write whose answer was lost (it did commit) changes nothing.
+   * False when the stored progress was not `from`; read it with `outputProgress`.
+   */
+  async appendOutput(
+    runId: number,
+    chunks: { stream: 'stdout' | 'stderr'; data: Buffer }[],
+    from: OutputProgress,
+    to: OutputProgress,
+  ): Promise<boolean> {
+    const params: unknown[] = [
+      runId,
+      JSON.stringify(to.offsets),
+      to.logBytes,
+      to.logTruncatedBytes,
+      JSON.stringify(from.offsets),
+      from.logBytes,
+      from.logTruncatedBytes,
+    ];
+    const moved = `UPDATE runs SET output_offsets = $2, log_bytes = $3, log_truncated_bytes = $4
+                    WHERE id = $1 AND output_offsets = $5::jsonb AND log_bytes = $6 AND log_truncated_bytes = $7 RETURNING id`;
+    if (chunks.length === 0) return returnedRows(await this.db.query(moved, params)).length > 0;
+    const values = chunks.map((_, i) => `($${i * 2 + 8}::varchar, $${i * 2 + 9}::bytea)`).join(', ');
+    const [row]: { applied: string }[] = await this.db.query(
+      `WITH moved AS (${moved}),
+            stored AS (INSERT INTO run_output (run_id, stream, data)
+                       SELECT $1, v.stream, v.data FROM (VALUES ${values}) AS v(stream, data) WHERE EXISTS (SELECT 1 FROM moved))
+       SELECT count(*) AS applied FROM moved`,
+      [...params, ...chunks.flatMap((c) => [c.stream, c.data])],
+    );
+    return Number(row.applied) > 0;
+  }
+
+  /** How far the run's output has been stored. */
+  async outputProgress(runId: number): Promise<OutputProgress> {
+    const [row]: { output_offsets: OutputProgress['offsets']; log_bytes: string; log_truncated_bytes: string }[] = await this.db.query(
+      `SELECT output_offsets, log_bytes, log_truncated_bytes FROM runs WHERE id = $1`,
+      [runId],
+    );
+    return { offsets: row.output_offsets, logBytes: Number(row.log_bytes), logTruncatedBytes: Number(row.log_truncated_bytes) };
   }
 
   async outputOf(id: number): Promise<Buffer> {

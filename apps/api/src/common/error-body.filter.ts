@@ -14,6 +14,9 @@ export class ErrorBodyFilter implements ExceptionFilter {
     let extra: Record<string, unknown> = {};
     if (e instanceof RunyardError) {
       ({ status, message, extra } = e);
+    } else if (isDependencyDown(e)) {
+      status = 503;
+      message = `a service Runyard needs is unavailable: ${(e as Error).message}`;
     } else if (e instanceof HttpException) {
       status = e.getStatus();
       const body = e.getResponse();
@@ -25,4 +28,15 @@ export class ErrorBodyFilter implements ExceptionFilter {
     if (res.headersSent) return;
     res.status(status).json({ error: true, error_message: message, ...extra });
   }
+}
+
+/** A connection to Postgres or Redis that failed or was lost (pg, TypeORM, ioredis, BullMQ). */
+function isDependencyDown(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|57P0[1-3]|08\w{3})$/.test(code))
+    return true;
+  const message = e instanceof Error ? e.message : '';
+  return /Connection terminated|timeout exceeded when trying to connect|Connection is closed|Stream isn't writeable|MaxRetriesPerRequest|connect ECONNREFUSED|Client has encountered a connection error/i.test(
+    message,
+  );
 }

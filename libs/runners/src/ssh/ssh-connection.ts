@@ -142,7 +142,8 @@ export class SshConnectionPool {
     this.opened++;
     return new Promise<SshConnection>((resolve, reject) => {
       client.once('ready', () => resolve(new SshConnection(client)));
-      client.once('error', (e) =>
+      // For the client's whole life: ssh2 may emit several errors (a reset, then the close), and one unheard would kill the worker.
+      client.on('error', (e) =>
         reject(verifier.refusal() ?? new SshUnavailableError(`${target.user}@${target.host}:${target.port}: ${e.message}`)),
       );
       client.connect({
