@@ -1,3 +1,4 @@
 export * from './embedded-postgres';
-export { PGliteMuxServer } from './pglite-mux-server';
-export type { PGliteMuxServerOptions } from './pglite-mux-server';
+export { EmbeddedDataDirLockedError, LOCK_FILE } from './data-dir-lock';
+export { CONNECTION_FILE } from './connection-file';
+export { SERVER_USER } from './server-account';

