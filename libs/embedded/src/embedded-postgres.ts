@@ -151,7 +151,12 @@ async function checkLogin(url: string): Promise<void> {
   try {
     await client.connect();
   } catch (e) {
-    throw new Error(`The embedded PostgreSQL refuses Runyard's login (${(e as Error).message}): postgres.json does not match its cluster.`);
+    throw new Error(
+      `The embedded PostgreSQL refuses Runyard's login (${(e as Error).message}): postgres.json does not match its cluster.`,
+      {
+        cause: e,
+      },
+    );
   } finally {
     await client.end().catch(() => undefined);
   }

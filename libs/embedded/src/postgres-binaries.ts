@@ -55,6 +55,7 @@ export function preparePostgresBinaries(packageDir: string): PostgresBinaries {
       throw new Error(
         `Cannot create the PostgreSQL library link ${link} (${(e as Error).message}). Run ` +
           `\`node scripts/hydrate-symlinks.js\` in ${packageDir} as the owner of node_modules, or set DATABASE_URL.`,
+        { cause: e },
       );
     }
   }

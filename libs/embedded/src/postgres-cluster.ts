@@ -31,7 +31,7 @@ export async function serverVersion(binaries: PostgresBinaries, account: ServerA
     return stdout.trim().replace(/^postgres \(PostgreSQL\) /, '');
   } catch (e) {
     const err = e as Error & { stderr?: string };
-    throw new Error(`The embedded PostgreSQL does not run (${binaries.postgres}): ${(err.stderr || err.message).trim()}`);
+    throw new Error(`The embedded PostgreSQL does not run (${binaries.postgres}): ${(err.stderr || err.message).trim()}`, { cause: e });
   }
 }
 
@@ -47,7 +47,9 @@ export async function ensureCluster(
   if (fs.existsSync(cluster)) {
     const made = fs.readFileSync(path.join(cluster, 'PG_VERSION'), 'utf8').trim();
     if (made !== version.split('.')[0]) {
-      throw new Error(`${cluster} holds a PostgreSQL ${made} database; this Runyard ships PostgreSQL ${version}. Dump and restore it, or set DATABASE_URL.`);
+      throw new Error(
+        `${cluster} holds a PostgreSQL ${made} database; this Runyard ships PostgreSQL ${version}. Dump and restore it, or set DATABASE_URL.`,
+      );
     }
     return false;
   }
@@ -74,7 +76,7 @@ export async function ensureCluster(
       '--no-instructions',
     ];
     await run(binaries.initdb, args, { ...runAs(account), env: serverEnv() }).catch((e: Error & { stdout?: string; stderr?: string }) => {
-      throw new Error(`initdb failed for ${cluster}: ${(e.stderr || e.stdout || e.message).trim()}`);
+      throw new Error(`initdb failed for ${cluster}: ${(e.stderr || e.stdout || e.message).trim()}`, { cause: e });
     });
   } finally {
     fs.rmSync(pwfile, { force: true });

@@ -58,12 +58,21 @@ async function create(name: string): Promise<ServerAccount> {
   const hint = `PostgreSQL does not run as root. Start Runyard as a normal user, or create the system user ${name} yourself, or set DATABASE_URL.`;
   if (process.platform !== 'linux') throw new Error(`Runyard runs as root: ${hint}`);
   try {
-    await run('useradd', ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', name]);
+    await run('useradd', [
+      '--system',
+      '--user-group',
+      '--no-create-home',
+      '--home-dir',
+      '/nonexistent',
+      '--shell',
+      '/usr/sbin/nologin',
+      name,
+    ]);
   } catch (e) {
     // Another Runyard may have created it a moment ago.
     const raced = await lookUp(name);
     if (raced) return raced;
-    throw new Error(`Could not create the system user ${name} (${(e as Error).message.trim()}). ${hint}`);
+    throw new Error(`Could not create the system user ${name} (${(e as Error).message.trim()}). ${hint}`, { cause: e });
   }
   const made = await lookUp(name);
   if (!made) throw new Error(`useradd succeeded but ${name} is not found. ${hint}`);
