@@ -1080,7 +1080,11 @@ async function scenarioEmbedded() {
     const dataParent = fs.mkdtempSync(join(os.tmpdir(), 'runyard-bench-embedded-'));
     fs.chmodSync(dataParent, 0o755);
     const t0 = Date.now();
-    const rt = await startRunyard({ role: 'all', embedded: true, env: { RUN_CONCURRENCY: '16', RUNYARD_DATA_DIR: join(dataParent, 'data') } });
+    const rt = await startRunyard({
+      role: 'all',
+      embedded: true,
+      env: { RUN_CONCURRENCY: '16', RUNYARD_DATA_DIR: join(dataParent, 'data') },
+    });
     const startup = { cold_ms: Date.now() - t0, cold_server_ms: embeddedServerStartMs(rt.api.logFile) };
     try {
       await closeGate(rt, 16); // the in-process worker is busy: accepted runs stay queued
@@ -1153,7 +1157,9 @@ async function scenarioEmbedded() {
       } finally {
         await again.stop();
       }
-      log(`embedded rep ${i + 1}: start-up cold ${startup.cold_ms} ms (server ${startup.cold_server_ms} ms), warm ${startup.warm_ms} ms (server ${startup.warm_server_ms} ms)`);
+      log(
+        `embedded rep ${i + 1}: start-up cold ${startup.cold_ms} ms (server ${startup.cold_server_ms} ms), warm ${startup.warm_ms} ms (server ${startup.warm_server_ms} ms)`,
+      );
       out.reps.push({ accept: a, drain: d, startup });
     } finally {
       await rt.close();
@@ -1166,7 +1172,9 @@ async function scenarioEmbedded() {
     p99_ms: median(out.reps.map((r) => r.accept.latency_p99_ms)),
   };
   out.drain_per_s = median(out.reps.map((r) => r.drain.completed_per_s));
-  out.startup = Object.fromEntries(['cold_ms', 'cold_server_ms', 'warm_ms', 'warm_server_ms'].map((k) => [k, median(out.reps.map((r) => r.startup[k]))]));
+  out.startup = Object.fromEntries(
+    ['cold_ms', 'cold_server_ms', 'warm_ms', 'warm_server_ms'].map((k) => [k, median(out.reps.map((r) => r.startup[k]))]),
+  );
   results.scenarios.embedded = out;
 }
 
