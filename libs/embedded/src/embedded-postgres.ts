@@ -21,7 +21,7 @@ import { connectionUrl, readOrCreateConnection, writeConnection } from './connec
 import { acquireDataDirLock } from './data-dir-lock';
 import { guardProcessExit } from './exit-guard';
 import { stopLeftoverServer } from './leftover-server';
-import { findPostgresBinaries } from './postgres-binaries';
+import { copyPostgresBinaries, findPostgresBinaries } from './postgres-binaries';
 import { CLUSTER_DIR, ensureCluster, serverVersion } from './postgres-cluster';
 import { PortTakenError, running, startServer, stopServer } from './postgres-server';
 import { blockedDirectory, serverAccount } from './server-account';
@@ -54,6 +54,8 @@ export interface EmbeddedPostgres {
 }
 
 export const LOG_FILE = 'postgres.log';
+/** Where root's Runyard copies the PostgreSQL programs when its server user may not enter the checkout. */
+export const BINARIES_COPY_DIR = '/var/cache/runyard';
 
 /**
  * Starts PostgreSQL on `<dataDir>/postgres`, creating the cluster the first time. Refuses
@@ -77,15 +79,16 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   }, stop);
   try {
     const cluster = path.join(dataDir, CLUSTER_DIR);
-    const binaries = findPostgresBinaries();
     const account = await serverAccount();
+    let binaries = findPostgresBinaries();
+    if (blockedDirectory(binaries.postgres, account)) binaries = copyPostgresBinaries(binaries, BINARIES_COPY_DIR);
     for (const target of [binaries.postgres, cluster]) {
       const blocked = blockedDirectory(target, account);
       if (blocked) {
         throw new Error(
           `Runyard runs as root, so its PostgreSQL runs as the user ${account.name}, who may not enter ${blocked} ` +
-            `(on the way to ${target}). Start Runyard as a normal user, or keep the checkout and RUNYARD_DATA_DIR ` +
-            `where other users may enter (not under /root or a private temporary directory), or set DATABASE_URL.`,
+            `(on the way to ${target}). Start Runyard as a normal user, or set RUNYARD_DATA_DIR to a directory other ` +
+            `users may enter (e.g. /var/lib/runyard; not under /root or a private temporary directory), or set DATABASE_URL.`,
         );
       }
     }

@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { findPostgresBinaries, preparePostgresBinaries } from './postgres-binaries';
+import { copyPostgresBinaries, findPostgresBinaries, preparePostgresBinaries } from './postgres-binaries';
+import { runAs, serverAccount } from './server-account';
 
 describe('the platform package, installed without its install script', () => {
   const installed = findPostgresBinaries().packageDir;
@@ -33,5 +34,23 @@ describe('the platform package, installed without its install script', () => {
 
   it('names the platform when there is no build for it', () => {
     expect(() => findPostgresBinaries('linux', 'riscv64')).toThrow(/no embedded PostgreSQL build for linux-riscv64: set DATABASE_URL/);
+  });
+
+  (process.getuid?.() === 0 ? it : it.skip)("copies the programs where root's server user can run them, once per version", async () => {
+    const account = await serverAccount();
+    const version = (bin: string) => execFileSync(bin, ['-V'], { ...runAs(account), encoding: 'utf8', stdio: 'pipe' });
+    const inPrivate = preparePostgresBinaries(copy); // mkdtemp: 0700, root's
+    expect(() => version(inPrivate.postgres)).toThrow(/EACCES/);
+
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'runyard-pg-copies-'));
+    fs.chmodSync(parent, 0o755);
+    try {
+      const copied = copyPostgresBinaries(inPrivate, path.join(parent, 'cache'));
+      expect(version(copied.postgres)).toMatch(/^postgres \(PostgreSQL\) 18\./);
+      expect(copyPostgresBinaries(inPrivate, path.join(parent, 'cache'))).toEqual(copied);
+      expect(fs.readdirSync(path.join(parent, 'cache'))).toEqual([path.basename(copied.packageDir)]);
+    } finally {
+      fs.rmSync(parent, { recursive: true, force: true });
+    }
   });
 });

@@ -67,3 +67,39 @@ export function preparePostgresBinaries(packageDir: string): PostgresBinaries {
   };
   return { packageDir, postgres: bin('postgres'), initdb: bin('initdb') };
 }
+
+/**
+ * A copy of the platform package under `parent` (made once per package version), for a server user
+ * who may not enter the checkout, e.g. a clone under /root while Runyard runs as root.
+ */
+export function copyPostgresBinaries(from: PostgresBinaries, parent: string): PostgresBinaries {
+  const { name, version } = JSON.parse(fs.readFileSync(path.join(from.packageDir, 'package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+  };
+  const dest = path.join(parent, `${name.replace('/', '+')}@${version}`);
+  if (!fs.existsSync(dest)) {
+    fs.mkdirSync(parent, { recursive: true, mode: 0o755 });
+    const tmp = `${dest}.${process.pid}.tmp`;
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.cpSync(from.packageDir, tmp, { recursive: true, verbatimSymlinks: true, filter: (src) => !src.endsWith('.a') });
+    openUp(tmp);
+    try {
+      fs.renameSync(tmp, dest);
+    } catch (e) {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      if (!fs.existsSync(dest)) throw e; // else another Runyard made it a moment ago
+    }
+  }
+  return preparePostgresBinaries(dest);
+}
+
+/** Readable (and where executable, runnable) by everyone, whatever the modes of the original. */
+function openUp(dir: string): void {
+  fs.chmodSync(dir, 0o755);
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) openUp(file);
+    else if (entry.isFile()) fs.chmodSync(file, fs.statSync(file).mode & 0o100 ? 0o755 : 0o644);
+  }
+}
