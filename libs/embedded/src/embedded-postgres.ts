@@ -54,6 +54,8 @@ export interface EmbeddedPostgres {
 }
 
 export const LOG_FILE = 'postgres.log';
+/** The library links, when the platform package is read-only for this user. */
+export const LIBRARY_LINKS_DIR = 'postgres-lib';
 /** Where root's Runyard copies the PostgreSQL programs when its server user may not enter the checkout. */
 export const BINARIES_COPY_DIR = '/var/cache/runyard';
 
@@ -80,7 +82,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   try {
     const cluster = path.join(dataDir, CLUSTER_DIR);
     const account = await serverAccount();
-    let binaries = findPostgresBinaries();
+    let binaries = findPostgresBinaries(path.join(dataDir, LIBRARY_LINKS_DIR));
     if (blockedDirectory(binaries.postgres, account)) binaries = copyPostgresBinaries(binaries, BINARIES_COPY_DIR);
     for (const target of [binaries.postgres, cluster]) {
       const blocked = blockedDirectory(target, account);

