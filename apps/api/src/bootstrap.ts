@@ -1,7 +1,7 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
-import { Logger as PinoLogger } from 'nestjs-pino';
+import { RunyardLogger } from '@runyard/logging';
 import { NestFactory } from '@nestjs/core';
 import { Environment, validateEnvironment } from '@runyard/config';
 import { ApiModule } from './api.module';
@@ -17,7 +17,7 @@ export async function createApiApp(role: 'api' | 'all', opts: { logger?: false }
     bodyParser: false,
     bufferLogs: true,
   });
-  app.useLogger(app.get(PinoLogger));
+  app.useLogger(app.get(RunyardLogger));
   // Signed callbacks are verified on their exact bytes: that path gets the body raw, everything else JSON.
   app.use('/api/v1/tuxsuite/callback', express.raw({ type: () => true, limit: '10mb' }));
   app.use(express.json({ limit: '1mb' }));
