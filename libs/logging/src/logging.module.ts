@@ -18,6 +18,8 @@ export const REDACTED_PATHS = [
  * X-Request-Id or made up, and sent back), secrets redacted. LOG_LEVEL sets the level.
  */
 export const RunyardLoggingModule = LoggerModule.forRoot({
+  // Mounted on "/" (no route parameters): a path that does not decode still gets its id and log line.
+  forRoutes: ['/'],
   pinoHttp: {
     level: process.env.LOG_LEVEL ?? 'info',
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },

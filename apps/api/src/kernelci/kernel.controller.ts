@@ -1,12 +1,11 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { KernelService } from '@runyard/kernelci';
 import type { ScheduleTest } from '@runyard/kernelci';
 import { requesterOf } from '../common/requester';
+import { recordId } from '../common/validation';
 import { presentBuild, presentTest } from './kernel.presenter';
 import { ListKernelQuery, RunBootTestDto, RunBuildDto, RunTestDto } from './kernel.dto';
-
-const idPipe = new ParseIntPipe({ errorHttpStatusCode: 400 });
 
 /** The KernelCI bridge's scheduling paths: each answers 202 once the build or test is recorded and queued. */
 @Controller('api/v1')
@@ -50,7 +49,7 @@ export class KernelController {
   }
 
   @Get('builds/:id')
-  async build(@Param('id', idPipe) id: number) {
+  async build(@Param('id', recordId) id: number) {
     return presentBuild(await this.kernel.build(id));
   }
 
@@ -60,7 +59,7 @@ export class KernelController {
   }
 
   @Get('tests/:id')
-  async test(@Param('id', idPipe) id: number) {
+  async test(@Param('id', recordId) id: number) {
     const { test, results } = await this.kernel.test(id);
     return presentTest(test, results);
   }
