@@ -8,9 +8,16 @@ import { KernelCi1764000000000 } from './migrations/1764000000000-kernel-ci';
 import { KernelBuild, KernelTest, KernelTestResult, RunnerCallback } from './kernel.entities';
 import { ApiToken, AuditEvent } from './auth.entities';
 import { Auth1764050000000 } from './migrations/1764050000000-auth';
+import { SubmittedTestResults1765100000000 } from './migrations/1765100000000-submitted-test-results';
 
 export const ENTITIES = [Run, RunOutput, ProfileRecord, KernelBuild, KernelTest, KernelTestResult, RunnerCallback, ApiToken, AuditEvent];
-export const MIGRATIONS = [InitialSchema1763900000000, RunDir1763950000000, KernelCi1764000000000, Auth1764050000000];
+export const MIGRATIONS = [
+  InitialSchema1763900000000,
+  RunDir1763950000000,
+  KernelCi1764000000000,
+  Auth1764050000000,
+  SubmittedTestResults1765100000000,
+];
 
 /** One definition for the app, the tests and the migration CLI: never `synchronize`. */
 export function dataSourceOptions(url: string, extra: { logging?: boolean; poolSize?: number } = {}): DataSourceOptions {

@@ -39,5 +39,6 @@ describe('parseTestResults', () => {
   it('refuses input that is not an object', () => {
     for (const bad of [null, 'x', 3, [], undefined]) expect(() => parseTestResults(bad, [])).toThrow('results.json must be a JSON object');
     expect(() => parseTestResults({ lava: [] }, [])).toThrow('"lava" must be an object');
+    expect(() => parseTestResults({ tuxrun: {} }, ['ltp'])).toThrow('results.json has no "lava" results');
   });
 });

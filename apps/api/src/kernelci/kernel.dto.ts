@@ -1,5 +1,18 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 import { KERNEL_JOB_STATES, KernelBuild, KernelTest, KernelTestResult } from '@runyard/persistence';
 import type { KernelJobState } from '@runyard/persistence';
 import { FitsColumn } from '../common/column-rules';
@@ -97,4 +110,68 @@ export class ListKernelQuery {
   @Min(1)
   @Max(500)
   limit?: number;
+}
+
+/** Runyard's own scheduling path: a test run, or a boot test when it names no tests. */
+export class ScheduleTestDto extends RunBootTestDto {
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(200)
+  @Matches(NAME, { each: true, message: 'each test must be a test suite name such as ltp-smoke' })
+  @FitsColumn(KernelTestResult, 'test', { each: true })
+  tests: string[] = [];
+
+  @IsOptional()
+  @IsString()
+  @FitsColumn(KernelTest, 'collection')
+  collection?: string;
+}
+
+/** One result of tests run elsewhere (the bridge's submitted test). */
+export class SubmittedTestDto {
+  @Matches(NAME, { message: 'test_name must be a test name such as ltp-smoke' })
+  @FitsColumn(KernelTestResult, 'test')
+  test_name: string;
+
+  @IsOptional()
+  @IsString()
+  @FitsColumn(KernelTest, 'collection')
+  test_collection?: string;
+
+  @Matches(/^(pass|fail|error|skip|skipped|miss|done|unknown|canceled)$/i, {
+    message: 'result must be one of pass, fail, error, skip, miss, done (or TuxSuite’s unknown, canceled)',
+  })
+  result: string;
+
+  /** A URL of the test's log, or the log itself. */
+  @IsOptional()
+  @IsString()
+  logs?: string;
+}
+
+/** The bridge's POST /api/v1/tests/submit: results of tests run elsewhere, for KCIDB. */
+export class SubmitTestResultsDto {
+  @Matches(/^[A-Za-z0-9:._-]+$/, { message: 'test_uid must be an id (letters, digits, : . _ -)' })
+  @FitsColumn(KernelTest, 'uid')
+  test_uid: string;
+
+  @Matches(/^[A-Za-z0-9:._-]+$/, { message: 'build_id must be a build id' })
+  @FitsColumn(KernelTest, 'buildId')
+  build_id: string;
+
+  @Matches(NAME, { message: 'device must be a device name such as qemu-riscv64' })
+  @FitsColumn(KernelTest, 'device')
+  device: string;
+
+  /** What ran the tests (the KCIDB environment), stored as the test's runner. */
+  @Matches(NAME, { message: 'runtime must be a name such as lava or tuxrun' })
+  @FitsColumn(KernelTest, 'runner')
+  runtime: string;
+
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(500)
+  @ValidateNested({ each: true })
+  @Type(() => SubmittedTestDto)
+  tests: SubmittedTestDto[];
 }
