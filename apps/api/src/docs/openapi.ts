@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
 import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
 import { Environment } from '@runyard/config';
 import { INT4_MAX } from '../common/column-rules';
@@ -36,10 +37,11 @@ export function openApiDocument(app: INestApplication): OpenAPIObject {
 
 function complete(doc: OpenAPIObject, access: { open: boolean; metricsPublic: boolean }): OpenAPIObject {
   // Every class-validator class, the environment's included: only the DTOs belong in the API's schemas.
-  const { Environment: _env, ...dtoSchemas } = validationMetadatasToSchemas({ refPointerPrefix: '#/components/schemas/' }) as Record<
-    string,
-    Schema
-  >;
+  const { Environment: _env, ...dtoSchemas } = validationMetadatasToSchemas({
+    refPointerPrefix: '#/components/schemas/',
+    // @Type(() => …) names the class of nested DTOs (arrays of them included).
+    classTransformerMetadataStorage: defaultMetadataStorage,
+  }) as Record<string, Schema>;
   doc.components = { ...doc.components, schemas: { ...doc.components?.schemas, ...dtoSchemas, ErrorBody: ERROR_BODY } };
   doc.paths = { ...doc.paths, ...PAGES };
   for (const [path, item] of Object.entries(doc.paths)) {
