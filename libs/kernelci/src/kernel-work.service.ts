@@ -80,7 +80,7 @@ export class KernelWorkService {
     } catch (e) {
       if (!(e instanceof ResultsUnavailable || e instanceof DownloadError)) throw e;
       error = `results not stored: ${e.message}`;
-      results = parseTestResults({}, test.tests);
+      results = parseTestResults({ lava: {} }, test.tests);
       this.log.warn(`test ${id}: ${error}`);
     }
     await this.results
