@@ -23,7 +23,8 @@ describe('parseTestResults', () => {
     expect(parseTestResults(file, [])).toEqual([{ test: 'boot', result: 'PASS' }]);
     expect(parseTestResults({ lava: { '3_boot': { result: 'fail' } } }, [])).toEqual([{ test: 'boot', result: 'FAIL' }]);
     expect(parseTestResults({ lava: {} }, [])).toEqual([{ test: 'boot', result: 'MISS' }]);
-    expect(parseTestResults({}, [])).toEqual([{ test: 'boot', result: 'MISS' }]);
+    // No lava map at all is not "nothing ran" but a file Runyard cannot read: the caller records why.
+    expect(() => parseTestResults({}, [])).toThrow('no "lava" results');
   });
 
   it('prefers an unprefixed key and ignores entries without a result', () => {
