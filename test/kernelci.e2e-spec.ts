@@ -246,8 +246,12 @@ describe('kernel builds and tests on TuxSuite', () => {
       results: { 'ltp-smoke': 'MISS', kselftest: 'MISS' },
     });
     const rows = await eventually(
-      async () =>
-        kcidb.received.flatMap((r) => r.body.tests ?? []).filter((t: { id: string }) => t.id.startsWith(`runyard_test:${test.uid}.`)),
+      async () => {
+        const found = kcidb.received
+          .flatMap((r) => r.body.tests ?? [])
+          .filter((t: { id: string }) => t.id.startsWith(`runyard_test:${test.uid}.`));
+        return found.length > 0 && found;
+      },
       10_000,
       'the MISS rows in KCIDB',
     );
