@@ -4,9 +4,9 @@ import type { NextFunction, Request, Response } from 'express';
 import { BadInputError } from '@runyard/runs';
 import { inputProblem, pathProblem } from './input-rules';
 
-export const BODY_LIMIT_BYTES = 1024 * 1024;
+const BODY_LIMIT_BYTES = 1024 * 1024;
 /** Signed callbacks are verified on their exact bytes: that path gets the body raw, everything else JSON. */
-export const CALLBACK_PATH = '/api/v1/tuxsuite/callback/';
+const CALLBACK_PATH = '/api/v1/tuxsuite/callback/';
 
 /** body-parser's errors, in the error body's words. */
 function bodyError(e: { type?: string; status?: number; message?: string }): Error {
