@@ -158,6 +158,15 @@ describe('validateEnvironment', () => {
       );
     });
 
+    it('refuses TuxSuite without RUNYARD_PUBLIC_URL, naming it (callbacks would never arrive)', () => {
+      const tuxsuite = { TUXSUITE_TOKEN: 't', TUXSUITE_GROUP: 'g', TUXSUITE_PROJECT: 'p' };
+      expect(environmentError(tuxsuite).message).toContain('RUNYARD_PUBLIC_URL must be set when TuxSuite is configured');
+      expect(validateEnvironment({ ...tuxsuite, RUNYARD_PUBLIC_URL: 'https://runyard.example.org' }).RUNYARD_PUBLIC_URL).toBe(
+        'https://runyard.example.org',
+      );
+      expect(validateEnvironment({}).RUNYARD_PUBLIC_URL).toBeUndefined();
+    });
+
     it('refuses a DATABASE_URL with only the scheme', () => {
       expect(environmentError({ DATABASE_URL: 'postgres://' }).message).toContain(
         'DATABASE_URL="postgres://": DATABASE_URL must be a postgres:// URL',

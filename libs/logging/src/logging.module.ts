@@ -29,6 +29,6 @@ export class RunyardLoggingModule implements NestModule {
       .apply((req: IncomingMessage & { log: typeof rootLogger }, res: ServerResponse, next: () => void) =>
         httpLogger(req, res, () => requestLogger.run(req.log, next)),
       )
-      .forRoutes({ path: '{/*splat}', method: RequestMethod.ALL });
+      .forRoutes('/'); // mounted on "/" (no route parameters): a path that does not decode still gets its id and log line
   }
 }
