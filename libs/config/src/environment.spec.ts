@@ -167,6 +167,18 @@ describe('validateEnvironment', () => {
       expect(validateEnvironment({}).RUNYARD_PUBLIC_URL).toBeUndefined();
     });
 
+    it('refuses a heartbeat that is not well under the time after which runs count as abandoned, naming both', () => {
+      for (const [HEARTBEAT_MS, LOST_AFTER_MS] of [
+        ['30000', '60000'],
+        ['70000', '60000'],
+      ]) {
+        const error = environmentError({ HEARTBEAT_MS, LOST_AFTER_MS });
+        expect(error.message).toContain(`HEARTBEAT_MS=${HEARTBEAT_MS}, LOST_AFTER_MS=${LOST_AFTER_MS}`);
+        expect(error.message).toContain('HEARTBEAT_MS must be less than half of LOST_AFTER_MS');
+      }
+      expect(validateEnvironment({ HEARTBEAT_MS: '29999', LOST_AFTER_MS: '60000' }).HEARTBEAT_MS).toBe(29999);
+    });
+
     it('refuses a DATABASE_URL with only the scheme', () => {
       expect(environmentError({ DATABASE_URL: 'postgres://' }).message).toContain(
         'DATABASE_URL="postgres://": DATABASE_URL must be a postgres:// URL',
