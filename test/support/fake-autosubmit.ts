@@ -6,7 +6,7 @@ import type { RunyardUnderTest } from './runyard';
 export function behave(
   rt: RunyardUnderTest,
   expid: string,
-  how: { seconds?: number; exit?: number; bytes?: number; stubborn?: boolean; ticks?: boolean },
+  how: { seconds?: number; exit?: number; bytes?: number; stubborn?: boolean; ticks?: boolean; leak?: string },
 ): void {
   const state = rt.env.FAKE_AUTOSUBMIT_STATE;
   mkdirSync(state, { recursive: true });
@@ -14,6 +14,7 @@ export function behave(
   if (how.exit !== undefined) writeFileSync(join(state, `${expid}.exit`), `${how.exit}\n`);
   if (how.stubborn) writeFileSync(join(state, `${expid}.stubborn`), '');
   if (how.ticks) writeFileSync(join(state, `${expid}.ticks`), '');
+  if (how.leak) writeFileSync(join(state, `${expid}.leak`), `${how.leak}\n`);
   if (how.bytes !== undefined) writeFileSync(join(state, `${expid}.bytes`), `${how.bytes}\n`);
 }
 

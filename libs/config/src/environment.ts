@@ -182,6 +182,9 @@ export class Environment {
 
 export class EnvironmentError extends Error {}
 
+/** Runyard's own settings and credentials (and an agent's): never handed to a command a run executes. */
+export const RUNYARD_OWN_ENV = /^(RUNYARD_|DATABASE_URL$|REDIS_URL$|TUXSUITE_|KCIDB_|AUTOMN_RUNNER_SECRET$|AUTOMN_RUNNER_RESET_TOKEN$)/;
+
 /** Returns the typed environment or throws one error naming every bad variable. */
 export function validateEnvironment(raw: Record<string, string | undefined>): Environment {
   const present = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''));

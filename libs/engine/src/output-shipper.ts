@@ -1,6 +1,7 @@
 import type { Run } from '@runyard/persistence';
 import { OUTPUT_STREAMS, OutputSource, OutputStream } from '@runyard/runners';
 import type { OutputProgress, RunsRepository } from '@runyard/runs';
+import { OutputMasker } from './output-masker';
 import { untilDone } from './retry';
 
 // Small enough that a run printing hundreds of MB keeps the worker's memory flat (the driver copies each batch once more).
@@ -24,6 +25,8 @@ export class OutputShipper {
   private notes: Buffer[] = [];
   private timer?: NodeJS.Timeout;
   private running: Promise<unknown> = Promise.resolve();
+  /** The process has ended: nothing more will be written, so nothing is held back for masking. */
+  private ended = false;
 
   constructor(
     private readonly store: OutputStore,
@@ -32,6 +35,7 @@ export class OutputShipper {
     private readonly capBytes: number,
     /** Hears each failure: reading the run's output (`source`) or writing it to Postgres (`store`). */
     private readonly onFailure: (e: Error, where: 'source' | 'store') => void = () => undefined,
+    private readonly masker = new OutputMasker([]),
   ) {
     this.committed = { offsets: { ...run.outputOffsets }, logBytes: run.logBytes, logTruncatedBytes: run.logTruncatedBytes };
   }
@@ -49,6 +53,7 @@ export class OutputShipper {
    */
   async finish(retry = true): Promise<void> {
     clearInterval(this.timer);
+    this.ended = retry;
     await this.serialize(() =>
       untilDone(
         async () => {
@@ -75,11 +80,12 @@ export class OutputShipper {
     );
   }
 
-  /** One pass over both streams from the committed offsets; true when a stream had more than one pass may read. */
+  /** One pass over both streams from the committed offsets; true when a stream has more that another pass can read now. */
   private async shipOnce(): Promise<boolean> {
     const next: OutputProgress = { ...this.committed, offsets: { ...this.committed.offsets } };
     const chunks: Chunk[] = [];
     let more = false;
+    let progressed = false;
     for (const stream of OUTPUT_STREAMS) {
       const size = await this.source.size(stream);
       let readThisPass = 0;
@@ -90,13 +96,19 @@ export class OutputShipper {
           next.offsets[stream] = size;
           break;
         }
-        const want = Math.min(READ_CHUNK, this.capBytes - next.logBytes, size - next.offsets[stream]);
-        const data = await this.source.read(stream, next.offsets[stream], want);
-        if (data.length === 0) break;
-        chunks.push({ stream, data });
-        next.offsets[stream] += data.length;
+        const want = Math.min(READ_CHUNK, size - next.offsets[stream]);
+        const read = await this.source.read(stream, next.offsets[stream], want);
+        if (read.length === 0) break;
+        // Secrets and issued tokens become [MASKED]; the start of one cut by this read is read again next time.
+        const { out, consumed } = this.masker.mask(read, this.ended && next.offsets[stream] + read.length >= size);
+        if (consumed === 0) break;
+        const data = out.subarray(0, this.capBytes - next.logBytes);
+        next.logTruncatedBytes += out.length - data.length;
+        if (data.length > 0) chunks.push({ stream, data });
+        next.offsets[stream] += consumed;
         next.logBytes += data.length;
-        readThisPass += data.length;
+        readThisPass += consumed;
+        progressed = true;
       }
       if (next.offsets[stream] < size) more = true;
     }
@@ -105,7 +117,7 @@ export class OutputShipper {
       chunks.push({ stream: 'stderr', data });
       next.logBytes += data.length;
     }
-    if (chunks.length === 0 && next.logTruncatedBytes === this.committed.logTruncatedBytes) return more;
+    if (chunks.length === 0 && next.logTruncatedBytes === this.committed.logTruncatedBytes) return more && progressed;
     const applied = await this.store.appendOutput(this.run.id, chunks, this.committed, next).catch((e: Error) => {
       throw new StoreFailure(e);
     });
@@ -121,7 +133,7 @@ export class OutputShipper {
     }
     this.committed = next;
     this.notes.splice(0, notes);
-    return more;
+    return more && progressed;
   }
 }
 

@@ -41,7 +41,9 @@ export class RunProcessors implements OnApplicationBootstrap, BeforeApplicationS
         .summary(job.data.runId)
         .then((text) => job.log(text))
         .catch(() => undefined);
-      // The row decides, not BullMQ: a failed run fails its job (shown in the Failed tab) and is never retried.
+      // The row decides, not BullMQ: a failed attempt fails its job (shown in the Failed tab) and BullMQ never
+      // retries it; a run the policy tries again already has the job of its next attempt.
+      if (outcome && 'retried' in outcome) throw new UnrecoverableError(outcome.detail);
       if (outcome && (outcome.status === 'FAILED' || outcome.status === 'LOST')) throw new UnrecoverableError(outcome.detail);
     };
     this.workers = [

@@ -76,6 +76,10 @@ export class RunsService {
       lmodInit: profile.lmodInit,
       stopConfirmOnStdin: profile.stopConfirmOnStdin,
       queueTimeoutMs: profile.queueTimeoutMs,
+      timeoutMs: profile.timeoutMs,
+      retry: profile.retry,
+      limits: profile.limits.length > 0 ? profile.limits : undefined,
+      secrets: profile.secrets.length > 0 ? profile.secrets : undefined,
       safeRootPath: this.config.runners[profile.runner].MODULE_LOADERS.VENV.SAFE_ROOT_PATH,
       stdin: req.command.stdin,
     };

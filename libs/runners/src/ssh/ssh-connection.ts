@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Client, ClientChannel, SFTPWrapper } from 'ssh2';
+import { RunnerUnreachableError } from '../runner';
 import { hostKeyVerifier } from './host-key';
 import type { SshTarget } from './ssh-profile';
 
@@ -13,7 +14,7 @@ export interface ExecResult {
   stderr: string;
 }
 
-export class SshUnavailableError extends Error {}
+export class SshUnavailableError extends RunnerUnreachableError {}
 
 /** One authenticated SSH connection: exec channels (bounded) and one SFTP session, shared by every run on it. */
 export class SshConnection {
