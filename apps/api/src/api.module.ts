@@ -9,6 +9,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { RunyardLoggingModule } from '@runyard/logging';
 import { RunnerCatalogueModule } from '@runyard/runners';
 import { ProfilesService, RunsRepository, RunsService } from '@runyard/runs';
+import { SCHEDULE_PROVIDERS } from '@runyard/schedules';
 import { AutosubmitRunnersService } from './autosubmit/autosubmit-runners.service';
 import { V4RunnersController } from './autosubmit/v4-runners.controller';
 import { V4AlphaController } from './autosubmit/v4alpha.controller';
@@ -22,6 +23,7 @@ import { MetricsService } from './metrics/metrics.service';
 import { RunsController } from './native/runs.controller';
 import { KernelController } from './kernelci/kernel.controller';
 import { TuxSuiteCallbacksController } from './kernelci/tuxsuite-callbacks.controller';
+import { SchedulesController } from './schedules/schedules.controller';
 
 /** HTTP only: records and enqueues, never executes a command itself. */
 @Module({
@@ -37,6 +39,7 @@ import { TuxSuiteCallbacksController } from './kernelci/tuxsuite-callbacks.contr
   ],
   controllers: [
     RunsController,
+    SchedulesController,
     V4RunnersController,
     V4AlphaController,
     KernelController,
@@ -50,6 +53,7 @@ import { TuxSuiteCallbacksController } from './kernelci/tuxsuite-callbacks.contr
     RunsService,
     ProfilesService,
     AutosubmitRunnersService,
+    ...SCHEDULE_PROVIDERS,
     PublishedDocs,
     { provide: APP_FILTER, useClass: ErrorBodyFilter },
   ],
