@@ -128,7 +128,9 @@ export class SchedulesService {
 
   /** Makes the queue's job schedulers (and waiting fires) what the rows say; answers what it changed. */
   async restore(): Promise<string[]> {
-    const [schedules, held] = await Promise.all([this.repo.all(), this.queue.schedulers()]);
+    // The queue first: a schedule created meanwhile is then in the rows, never taken for an orphan.
+    const held = await this.queue.schedulers();
+    const schedules = await this.repo.all();
     const changed: string[] = [];
     for (const s of schedules) {
       const scheduler = held.get(s.name);
