@@ -53,8 +53,23 @@ export function formatDuration(ms: number | null | undefined): string {
   return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
 }
 
-/** An ISO timestamp as `YYYY-MM-DD HH:MM:SS` (UTC), or `-`. */
-export const formatTime = (iso: string | null | undefined): string => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '') : '-');
+/** A timestamp (`…Z`, `…+00:00`) as `YYYY-MM-DD HH:MM:SS` in the terminal's time zone (or the one given), or `-`. */
+export function formatTime(iso: string | null | undefined, timeZone?: string): string {
+  const at = iso ? new Date(iso) : null;
+  if (!at || Number.isNaN(at.getTime())) return iso ?? '-';
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(at);
+  const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
+}
 
 export interface RunRow {
   id: number;
@@ -92,4 +107,42 @@ export function formatRunsTable(runs: readonly RunRow[], style: Style, now = Dat
 export function formatFields(fields: readonly [string, string][]): string {
   const width = Math.max(...fields.map(([k]) => k.length));
   return fields.map(([k, v]) => `${(k + ':').padEnd(width + 1)} ${v}`).join('\n') + '\n';
+}
+
+export interface ScheduleRow {
+  name: string;
+  cron: string;
+  timezone: string;
+  expid: string;
+  profile_name: string;
+  overlap: string;
+  paused: boolean;
+  waiting_since: string | null;
+  next_fires: string[];
+  fires: number;
+  skips: number;
+  last_skip_at: string | null;
+}
+
+/** What a schedule is doing: paused, a fire waiting for the current run, or active. */
+export const scheduleState = (s: Pick<ScheduleRow, 'paused' | 'waiting_since'>): string =>
+  s.paused ? 'paused' : s.waiting_since ? 'waiting' : 'active';
+
+/** `runyard schedules`: one line per schedule, its next fire in the terminal's time zone. */
+export function formatSchedulesTable(schedules: readonly ScheduleRow[], timeZone?: string): string {
+  if (schedules.length === 0) return 'no schedules\n';
+  const rows = schedules.map((s) => [
+    s.name,
+    s.cron,
+    s.timezone,
+    s.expid,
+    s.profile_name,
+    s.overlap,
+    scheduleState(s),
+    s.next_fires[0] ? formatTime(s.next_fires[0], timeZone) : '-',
+    String(s.fires),
+    String(s.skips),
+    formatTime(s.last_skip_at, timeZone),
+  ]);
+  return formatTable(['NAME', 'CRON', 'TIMEZONE', 'EXPID', 'PROFILE', 'OVERLAP', 'STATE', 'NEXT FIRE', 'RUNS', 'SKIPS', 'LAST SKIP'], rows);
 }

@@ -1,63 +1,67 @@
-import { ParsedArgs, UsageError } from './argv';
-import { ApiError, RunyardClient } from './client';
-import type { Style } from './format';
+import type { Command } from 'commander';
+import { ApiError } from './client';
+import { Action, Context, printJson } from './context';
+import { UsageError } from './params';
 import { ApplicationRow, formatApplicationsTable, formatSessionsTable, SessionRow } from './sdk-format';
-import type { Spinner } from './spinner';
 
-/** What a Runner SDK command needs of the CLI's context. */
-interface SdkContext {
-  client: RunyardClient;
-  io: { stdout: NodeJS.WriteStream };
-  style: Style;
-  spinner: Spinner;
-  json: boolean;
-  args: ParsedArgs;
+/** `runyard apps` (list by default, rm) and `runyard sessions`: the Runner SDK's applications and sessions. */
+export function addSdkCommands(program: Command, action: Action): void {
+  const apps = program.command('apps').description('Runner SDK applications (list by default)');
+  apps
+    .command('list', { isDefault: true })
+    .description('every application: its runtime, profile, open sessions, package and lease')
+    .action(action((ctx) => listApps(ctx)));
+  apps
+    .command('rm <name>')
+    .description('remove an application as its client would have: its sessions closed, objects deleted, package released')
+    .action(action((ctx, name: string) => removeApp(ctx, name)));
+  program
+    .command('sessions')
+    .description("Runner SDK sessions, newest first, with their calls and their executors' runs")
+    .option('--app <name>', 'of this application')
+    .option('--status <status>', 'open, closed or lost')
+    .option('--limit <n>', 'at most this many')
+    .action(action((ctx, o: { app?: string; status?: string; limit?: string }) => listSessions(ctx, o)));
 }
 
-const print = (ctx: SdkContext, value: unknown) => ctx.io.stdout.write(JSON.stringify(value, null, ctx.io.stdout.isTTY ? 2 : 0) + '\n');
+async function listApps(ctx: Context): Promise<number> {
+  const answer = await ctx.spinner.while(
+    'listing applications',
+    ctx.client.json<{ applications: ApplicationRow[] }>('GET', '/api/v1/applications'),
+  );
+  if (ctx.json) printJson(ctx, answer);
+  else ctx.io.stdout.write(formatApplicationsTable(answer.applications));
+  return 0;
+}
 
-/** `runyard apps` lists the applications; `runyard apps rm NAME` removes one as its client would have (Flame's order). */
-export async function appsCommand(ctx: SdkContext): Promise<number> {
-  const [action, name] = ctx.args.positionals;
-  if (action === undefined) {
-    const answer = await ctx.spinner.while(
-      'listing applications',
-      ctx.client.json<{ applications: ApplicationRow[] }>('GET', '/api/v1/applications'),
-    );
-    if (ctx.json) print(ctx, answer);
-    else ctx.io.stdout.write(formatApplicationsTable(answer.applications));
-    return 0;
-  }
-  if (action !== 'rm' || name === undefined) throw new UsageError('apps takes no arguments, or rm NAME');
+async function removeApp(ctx: Context, name: string): Promise<number> {
+  const path = encodeURIComponent(name);
   const gone = await ctx.spinner.while(
     `removing ${name}`,
-    ctx.client.json<{ package_sha: string }>('DELETE', `/api/v1/applications/${encodeURIComponent(name)}`),
+    ctx.client.json<{ package_sha: string }>('DELETE', `/api/v1/applications/${path}`),
   );
-  await ctx.client.json('DELETE', `/api/v1/objects/${encodeURIComponent(name)}`);
+  const unless = (status: number) => (e: unknown) => (e instanceof ApiError && e.status === status ? null : Promise.reject(e));
+  await ctx.client.json('DELETE', `/api/v1/objects/${path}`).catch(unless(404)); // it had none
   // Another application on the same package keeps it.
-  await ctx.client
-    .json('DELETE', `/api/v1/packages/${gone.package_sha}`)
-    .catch((e) => (e instanceof ApiError && e.status === 409 ? null : Promise.reject(e)));
-  if (ctx.json) print(ctx, { name, removed: true });
+  await ctx.client.json('DELETE', `/api/v1/packages/${gone.package_sha}`).catch(unless(409));
+  if (ctx.json) printJson(ctx, { name, removed: true });
   else ctx.io.stdout.write(`application ${name} removed: its sessions closed, its objects deleted, its package released\n`);
   return 0;
 }
 
-/** `runyard sessions [--app NAME] [--status open|closed|lost] [--limit N]`. */
-export async function sessionsCommand(ctx: SdkContext): Promise<number> {
+async function listSessions(ctx: Context, o: { app?: string; status?: string; limit?: string }): Promise<number> {
   const q = new URLSearchParams();
-  const opt = (name: string) => ctx.args.options[name] as string | undefined;
-  if (opt('app') !== undefined) q.set('application', opt('app')!);
-  if (opt('status') !== undefined) q.set('status', opt('status')!);
-  if (opt('limit') !== undefined) {
-    if (!/^\d+$/.test(opt('limit')!)) throw new UsageError(`--limit must be a whole number, not "${opt('limit')}"`);
-    q.set('limit', opt('limit')!);
+  if (o.app !== undefined) q.set('application', o.app);
+  if (o.status !== undefined) q.set('status', o.status);
+  if (o.limit !== undefined) {
+    if (!/^\d+$/.test(o.limit)) throw new UsageError(`--limit must be a whole number, not "${o.limit}"`);
+    q.set('limit', o.limit);
   }
   const answer = await ctx.spinner.while(
     'listing sessions',
     ctx.client.json<{ sessions: SessionRow[] }>('GET', `/api/v1/sessions${q.size > 0 ? `?${q}` : ''}`),
   );
-  if (ctx.json) print(ctx, answer);
+  if (ctx.json) printJson(ctx, answer);
   else ctx.io.stdout.write(formatSessionsTable(answer.sessions, ctx.style));
   return 0;
 }

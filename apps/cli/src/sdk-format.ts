@@ -56,7 +56,7 @@ export function formatApplicationsTable(apps: readonly ApplicationRow[], now = D
 }
 
 /** `runyard sessions`: one line per session, its executors' runs (see `runyard logs RUN`) and why it ended. */
-export function formatSessionsTable(sessions: readonly SessionRow[], style: Style): string {
+export function formatSessionsTable(sessions: readonly SessionRow[], style: Style, timeZone?: string): string {
   if (sessions.length === 0) return 'no sessions\n';
   const rows = sessions.map((s) => [
     String(s.id),
@@ -66,7 +66,7 @@ export function formatSessionsTable(sessions: readonly SessionRow[], style: Styl
     paint(style, SESSION_COLORS[s.status as keyof typeof SESSION_COLORS] ?? 'dim', s.status),
     `${s.finished_calls}/${s.calls}`,
     s.run_ids.join(',') || '-',
-    formatTime(s.created_at),
+    formatTime(s.created_at, timeZone),
     s.status === 'open' ? '' : (s.detail ?? ''),
   ]);
   return formatTable(['ID', 'APP', 'KIND', 'ORDER', 'STATUS', 'CALLS', 'RUNS', 'CREATED', 'DETAIL'], rows);

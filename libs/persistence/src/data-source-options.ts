@@ -10,15 +10,34 @@ import { ApiToken, AuditEvent } from './auth.entities';
 import { Auth1764050000000 } from './migrations/1764050000000-auth';
 import { Engine1765000000000 } from './migrations/1765000000000-engine';
 import { RunnerSdk1765300000000 } from './migrations/1765300000000-runner-sdk';
+import { SubmittedTestResults1765100000000 } from './migrations/1765100000000-submitted-test-results';
+import { Schedule, ScheduleFire } from './schedule.entities';
+import { Schedules1765400000000 } from './migrations/1765400000000-schedules';
+import { RunPolicies1765500000000 } from './migrations/1765500000000-run-policies';
 
-export const ENTITIES = [Run, RunOutput, ProfileRecord, KernelBuild, KernelTest, KernelTestResult, RunnerCallback, ApiToken, AuditEvent];
+export const ENTITIES = [
+  Run,
+  RunOutput,
+  ProfileRecord,
+  KernelBuild,
+  KernelTest,
+  KernelTestResult,
+  RunnerCallback,
+  ApiToken,
+  AuditEvent,
+  Schedule,
+  ScheduleFire,
+];
 export const MIGRATIONS = [
   InitialSchema1763900000000,
   RunDir1763950000000,
   KernelCi1764000000000,
   Auth1764050000000,
   Engine1765000000000,
+  SubmittedTestResults1765100000000,
   RunnerSdk1765300000000,
+  Schedules1765400000000,
+  RunPolicies1765500000000,
 ];
 
 /** One definition for the app, the tests and the migration CLI: never `synchronize`. */

@@ -1,12 +1,10 @@
+import { RUNYARD_OWN_ENV } from '@runyard/config';
 import { isRunFileName, RunFile } from '@runyard/persistence';
-
-/** Runyard's own settings and credentials: a run's process (a user's script) must never see them. */
-const RUNYARD_OWN = /^(RUNYARD_|DATABASE_URL$|REDIS_URL$|TUXSUITE_|KCIDB_|AUTOMN_RUNNER_SECRET$|AUTOMN_RUNNER_RESET_TOKEN$)/;
 
 /** The environment of a run's process on this host: the host's own, without Runyard's, plus the run's. */
 export function childEnvironment(hostEnv: NodeJS.ProcessEnv, runEnv: Record<string, string> | undefined): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(hostEnv)) if (!RUNYARD_OWN.test(k)) env[k] = v;
+  for (const [k, v] of Object.entries(hostEnv)) if (!RUNYARD_OWN_ENV.test(k)) env[k] = v;
   return { ...env, ...runEnv };
 }
 

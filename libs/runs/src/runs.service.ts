@@ -83,6 +83,10 @@ export class RunsService {
       lmodInit: profile.lmodInit,
       stopConfirmOnStdin: profile.stopConfirmOnStdin,
       queueTimeoutMs: profile.queueTimeoutMs,
+      timeoutMs: profile.timeoutMs,
+      retry: profile.retry,
+      limits: profile.limits.length > 0 ? profile.limits : undefined,
+      secrets: profile.secrets.length > 0 ? profile.secrets : undefined,
       safeRootPath: this.config.runners[profile.runner].MODULE_LOADERS.VENV.SAFE_ROOT_PATH,
       stdin: req.command.stdin,
     };
@@ -212,7 +216,7 @@ export class RunsService {
   }
 
   /** Withdraws a queued run (answers true) or asks the worker holding it to stop it, without waiting. */
-  async requestStop(run: Pick<Run, 'id' | 'kind'>, force: boolean, requestedBy: string): Promise<boolean> {
+  async requestStop(run: Pick<Run, 'id' | 'kind' | 'attempts'>, force: boolean, requestedBy: string): Promise<boolean> {
     const by = `stopped by ${requestedBy}`;
     if (await this.repo.withdraw(run.id, `${by} before it started`)) {
       await this.queues.withdraw(run).catch(() => undefined);

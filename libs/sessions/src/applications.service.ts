@@ -158,7 +158,9 @@ export class ApplicationsService {
     };
     await step('closing its sessions', () => this.sessions.closeAllOf(name, requestedBy));
     await step('unregistering it', () => this.repo.deleteApplication(name));
-    await step('deleting its objects', () => this.objects.deleteAll(name));
+    await step('deleting its objects', () =>
+      this.objects.deleteAll(name).catch((e) => (e instanceof NotFoundError ? 0 : Promise.reject(e))),
+    );
     if (app)
       await step('releasing its package', () =>
         this.packages.release(app.packageSha).catch((e) => (e instanceof ConflictError ? undefined : Promise.reject(e))),

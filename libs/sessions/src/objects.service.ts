@@ -99,11 +99,12 @@ export class ObjectsService {
     return { size, bytes: { blob } };
   }
 
-  /** Deletes every object of an application, rows and files. */
+  /** Deletes every object of an application, rows and files; 404 when there was nothing of an application nobody registered. */
   async deleteAll(app: string): Promise<number> {
     if (!isAppName(app)) throw new BadInputError(`${JSON.stringify(app)} is not an application name`);
     const n = await this.repo.deleteObjectsOf(app);
     await this.storage.removeApplication(app);
+    if (n === 0 && !(await this.repo.application(app))) throw new NotFoundError(`application ${app} has no objects`);
     return n;
   }
 }

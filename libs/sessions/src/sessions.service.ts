@@ -157,15 +157,14 @@ export class SessionsService {
     for (const id of await this.repo.openSessionIdsOf(application)) {
       await this.repo.endSession(id, 'closed', `closed by ${requestedBy}`, closedError);
     }
-    const runIds = await this.repo.executorRunsOf(application);
     const deadline = Date.now() + EXIT_WAIT_MS;
-    let unfinished = runIds;
+    let unfinished = await this.runsRepo.statusesOf(await this.repo.executorRunsOf(application));
     while (unfinished.length > 0) {
-      unfinished = (await this.runsRepo.statusesOf(unfinished)).filter((r) => !isFinal(r.status)).map((r) => r.id);
+      unfinished = (await this.runsRepo.statusesOf(unfinished.map((r) => r.id))).filter((r) => !isFinal(r.status));
       if (unfinished.length === 0 || Date.now() >= deadline) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    for (const id of unfinished) await this.runs.requestStop({ id, kind: 'session' }, false, requestedBy);
+    for (const run of unfinished) await this.runs.requestStop(run, false, requestedBy);
   }
 
   /** Appends calls in the order given; their results' keys are `{app}/{session}/{id}`. */
@@ -266,7 +265,7 @@ export class SessionsService {
       if (e.sessionStatus !== 'open') {
         if (ended) await this.repo.retireExecutor(e.id, MAX_CALL_ATTEMPTS, closedError, null);
         else if (run && e.closedAt && Date.now() - e.closedAt.getTime() > CLOSE_GRACE_MS) {
-          await this.runs.requestStop({ id: run.id, kind: 'session' }, false, 'Runyard (its session is closed)');
+          await this.runs.requestStop(run, false, 'Runyard (its session is closed)');
         }
         continue;
       }

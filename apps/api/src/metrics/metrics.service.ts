@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { KernelQueue } from '@runyard/kernelci';
 import { RunQueues } from '@runyard/queue';
 import { RunsRepository } from '@runyard/runs';
+import { ScheduleQueue, SchedulesRepository } from '@runyard/schedules';
 import { gauge, histogram } from './prometheus-text';
 
 const WAIT_BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
@@ -24,6 +25,8 @@ export class MetricsService {
     private readonly runs: RunsRepository,
     private readonly runQueues: RunQueues,
     private readonly kernelQueue: KernelQueue,
+    private readonly scheduleQueue: ScheduleQueue,
+    private readonly schedules: SchedulesRepository,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'runyard_api_' });
   }
@@ -38,10 +41,12 @@ export class MetricsService {
 
   private async systemText(): Promise<string> {
     const runs = await this.runs.countsByStatusAndKind();
+    const policies = await this.runs.policyCounts();
     const failures: { runner: string; outcome: string; n: string }[] = await this.db.query(
       `SELECT runner, outcome, count(*) AS n FROM runner_callbacks WHERE outcome IN ('bad-signature','missing-signature') GROUP BY runner, outcome`,
     );
-    const queues = [...Object.values(this.runQueues.queues), this.kernelQueue.queue];
+    const schedules = await this.schedules.counters();
+    const queues = [...Object.values(this.runQueues.queues), this.kernelQueue.queue, this.scheduleQueue.queue];
     const depth = await Promise.all(
       queues.map(async (q) => ({ name: q.name, counts: await q.getJobCounts('waiting', 'active', 'delayed', 'failed') })),
     );
@@ -59,12 +64,26 @@ export class MetricsService {
         'gauge',
         depth.flatMap((d) => Object.entries(d.counts).map(([state, n]) => ({ labels: { queue: d.name, state }, value: n }))),
       ),
+      gauge('runyard_runs_timed_out_total', 'Runs stopped by their TIMEOUT.', 'counter', [{ labels: {}, value: policies.timedOut }]),
+      gauge('runyard_runs_retried_total', 'Attempts made again by a RETRY policy.', 'counter', [{ labels: {}, value: policies.retried }]),
       gauge('runyard_workers', 'Worker processes consuming the runs queue.', 'gauge', [{ labels: {}, value: workers[0] ?? 0 }]),
       gauge(
         'runyard_callback_verification_failures_total',
         'Runner-service callbacks refused for a missing or bad signature.',
         'counter',
         failures.map((f) => ({ labels: { runner: f.runner, reason: f.outcome }, value: Number(f.n) })),
+      ),
+      gauge(
+        'runyard_schedule_fires_total',
+        'Runs a schedule started.',
+        'counter',
+        schedules.map((s) => ({ labels: { schedule: s.name }, value: s.fires })),
+      ),
+      gauge(
+        'runyard_schedule_skips_total',
+        'Fires a schedule skipped because its experiment was still running (overlap).',
+        'counter',
+        schedules.map((s) => ({ labels: { schedule: s.name }, value: s.skips })),
       ),
       await this.histogramOf('runyard_run_wait_seconds', 'From accepted to started.', 'wait', WAIT_BOUNDS),
       await this.histogramOf('runyard_run_duration_seconds', 'From started to finished.', 'duration', DURATION_BOUNDS),

@@ -36,22 +36,22 @@ export class ApplicationsController {
     return { applications: (await this.applications.list()).map(presentApplication) };
   }
 
-  @Get(':name')
-  async get(@Param('name') name: string) {
+  @Get(':app')
+  async get(@Param('app') name: string) {
     await this.applications.get(name);
     return this.present(name);
   }
 
   /** The client is alive: renewed every third of the lease by the SDKs. */
-  @Post(':name/lease')
+  @Post(':app/lease')
   @HttpCode(200)
-  async renew(@Param('name') name: string) {
+  async renew(@Param('app') name: string) {
     return { lease_expires_at: await this.applications.renewLease(name), lease_ms: this.env.SESSION_LEASE_MS };
   }
 
   /** Closes its sessions and unregisters it; its objects (DELETE /api/v1/objects/:app) and package are released apart, as Flame does. */
-  @Delete(':name')
-  async unregister(@Param('name') name: string, @Req() req: Request) {
+  @Delete(':app')
+  async unregister(@Param('app') name: string, @Req() req: Request) {
     return { name, package_sha: await this.applications.unregister(name, requesterOf(req)) };
   }
 

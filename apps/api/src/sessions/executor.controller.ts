@@ -1,14 +1,14 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { Public } from '@runyard/auth';
 import { ExecutorService } from '@runyard/sessions';
+import { recordId } from '../common/validation';
 import { executorOf, ExecutorGuard } from './executor.guard';
 import { sendObject, sendPending } from './object-responses';
 import { ExchangeDto, FatalDto, WaitQuery } from './sessions.dto';
 import { presentBrief, presentClaimed } from './sessions.presenter';
 
-const intPipe = new ParseIntPipe({ errorHttpStatusCode: 400 });
 const bytes = (b64: string | undefined) => (b64 === undefined ? undefined : Buffer.from(b64, 'base64'));
 
 /**
@@ -34,11 +34,11 @@ export class ExecutorController {
     await pipeline(stream, res).catch(() => res.destroy());
   }
 
-  @Get('objects/:app/:session/:name')
+  @Get('objects/:app/:session/:object')
   async object(
     @Param('app') app: string,
     @Param('session') session: string,
-    @Param('name') name: string,
+    @Param('object') name: string,
     @Query() q: WaitQuery,
     @Req() req: Request,
     @Res() res: Response,
@@ -51,12 +51,12 @@ export class ExecutorController {
 
   /** A call's result too large for the exchange, uploaded before the exchange that commits it. */
   @Put('uploads/calls/:call')
-  upload(@Param('call', intPipe) call: number, @Req() req: Request) {
+  upload(@Param('call', recordId) call: number, @Req() req: Request) {
     return this.executor.upload(executorOf(req), { call }, req);
   }
 
   @Put('uploads/state/:version')
-  uploadState(@Param('version', intPipe) version: number, @Req() req: Request) {
+  uploadState(@Param('version', recordId) version: number, @Req() req: Request) {
     return this.executor.upload(executorOf(req), { stateVersion: version }, req);
   }
 

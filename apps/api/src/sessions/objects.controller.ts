@@ -10,11 +10,11 @@ export class ObjectsController {
   constructor(private readonly objects: ObjectsService) {}
 
   /** The bytes once ready (200), waiting up to `wait_ms`; 202 while the call is still to finish; 424 with the remote error when it failed. */
-  @Get(':app/:session/:name')
+  @Get(':app/:session/:object')
   async get(
     @Param('app') app: string,
     @Param('session') session: string,
-    @Param('name') name: string,
+    @Param('object') name: string,
     @Query() q: WaitQuery,
     @Req() req: Request,
     @Res() res: Response,

@@ -1,11 +1,10 @@
-import { Body, Controller, Delete, Get, Param, ParseIntPipe, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Post, Query, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { SessionsService } from '@runyard/sessions';
 import { requesterOf } from '../common/requester';
+import { recordId } from '../common/validation';
 import { FinishedCallsQuery, ListSessionsQuery, OpenSessionDto, SubmitCallsDto } from './sessions.dto';
 import { presentFinished, presentSession } from './sessions.presenter';
-
-const idPipe = new ParseIntPipe({ errorHttpStatusCode: 400 });
 
 /** Runner SDK sessions: a service served by executors (runs of kind `session`), its calls, their results. */
 @Controller('api/v1/sessions')
@@ -37,19 +36,19 @@ export class SessionsController {
   }
 
   @Get(':id')
-  async get(@Param('id', idPipe) id: number) {
+  async get(@Param('id', recordId) id: number) {
     return presentSession(await this.sessions.summary(id));
   }
 
   /** Closes the service: pending calls are cancelled, its executors exit. */
   @Delete(':id')
-  async close(@Param('id', idPipe) id: number, @Req() req: Request) {
+  async close(@Param('id', recordId) id: number, @Req() req: Request) {
     return presentSession(await this.sessions.close(id, requesterOf(req)));
   }
 
   /** Appends calls in the order given (served in that order by an ordered session); their results are `{app}/{session}/{id}`. */
   @Post(':id/calls')
-  async submit(@Param('id', idPipe) id: number, @Body() body: SubmitCallsDto) {
+  async submit(@Param('id', recordId) id: number, @Body() body: SubmitCallsDto) {
     const stored = await this.sessions.submit(
       id,
       body.calls.map((c) => ({
@@ -65,7 +64,7 @@ export class SessionsController {
 
   /** The finished calls among `seqs`, long-polling up to `wait_ms`; small results come inline (base64). */
   @Get(':id/results')
-  async results(@Param('id', idPipe) id: number, @Query() q: FinishedCallsQuery) {
+  async results(@Param('id', recordId) id: number, @Query() q: FinishedCallsQuery) {
     const ranges = q.seqs.split(',').map((r): [number, number] => {
       const [lo, hi] = r.split('-').map(Number);
       return [lo, hi ?? lo];
