@@ -63,7 +63,7 @@ describe('Runner SDK from TypeScript', () => {
     const proxy = await new CountingProxy(new URL(rt.url)).start();
     try {
       const done = await node('big-result.js', { RUNYARD_URL: proxy.url });
-      expect({ code: done.code, stdout: done.stdout }).toEqual({ code: 0, stdout: '50000000\n' });
+      expect({ code: done.code, stdout: done.stdout, stderr: done.stderr }).toEqual({ code: 0, stdout: '50000000\n', stderr: '' });
       // Everything the client received over its connections: answers, the small result, no 50 MB.
       expect(proxy.toClient).toBeGreaterThan(0);
       expect(proxy.toClient).toBeLessThan(200 * 1024);

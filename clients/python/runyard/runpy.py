@@ -123,20 +123,24 @@ class Executor:
                     _extract(tar, staging)
             with open(os.path.join(staging, ".runyard-package"), "w") as m:
                 m.write(sha)
-            if os.path.isdir(extracted):
-                old = os.path.join(app_dir, f".old-{uuid.uuid4().hex}")
-                try:
-                    os.rename(extracted, old)
-                except OSError:
-                    old = None
-                if old:
-                    _rmtree(old)
-            try:
-                os.rename(staging, extracted)
-            except OSError:
+            if _read(marker) == sha:
                 _rmtree(staging)  # another executor of the application was quicker
-                if _read(marker) != sha:
-                    raise
+            else:
+                if os.path.isdir(extracted):
+                    # Another package under the same name: the old one is moved away whole.
+                    old = os.path.join(app_dir, f".old-{uuid.uuid4().hex}")
+                    try:
+                        os.rename(extracted, old)
+                    except OSError:
+                        old = None
+                    if old:
+                        _rmtree(old)
+                try:
+                    os.rename(staging, extracted)
+                except OSError:
+                    _rmtree(staging)
+                    if _read(marker) != sha:
+                        raise
         os.chdir(app_dir)
         sys.path.insert(0, extracted)
 

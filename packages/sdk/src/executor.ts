@@ -135,37 +135,42 @@ export class Executor {
         await mkdir(dirname(target), { recursive: true });
         await writeFile(target, f.data, { mode: f.mode & 0o777 });
       }
+      // Complete before it appears: another executor of the application may start using it at once.
+      await this.provideSdk(staging);
       await writeFile(join(staging, '.runyard-package'), b.package.sha256);
-      if (existsSync(extracted)) {
-        const old = join(appDir, `.old-${process.pid}-${Date.now()}`);
-        if (
-          await rename(extracted, old).then(
+      const current = async () => (await readFile(marker, 'utf8').catch(() => '')).trim() === b.package.sha256;
+      if (await current()) {
+        await rm(staging, { recursive: true, force: true }); // another executor of the application was quicker
+      } else {
+        if (existsSync(extracted)) {
+          // Another package under the same name: the old one is moved away whole.
+          const old = join(appDir, `.old-${process.pid}-${Date.now()}`);
+          const moved = await rename(extracted, old).then(
             () => true,
             () => false,
-          )
-        )
-          await rm(old, { recursive: true, force: true });
+          );
+          if (moved) await rm(old, { recursive: true, force: true });
+        }
+        await rename(staging, extracted).catch(async (e) => {
+          await rm(staging, { recursive: true, force: true });
+          if (!(await current())) throw e;
+        });
       }
-      await rename(staging, extracted).catch(async (e) => {
-        await rm(staging, { recursive: true, force: true }); // another executor of the application was quicker
-        if ((await readFile(marker, 'utf8').catch(() => '')).trim() !== b.package.sha256) throw e;
-      });
     }
-    await this.provideSdk(extracted);
     process.chdir(appDir);
     return extracted;
   }
 
   /** The package's modules import '@runyard/sdk' (for remote()); node_modules is not packed, so this executor's own copy serves. */
-  private async provideSdk(extracted: string): Promise<void> {
+  private async provideSdk(dir: string): Promise<void> {
     try {
-      require.resolve('@runyard/sdk', { paths: [extracted] });
+      require.resolve('@runyard/sdk', { paths: [dir] });
       return;
     } catch {
-      const dir = join(extracted, 'node_modules', '@runyard', 'sdk');
-      await mkdir(dir, { recursive: true });
-      for (const f of await readdir(__dirname)) if (f.endsWith('.js')) await copyFile(join(__dirname, f), join(dir, f));
-      await writeFile(join(dir, 'package.json'), JSON.stringify({ name: '@runyard/sdk', main: 'index.js', type: 'commonjs' }));
+      const sdk = join(dir, 'node_modules', '@runyard', 'sdk');
+      await mkdir(sdk, { recursive: true });
+      for (const f of await readdir(__dirname)) if (f.endsWith('.js')) await copyFile(join(__dirname, f), join(sdk, f));
+      await writeFile(join(sdk, 'package.json'), JSON.stringify({ name: '@runyard/sdk', main: 'index.js', type: 'commonjs' }));
     }
   }
 
