@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { CallResult, ExecutorIdentity, FencedError, SessionsRepository } from '../../libs/sessions/src/sessions.repository';
+import { CallResult, FencedError, SessionsRepository } from '../../libs/sessions/src/sessions.repository';
+import type { ExecutorIdentity } from '../../libs/sessions/src/sdk-types';
 import { engineDatabase } from './support/engine';
 
 /** The Runner SDK's rows against a real Postgres: call order, dependencies, state commits guarded against a replaced executor. */
