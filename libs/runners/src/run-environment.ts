@@ -1,4 +1,11 @@
-import { isRunFileName, RunFile } from '@runyard/persistence';
+import type { RunFile } from '@runyard/persistence';
+
+/** Names the runners keep for themselves in a run directory. */
+export const RESERVED_RUN_FILES = ['stdout', 'stderr', 'stdin', 'exit', 'exit.tmp', 'pid'];
+
+/** A plain file name in the run directory (kept here, where files are written, so a runner loads no database code). */
+export const isRunFileName = (name: string): boolean =>
+  /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(name) && !RESERVED_RUN_FILES.includes(name);
 
 /** Runyard's own settings and credentials: a run's process (a user's script) must never see them. */
 const RUNYARD_OWN = /^(RUNYARD_|DATABASE_URL$|REDIS_URL$|TUXSUITE_|KCIDB_|AUTOMN_RUNNER_SECRET$|AUTOMN_RUNNER_RESET_TOKEN$)/;
