@@ -9,9 +9,9 @@ export const FINAL_STATUSES: readonly RunStatus[] = ['COMPLETED', 'FAILED', 'TER
 
 export const isFinal = (s: RunStatus): boolean => FINAL_STATUSES.includes(s);
 
-/** What a run executes: the experiment itself, or one of the short Autosubmit commands. */
-export const RUN_KINDS = ['run', 'setstatus', 'create-experiment', 'update-description', 'create-job-list', 'version'] as const;
+/** What a run executes: the experiment itself, one of the short Autosubmit commands, or a script (Automn's kind of run). */
+export const RUN_KINDS = ['run', 'setstatus', 'create-experiment', 'update-description', 'create-job-list', 'version', 'script'] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
 
 /** Runs held by a worker for as long as the process lives; everything else is a short command. */
-export const isLongKind = (k: RunKind): boolean => k === 'run';
+export const isLongKind = (k: RunKind): boolean => k === 'run' || k === 'script';

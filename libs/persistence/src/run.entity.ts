@@ -25,6 +25,8 @@ export interface RunSettings {
   stopConfirmOnStdin?: boolean;
   /** How long the run may wait for its runner to take it (an agent with its tags, a free slot) before it fails; unset: forever. */
   queueTimeoutMs?: number;
+  /** Wall-clock time the process may run before it is stopped (a script's `timeout`); unset: no limit. */
+  timeoutMs?: number;
   /** Text written to the process's stdin (Autosubmit < 4.1.16 stop confirmation). */
   stdin?: string;
 }

@@ -17,6 +17,8 @@ export interface RunRequest {
   command: AutosubmitCommand;
   profile: ResolvedProfile;
   requestedBy: string;
+  /** For commands other than Autosubmit (a script): the program, its environment, its files and its time limit. */
+  run?: Pick<RunSettings, 'program' | 'env' | 'files' | 'timeoutMs'>;
 }
 
 /** Turns the libraries' input errors into the 400 every endpoint answers for bad input. */
@@ -78,6 +80,7 @@ export class RunsService {
       queueTimeoutMs: profile.queueTimeoutMs,
       safeRootPath: this.config.runners[profile.runner].MODULE_LOADERS.VENV.SAFE_ROOT_PATH,
       stdin: req.command.stdin,
+      ...req.run,
     };
     let argv: string[];
     try {
