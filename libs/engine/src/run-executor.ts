@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { commandResult, hasCommandResult, stopCommand } from '@runyard/autosubmit';
+import { stopCommand } from '@runyard/autosubmit';
 import { Environment } from '@runyard/config';
 import { getLoader } from '@runyard/loaders';
 import { isFinal, Run } from '@runyard/persistence';
@@ -10,6 +10,7 @@ import { ExitInfo, Runner, RunnerBusyError, RunnerRegistry, RunningProcess } fro
 import { loaderSettings, RunsRepository, StopRequest } from '@runyard/runs';
 import { Outcome, outcomeOf, StopState } from './outcome';
 import { OutputShipper } from './output-shipper';
+import { runResult } from './run-result';
 import { untilDone } from './retry';
 import { StopEscalation } from './stop-escalation';
 
@@ -196,10 +197,11 @@ export class RunExecutor {
         const row = await this.repo.byId(run.id);
         if (!row || isFinal(row.status)) return null;
         const o = outcomeOf(row, exit, stop.state);
-        const result =
-          o.status === 'COMPLETED' && hasCommandResult(row.kind)
-            ? commandResult(row.kind, (await this.repo.outputOf(run.id)).toString('utf8'))
-            : null;
+        const result = await runResult(row.kind, o.status, {
+          stdout: async () => (await this.repo.outputOf(run.id, 'stdout')).toString('utf8'),
+          output: async () => (await this.repo.outputOf(run.id)).toString('utf8'),
+          resultFile: async () => (await runner.resultFile?.(run)) ?? null,
+        });
         return (await this.repo.finish(run.id, { ...o, result })) ? o : null;
       },
       { failed: (e) => this.dbProblem(e), giveUp: () => this.released },

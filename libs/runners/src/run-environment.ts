@@ -1,7 +1,7 @@
 import type { RunFile } from '@runyard/persistence';
 
 /** Names the runners keep for themselves in a run directory. */
-export const RESERVED_RUN_FILES = ['stdout', 'stderr', 'stdin', 'exit', 'exit.tmp', 'pid'];
+export const RESERVED_RUN_FILES = ['stdout', 'stderr', 'stdin', 'exit', 'exit.tmp', 'pid', 'result.json'];
 
 /** A plain file name in the run directory (kept here, where files are written, so a runner loads no database code). */
 export const isRunFileName = (name: string): boolean =>

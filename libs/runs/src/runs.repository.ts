@@ -282,8 +282,12 @@ export class RunsRepository {
     ]);
   }
 
-  async outputOf(id: number): Promise<Buffer> {
-    const rows: { data: Buffer }[] = await this.db.query(`SELECT data FROM run_output WHERE run_id = $1 ORDER BY id`, [id]);
+  /** The run's output as stored: both streams in arrival order, or one of them. */
+  async outputOf(id: number, stream?: 'stdout' | 'stderr'): Promise<Buffer> {
+    const rows: { data: Buffer }[] = await this.db.query(
+      `SELECT data FROM run_output WHERE run_id = $1 AND ($2::varchar IS NULL OR stream = $2) ORDER BY id`,
+      [id, stream ?? null],
+    );
     return Buffer.concat(rows.map((r) => r.data));
   }
 
