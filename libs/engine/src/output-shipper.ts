@@ -10,7 +10,7 @@ const MAX_PER_TICK = 2 * 1024 * 1024;
 type Chunk = { stream: OutputStream; data: Buffer };
 
 /** Where shipped output goes (the runs repository; a fake in the engine's specs). */
-export type OutputStore = Pick<RunsRepository, 'appendOutput'>;
+export type OutputStore = Pick<RunsRepository, 'appendOutput' | 'appendNotes'>;
 
 /**
  * Ships a run's output into Postgres while it executes: the log is readable during the run, and a
@@ -36,6 +36,7 @@ export class OutputShipper {
   }
 
   start(): void {
+    if (this.source.delivered) return;
     this.timer = setInterval(() => void this.serialize(() => this.shipOnce().catch(this.failed)), this.source.pollMs);
   }
 
@@ -74,6 +75,7 @@ export class OutputShipper {
 
   /** One pass over both streams from the committed offsets; true when a stream had more than one pass may read. */
   private async shipOnce(): Promise<boolean> {
+    if (this.source.delivered) return this.shipNotes();
     const next: OutputProgress = { ...this.committed, offsets: { ...this.committed.offsets } };
     const chunks: Chunk[] = [];
     let more = false;
@@ -107,5 +109,13 @@ export class OutputShipper {
     this.committed = next;
     this.notes.splice(0, notes);
     return more;
+  }
+
+  /** For output stored by someone else: the notes are appended without touching its offsets. */
+  private async shipNotes(): Promise<boolean> {
+    const notes = this.notes.slice();
+    if (notes.length > 0) await this.store.appendNotes(this.run.id, notes);
+    this.notes.splice(0, notes.length);
+    return false;
   }
 }

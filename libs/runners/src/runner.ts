@@ -14,6 +14,8 @@ export type OutputStream = (typeof OUTPUT_STREAMS)[number];
 export interface OutputSource {
   /** How often to look for new output: cheap for local files, a round trip for remote ones. */
   readonly pollMs: number;
+  /** The output reaches Postgres without the worker (an agent appends it through the API): only Runyard's notes are shipped. */
+  readonly delivered?: boolean;
   /** Bytes written to the stream so far (0 if nothing yet). */
   size(stream: OutputStream): Promise<number>;
   read(stream: OutputStream, offset: number, length: number): Promise<Buffer>;
