@@ -175,7 +175,9 @@ export class RunExecutor {
       stop,
     );
     const held: HeldRun = { run, runner, shipper, stop: escalation, finishing: false, finished: Promise.resolve(null) };
+    const limit = this.timeLimit(run);
     held.finished = process.exited.then(async (exit) => {
+      clearTimeout(limit);
       if (this.released) return null;
       held.finishing = true;
       await escalation.settled(this.env.STOP_GRACE_MS + 1_000);
@@ -188,6 +190,23 @@ export class RunExecutor {
     shipper.start();
     if (run.status === 'STOPPING') void this.onStopNotice(run.id).catch((e: Error) => this.dbProblem(e));
     return held.finished;
+  }
+
+  /** A run past its wall-clock limit is stopped like one stopped on request (from whichever worker holds it then). */
+  private timeLimit(run: Run): NodeJS.Timeout | undefined {
+    const limitMs = run.settings.timeoutMs;
+    if (limitMs === undefined) return undefined;
+    const left = limitMs - (Date.now() - new Date(run.startedAt ?? Date.now()).getTime());
+    const timer = setTimeout(
+      () =>
+        void untilDone(() => this.repo.requestStop(run.id, false, `timed out after ${Math.round(limitMs / 1000)} s`), {
+          failed: (e) => this.dbProblem(e),
+          giveUp: () => this.released || !this.held.has(run.id),
+        }),
+      Math.max(0, left),
+    );
+    timer.unref();
+    return timer;
   }
 
   /** Records the outcome, retrying through an outage of Postgres (the exit status is already on disk). */
