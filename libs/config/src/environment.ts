@@ -168,6 +168,36 @@ export class Environment {
   @Min(1000)
   KCIDB_RETRY_MS = 300_000;
 
+  /** How often runner agents report (told to them); an agent is online while heard from within three of these. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  AGENT_HEARTBEAT_MS = 10_000;
+
+  /** How long an agent's request for work is held open when there is none. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  AGENT_LONG_POLL_MS = 30_000;
+
+  /** An agent silent for this long has lost its runs (LOST); back within it, they carry on. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  AGENT_LOST_AFTER_MS = 300_000;
+
+  /** How long an agent has to take a run handed to it before the run goes back to the queue. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  AGENT_ACCEPT_TIMEOUT_MS = 10_000;
+
+  /** An agent's secret older than this is rotated by the agent itself, without downtime; 0: never. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  AGENT_SECRET_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
+
   @Transform(({ value }) => (value === undefined ? undefined : String(value).toLowerCase() === 'true'))
   @IsOptional()
   RUNYARD_LOG_SQL?: boolean;
@@ -187,6 +217,11 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   if (env.HEARTBEAT_MS >= env.LOST_AFTER_MS / 2) {
     throw new EnvironmentError(
       `Invalid environment variables:\n  HEARTBEAT_MS=${env.HEARTBEAT_MS}, LOST_AFTER_MS=${env.LOST_AFTER_MS}: HEARTBEAT_MS must be less than half of LOST_AFTER_MS, or live runs look abandoned`,
+    );
+  }
+  if (env.AGENT_LOST_AFTER_MS <= 3 * env.AGENT_HEARTBEAT_MS) {
+    throw new EnvironmentError(
+      `Invalid environment variables:\n  AGENT_HEARTBEAT_MS=${env.AGENT_HEARTBEAT_MS}, AGENT_LOST_AFTER_MS=${env.AGENT_LOST_AFTER_MS}: AGENT_LOST_AFTER_MS must be more than three heartbeats, or agents that are online lose their runs`,
     );
   }
   if (env.AUTH_MODE === 'none' && !isLoopback(env.HOST)) {
