@@ -114,6 +114,8 @@ function parseProfile(raw: unknown, at: ConfigPath, runners: readonly RunnerProf
   }
   if (p.STOP_CONFIRM_ON_STDIN !== undefined)
     profile.STOP_CONFIRM_ON_STDIN = at.at('STOP_CONFIRM_ON_STDIN').bool(p.STOP_CONFIRM_ON_STDIN, false);
+  if (p.QUEUE_TIMEOUT !== undefined)
+    profile.QUEUE_TIMEOUT = at.at('QUEUE_TIMEOUT').int(p.QUEUE_TIMEOUT, 1, 7 * 24 * 3600, 'must be whole seconds from 1 to 604800');
   return profile;
 }
 
