@@ -220,7 +220,6 @@ ${ssh}
           LOCAL: { ENABLED: false, MODULE_LOADERS: ALL_LOADERS_OFF },
           SSH: { ENABLED: false, MODULE_LOADERS: ALL_LOADERS_OFF },
           AGENT: { ENABLED: false, MODULE_LOADERS: ALL_LOADERS_OFF },
-        AGENT: { ENABLED: false, MODULE_LOADERS: ALL_LOADERS_OFF },
         },
       });
     });
