@@ -9,9 +9,17 @@ import { KernelBuild, KernelTest, KernelTestResult, RunnerCallback } from './ker
 import { ApiToken, AuditEvent } from './auth.entities';
 import { Auth1764050000000 } from './migrations/1764050000000-auth';
 import { Engine1765000000000 } from './migrations/1765000000000-engine';
+import { Agents1765200000000 } from './migrations/1765200000000-agents';
 
 export const ENTITIES = [Run, RunOutput, ProfileRecord, KernelBuild, KernelTest, KernelTestResult, RunnerCallback, ApiToken, AuditEvent];
-export const MIGRATIONS = [InitialSchema1763900000000, RunDir1763950000000, KernelCi1764000000000, Auth1764050000000, Engine1765000000000];
+export const MIGRATIONS = [
+  InitialSchema1763900000000,
+  RunDir1763950000000,
+  KernelCi1764000000000,
+  Auth1764050000000,
+  Engine1765000000000,
+  Agents1765200000000,
+];
 
 /** One definition for the app, the tests and the migration CLI: never `synchronize`. */
 export function dataSourceOptions(
