@@ -5,6 +5,7 @@ import { DatabaseModule } from '@runyard/persistence';
 import { QueueModule } from '@runyard/queue';
 import { KernelCiModule } from '@runyard/kernelci';
 import { AuthModule } from '@runyard/auth';
+import { AgentsApiModule } from '@runyard/agents';
 import { TerminusModule } from '@nestjs/terminus';
 import { RunyardLoggingModule } from '@runyard/logging';
 import { RunnerCatalogueModule } from '@runyard/runners';
@@ -19,6 +20,7 @@ import { MetricsService } from './metrics/metrics.service';
 import { RunsController } from './native/runs.controller';
 import { KernelController } from './kernelci/kernel.controller';
 import { TuxSuiteCallbacksController } from './kernelci/tuxsuite-callbacks.controller';
+import { ScriptsController } from './scripts/scripts.controller';
 
 /** HTTP only: records and enqueues, never executes a command itself. */
 @Module({
@@ -31,6 +33,7 @@ import { TuxSuiteCallbacksController } from './kernelci/tuxsuite-callbacks.contr
     KernelCiModule,
     AuthModule,
     TerminusModule,
+    AgentsApiModule,
   ],
   controllers: [
     RunsController,
@@ -38,6 +41,7 @@ import { TuxSuiteCallbacksController } from './kernelci/tuxsuite-callbacks.contr
     V4AlphaController,
     KernelController,
     TuxSuiteCallbacksController,
+    ScriptsController,
     HealthController,
     MetricsController,
   ],
