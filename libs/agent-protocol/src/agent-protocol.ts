@@ -115,6 +115,8 @@ export interface FinishReport {
   signal: string | null;
   /** Why it could not start (a loader's check failed on the agent's host …). */
   error?: string;
+  /** The process is gone without an exit status (found so after the agent's restart): the run is LOST. */
+  vanished?: boolean;
   /** The final size of each stream: the run finishes only once all of it is stored. */
   sizes: StreamOffsets;
   /** What the run left in RUNYARD_RESULT_FILE, base64. */

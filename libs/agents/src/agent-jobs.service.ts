@@ -69,6 +69,10 @@ export class AgentJobsService {
     if ((stored.stdout ?? 0) < r.sizes.stdout || (stored.stderr ?? 0) < r.sizes.stderr) {
       throw new AgentRouteError(409, `run ${a.runId}: its output is not all stored yet`, { offsets: stored });
     }
+    if (r.vanished) {
+      await this.repo.markLost(a.runId);
+      return;
+    }
     const resultFile = r.result_file === undefined ? null : Buffer.from(r.result_file, 'base64');
     if (resultFile && resultFile.length > MAX_RESULT_FILE_BYTES + 1) throw new BadInputError('result_file is too large');
     await this.repo.finishAssignment(a.runId, { exitCode: r.exit_code, signal: r.signal, error: r.error ?? null, resultFile });

@@ -21,8 +21,11 @@ export class AgentLinkService {
     private readonly env: Environment,
   ) {}
 
-  /** The agent whose secret this is; refused with 401 (nothing changed) or 403 when disabled. */
-  async authenticate(id: string, secret: string | null): Promise<AgentRecord> {
+  /**
+   * The agent whose secret this is; refused with 401 (nothing changed) or 403 when disabled.
+   * `outdated`: it presented the secret a rotation replaced (it never got the new one).
+   */
+  async authenticate(id: string, secret: string | null): Promise<{ agent: AgentRecord; outdated: boolean }> {
     const agent = secret ? await this.repo.byId(id) : null;
     if (!agent || !secret) throw new UnauthorizedError(`agent ${id}: unknown agent or bad secret`);
     const current = matchesHash(secret, agent.secretSha256);
@@ -35,17 +38,17 @@ export class AgentLinkService {
     if (agent.disabledAt) throw new ForbiddenError(`agent ${id} is disabled`);
     // The new secret is in use: the agent has it safely, the old one can go.
     if (current && agent.previousSecretSha256) await this.repo.retirePreviousSecret(id);
-    return agent;
+    return { agent, outdated: !current };
   }
 
-  async heartbeat(agent: AgentRecord, report: AgentReport): Promise<HeartbeatAnswer> {
+  async heartbeat(agent: AgentRecord, report: AgentReport, outdated = false): Promise<HeartbeatAnswer> {
     await this.repo.recordHeartbeat(agent.id, report);
     const maxAge = this.env.AGENT_SECRET_MAX_AGE_MS;
     const old = maxAge > 0 && Date.now() - agent.secretCreatedAt.getTime() > maxAge;
     return {
       heartbeat_ms: this.env.AGENT_HEARTBEAT_MS,
       long_poll_ms: this.env.AGENT_LONG_POLL_MS,
-      rotate: agent.rotateRequestedAt !== null || old,
+      rotate: agent.rotateRequestedAt !== null || old || outdated,
       drop: await this.repo.notRunningOn(agent.id, report.running),
     };
   }

@@ -289,7 +289,7 @@ export class AgentsRepository {
     const rows: Record<string, unknown>[] = await this.db.query(
       `SELECT a.*, ${ACTIVE_COUNT} AS active FROM agents a
         WHERE a.disabled_at IS NULL AND NOT a.drain_requested AND NOT a.agent_draining
-          AND a.last_seen_at > now() - make_interval(secs => 3 * coalesce(a.heartbeat_ms, CASE WHEN a.endpoint IS NULL THEN $1 ELSE $2 END) / 1000.0)
+          AND a.last_seen_at > now() - make_interval(secs => 3 * coalesce(a.heartbeat_ms, CASE WHEN a.endpoint IS NULL THEN $1::int ELSE $2::int END) / 1000.0)
           AND ($3::varchar IS NULL OR a.id = $3) AND a.tags @> $4::text[] AND (a.endpoint IS NULL OR $5)
         ORDER BY ${ACTIVE_COUNT}::float / LEAST(a.max_concurrency, coalesce(a.advertised_concurrency, a.max_concurrency)), a.last_seen_at DESC`,
       [pullHeartbeatMs, AUTOMN_HEARTBEAT_MS, f.agentId ?? null, f.tags, f.pushToo],

@@ -16,7 +16,7 @@ export class AgentLinkController {
   @Post('heartbeat')
   @HttpCode(200)
   heartbeat(@Req() req: AgentRequest, @Body() body: AgentReportDto) {
-    return this.link.heartbeat(req.agent, body);
+    return this.link.heartbeat(req.agent, body, req.outdatedSecret);
   }
 
   /** Long poll: answered when there is work, a signal or a command for the agent, or after AGENT_LONG_POLL_MS. */

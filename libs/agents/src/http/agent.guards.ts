@@ -11,6 +11,8 @@ import type { Assignment } from '../agents.repository';
 export type AgentRequest = Request & {
   agent: AgentRecord;
   agentSecret: string;
+  /** It presented the secret a rotation replaced. */
+  outdatedSecret: boolean;
   assignment: Assignment;
   actor?: { name: string; role: 'viewer' };
 };
@@ -23,8 +25,8 @@ export class AgentSecretGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<AgentRequest>();
     const secret = bearerToken(req.headers.authorization);
-    req.agent = await this.link.authenticate(String(req.params.id), secret);
-    req.agentSecret = secret!;
+    const { agent, outdated } = await this.link.authenticate(String(req.params.id), secret);
+    Object.assign(req, { agent, outdatedSecret: outdated, agentSecret: secret });
     // The audit trail names the agent.
     req.actor = { name: `agent:${req.agent.id}`, role: 'viewer' };
     return true;

@@ -195,6 +195,10 @@ export class FinishDto {
   @MaxLength(4096)
   error?: string;
 
+  @IsOptional()
+  @IsBoolean()
+  vanished?: boolean;
+
   @ValidateNested()
   @Type(() => StreamSizesDto)
   sizes: StreamSizesDto;
