@@ -130,14 +130,15 @@ export class AutomnRunner {
     await this.persist();
     process.on('SIGTERM', () => this.onSignal());
     process.on('SIGINT', () => this.onSignal());
-    if (this.secret && this.s.hostUrl && this.s.runnerId) await this.register('startup');
-    this.heartbeatTimer = setInterval(() => void this.register('heartbeat'), this.config.heartbeatMs);
     this.server = createServer((req, res) => void this.route(req, res));
     // Automn's requests have no time limit: a script may stream its answer for days.
     this.server.requestTimeout = 0;
     this.server.headersTimeout = 60_000;
     await new Promise<void>((resolve) => this.server!.listen(this.config.port, this.config.listenHost, resolve));
     log('info', `Automn runner ${this.s.runnerId ?? '(no id)'} listening on port ${this.config.port}`);
+    // Listening first: the host may send a run as soon as it has heard from the runner.
+    if (this.secret && this.s.hostUrl && this.s.runnerId) await this.register('startup');
+    this.heartbeatTimer = setInterval(() => void this.register('heartbeat'), this.config.heartbeatMs);
   }
 
   private persist(): Promise<void> {
