@@ -1,46 +1,13 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer, IncomingMessage, Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FakeAutomnHost } from './support/fake-automn';
 import { processAlive } from './support/fake-autosubmit';
 import { eventually } from './support/http';
 import { freePort, RunyardProcess, startAgentProcess } from './support/runyard';
 
-/** Automn's host as the test plays it: it records every registration and answers as Automn does. */
-class FakeAutomnHost {
-  readonly registrations: { id: string; body: Record<string, unknown> }[] = [];
-  private server?: Server;
-  url = '';
-
-  async start(): Promise<this> {
-    this.server = createServer((req: IncomingMessage, res) => {
-      let text = '';
-      req.on('data', (c) => (text += c));
-      req.on('end', () => {
-        const m = /^\/api\/settings\/runner-hosts\/([^/]+)\/register$/.exec(req.url ?? '');
-        if (req.method !== 'POST' || !m) return void res.writeHead(404).end();
-        const body = JSON.parse(text) as Record<string, unknown>;
-        this.registrations.push({ id: decodeURIComponent(m[1]), body });
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(
-          JSON.stringify({
-            runnerHost: { id: m[1], status: 'healthy' },
-            registered: true,
-            hostVersion: '0.2.16',
-            minimumRunnerVersion: '0.2.15',
-          }),
-        );
-      });
-    });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server!.address() as { port: number }).port}`;
-    return this;
-  }
-
-  close(): Promise<void> {
-    return new Promise((r) => this.server?.close(() => r()) ?? r());
-  }
-}
+const activeRuns = async (url: string) =>
+  ((await (await fetch(`${url}/status`)).json()) as { config: { activeRuns: number } }).config.activeRuns;
 
 /** A JSONL answer of /api/run read to its end. */
 async function runScript(url: string, secret: string | undefined, body: unknown, signal?: AbortSignal) {
@@ -159,7 +126,7 @@ describe("the agent in push mode (Automn's runner protocol)", () => {
     expect((await runScript(url, 'not-the-secret', {})).status).toBe(401);
     expect((await runScript(url, undefined, { script: { language: 'shell', code: 'echo' } })).status).toBe(401);
     const busy = runScript(url, SECRET, { script: { language: 'shell', code: 'sleep 2; echo done' } });
-    await eventually(async () => (await (await fetch(`${url}/status`)).json()).config.activeRuns === 1, 5000, 'the first run');
+    await eventually(async () => (await activeRuns(url)) === 1, 5000, 'the first run');
     const refused = await runScript(url, SECRET, {});
     expect(refused.status).toBe(429);
     expect(JSON.parse(refused.text)).toEqual({ error: 'Runner is at capacity' });
@@ -183,7 +150,7 @@ describe("the agent in push mode (Automn's runner protocol)", () => {
     abort.abort();
     await answer;
     await eventually(async () => !processAlive(pid), 10_000, 'the script to be stopped');
-    await eventually(async () => (await (await fetch(`${url}/status`)).json()).config.activeRuns === 0, 5000, 'the slot to free');
+    await eventually(async () => (await activeRuns(url)) === 0, 5000, 'the slot to free');
   });
 
   it('stops a script past its timeout, with SIGKILL if it ignores SIGTERM', async () => {

@@ -20,7 +20,7 @@ export class StateFile<T extends object> {
       return JSON.parse(await readFile(this.path, 'utf8')) as Partial<T>;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
-      throw new Error(`cannot read ${this.path}: ${(e as Error).message}`);
+      throw new Error(`cannot read ${this.path}: ${(e as Error).message}`, { cause: e });
     }
   }
 
