@@ -1,3 +1,4 @@
+import { agentsCommand, scriptCommand } from './agent-commands';
 import { OptionSpecs, parseArgs, ParsedArgs, parseParams, UsageError } from './argv';
 import { ApiError, LogFrame, RunyardClient } from './client';
 import { formatDuration, formatFields, formatRunsTable, formatTime, paint, RunRow, statusText, Style, styleFor } from './format';
@@ -13,6 +14,9 @@ Commands:
   runs [--expid E] [--status S] [--kind K] [--limit N]   recent runs, newest first
   set-status EXPID --profile P --jobs a,b --status S     set the status of jobs
   create --profile P --description D [--hpc X]           create an experiment
+  agents                                                 the runner agents (admin token)
+  script run FILE [--tags a,b] [--agent ID] [--input JSON] [--timeout S] [--language L] [--wait]
+                                                         run a script (node, python, shell) on an agent or a worker
 
 Options for every command: --json (the raw JSON answer), -h/--help.
 --param KEY=VALUE fills profile_params (dotted keys nest: SSH.USER=me).
@@ -27,7 +31,7 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
-interface Context {
+export interface Context {
   client: RunyardClient;
   io: CliIo;
   style: Style;
@@ -64,6 +68,20 @@ const COMMANDS: Record<string, Command> = {
     options: { ...PROFILE, description: { kind: 'string' }, hpc: { kind: 'string' } },
     positionals: [],
     run: createCommand,
+  },
+  agents: { options: {}, positionals: [], run: agentsCommand },
+  script: {
+    options: {
+      tags: { kind: 'string' },
+      agent: { kind: 'string' },
+      input: { kind: 'string' },
+      timeout: { kind: 'string' },
+      'queue-timeout': { kind: 'string' },
+      language: { kind: 'string' },
+      wait: { kind: 'boolean', short: 'w' },
+    },
+    positionals: ['run', 'FILE'],
+    run: scriptCommand,
   },
 };
 
@@ -124,7 +142,8 @@ const profileBody = (args: ParsedArgs) => {
   const params = parseParams((args.options.param as string[] | undefined) ?? []);
   return { profile_name: required(args, 'profile'), ...(Object.keys(params).length > 0 ? { profile_params: params } : {}) };
 };
-const printJson = (ctx: Context, value: unknown) => ctx.io.stdout.write(JSON.stringify(value, null, ctx.io.stdout.isTTY ? 2 : 0) + '\n');
+export const printJson = (ctx: Context, value: unknown) =>
+  ctx.io.stdout.write(JSON.stringify(value, null, ctx.io.stdout.isTTY ? 2 : 0) + '\n');
 
 /** The exit code a finished run stands for. */
 export function exitCodeOf(result: { status: string; code: number | null }): number {
@@ -134,7 +153,7 @@ export function exitCodeOf(result: { status: string; code: number | null }): num
 }
 
 /** Prints a run's log as it comes and answers its exit code. */
-async function followLog(ctx: Context, runId: number, waitingText: string): Promise<number> {
+export async function followLog(ctx: Context, runId: number, waitingText: string): Promise<number> {
   const { io, style, spinner } = ctx;
   spinner.start(waitingText);
   let result: Extract<LogFrame, { type: 'result' }>['data'] | undefined;
