@@ -1,9 +1,10 @@
-import { readFileSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakeAutomnRunner } from './support/fake-automn';
 import { behave } from './support/fake-autosubmit';
 import { eventually } from './support/http';
-import { freePort, profilesYaml, RunyardProcess, RunyardUnderTest, startRunyard } from './support/runyard';
+import { freePort, profilesYaml, ROOT, RunyardProcess, RunyardUnderTest, startRunyard } from './support/runyard';
 import { TcpProxy } from './support/tcp-proxy';
 
 const ADMIN = 'bootstrap-admin-secret-for-agents';
@@ -483,5 +484,29 @@ describe('runner agents', () => {
     } finally {
       clearInterval(alive);
     }
+  });
+
+  it('runyard agents lists them; runyard script run FILE --tags … --wait follows the run and says what it returned', async () => {
+    const cli = (args: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', 'cli', 'main.js'), ...args], {
+          env: { PATH: process.env.PATH ?? '', RUNYARD_URL: rt.url, RUNYARD_TOKEN: ADMIN },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => (stdout += d));
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      });
+    const list = await cli(['agents']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^cpu1\s+online\s+pull\s+cpu,linux\s+\d+\/4\s/m);
+    const file = join(rt.dir, 'hello.py');
+    writeFileSync(file, 'import json, os\nprint("hello", json.loads(os.environ["INPUT_JSON"])["who"])\nAutomnReturn({"ok": True})\n');
+    const r = await cli(['script', 'run', file, '--tags', 'cpu', '--input', '{"who":"agent"}', '--wait']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('hello agent\n');
+    expect(r.stderr).toContain('returned {"ok":true}');
   });
 });
