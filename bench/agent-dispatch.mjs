@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global fetch */
 // Dispatch latency through a runner agent (issue 12): POST /api/v1/scripts/run → the script's own
 // start stamp ($EPOCHREALTIME) on the agent, next to the same script on the worker's machine (LOCAL),
 // and the agent's memory. Build first (`npm run build`), then `node bench/agent-dispatch.mjs [--runs=N]
@@ -61,7 +62,12 @@ async function measure(url, where) {
   const sent = [];
   for (let i = 0; i < RUNS; i++) {
     const t = Date.now();
-    sent.push(api(url, 'POST', '/api/v1/scripts/run', { language: 'shell', code: 'echo "$EPOCHREALTIME"', ...where }).then((r) => ({ id: r.id, t })));
+    sent.push(
+      api(url, 'POST', '/api/v1/scripts/run', { language: 'shell', code: 'echo "$EPOCHREALTIME"', ...where }).then((r) => ({
+        id: r.id,
+        t,
+      })),
+    );
     await sleep(1000 / RATE);
   }
   const latencies = [];
@@ -74,7 +80,13 @@ async function measure(url, where) {
     const stamp = Number(String(await api(url, 'GET', `/api/v1/runs/${id}/logs`)).trim()) * 1000;
     latencies.push(stamp - t);
   }
-  return { runs: RUNS, rate_per_s: RATE, p50_ms: +pct(latencies, 50).toFixed(1), p99_ms: +pct(latencies, 99).toFixed(1), max_ms: +Math.max(...latencies).toFixed(1) };
+  return {
+    runs: RUNS,
+    rate_per_s: RATE,
+    p50_ms: +pct(latencies, 50).toFixed(1),
+    p99_ms: +pct(latencies, 99).toFixed(1),
+    max_ms: +Math.max(...latencies).toFixed(1),
+  };
 }
 
 const rssOf = (pid) => {
@@ -106,12 +118,29 @@ try {
   };
   fs.writeFileSync(env.RUNYARD_CONFIG, 'RUNNER_CONFIGURATION:\n  PROFILES: {}\n');
   start('api', { ...env, RUNYARD_ROLE: 'api' }, 'api');
-  for (let i = 0; i < 300 && !(await fetch(`${url}/health/ready`).then((r) => r.ok, () => false)); i++) await sleep(100);
+  for (
+    let i = 0;
+    i < 300 &&
+    !(await fetch(`${url}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    ));
+    i++
+  )
+    await sleep(100);
   start('worker', env, 'worker');
   const { secret } = await api(url, 'POST', '/api/v1/agents', { id: 'bench', tags: ['bench'], max_concurrency: 16 });
   const agent = start(
     'agent',
-    { PATH: process.env.PATH, HOME: env.HOME, RUNYARD_URL: url, RUNYARD_AGENT_ID: 'bench', RUNYARD_AGENT_SECRET: secret, RUNYARD_AGENT_STATE_DIR: join(dir, 'agent'), RUNYARD_AGENT_CONCURRENCY: '16' },
+    {
+      PATH: process.env.PATH,
+      HOME: env.HOME,
+      RUNYARD_URL: url,
+      RUNYARD_AGENT_ID: 'bench',
+      RUNYARD_AGENT_SECRET: secret,
+      RUNYARD_AGENT_STATE_DIR: join(dir, 'agent'),
+      RUNYARD_AGENT_CONCURRENCY: '16',
+    },
     'agent',
   );
   for (let i = 0; i < 100 && (await api(url, 'GET', '/api/v1/agents/bench')).status !== 'online'; i++) await sleep(100);
@@ -119,7 +148,12 @@ try {
   await measure(url, { tags: ['bench'] }); // warm-up: connections, JIT
   const onAgent = await measure(url, { tags: ['bench'] });
   const local = await measure(url, {});
-  const results = { machine: { cpus: os.cpus().length, node: process.version }, agent: onAgent, local, agent_memory: { idle, after: rssOf(agent.pid) } };
+  const results = {
+    machine: { cpus: os.cpus().length, node: process.version },
+    agent: onAgent,
+    local,
+    agent_memory: { idle, after: rssOf(agent.pid) },
+  };
   console.log(JSON.stringify(results, null, 2));
   fs.mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   fs.writeFileSync(join(ROOT, 'bench', 'results', 'agent-dispatch.json'), `${JSON.stringify(results, null, 2)}\n`);

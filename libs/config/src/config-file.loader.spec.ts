@@ -427,7 +427,12 @@ RUNNER_CONFIGURATION:
         'RUNNERS.LOCAL.MODULE_LOADERS.CONDA.ENABLED',
         'must be True or False',
       ],
-      ['an unknown runner', 'RUNNERS:\n  KUBERNETES:\n    ENABLED: True\n', 'RUNNERS.KUBERNETES', 'unknown runner (known: LOCAL, SSH, AGENT)'],
+      [
+        'an unknown runner',
+        'RUNNERS:\n  KUBERNETES:\n    ENABLED: True\n',
+        'RUNNERS.KUBERNETES',
+        'unknown runner (known: LOCAL, SSH, AGENT)',
+      ],
       [
         'an unknown module loader name',
         runners('    MODULE_LOADERS:\n      SPACK:\n        ENABLED: True\n'),
@@ -465,7 +470,9 @@ RUNNER_CONFIGURATION:
 
     it('the same bad file whether or not it was named explicitly', () => {
       const file = configFile(profile('      RUNNER_TYPE: KUBERNETES\n'));
-      expect(loadError(file, false).message).toBe(`${file}: RUNNER_CONFIGURATION.PROFILES.HPC.RUNNER_TYPE: must be one of LOCAL, SSH, AGENT`);
+      expect(loadError(file, false).message).toBe(
+        `${file}: RUNNER_CONFIGURATION.PROFILES.HPC.RUNNER_TYPE: must be one of LOCAL, SSH, AGENT`,
+      );
     });
   });
 
