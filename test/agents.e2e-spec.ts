@@ -230,6 +230,15 @@ describe('runner agents', () => {
     expect(await logs(onCpu)).toContain(`on {"who":"'; rm -rf / #"}`);
     expect(await until(pinned, ['COMPLETED'])).toMatchObject({ host: 'cpu1', result: { return_data: 7 } });
 
+    const local = await script({
+      language: 'python',
+      code: 'import json, os\njson.dump([1, "two"], open(os.environ["RUNYARD_RESULT_FILE"], "w"))\nAutomnReturn("ignored")',
+    });
+    expect(await until(local, ['COMPLETED'])).toMatchObject({ runner: 'LOCAL', result: { return_data: [1, 'two'] } });
+    expect((await api('POST', '/api/v1/scripts/run', { language: 'cobol', code: 'DISPLAY' })).status).toBe(400);
+    expect((await api('POST', '/api/v1/scripts/run', { language: 'shell', code: 'x'.repeat(600 * 1024) })).status).toBe(400);
+    expect((await api('POST', '/api/v1/scripts/run', { language: 'shell', code: 'echo', tags: ['a b'] })).status).toBe(400);
+
     const metrics = (await api('GET', '/metrics')).text;
     expect(metrics).toMatch(/^runyard_agents\{status="online"\} 2$/m);
     expect(metrics).toMatch(/^runyard_agents\{status="pending"\} 1$/m);
