@@ -1062,12 +1062,30 @@ async function scenarioHistory() {
   results.scenarios.history = out;
 }
 
-/** embedded: accept and drain with no DATABASE_URL and no REDIS_URL (PGlite + BullMQ's PostgreSQL backend), API + worker in one process. */
+/** The embedded PostgreSQL's own start-up, as Runyard logs it: `(new|existing, ready in N ms)`. */
+function embeddedServerStartMs(logFile) {
+  const m = /embedded PostgreSQL .*\((new|existing), ready in (\d+) ms\)/.exec(fs.readFileSync(logFile, 'utf8'));
+  return m ? Number(m[2]) : null;
+}
+
+/**
+ * embedded: accept and drain with no DATABASE_URL and no REDIS_URL (the embedded PostgreSQL + BullMQ's
+ * PostgreSQL backend), API + worker in one process; and the start-up, cold (initdb) and warm (same data dir).
+ */
 async function scenarioEmbedded() {
   const o = SIZES.embedded;
   const out = { connections: o.connections, drain_runs: o.drainRuns, run_concurrency: 16, reps: [] };
   for (let i = 0; i < o.reps; i++) {
-    const rt = await startRunyard({ role: 'all', embedded: true, env: { RUN_CONCURRENCY: '16' } });
+    // Under root the server runs as its own user, which must be able to enter the data dir (mkdtemp: 0700).
+    const dataParent = fs.mkdtempSync(join(os.tmpdir(), 'runyard-bench-embedded-'));
+    fs.chmodSync(dataParent, 0o755);
+    const t0 = Date.now();
+    const rt = await startRunyard({
+      role: 'all',
+      embedded: true,
+      env: { RUN_CONCURRENCY: '16', RUNYARD_DATA_DIR: join(dataParent, 'data') },
+    });
+    const startup = { cold_ms: Date.now() - t0, cold_server_ms: embeddedServerStartMs(rt.api.logFile) };
     try {
       await closeGate(rt, 16); // the in-process worker is busy: accepted runs stay queued
       const a = acceptFigures(await autocannonRun(rt.url, '/api/v1/runs', o));
@@ -1123,10 +1141,29 @@ async function scenarioEmbedded() {
         drain_s: round((end - t0) / 1000, 2),
         completed_per_s: round(completed / ((end - t0) / 1000), 1),
       };
-      out.reps.push({ accept: a, drain: d });
       log(`embedded rep ${i + 1}: drain ${d.completed_per_s}/s (${d.completed}/${d.runs}${timedOut ? ', deadline hit' : ''})`);
+
+      await rt.api.stop();
+      const t1 = Date.now();
+      const again = launch('api-all-embedded-warm', [API_MAIN], { ...rt.env, RUNYARD_ROLE: 'all' });
+      try {
+        await until(
+          'the warm start',
+          60_000,
+          async () => (await request('GET', `${rt.url}/health/ready`).catch(() => ({ status: 0 }))).status === 200,
+          20,
+        );
+        Object.assign(startup, { warm_ms: Date.now() - t1, warm_server_ms: embeddedServerStartMs(again.logFile) });
+      } finally {
+        await again.stop();
+      }
+      log(
+        `embedded rep ${i + 1}: start-up cold ${startup.cold_ms} ms (server ${startup.cold_server_ms} ms), warm ${startup.warm_ms} ms (server ${startup.warm_server_ms} ms)`,
+      );
+      out.reps.push({ accept: a, drain: d, startup });
     } finally {
       await rt.close();
+      fs.rmSync(dataParent, { recursive: true, force: true });
     }
   }
   out.accept = {
@@ -1135,6 +1172,9 @@ async function scenarioEmbedded() {
     p99_ms: median(out.reps.map((r) => r.accept.latency_p99_ms)),
   };
   out.drain_per_s = median(out.reps.map((r) => r.drain.completed_per_s));
+  out.startup = Object.fromEntries(
+    ['cold_ms', 'cold_server_ms', 'warm_ms', 'warm_server_ms'].map((k) => [k, median(out.reps.map((r) => r.startup[k]))]),
+  );
   results.scenarios.embedded = out;
 }
 
@@ -1236,6 +1276,14 @@ function table() {
       s.drain?.by_workers[1] ? `Redis mode, 1 worker: ${s.drain.by_workers[1].runyard_per_s} runs/s` : '',
       'reported',
     ]);
+    if (e.startup) {
+      rows.push([
+        'embedded start-up (to /health/ready)',
+        `cold ${e.startup.cold_ms} ms (PostgreSQL with initdb ${e.startup.cold_server_ms} ms), warm ${e.startup.warm_ms} ms (PostgreSQL ${e.startup.warm_server_ms} ms)`,
+        '',
+        'reported',
+      ]);
+    }
   }
   const head = ['scenario', 'Runyard', 'baseline (same run)', 'target'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];

@@ -254,7 +254,7 @@ describe('runner agents', () => {
     });
     expect(waiting.detail).toBe('waiting for an agent with tags nowhere: none is registered');
     expect(await until(res.body.id, ['FAILED'])).toMatchObject({
-      detail: expect.stringMatching(/^queue timeout: waiting for an agent with tags nowhere/),
+      detail: expect.stringMatching(/^queue timeout: not started within 2 s \(waiting for an agent with tags nowhere/),
     });
     const both = await script({ language: 'shell', code: 'echo', tags: ['cpu', 'gpu'], queue_timeout: 1 });
     expect(await until(both, ['FAILED'])).toMatchObject({ detail: expect.stringMatching(/waiting for an agent with tags cpu, gpu/) });

@@ -53,6 +53,13 @@ describe('authentication and roles', () => {
         expect(res.body).toEqual({ error: true, error_message: expect.any(String) });
       }
     }
+    // /metrics refuses like every route: a JSON error body labelled as JSON, not as Prometheus text.
+    const metrics = await fetch(`${rt.url}/metrics`);
+    expect(metrics.status).toBe(401);
+    expect(metrics.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await metrics.json()).toEqual({ error: true, error_message: expect.stringContaining('/metrics needs an API token') });
+    const scraped = await fetch(`${rt.url}/metrics`, { headers: { authorization: `Bearer ${tokens.viewer}` } });
+    expect(scraped.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     expect((await request('GET', '/health')).status).toBe(200);
     expect((await request('GET', '/health/ready')).status).toBe(200);
     const callback = await request('POST', '/api/v1/tuxsuite/callback/build', undefined, { kind: 'build' });

@@ -153,8 +153,8 @@ describe('runyard CLI', () => {
     expect((await cli(rt, [])).code).toBe(2);
     const unknown = await cli(rt, ['frobnicate']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('unknown command "frobnicate"');
-    expect((await cli(rt, ['run', 'c007'])).stderr).toContain('--profile is required');
+    expect(unknown.stderr).toContain("unknown command 'frobnicate'");
+    expect((await cli(rt, ['run', 'c007'])).stderr).toContain("required option '--profile <name>' not specified");
     expect((await cli(rt, ['run', 'c007', '--profile', 'X', '--bogus'])).code).toBe(2);
     const bad = await cli(rt, ['run', 'c007', '--profile', 'NO_SUCH_PROFILE']);
     expect(bad.code).toBe(1);
@@ -162,7 +162,83 @@ describe('runyard CLI', () => {
     const down = await cli(null, ['runs'], { RUNYARD_URL: 'http://127.0.0.1:1' });
     expect(down.code).toBe(1);
     expect(down.stderr).toContain('cannot reach Runyard');
-    expect((await cli(rt, ['--help'])).code).toBe(0);
+    const help = await cli(rt, ['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: runyard \[options\] \[command\]/);
+    expect(help.stdout).toContain('RUNYARD_TIMEOUT');
+    expect((await cli(rt, ['run', '--help'])).stdout).toContain('--profile <name>');
+  });
+
+  /** A server that takes the connection and never answers, or answers 401 like Runyard without a token. */
+  async function stubServer(answer: 'hang' | '401'): Promise<{ url: string; close: () => void }> {
+    const server = createServer((_req, res) => {
+      if (answer === '401') {
+        res.writeHead(401, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: true, error_message: 'this endpoint needs an API token: Authorization: Bearer <token>' }));
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as { port: number };
+    return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
+  }
+
+  it('gives up on a server that does not answer after the timeout, with a clear message and exit 1', async () => {
+    const hung = await stubServer('hang');
+    const r = await cli(null, ['runs'], { RUNYARD_URL: hung.url, RUNYARD_TIMEOUT: '1' });
+    const flag = await cli(null, ['status', 'a001', '--timeout', '1'], { RUNYARD_URL: hung.url });
+    hung.close();
+    expect(r).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `runyard: Runyard at ${hung.url} did not answer within 1 s (--timeout, RUNYARD_TIMEOUT)\n`,
+    });
+    expect(flag.code).toBe(1);
+    expect((await cli(null, ['runs', '--timeout', 'soon'])).code).toBe(2);
+  });
+
+  it('names RUNYARD_TOKEN when Runyard asks for a token', async () => {
+    const guarded = await stubServer('401');
+    const missing = await cli(null, ['runs'], { RUNYARD_URL: guarded.url });
+    const refused = await cli(null, ['runs'], { RUNYARD_URL: guarded.url, RUNYARD_TOKEN: 'ry_wrong' });
+    guarded.close();
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^runyard: Runyard needs an API token: set RUNYARD_TOKEN/);
+    expect(refused.stderr).toMatch(/^runyard: RUNYARD_TOKEN was refused/);
+  });
+
+  it('clears its spinner line when interrupted with Ctrl-C on a terminal', async () => {
+    const hung = await stubServer('hang');
+    // A pseudo-terminal, so that the CLI draws its spinner; SIGINT as Ctrl-C sends it.
+    const script = `
+import json, os, pty, signal, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execve(sys.argv[1], sys.argv[1:3] + ['runs'], {'RUNYARD_URL': sys.argv[3], 'PATH': os.environ['PATH']})
+time.sleep(1.5)
+os.kill(pid, signal.SIGINT)
+out = b''
+while True:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+_, status = os.waitpid(pid, 0)
+print(json.dumps({'out': out.decode('utf-8', 'replace'), 'signal': os.WTERMSIG(status) if os.WIFSIGNALED(status) else None}))
+`;
+    const r = await new Promise<string>((resolve) => {
+      const child = spawn('python3', ['-c', script, process.execPath, CLI, hung.url], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.on('close', () => resolve(out));
+    });
+    hung.close();
+    const { out, signal } = JSON.parse(r) as { out: string; signal: number | null };
+    expect(out).toContain('listing runs');
+    expect(out.endsWith('\r\x1b[2K')).toBe(true);
+    expect(signal).toBe(2);
   });
 
   it('sends RUNYARD_TOKEN as a bearer token', async () => {

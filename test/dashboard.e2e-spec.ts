@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, Browser } from 'playwright-core';
 import { behave } from './support/fake-autosubmit';
@@ -6,6 +6,108 @@ import { eventually } from './support/http';
 import { profilesYaml, ROOT, RunyardUnderTest, startRunyard } from './support/runyard';
 
 const ADMIN = 'dashboard-admin-secret';
+const TAGS = /^(Autosubmit v4|Autosubmit v4alpha|Runs|Kernel CI|TuxSuite callbacks|Tokens|Operations|Agents|Agent protocol)$/;
+
+/** What runner agents call, with their own secret or a run's job token (no API token): public in the document. */
+const AGENT_PROTOCOL_ROUTES = [
+  'post /api/v1/agents/{agentId}/heartbeat',
+  'post /api/v1/agents/{agentId}/poll',
+  'post /api/v1/agents/{agentId}/rotate',
+  'post /api/v1/agents/{agentId}/commands/{commandId}/result',
+  'get /api/v1/agent-jobs/{runId}',
+  'post /api/v1/agent-jobs/{runId}/accept',
+  'post /api/v1/agent-jobs/{runId}/decline',
+  'post /api/v1/agent-jobs/{runId}/started',
+  'post /api/v1/agent-jobs/{runId}/output',
+  'post /api/v1/agent-jobs/{runId}/finish',
+  'post /api/settings/runner-hosts/{runnerId}/register',
+];
+const AGENT_ROUTES = [
+  'post /api/v1/scripts/run',
+  'post /api/v1/agents',
+  'get /api/v1/agents',
+  'get /api/v1/agents/{agentId}',
+  'patch /api/v1/agents/{agentId}',
+  'post /api/v1/agents/{agentId}/rotate-secret',
+  'delete /api/v1/agents/{agentId}',
+  ...AGENT_PROTOCOL_ROUTES,
+];
+
+interface OpenApi {
+  openapi: string;
+  info: { title: string; version: string };
+  tags: { name: string }[];
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        summary?: string;
+        tags?: string[];
+        parameters?: { name: string; in: string; required?: boolean; schema?: unknown }[];
+        requestBody?: unknown;
+        responses: Record<string, { content?: unknown; description?: string }>;
+        security: Record<string, string[]>[];
+        operationId?: string;
+      }
+    >
+  >;
+  components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
+}
+
+/**
+ * The structural rules of OpenAPI 3.0 a client generator relies on: version, info, path templates
+ * and their parameters, responses per operation, unique operation ids, security schemes and tags
+ * that exist, and every $ref resolving.
+ */
+function openApi3Problems(doc: OpenApi): string[] {
+  const problems: string[] = [];
+  if (!/^3\.0\.\d+$/.test(doc.openapi)) problems.push(`openapi ${doc.openapi} is not 3.0.x`);
+  if (!doc.info?.title || !doc.info?.version) problems.push('info needs title and version');
+  const tags = new Set(doc.tags.map((t) => t.name));
+  const ids = new Set<string>();
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    if (!path.startsWith('/')) problems.push(`${path}: paths start with /`);
+    const templated = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+    for (const [method, op] of Object.entries(ops)) {
+      const where = `${method} ${path}`;
+      if (!['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'].includes(method)) problems.push(`${where}: method`);
+      if (!op.responses || Object.keys(op.responses).length === 0) problems.push(`${where}: no responses`);
+      for (const [status, r] of Object.entries(op.responses ?? {})) {
+        if (!/^([1-5]\d\d|[1-5]XX|default)$/.test(status)) problems.push(`${where}: response ${status}`);
+        if (typeof r.description !== 'string') problems.push(`${where}: response ${status} has no description`);
+      }
+      if (op.operationId) {
+        if (ids.has(op.operationId)) problems.push(`${where}: operationId ${op.operationId} repeats`);
+        ids.add(op.operationId);
+      }
+      const params = op.parameters ?? [];
+      for (const p of params) {
+        if (!['path', 'query', 'header', 'cookie'].includes(p.in)) problems.push(`${where}: parameter ${p.name} in ${p.in}`);
+        if (p.in === 'path' && (p.required !== true || !templated.includes(p.name))) problems.push(`${where}: path parameter ${p.name}`);
+        if (!p.schema) problems.push(`${where}: parameter ${p.name} has no schema`);
+      }
+      for (const name of templated) {
+        if (!params.some((p) => p.in === 'path' && p.name === name)) problems.push(`${where}: {${name}} is not a parameter`);
+      }
+      for (const requirement of op.security ?? []) {
+        for (const scheme of Object.keys(requirement))
+          if (!(scheme in doc.components.securitySchemes)) problems.push(`${where}: ${scheme}`);
+      }
+      for (const tag of op.tags ?? []) if (!tags.has(tag)) problems.push(`${where}: tag ${tag} is not declared`);
+    }
+  }
+  const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
+  for (const ref of refs) {
+    const target = ref.slice(8, -1);
+    const found = target
+      .replace(/^#\//, '')
+      .split('/')
+      .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], doc);
+    if (found === undefined) problems.push(`${target} does not resolve`);
+  }
+  return problems;
+}
 /** Screenshots for people to look at: kept by CI as artifacts. */
 const ARTIFACTS = join(ROOT, '.ci', 'artifacts');
 
@@ -69,6 +171,31 @@ describe('queue dashboard', () => {
     }
   });
 
+  it('goes through the one request pipeline: request id, log line, and its write actions audited with the token name', async () => {
+    const page = await fetch(`${rt.url}/admin/queues`, { headers: { authorization: basic(ADMIN) } });
+    expect(page.status).toBe(200);
+    const requestId = page.headers.get('x-request-id');
+    expect(requestId).toBeTruthy();
+    expect(page.headers.get('x-powered-by')).toBeNull();
+    const clean = await fetch(`${rt.url}/admin/queues/api/queues/runyard-commands/clean/completed`, {
+      method: 'PUT',
+      headers: { authorization: basic(ADMIN) },
+    });
+    expect(clean.status).toBe(200);
+    const audit = await eventually(async () => {
+      const rows = (await (await fetch(`${rt.url}/api/v1/audit`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as {
+        actor: string;
+        method: string;
+        path: string;
+        status: number;
+      }[];
+      return rows.find((r) => r.path === '/admin/queues/api/queues/runyard-commands/clean/completed');
+    });
+    expect(audit).toMatchObject({ actor: 'bootstrap', method: 'PUT', status: 200 });
+    const log = readFileSync(join(rt.dir, 'runyard.log'), 'utf8');
+    expect(log).toContain(`"id":"${requestId}"`);
+  });
+
   it('shows every queue and a job named for its experiment, with its run id and the tail of its output, in a browser', async () => {
     behave(rt, 'd001', { seconds: 0 });
     const run = await api('/api/v1/runs', { expid: 'd001', profile_name: 'LOCAL_NO_MODULE' });
@@ -115,15 +242,11 @@ describe('queue dashboard', () => {
   });
 
   it('documents every route with request and response schemas and the token scheme at /docs-json, and renders /docs', async () => {
-    expect((await fetch(`${rt.url}/docs-json`)).status).toBe(401);
+    for (const page of ['/docs-json', '/docs-yaml', '/docs/swagger-ui.css', '/docs/runyard-init.js']) {
+      expect({ page, status: (await fetch(rt.url + page)).status }).toEqual({ page, status: 401 });
+    }
     expect((await fetch(`${rt.url}/docs`)).status).toBe(401);
-    const doc = (await (await fetch(`${rt.url}/docs-json`, { headers: { authorization: `Bearer ${viewerToken}` } })).json()) as {
-      paths: Record<
-        string,
-        Record<string, { requestBody?: unknown; responses: Record<string, { content?: unknown }>; security: unknown[] }>
-      >;
-      components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
-    };
+    const doc = (await (await fetch(`${rt.url}/docs-json`, { headers: { authorization: `Bearer ${viewerToken}` } })).json()) as OpenApi;
     const routes = [
       'post /api/v1/runs',
       'get /api/v1/runs',
@@ -153,6 +276,9 @@ describe('queue dashboard', () => {
       'get /api/v1/builds/{id}',
       'get /api/v1/tests',
       'get /api/v1/tests/{id}',
+      'post /api/v1/tests/submit',
+      'post /api/v1/builds',
+      'post /api/v1/tests',
       'post /api/v1/sync/results',
       'post /api/v1/sync/builds',
       'post /api/v1/tuxsuite/callback/{kind}',
@@ -163,6 +289,11 @@ describe('queue dashboard', () => {
       'get /health',
       'get /health/ready',
       'get /metrics',
+      'get /docs',
+      'get /docs-json',
+      'get /docs-yaml',
+      'get /admin/queues',
+      ...AGENT_ROUTES,
     ];
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
     expect(documented.sort()).toEqual([...routes].sort());
@@ -172,9 +303,46 @@ describe('queue dashboard', () => {
       const success = Object.entries(op.responses).find(([status]) => status.startsWith('2'));
       expect({ route, success: !!success }).toEqual({ route, success: true });
       expect(op.responses['400']).toBeDefined();
-      const isPublic = ['get /health', 'get /health/ready', 'post /api/v1/tuxsuite/callback/{kind}', 'get /metrics'].includes(route);
-      expect({ route, security: op.security }).toEqual({ route, security: isPublic ? [] : [{ token: [] }] });
+      const isPublic =
+        ['get /health', 'get /health/ready', 'post /api/v1/tuxsuite/callback/{kind}'].includes(route) ||
+        AGENT_PROTOCOL_ROUTES.includes(route);
+      const isPage = ['get /docs', 'get /docs-json', 'get /docs-yaml', 'get /admin/queues'].includes(route);
+      const security = isPublic ? [] : isPage ? [{ token: [] }, { basic: [] }] : [{ token: [] }];
+      expect({ route, security: op.security }).toEqual({ route, security });
+      expect({ route, summary: typeof op.summary === 'string' && op.summary.length > 0 }).toEqual({ route, summary: true });
+      expect({ route, tags: op.tags }).toEqual({ route, tags: [expect.stringMatching(TAGS)] });
     }
+    expect(doc.tags.map((t) => t.name).sort()).toEqual(
+      [
+        'Autosubmit v4',
+        'Autosubmit v4alpha',
+        'Runs',
+        'Kernel CI',
+        'TuxSuite callbacks',
+        'Tokens',
+        'Operations',
+        'Agents',
+        'Agent protocol',
+      ].sort(),
+    );
+    const queryOf = (route: string) =>
+      (doc.paths[route.split(' ')[1]][route.split(' ')[0]].parameters ?? [])
+        .filter((p) => p.in === 'query')
+        .map((p) => p.name)
+        .sort();
+    expect(queryOf('get /api/v1/runs')).toEqual(['before', 'expid', 'kind', 'limit', 'status']);
+    expect(queryOf('get /api/v1/runs/{id}/logs')).toEqual(['follow']);
+    expect(queryOf('get /v4alpha/runner-detail')).toEqual(['module_loader', 'modules', 'runner']);
+    expect(queryOf('get /api/v1/builds')).toEqual(['limit', 'state']);
+    expect(queryOf('get /api/v1/tests')).toEqual(['limit', 'state']);
+    expect(queryOf('get /api/v1/audit')).toEqual(['limit']);
+    expect(doc.paths['/api/v1/runs/{id}'].get.parameters).toEqual([
+      { name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1, maximum: 2147483647 } },
+    ]);
+    expect(openApi3Problems(doc)).toEqual([]);
+    const yaml = await fetch(`${rt.url}/docs-yaml`, { headers: { authorization: `Bearer ${viewerToken}` } });
+    expect(yaml.status).toBe(200);
+    expect(await yaml.text()).toMatch(/^openapi: 3\.0\.0/);
     expect(doc.paths['/v4/runners/command/run-experiment'].post.requestBody).toEqual({
       required: true,
       content: { 'application/json': { schema: { $ref: '#/components/schemas/RunExperimentDto' } } },
@@ -190,6 +358,11 @@ describe('queue dashboard', () => {
     const page = await context.newPage();
     await page.goto(`${rt.url}/docs`);
     await page.getByText('/v4/runners/command/run-experiment').first().waitFor();
+    // One login: Authorize holds the token the page was opened with (the lock is closed).
+    await page.locator('.auth-wrapper .authorize.locked').waitFor();
+    type SwaggerUi = { ui: { authSelectors: { authorized: () => { toJS: () => unknown } } } };
+    const authorized = await page.evaluate(() => (globalThis as unknown as SwaggerUi).ui.authSelectors.authorized().toJS());
+    expect(authorized).toMatchObject({ token: { value: viewerToken } });
     await page.screenshot({ path: join(ARTIFACTS, 'openapi-docs.png') });
     await context.close();
   });

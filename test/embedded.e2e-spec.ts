@@ -1,15 +1,20 @@
 import { behave } from './support/fake-autosubmit';
+import { embeddedDataDir, removeEmbeddedDataDir } from './support/embedded-data-dir';
 import { call, eventually } from './support/http';
 import { profilesYaml, RunyardUnderTest, startRunyard } from './support/runyard';
 
-/** `npm start` on a machine with nothing else: embedded Postgres and BullMQ's PostgreSQL backend. */
+/** `npm start` on a machine with nothing else: embedded PostgreSQL and BullMQ's PostgreSQL backend. */
 describe('embedded mode (no DATABASE_URL, no REDIS_URL)', () => {
+  const dataDir = embeddedDataDir();
   let rt: RunyardUnderTest;
 
   beforeAll(async () => {
-    rt = await startRunyard({ config: profilesYaml(), embedded: true });
+    rt = await startRunyard({ config: profilesYaml(), embedded: true, env: { RUNYARD_DATA_DIR: dataDir } });
   });
-  afterAll(() => rt?.close());
+  afterAll(async () => {
+    await rt?.close();
+    removeEmbeddedDataDir(dataDir);
+  });
 
   it('is ready, runs an experiment to COMPLETED, serves its logs and stops another', async () => {
     expect((await call(rt.url, 'GET', '/health/ready')).body).toMatchObject({
@@ -34,16 +39,11 @@ describe('embedded mode (no DATABASE_URL, no REDIS_URL)', () => {
   });
 
   it('keeps its runs across a restart of the process', async () => {
-    await rt.api.stop('SIGTERM');
-    const again = await startRunyard({ config: profilesYaml(), embedded: true, env: { RUNYARD_DATA_DIR: rt.env.RUNYARD_DATA_DIR } });
-    try {
-      const runs = (await call(again.url, 'GET', '/api/v1/runs?kind=run')).body.runs;
-      expect(runs.map((r: { expid: string; status: string }) => [r.expid, r.status])).toEqual([
-        ['e002', 'TERMINATED'],
-        ['e001', 'COMPLETED'],
-      ]);
-    } finally {
-      await again.close();
-    }
+    await rt.restartApi('SIGTERM');
+    const runs = (await call(rt.url, 'GET', '/api/v1/runs?kind=run')).body.runs;
+    expect(runs.map((r: { expid: string; status: string }) => [r.expid, r.status])).toEqual([
+      ['e002', 'TERMINATED'],
+      ['e001', 'COMPLETED'],
+    ]);
   });
 });

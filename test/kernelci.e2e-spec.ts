@@ -1,8 +1,10 @@
 import { createServer, Server } from 'node:http';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { startTuxSuiteEmulator, TuxSuiteEmulator } from '../libs/tuxsuite/src';
 import { call, eventually } from './support/http';
-import { profilesYaml, RunyardUnderTest, startRunyard } from './support/runyard';
+import { profilesYaml, ROOT, RunyardUnderTest, startRunyard } from './support/runyard';
 
 /** A KCIDB stand-in: records submissions, answers 500 while `failing`. */
 class KcidbReceiver {
@@ -39,6 +41,14 @@ describe('kernel builds and tests on TuxSuite', () => {
   let tux: TuxSuiteEmulator;
   const kcidb = new KcidbReceiver();
   const post = (path: string, body: unknown) => call(rt.url, 'POST', path, body);
+  /** A bridge path: 204 and the record's URL in Location, as the bridge answers; the id from it. */
+  const schedule = async (path: string, body: unknown): Promise<{ body: { id: number } }> => {
+    const res = await fetch(rt.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect({ path, status: res.status, text: await res.text() }).toEqual({ path, status: 204, text: '' });
+    const location = res.headers.get('location') ?? '';
+    expect(location).toMatch(/^\/api\/v1\/(builds|tests)\/\d+$/);
+    return { body: { id: Number(location.split('/').pop()) } };
+  };
   const get = async (path: string) => (await call(rt.url, 'GET', path)).body;
   const buildBody = {
     runner: 'tuxsuite',
@@ -87,6 +97,7 @@ describe('kernel builds and tests on TuxSuite', () => {
         KCIDB_TOKEN: 'kcidb-secret',
         KCIDB_ORIGIN: 'runyard_test',
         KCIDB_RETRY_MS: '1000',
+        DOWNLOAD_TIMEOUT_MS: '1500',
       },
     });
   });
@@ -96,10 +107,9 @@ describe('kernel builds and tests on TuxSuite', () => {
     await kcidb.stop();
   });
 
-  it('builds: 202, submitted to TuxSuite, the signed callback stores the artifacts, KCIDB gets the build', async () => {
-    const res = await post('/api/v1/builds/run', buildBody);
-    expect(res.status).toBe(202);
-    expect(res.body).toMatchObject({ id: expect.any(Number), state: 'SCHEDULED', arch: 'riscv' });
+  it('builds: 204 with the build URL in Location, submitted to TuxSuite, the signed callback stores the artifacts, KCIDB gets the build', async () => {
+    const res = await schedule('/api/v1/builds/run', buildBody);
+    expect((await get(`/api/v1/builds/${res.body.id}`)).arch).toBe('riscv');
     const build = await until<any>(`/api/v1/builds/${res.body.id}`, (b) => b.state === 'FINISHED', 'the build callback');
     const uid = build.uid;
     expect(tux.submissions.filter((s) => s.uid === uid)).toHaveLength(1);
@@ -117,8 +127,7 @@ describe('kernel builds and tests on TuxSuite', () => {
 
   it('tests: the callback leads to results.json fetched and one result per test (prefixes stripped, missing → MISS)', async () => {
     tux.set({ testResults: { 'ltp-smoke': 'pass', kselftest: 'fail', 'ltp-syscalls': null } });
-    const res = await post('/api/v1/tests/run', testBody(['ltp-smoke', 'kselftest', 'ltp-syscalls']));
-    expect(res.status).toBe(202);
+    const res = await schedule('/api/v1/tests/run', testBody(['ltp-smoke', 'kselftest', 'ltp-syscalls']));
     const test = await until<any>(`/api/v1/tests/${res.body.id}`, (t) => t.results_stored, 'the test results');
     expect(test).toMatchObject({ kind: 'test', state: 'FINISHED', device: 'qemu-riscv64' });
     expect(test.results).toEqual({ 'ltp-smoke': 'PASS', kselftest: 'FAIL', 'ltp-syscalls': 'MISS' });
@@ -131,12 +140,11 @@ describe('kernel builds and tests on TuxSuite', () => {
   });
 
   it('boot tests are test runs without tests and report the boot', async () => {
-    const res = await post('/api/v1/boot-test/run', {
+    const res = await schedule('/api/v1/boot-test/run', {
       runner: 'tuxsuite',
       build_id: '17',
       kernel_image_url: 'https://storage.example.org/Image.gz',
     });
-    expect(res.status).toBe(202);
     const boot = await until<any>(`/api/v1/tests/${res.body.id}`, (t) => t.results_stored, 'the boot result');
     expect(boot).toMatchObject({ kind: 'boot', tests: [], results: { boot: 'PASS' } });
     expect(tux.submissions.find((s) => s.uid === boot.uid)?.request).toMatchObject({ tests: [] });
@@ -145,7 +153,7 @@ describe('kernel builds and tests on TuxSuite', () => {
   it('a repeated callback changes nothing and answers 2xx', async () => {
     tux.set({ duplicateCallbacks: true });
     const sent = tux.callbacksSent.length;
-    const res = await post('/api/v1/tests/run', testBody(['ltp-smoke']));
+    const res = await schedule('/api/v1/tests/run', testBody(['ltp-smoke']));
     const test = await until<any>(`/api/v1/tests/${res.body.id}`, (t) => t.results_stored, 'the results');
     await tux.waitForCallbacks(sent + 2);
     tux.set({ duplicateCallbacks: false });
@@ -157,7 +165,7 @@ describe('kernel builds and tests on TuxSuite', () => {
 
   it('refuses a tampered callback with 401 and stores nothing but the audit row', async () => {
     tux.set({ badSignature: true });
-    const res = await post('/api/v1/builds/run', buildBody);
+    const res = await schedule('/api/v1/builds/run', buildBody);
     const submitted = await until<any>(`/api/v1/builds/${res.body.id}`, (b) => b.state === 'SUBMITTED', 'the submission');
     const delivery = await eventually(async () => tux.callbacksSent.find((c) => c.uid === submitted.uid), 10_000, 'the callback');
     tux.set({ badSignature: false });
@@ -174,19 +182,19 @@ describe('kernel builds and tests on TuxSuite', () => {
 
   it("accepts the legacy double-encoded format and the \\' escape quirk", async () => {
     tux.set({ legacyFormat: true, escapeQuirk: true });
-    const res = await post('/api/v1/builds/run', buildBody);
+    const res = await schedule('/api/v1/builds/run', buildBody);
     await until(`/api/v1/builds/${res.body.id}`, (b) => b.state === 'FINISHED', 'the legacy callback');
     tux.set({ legacyFormat: false, escapeQuirk: false });
   });
 
   it('fetches the key once more when TuxSuite rotated it', async () => {
     tux.rotateKey();
-    const res = await post('/api/v1/builds/run', buildBody);
+    const res = await schedule('/api/v1/builds/run', buildBody);
     await until(`/api/v1/builds/${res.body.id}`, (b) => b.state === 'FINISHED', 'the callback signed with the new key');
   });
 
   it('answers 404 for a verified callback of an unknown uid, and keeps it for audit', async () => {
-    const res = await post('/api/v1/boot-test/run', {
+    const res = await schedule('/api/v1/boot-test/run', {
       runner: 'tuxsuite',
       build_id: '18',
       kernel_image_url: 'https://storage.example.org/Image.gz',
@@ -208,19 +216,116 @@ describe('kernel builds and tests on TuxSuite', () => {
 
   it('keeps KCIDB failures and submits them once KCIDB recovers (HTTP errors are failures)', async () => {
     kcidb.failing = true;
-    const res = await post('/api/v1/builds/run', buildBody);
+    const res = await schedule('/api/v1/builds/run', buildBody);
     const failed = await until<any>(`/api/v1/builds/${res.body.id}`, (b) => b.kcidb.error !== null, 'the failed KCIDB submission');
     expect(failed.kcidb).toEqual({ submitted: false, error: expect.stringContaining('500') });
     kcidb.failing = false;
-    expect((await post('/api/v1/sync/builds', {})).status).toBe(202);
+    expect((await post('/api/v1/sync/builds', {})).status).toBe(204);
     await until(`/api/v1/builds/${res.body.id}`, (b) => b.kcidb.submitted === true, 'the KCIDB retry');
   });
 
   it('submits once even when TuxSuite loses its answer and the submission is retried', async () => {
     tux.set({ failNextSubmissionsAfterStoring: 1 });
-    const res = await post('/api/v1/builds/run', buildBody);
+    const res = await schedule('/api/v1/builds/run', buildBody);
     const build = await until<any>(`/api/v1/builds/${res.body.id}`, (b) => b.state === 'FINISHED', 'the retried build');
     expect(tux.submissions.filter((s) => s.uid === build.uid)).toHaveLength(1);
+  });
+
+  it.each([
+    ['not JSON', 'not-json', 'results.json is not JSON'],
+    ['without a lava key', 'no-lava', 'results.json has no "lava" results'],
+    ['that never answers (a timeout, tried twice)', 'hang', 'timed out after 1500 ms'],
+  ] as const)('a test whose results.json is %s ends with the reason, MISS per test, and reaches KCIDB', async (_what, fault, reason) => {
+    tux.set({ resultsFault: fault });
+    const res = await schedule('/api/v1/tests/run', testBody(['ltp-smoke', 'kselftest']));
+    const test = await until<any>(`/api/v1/tests/${res.body.id}`, (t) => t.results_stored, 'the recorded failure');
+    tux.set({ resultsFault: 'none' });
+    expect(test).toMatchObject({
+      state: 'FINISHED',
+      error: expect.stringContaining(reason),
+      results: { 'ltp-smoke': 'MISS', kselftest: 'MISS' },
+    });
+    const rows = await eventually(
+      async () => {
+        const found = kcidb.received
+          .flatMap((r) => r.body.tests ?? [])
+          .filter((t: { id: string }) => t.id.startsWith(`runyard_test:${test.uid}.`));
+        return found.length > 0 && found;
+      },
+      10_000,
+      'the MISS rows in KCIDB',
+    );
+    expect(rows.map((t: { path: string; status: string }) => [t.path, t.status]).sort()).toEqual([
+      ['kselftest', 'MISS'],
+      ['ltp-smoke', 'MISS'],
+    ]);
+    await until(`/api/v1/tests/${res.body.id}`, (t) => t.kcidb.submitted, 'the KCIDB state');
+  });
+
+  it('POST /api/v1/tests/submit: results run elsewhere are stored, reach KCIDB, and are kept for /sync/results while KCIDB fails', async () => {
+    kcidb.failing = true;
+    const res = await schedule('/api/v1/tests/submit', {
+      test_uid: 'lab-run-1',
+      build_id: 'runyard_test:2ZITcwA6wxeKxh9cZA5HBJ6FkSj',
+      device: 'qemu-riscv64',
+      runtime: 'lava',
+      tests: [
+        { test_name: 'ltp-smoke', test_collection: 'ltp', result: 'pass', logs: 'https://lab.example.org/ltp-smoke.log' },
+        { test_name: 'kselftest', test_collection: 'kselftest', result: 'FAIL', logs: 'a line of the log' },
+      ],
+    });
+    const stored = await until<any>(`/api/v1/tests/${res.body.id}`, (t) => t.kcidb.error !== null, 'the refused submission');
+    expect(stored).toMatchObject({
+      runner: 'lava',
+      uid: 'lab-run-1',
+      state: 'FINISHED',
+      results: { 'ltp-smoke': 'PASS', kselftest: 'FAIL' },
+    });
+    kcidb.failing = false;
+    expect((await post('/api/v1/sync/results', {})).status).toBe(204);
+    await until(`/api/v1/tests/${res.body.id}`, (t) => t.kcidb.submitted, 'the synced results');
+    const rows = kcidb.received
+      .flatMap((r) => r.body.tests ?? [])
+      .filter((t: { id: string }) => t.id.startsWith('runyard_test:lab-run-1.'));
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path: 'ltp-smoke', status: 'PASS', log_url: 'https://lab.example.org/ltp-smoke.log' }),
+        expect.objectContaining({ path: 'kselftest', status: 'FAIL', build_id: 'runyard_test:2ZITcwA6wxeKxh9cZA5HBJ6FkSj' }),
+      ]),
+    );
+    const again = await post('/api/v1/tests/submit', {
+      test_uid: 'lab-run-1',
+      build_id: 'x',
+      device: 'd',
+      runtime: 'lava',
+      tests: [{ test_name: 'a', result: 'pass' }],
+    });
+    expect(again.status).toBe(409);
+  });
+
+  it("takes the bridge's default runner, and Runyard's own paths answer the record", async () => {
+    const { runner: _runner, ...withoutRunner } = buildBody;
+    const res = await fetch(`${rt.url}/api/v1/builds`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(withoutRunner),
+    });
+    expect(res.status).toBe(202);
+    const build = (await res.json()) as { id: number; runner: string; state: string };
+    expect(build).toMatchObject({ runner: 'tuxsuite', state: 'SCHEDULED' });
+    expect(res.headers.get('location')).toBe(`/api/v1/builds/${build.id}`);
+    const boot = await post('/api/v1/tests', { build_id: '19', kernel_image_url: 'https://storage.example.org/Image.gz' });
+    expect(boot.body).toMatchObject({ kind: 'boot', runner: 'tuxsuite', tests: [] });
+  });
+
+  it('refuses to start with TuxSuite configured and no RUNYARD_PUBLIC_URL, naming it', async () => {
+    const { RUNYARD_PUBLIC_URL: _url, ...env } = rt.env;
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', 'api', 'main.js')], { env: { ...env, PORT: '0' } });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise((r) => child.once('exit', r));
+    expect(code).toBe(1);
+    expect(stderr).toContain('RUNYARD_PUBLIC_URL must be set when TuxSuite is configured');
   });
 
   it('answers 400 for an unknown runner code (listing the available ones) and for a build without any config', async () => {

@@ -6,13 +6,15 @@ import type { RunyardUnderTest } from './runyard';
 export function behave(
   rt: RunyardUnderTest,
   expid: string,
-  how: { seconds?: number; exit?: number; bytes?: number; stubborn?: boolean },
+  how: { seconds?: number; exit?: number; bytes?: number; stubborn?: boolean; ticks?: boolean; leak?: string },
 ): void {
   const state = rt.env.FAKE_AUTOSUBMIT_STATE;
   mkdirSync(state, { recursive: true });
   if (how.seconds !== undefined) writeFileSync(join(state, `${expid}.seconds`), `${how.seconds}\n`);
   if (how.exit !== undefined) writeFileSync(join(state, `${expid}.exit`), `${how.exit}\n`);
   if (how.stubborn) writeFileSync(join(state, `${expid}.stubborn`), '');
+  if (how.ticks) writeFileSync(join(state, `${expid}.ticks`), '');
+  if (how.leak) writeFileSync(join(state, `${expid}.leak`), `${how.leak}\n`);
   if (how.bytes !== undefined) writeFileSync(join(state, `${expid}.bytes`), `${how.bytes}\n`);
 }
 

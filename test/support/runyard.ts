@@ -44,11 +44,14 @@ export interface StartOptions {
   role?: 'all' | 'api';
   /** Embedded mode: no DATABASE_URL, no REDIS_URL. */
   embedded?: boolean;
+  /** Rewrites the database / Redis URL Runyard gets (e.g. through a TcpProxy the test cuts). */
+  databaseVia?: (url: string) => string;
+  redisVia?: (url: string) => string;
 }
 
-function redisEnv(): Record<string, string> {
+function redisEnv(via: (url: string) => string = (u) => u): Record<string, string> {
   const { url, prefix } = redisForSuite();
-  return { REDIS_URL: url, QUEUE_PREFIX: prefix };
+  return { REDIS_URL: via(url), QUEUE_PREFIX: prefix };
 }
 
 export function freePort(): Promise<number> {
@@ -125,7 +128,7 @@ export async function startRunyard(opts: StartOptions): Promise<RunyardUnderTest
     MODULEPATH: join(FIXTURES, 'modulefiles'),
     FAKE_AUTOSUBMIT_LOG: argvLog,
     FAKE_AUTOSUBMIT_STATE: join(dir, 'fake-autosubmit'),
-    ...(db ? { DATABASE_URL: db.url, ...redisEnv() } : {}),
+    ...(db ? { DATABASE_URL: opts.databaseVia ? opts.databaseVia(db.url) : db.url, ...redisEnv(opts.redisVia) } : {}),
     ...opts.env,
   };
   const logFile = join(dir, 'runyard.log');

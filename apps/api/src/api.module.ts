@@ -1,10 +1,10 @@
-import { Module } from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { RunyardConfigModule } from '@runyard/config';
 import { DatabaseModule } from '@runyard/persistence';
 import { QueueModule } from '@runyard/queue';
 import { KernelCiModule } from '@runyard/kernelci';
-import { AuthModule } from '@runyard/auth';
+import { AuditMiddleware, AuthModule } from '@runyard/auth';
 import { AgentsApiModule } from '@runyard/agents';
 import { TerminusModule } from '@nestjs/terminus';
 import { RunyardLoggingModule } from '@runyard/logging';
@@ -14,6 +14,9 @@ import { AutosubmitRunnersService } from './autosubmit/autosubmit-runners.servic
 import { V4RunnersController } from './autosubmit/v4-runners.controller';
 import { V4AlphaController } from './autosubmit/v4alpha.controller';
 import { ErrorBodyFilter } from './common/error-body.filter';
+import { QueueDashboardMiddleware } from './dashboard/queue-dashboard';
+import { ApiDocsMiddleware, PublishedDocs } from './docs/api-docs.middleware';
+import { RequestInputMiddleware } from './pipeline/request-input.middleware';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsService } from './metrics/metrics.service';
@@ -51,7 +54,17 @@ import { ScriptsController } from './scripts/scripts.controller';
     RunsService,
     ProfilesService,
     AutosubmitRunnersService,
+    PublishedDocs,
     { provide: APP_FILTER, useClass: ErrorBodyFilter },
   ],
 })
-export class ApiModule {}
+export class ApiModule implements NestModule {
+  /**
+   * One pipeline for every request, the pages outside Nest's routes included: the request id and
+   * log line (the logging module, global, comes first), the audit row, the body read and its input
+   * checked, then the dashboard and the docs, then Nest's routes with their guard and validation.
+   */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(AuditMiddleware, RequestInputMiddleware, QueueDashboardMiddleware, ApiDocsMiddleware).forRoutes('/');
+  }
+}

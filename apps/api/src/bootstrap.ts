@@ -1,14 +1,13 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import express from 'express';
-import { Logger as PinoLogger } from 'nestjs-pino';
+import { RunyardLogger } from '@runyard/logging';
 import { NestFactory } from '@nestjs/core';
 import { Environment, validateEnvironment } from '@runyard/config';
 import { ApiModule } from './api.module';
 import { AllInOneModule } from './all-in-one.module';
 import { validationPipe } from './common/validation';
-import { mountQueueDashboard } from './dashboard/queue-dashboard';
-import { mountOpenApi } from './docs/openapi';
+import { PublishedDocs } from './docs/api-docs.middleware';
+import { openApiDocument } from './docs/openapi';
 
 /** Creates the HTTP application for the api or all role; tests use it as the real server. */
 export async function createApiApp(role: 'api' | 'all', opts: { logger?: false } = {}): Promise<INestApplication> {
@@ -17,13 +16,11 @@ export async function createApiApp(role: 'api' | 'all', opts: { logger?: false }
     bodyParser: false,
     bufferLogs: true,
   });
-  app.useLogger(app.get(PinoLogger));
-  // Signed callbacks are verified on their exact bytes: that path gets the body raw, everything else JSON.
-  app.use('/api/v1/tuxsuite/callback', express.raw({ type: () => true, limit: '10mb' }));
-  app.use(express.json({ limit: '1mb' }));
+  app.useLogger(app.get(RunyardLogger));
+  app.disable('x-powered-by');
+  // Bodies are read in the request pipeline (ApiModule), after the request id, log line and audit.
   app.useGlobalPipes(validationPipe);
-  mountQueueDashboard(app);
-  mountOpenApi(app);
+  app.get(PublishedDocs).publish(openApiDocument(app));
   app.enableShutdownHooks();
   return app;
 }

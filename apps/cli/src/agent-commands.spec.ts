@@ -1,9 +1,9 @@
-import { UsageError } from './argv';
+import { UsageError } from './params';
 import { formatAgentsTable, scriptBody } from './agent-commands';
 
 describe('runyard script run', () => {
   it('takes the language from the file name, the tags as a list, input as JSON and whole seconds', () => {
-    expect(scriptBody('job.py', 'print(1)', { tags: 'gpu, linux', input: '{"n":1}', timeout: '30', 'queue-timeout': '5' })).toEqual({
+    expect(scriptBody('job.py', 'print(1)', { tags: 'gpu, linux', input: '{"n":1}', timeLimit: '30', queueTimeout: '5' })).toEqual({
       language: 'python',
       code: 'print(1)',
       tags: ['gpu', 'linux'],
@@ -18,7 +18,7 @@ describe('runyard script run', () => {
   it('refuses what it cannot send as a usage error', () => {
     expect(() => scriptBody('notes.txt', '', {})).toThrow(UsageError);
     expect(() => scriptBody('x.py', '', { input: '[1]' })).toThrow(/JSON object/);
-    expect(() => scriptBody('x.py', '', { timeout: '1.5' })).toThrow(/whole seconds/);
+    expect(() => scriptBody('x.py', '', { timeLimit: '1.5' })).toThrow(/whole seconds/);
   });
 });
 

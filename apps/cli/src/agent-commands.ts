@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { UsageError } from './argv';
+import { UsageError } from './params';
 import type { Context as CommandContext } from './cli';
 import { followLog, printJson } from './cli';
 import { formatTable, formatTime, paint, Style, statusText } from './format';
@@ -54,52 +54,65 @@ const LANGUAGES: Record<string, string> = {
   '.bash': 'shell',
 };
 
+/** `runyard script run FILE`'s options. */
+export interface ScriptOptions {
+  tags?: string;
+  agent?: string;
+  input?: string;
+  timeLimit?: string;
+  queueTimeout?: string;
+  language?: string;
+  wait?: boolean;
+}
+
+const seconds = (name: string, v: string | undefined): number | undefined => {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`--${name} must be whole seconds`);
+  return Number(v);
+};
+
 /** The script run's body from the command line: the file's code, its language, where it goes. */
-export function scriptBody(file: string, code: string, options: Record<string, unknown>): Record<string, unknown> {
-  const language = (options.language as string | undefined) ?? LANGUAGES[extname(file).toLowerCase()];
+export function scriptBody(file: string, code: string, o: ScriptOptions): Record<string, unknown> {
+  const language = o.language ?? LANGUAGES[extname(file).toLowerCase()];
   if (!language) throw new UsageError(`cannot tell the language of ${file} from its name: give --language node|python|shell`);
-  const body: Record<string, unknown> = { language, code };
-  const tags = options.tags as string | undefined;
-  if (tags !== undefined)
-    body.tags = tags
-      .split(',')
-      .map((t) => t.trim())
-      .filter(Boolean);
-  if (options.agent !== undefined) body.agent = options.agent;
-  if (options.input !== undefined) {
+  let input: unknown;
+  if (o.input !== undefined) {
     try {
-      body.input = JSON.parse(options.input as string);
+      input = JSON.parse(o.input);
     } catch {
       throw new UsageError('--input must be a JSON object');
     }
-    if (typeof body.input !== 'object' || body.input === null || Array.isArray(body.input))
-      throw new UsageError('--input must be a JSON object');
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new UsageError('--input must be a JSON object');
   }
-  for (const name of ['timeout', 'queue-timeout'] as const) {
-    const v = options[name] as string | undefined;
-    if (v === undefined) continue;
-    if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be whole seconds`);
-    body[name.replace('-', '_')] = Number(v);
-  }
-  return body;
+  const body: Record<string, unknown> = {
+    language,
+    code,
+    tags: o.tags
+      ?.split(',')
+      .map((t) => t.trim())
+      .filter(Boolean),
+    agent: o.agent,
+    input,
+    timeout: seconds('time-limit', o.timeLimit),
+    queue_timeout: seconds('queue-timeout', o.queueTimeout),
+  };
+  return Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
 }
 
 /** `runyard script run FILE`: runs the file as a script (on an agent with --tags/--agent); --wait follows it and says what it returned. */
-export async function scriptCommand(ctx: CommandContext): Promise<number> {
-  const [sub, file] = ctx.args.positionals;
-  if (sub !== 'run') throw new UsageError(`script takes run FILE (got "${sub}")`);
+export async function scriptCommand(ctx: CommandContext, file: string, o: ScriptOptions): Promise<number> {
   let code: string;
   try {
     code = readFileSync(file, 'utf8');
   } catch (e) {
     throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const body = scriptBody(file, code, ctx.args.options);
+  const body = scriptBody(file, code, o);
   const run = await ctx.spinner.while(
     `submitting ${file}`,
     ctx.client.json<{ id: number; status: string }>('POST', '/api/v1/scripts/run', body),
   );
-  if (!ctx.args.options.wait) {
+  if (!o.wait) {
     if (ctx.json) printJson(ctx, run);
     else ctx.io.stdout.write(`${run.id}\n`);
     return 0;

@@ -1,28 +1,16 @@
-import { agentsCommand, scriptCommand } from './agent-commands';
-import { OptionSpecs, parseArgs, ParsedArgs, parseParams, UsageError } from './argv';
+import { Command, CommanderError, Option } from 'commander';
+import { agentsCommand, scriptCommand, ScriptOptions } from './agent-commands';
+import { parseParams, UsageError } from './params';
 import { ApiError, LogFrame, RunyardClient } from './client';
 import { formatDuration, formatFields, formatRunsTable, formatTime, paint, RunRow, statusText, Style, styleFor } from './format';
 import { Spinner } from './spinner';
 
-export const USAGE = `Usage: runyard <command> [options]
-
-Commands:
-  run EXPID --profile P [--param KEY=VALUE]... [--wait]   start a run (--wait: follow its log, exit with its exit code)
-  status EXPID                                           the experiment's latest run
-  stop EXPID [--force]                                   stop the experiment's run
-  logs RUN_ID [-f|--follow]                              a run's output (-f: live until it ends)
-  runs [--expid E] [--status S] [--kind K] [--limit N]   recent runs, newest first
-  set-status EXPID --profile P --jobs a,b --status S     set the status of jobs
-  create --profile P --description D [--hpc X]           create an experiment
-  agents                                                 the runner agents (admin token)
-  script run FILE [--tags a,b] [--agent ID] [--input JSON] [--timeout S] [--language L] [--wait]
-                                                         run a script (node, python, shell) on an agent or a worker
-
-Options for every command: --json (the raw JSON answer), -h/--help.
+const HELP_AFTER = `
+Environment: RUNYARD_URL (default http://127.0.0.1:8080), RUNYARD_TOKEN (the API token, sent as a
+bearer token), RUNYARD_TIMEOUT (seconds, default 30), NO_COLOR.
 --param KEY=VALUE fills profile_params (dotted keys nest: SSH.USER=me).
-Environment: RUNYARD_URL (default http://127.0.0.1:8080), RUNYARD_TOKEN (sent as a bearer token), NO_COLOR.
-Exit codes: 0 ok, 1 API error or failed run, 2 usage error; run --wait and logs -f: the run's exit code
-(1 for FAILED/LOST without one, 130 for TERMINATED).
+Exit codes: 0 ok, 1 API error, unreachable or timed out, 2 usage error; run --wait and logs -f: the
+run's exit code (1 for FAILED/LOST without one, 130 for TERMINATED).
 `;
 
 export interface CliIo {
@@ -37,110 +25,138 @@ export interface Context {
   style: Style;
   spinner: Spinner;
   json: boolean;
-  args: ParsedArgs;
 }
 
-const COMMON: OptionSpecs = { json: { kind: 'boolean' }, help: { kind: 'boolean', short: 'h' } };
-const PROFILE: OptionSpecs = { profile: { kind: 'string' }, param: { kind: 'list' } };
-
-interface Command {
-  options: OptionSpecs;
-  positionals: string[];
-  run(ctx: Context): Promise<number>;
+interface GlobalOptions {
+  json?: boolean;
+  timeout: string;
 }
 
-const COMMANDS: Record<string, Command> = {
-  run: { options: { ...PROFILE, wait: { kind: 'boolean', short: 'w' } }, positionals: ['EXPID'], run: runCommand },
-  status: { options: {}, positionals: ['EXPID'], run: statusCommand },
-  stop: { options: { force: { kind: 'boolean' } }, positionals: ['EXPID'], run: stopCommand },
-  logs: { options: { follow: { kind: 'boolean', short: 'f' } }, positionals: ['RUN_ID'], run: logsCommand },
-  runs: {
-    options: { expid: { kind: 'string' }, status: { kind: 'string' }, kind: { kind: 'string' }, limit: { kind: 'string' } },
-    positionals: [],
-    run: runsCommand,
-  },
-  'set-status': {
-    options: { ...PROFILE, jobs: { kind: 'string' }, status: { kind: 'string' } },
-    positionals: ['EXPID'],
-    run: setStatusCommand,
-  },
-  create: {
-    options: { ...PROFILE, description: { kind: 'string' }, hpc: { kind: 'string' } },
-    positionals: [],
-    run: createCommand,
-  },
-  agents: { options: {}, positionals: [], run: agentsCommand },
-  script: {
-    options: {
-      tags: { kind: 'string' },
-      agent: { kind: 'string' },
-      input: { kind: 'string' },
-      timeout: { kind: 'string' },
-      'queue-timeout': { kind: 'string' },
-      language: { kind: 'string' },
-      wait: { kind: 'boolean', short: 'w' },
-    },
-    positionals: ['run', 'FILE'],
-    run: scriptCommand,
-  },
-};
+const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** Runs the CLI; answers the exit code. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
-    (name === undefined ? io.stderr : io.stdout).write(USAGE);
-    return name === undefined ? 2 : 0;
-  }
-  const command = COMMANDS[name];
   const style = styleFor(io.stdout, io.env);
   const spinner = new Spinner(io.stdout.isTTY === true && io.stderr.isTTY === true, io.stderr);
-  try {
-    if (!command) throw new UsageError(`unknown command "${name}"`);
-    const args = parseArgs(rest, { ...COMMON, ...command.options });
-    if (args.options.help) {
-      io.stdout.write(USAGE);
-      return 0;
-    }
-    if (args.positionals.length !== command.positionals.length) {
-      throw new UsageError(
-        command.positionals.length === 0
-          ? `${name} takes no arguments`
-          : `${name} takes ${command.positionals.join(' ')} (got ${args.positionals.length} arguments)`,
-      );
-    }
+  let code = 0;
+  const program = new Command('runyard')
+    .description('The Runyard command-line client: runs, their logs and statuses, and Autosubmit commands.')
+    .option('--json', 'print the raw JSON answers')
+    .addOption(new Option('--timeout <seconds>', 'how long to wait for an answer').env('RUNYARD_TIMEOUT').default('30'))
+    .addHelpText('after', HELP_AFTER)
+    .showHelpAfterError('(runyard --help lists the commands and options)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  const context = (): Context => {
+    const options = program.opts<GlobalOptions>();
+    const seconds = Number(options.timeout);
+    if (!(seconds > 0)) throw new UsageError(`--timeout (RUNYARD_TIMEOUT) must be a number of seconds, not "${options.timeout}"`);
     const baseUrl = io.env.RUNYARD_URL || 'http://127.0.0.1:8080';
     try {
       new URL(baseUrl);
     } catch {
       throw new UsageError(`RUNYARD_URL is not a URL: ${baseUrl}`);
     }
-    const client = new RunyardClient(baseUrl, io.env.RUNYARD_TOKEN || undefined);
-    return await command.run({ client, io, style, spinner, json: args.options.json === true, args });
-  } catch (e) {
-    spinner.stop();
-    if (e instanceof UsageError) {
-      io.stderr.write(`runyard: ${e.message}\n\n${USAGE}`);
+    const client = new RunyardClient(baseUrl, io.env.RUNYARD_TOKEN || undefined, seconds * 1000);
+    return { client, io, style, spinner, json: options.json === true };
+  };
+  const action =
+    <A extends unknown[]>(run: (ctx: Context, ...args: A) => Promise<number>) =>
+    async (...args: A) => {
+      code = await run(context(), ...args);
+    };
+  const profile = (c: Command) =>
+    c
+      .requiredOption('--profile <name>', 'the runner profile')
+      .option('--param <KEY=VALUE>', 'a profile_params entry (repeatable)', collect, []);
+
+  profile(program.command('run <expid>').description('start a run of the experiment'))
+    .option('-w, --wait', 'follow its log and exit with its exit code')
+    .action(action((ctx, expid: string, o: ProfileOptions & { wait?: boolean }) => runCommand(ctx, expid, o)));
+  program
+    .command('status <expid>')
+    .description("the experiment's latest run")
+    .action(action((ctx, expid: string) => statusCommand(ctx, expid)));
+  program
+    .command('stop <expid>')
+    .description("stop the experiment's run")
+    .option('--force', 'autosubmit stop --force')
+    .action(action((ctx, expid: string, o: { force?: boolean }) => stopCommand(ctx, expid, o.force === true)));
+  program
+    .command('logs <run_id>')
+    .description("a run's output")
+    .option('-f, --follow', 'live until the run ends')
+    .action(action((ctx, id: string, o: { follow?: boolean }) => logsCommand(ctx, runIdOf(id), o.follow === true)));
+  program
+    .command('runs')
+    .description('recent runs, newest first')
+    .option('--expid <expid>', 'of this experiment')
+    .option('--status <status>', 'in this status')
+    .option('--kind <kind>', 'of this kind (run, stop, setstatus, …)')
+    .option('--limit <n>', 'at most this many')
+    .action(action((ctx, o: Record<string, string | undefined>) => runsCommand(ctx, o)));
+  profile(program.command('set-status <expid>').description('set the status of jobs'))
+    .requiredOption('--jobs <a,b>', 'the job names, comma-separated')
+    .requiredOption('--status <status>', 'the final status')
+    .action(action((ctx, expid: string, o: ProfileOptions & { jobs: string; status: string }) => setStatusCommand(ctx, expid, o)));
+  profile(program.command('create').description('create an experiment'))
+    .requiredOption('--description <text>', 'its description')
+    .option('--hpc <platform>', 'its HPC platform')
+    .action(action((ctx, o: ProfileOptions & { description: string; hpc?: string }) => createCommand(ctx, o)));
+  program
+    .command('agents')
+    .description('the runner agents, their status and load (an admin token)')
+    .action(action((ctx) => agentsCommand(ctx)));
+  program
+    .command('script')
+    .description('script runs: Node, Python or shell, on a runner agent or a worker')
+    .command('run <file>')
+    .description('run the file as a script (its language from its name, or --language)')
+    .option('--tags <a,b>', 'on an agent with all these tags')
+    .option('--agent <id>', 'on this agent')
+    .option('--input <json>', 'a JSON object the script reads from INPUT_JSON')
+    .option('--time-limit <seconds>', 'stop it after this long')
+    .option('--queue-timeout <seconds>', 'fail if no agent takes it within this long')
+    .option('--language <language>', 'node, python or shell')
+    .option('-w, --wait', 'follow its log, say what it returned, exit with its exit code')
+    .action(action((ctx, file: string, o: ScriptOptions) => scriptCommand(ctx, file, o)));
+
+  try {
+    if (argv.length === 0) {
+      program.outputHelp({ error: true });
       return 2;
     }
-    if (e instanceof ApiError) {
-      io.stderr.write(`runyard: ${e.message}\n`);
-      return 1;
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (e) {
+    spinner.stop();
+    if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
+    if (e instanceof UsageError) {
+      io.stderr.write(`runyard: ${e.message}\n(runyard --help lists the commands and options)\n`);
+      return 2;
     }
-    io.stderr.write(`runyard: ${(e as Error).message}\n`);
+    io.stderr.write(`runyard: ${e instanceof ApiError ? explain(e, io.env) : (e as Error).message}\n`);
     return 1;
   }
 }
 
-const str = (args: ParsedArgs, name: string): string | undefined => args.options[name] as string | undefined;
-const required = (args: ParsedArgs, name: string): string => {
-  const v = str(args, name);
-  if (v === undefined || v === '') throw new UsageError(`--${name} is required`);
-  return v;
-};
-const profileBody = (args: ParsedArgs) => {
-  const params = parseParams((args.options.param as string[] | undefined) ?? []);
-  return { profile_name: required(args, 'profile'), ...(Object.keys(params).length > 0 ? { profile_params: params } : {}) };
+/** A refused token is the user's to fix: say which setting it comes from. */
+function explain(e: ApiError, env: NodeJS.ProcessEnv): string {
+  if (e.status !== 401) return e.message;
+  return env.RUNYARD_TOKEN
+    ? `RUNYARD_TOKEN was refused: ${e.message}`
+    : `Runyard needs an API token: set RUNYARD_TOKEN (an admin creates one with POST /api/v1/tokens) — ${e.message}`;
+}
+
+interface ProfileOptions {
+  profile: string;
+  param: string[];
+}
+
+const profileBody = (o: ProfileOptions) => {
+  const params = parseParams(o.param);
+  return { profile_name: o.profile, ...(Object.keys(params).length > 0 ? { profile_params: params } : {}) };
 };
 export const printJson = (ctx: Context, value: unknown) =>
   ctx.io.stdout.write(JSON.stringify(value, null, ctx.io.stdout.isTTY ? 2 : 0) + '\n');
@@ -184,13 +200,12 @@ interface RunAnswer extends RunRow {
   detail: string | null;
 }
 
-async function runCommand(ctx: Context): Promise<number> {
-  const [expid] = ctx.args.positionals;
-  const body = { expid, ...profileBody(ctx.args) };
+async function runCommand(ctx: Context, expid: string, o: ProfileOptions & { wait?: boolean }): Promise<number> {
+  const body = { expid, ...profileBody(o) };
   const run = await ctx.spinner.while(`submitting ${expid}`, ctx.client.json<RunAnswer>('POST', '/api/v1/runs', body));
   if (ctx.json) printJson(ctx, run);
   else ctx.io.stderr.write(`run ${run.id} of ${expid} accepted (${statusText(styleFor(ctx.io.stderr, ctx.io.env), run.status)})\n`);
-  if (!ctx.args.options.wait) {
+  if (!o.wait) {
     if (!ctx.json) ctx.io.stdout.write(`${run.id}\n`);
     return 0;
   }
@@ -211,8 +226,7 @@ interface RunnerStatus {
   exit_code: number | null;
 }
 
-async function statusCommand(ctx: Context): Promise<number> {
-  const [expid] = ctx.args.positionals;
+async function statusCommand(ctx: Context, expid: string): Promise<number> {
   const s = await ctx.spinner.while(
     `asking for ${expid}`,
     ctx.client.json<RunnerStatus>('POST', '/v4/runners/command/get-runner-run-status', { expid }),
@@ -240,9 +254,7 @@ async function statusCommand(ctx: Context): Promise<number> {
   return 0;
 }
 
-async function stopCommand(ctx: Context): Promise<number> {
-  const [expid] = ctx.args.positionals;
-  const force = ctx.args.options.force === true;
+async function stopCommand(ctx: Context, expid: string, force: boolean): Promise<number> {
   const answer = await ctx.spinner.while(
     `stopping ${expid}`,
     ctx.client.json<{ message: string; run_id: number; detailed_status: string }>('POST', '/v4/runners/command/stop-experiment', {
@@ -260,23 +272,21 @@ const runIdOf = (raw: string): number => {
   return Number(raw);
 };
 
-async function logsCommand(ctx: Context): Promise<number> {
-  const id = runIdOf(ctx.args.positionals[0]);
-  if (ctx.args.options.follow) return followLog(ctx, id, `following run ${id}`);
+async function logsCommand(ctx: Context, id: number, follow: boolean): Promise<number> {
+  if (follow) return followLog(ctx, id, `following run ${id}`);
   const text = await ctx.spinner.while(`reading run ${id}`, ctx.client.text(`/api/v1/runs/${id}/logs`));
   if (ctx.json) printJson(ctx, { run_id: id, log: text });
   else ctx.io.stdout.write(text);
   return 0;
 }
 
-async function runsCommand(ctx: Context): Promise<number> {
+async function runsCommand(ctx: Context, o: Record<string, string | undefined>): Promise<number> {
   const q = new URLSearchParams();
   for (const name of ['expid', 'status', 'kind', 'limit']) {
-    const v = str(ctx.args, name);
+    const v = o[name];
     if (v !== undefined) q.set(name, v);
   }
-  const limit = str(ctx.args, 'limit');
-  if (limit !== undefined && !/^\d+$/.test(limit)) throw new UsageError(`--limit must be a whole number, not "${limit}"`);
+  if (o.limit !== undefined && !/^\d+$/.test(o.limit)) throw new UsageError(`--limit must be a whole number, not "${o.limit}"`);
   const path = `/api/v1/runs${q.size > 0 ? `?${q}` : ''}`;
   const answer = await ctx.spinner.while('listing runs', ctx.client.json<{ runs: RunRow[]; next_before: number | null }>('GET', path));
   if (ctx.json) printJson(ctx, answer);
@@ -284,14 +294,13 @@ async function runsCommand(ctx: Context): Promise<number> {
   return 0;
 }
 
-async function setStatusCommand(ctx: Context): Promise<number> {
-  const [expid] = ctx.args.positionals;
-  const jobs = required(ctx.args, 'jobs')
+async function setStatusCommand(ctx: Context, expid: string, o: ProfileOptions & { jobs: string; status: string }): Promise<number> {
+  const jobs = o.jobs
     .split(',')
     .map((j) => j.trim())
     .filter(Boolean);
   if (jobs.length === 0) throw new UsageError('--jobs needs at least one job name');
-  const body = { expid, ...profileBody(ctx.args), command_params: { job_names_list: jobs, final_status: required(ctx.args, 'status') } };
+  const body = { expid, ...profileBody(o), command_params: { job_names_list: jobs, final_status: o.status } };
   const answer = await ctx.spinner.while(
     `setting the status of ${jobs.length} job(s) of ${expid}`,
     ctx.client.json<{ message: string; run_id: number }>('POST', '/v4/runners/command/set-job-status', body),
@@ -301,12 +310,8 @@ async function setStatusCommand(ctx: Context): Promise<number> {
   return 0;
 }
 
-async function createCommand(ctx: Context): Promise<number> {
-  const hpc = str(ctx.args, 'hpc');
-  const body = {
-    ...profileBody(ctx.args),
-    command_params: { description: required(ctx.args, 'description'), ...(hpc !== undefined ? { hpc } : {}) },
-  };
+async function createCommand(ctx: Context, o: ProfileOptions & { description: string; hpc?: string }): Promise<number> {
+  const body = { ...profileBody(o), command_params: { description: o.description, ...(o.hpc !== undefined ? { hpc: o.hpc } : {}) } };
   const answer = await ctx.spinner.while(
     'creating the experiment',
     ctx.client.json<{ expid: string; message: string; run_id: number }>('POST', '/v4/runners/command/create-experiment', body),

@@ -14,23 +14,38 @@ export type LogFrame =
   | { type: 'result'; data: { runId: number; status: string; code: number | null; duration: number | null } }
   | { type: 'error'; error_message: string };
 
-/** The HTTP side of the CLI: global fetch, the bearer token when RUNYARD_TOKEN is set. */
+/**
+ * The HTTP side of the CLI: global fetch, the bearer token when RUNYARD_TOKEN is set, and a
+ * deadline on every answer (a followed log's deadline covers its headers: the stream may last).
+ */
 export class RunyardClient {
   constructor(
     readonly baseUrl: string,
     private readonly token: string | undefined,
+    private readonly timeoutMs = 30_000,
   ) {}
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
     return { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...extra };
   }
 
-  private async fetch(path: string, init: RequestInit): Promise<Response> {
+  private async fetch(path: string, init: RequestInit, whole = true): Promise<Response> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
     try {
-      return await fetch(new URL(path, this.baseUrl), init);
+      const res = await fetch(new URL(path, this.baseUrl), { ...init, signal: controller.signal });
+      if (!whole) return res; // headers arrived: the stream itself may last as long as the run
+      // The body within the same deadline: a server that sends headers and then hangs is caught too.
+      const body = await res.arrayBuffer();
+      return new Response(res.status === 204 ? null : body, { status: res.status, headers: res.headers });
     } catch (e) {
+      if (controller.signal.aborted) {
+        throw new ApiError(0, `Runyard at ${this.baseUrl} did not answer within ${this.timeoutMs / 1000} s (--timeout, RUNYARD_TIMEOUT)`);
+      }
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       throw new ApiError(0, `cannot reach Runyard at ${this.baseUrl}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -78,9 +93,11 @@ export class RunyardClient {
     for (let attempt = 0; ; attempt++) {
       let seen = 0;
       try {
-        const res = await this.fetch(`/api/v1/runs/${runId}/logs?follow=true`, {
-          headers: this.headers({ accept: 'application/x-ndjson' }),
-        });
+        const res = await this.fetch(
+          `/api/v1/runs/${runId}/logs?follow=true`,
+          { headers: this.headers({ accept: 'application/x-ndjson' }) },
+          false,
+        );
         if (!res.ok) await RunyardClient.fail(res);
         for await (const frame of ndjson(res)) {
           if (frame.type === 'log' && seen++ < delivered) continue;

@@ -1,4 +1,4 @@
-import { formatDuration, formatRunsTable, formatTable, RunRow, statusText, styleFor } from './format';
+import { formatDuration, formatRunsTable, formatTable, formatTime, RunRow, statusText, styleFor } from './format';
 import { exitCodeOf } from './cli';
 
 const plain = { color: false };
@@ -54,6 +54,15 @@ describe('formatRunsTable', () => {
     expect(formatRunsTable([run({ status: 'FAILED', exit_code: 3 })], colored)).toContain('\x1b[31mFAILED\x1b[0m');
     expect(formatRunsTable([run({ status: 'FAILED', exit_code: 3 })], plain)).not.toContain('\x1b');
     expect(formatRunsTable([], plain)).toBe('no runs\n');
+  });
+});
+
+describe('formatTime', () => {
+  it('writes the time in the terminal time zone, without the offset the API sends', () => {
+    expect(formatTime('2026-12-01T13:35:29+00:00', 'Europe/Madrid')).toBe('2026-12-01 14:35:29');
+    expect(formatTime('2026-07-01T13:35:29.123Z', 'Europe/Madrid')).toBe('2026-07-01 15:35:29');
+    expect(formatTime('2026-12-01T13:35:29+00:00', 'UTC')).toBe('2026-12-01 13:35:29');
+    expect(formatTime(null)).toBe('-');
   });
 });
 

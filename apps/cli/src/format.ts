@@ -53,8 +53,23 @@ export function formatDuration(ms: number | null | undefined): string {
   return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
 }
 
-/** An ISO timestamp as `YYYY-MM-DD HH:MM:SS` (UTC), or `-`. */
-export const formatTime = (iso: string | null | undefined): string => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '') : '-');
+/** A timestamp (`…Z`, `…+00:00`) as `YYYY-MM-DD HH:MM:SS` in the terminal's time zone (or the one given), or `-`. */
+export function formatTime(iso: string | null | undefined, timeZone?: string): string {
+  const at = iso ? new Date(iso) : null;
+  if (!at || Number.isNaN(at.getTime())) return iso ?? '-';
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(at);
+  const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
+}
 
 export interface RunRow {
   id: number;

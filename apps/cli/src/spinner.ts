@@ -1,9 +1,16 @@
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
-/** A one-line spinner on stderr while something is awaited; does nothing when disabled (piped output). */
+/**
+ * A one-line spinner on stderr while something is awaited; does nothing when disabled (piped output).
+ * Ctrl-C while it turns clears the line first, then ends the CLI as the interrupt would (exit 130).
+ */
 export class Spinner {
   private timer?: NodeJS.Timeout;
   private frame = 0;
+  private readonly interrupted = () => {
+    this.stop();
+    process.kill(process.pid, 'SIGINT');
+  };
 
   constructor(
     private readonly enabled: boolean,
@@ -15,6 +22,7 @@ export class Spinner {
     const draw = () => this.out.write(`\r\x1b[2K${FRAMES[this.frame++ % FRAMES.length]} ${text}`);
     draw();
     this.timer = setInterval(draw, 80);
+    process.once('SIGINT', this.interrupted);
     return this;
   }
 
@@ -22,6 +30,7 @@ export class Spinner {
     if (!this.timer) return;
     clearInterval(this.timer);
     this.timer = undefined;
+    process.off('SIGINT', this.interrupted);
     this.out.write('\r\x1b[2K');
   }
 

@@ -111,8 +111,8 @@ export interface OutputAnswer {
 }
 
 export interface FinishReport {
-  exit_code: number | null;
-  signal: string | null;
+  exit_code?: number | null;
+  signal?: string | null;
   /** Why it could not start (a loader's check failed on the agent's host …). */
   error?: string;
   /** The process is gone without an exit status (found so after the agent's restart): the run is LOST. */
@@ -129,8 +129,8 @@ export interface JobState {
 }
 
 export interface CommandResult {
-  exit_code: number | null;
-  signal: string | null;
+  exit_code?: number | null;
+  signal?: string | null;
   output: string;
 }
 

@@ -75,6 +75,11 @@ export class AgentJobsService {
     }
     const resultFile = r.result_file === undefined ? null : Buffer.from(r.result_file, 'base64');
     if (resultFile && resultFile.length > MAX_RESULT_FILE_BYTES + 1) throw new BadInputError('result_file is too large');
-    await this.repo.finishAssignment(a.runId, { exitCode: r.exit_code, signal: r.signal, error: r.error ?? null, resultFile });
+    await this.repo.finishAssignment(a.runId, {
+      exitCode: r.exit_code ?? null,
+      signal: r.signal ?? null,
+      error: r.error ?? null,
+      resultFile,
+    });
   }
 }

@@ -98,7 +98,7 @@ export class AgentLinkService {
 
   async commandResult(agent: AgentRecord, id: string, r: CommandResult): Promise<void> {
     if (!/^\d{1,18}$/.test(id)) throw new NotFoundError(`no command ${id} for agent ${agent.id}`);
-    const done = await this.repo.finishCommand(id, agent.id, { exitCode: r.exit_code, signal: r.signal, output: r.output });
+    const done = await this.repo.finishCommand(id, agent.id, { exitCode: r.exit_code ?? null, signal: r.signal ?? null, output: r.output });
     if (!done && (await this.repo.command(id))?.agentId !== agent.id) throw new NotFoundError(`no command ${id} for agent ${agent.id}`);
   }
 }

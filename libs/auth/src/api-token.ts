@@ -3,6 +3,14 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 /** `ry_<id>_<secret>`: the id finds the row, the secret is compared (by its SHA-256) in constant time. */
 const TOKEN = /^ry_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 
+/** A token Runyard issued, anywhere in a text (output, a path): what masking looks for. */
+export const ISSUED_TOKEN = /ry_[a-z0-9]{12}_[A-Za-z0-9_-]{43}/;
+/** The start of one at the very end of a text, which the next bytes may complete. */
+export const ISSUED_TOKEN_START = /r(?:y(?:_[a-z0-9]{0,12}(?:_[A-Za-z0-9_-]{0,42})?)?)?$/;
+
+/** The text with every issued token replaced by [MASKED]. */
+export const maskTokens = (text: string): string => text.replace(new RegExp(ISSUED_TOKEN.source, 'g'), '[MASKED]');
+
 export function newToken(): { id: string; secret: string; token: string } {
   const id = randomBytes(9)
     .toString('base64url')

@@ -2,6 +2,7 @@ import { Injectable, NestMiddleware, OnApplicationShutdown } from '@nestjs/commo
 import type { NextFunction, Request, Response } from 'express';
 import { DataSource, Repository } from 'typeorm';
 import { AuditEvent } from '@runyard/persistence';
+import { maskTokens } from './api-token';
 import { actorOf } from './auth.guard';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -27,7 +28,7 @@ export class AuditMiddleware implements NestMiddleware, OnApplicationShutdown {
           at: new Date(),
           actor: actorOf(req)?.name ?? 'anonymous',
           method: req.method,
-          path: req.originalUrl.slice(0, 1024),
+          path: maskTokens(req.originalUrl).slice(0, 1024),
           status: res.statusCode,
           remoteAddress: req.ip ?? null,
         }),

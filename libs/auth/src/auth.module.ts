@@ -1,18 +1,17 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { AuditMiddleware } from './audit.middleware';
 import { AuthGuard } from './auth.guard';
 import { TokensController } from './tokens.controller';
 import { TokensService } from './tokens.service';
 
-/** Bearer tokens with roles on every route, token management, the audit trail. */
+/**
+ * Bearer tokens with roles on every route, token management, the audit trail. AuditMiddleware is
+ * applied by the app, as one step of its request pipeline (so the pages outside Nest's routes
+ * are audited too).
+ */
 @Module({
   controllers: [TokensController],
   providers: [TokensService, { provide: APP_GUARD, useClass: AuthGuard }],
   exports: [TokensService],
 })
-export class AuthModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(AuditMiddleware).forRoutes('*path');
-  }
-}
+export class AuthModule {}

@@ -282,6 +282,31 @@ RUNNER_CONFIGURATION:
     });
   });
 
+  describe('run policies', () => {
+    it('reads TIMEOUT, QUEUE_TIMEOUT, RETRY, MAX_CONCURRENT_RUNS and SECRETS of a profile', () => {
+      const file = configFile(`RUNNER_CONFIGURATION:
+  PROFILES:
+    NIGHTLY:
+      RUNNER_TYPE: LOCAL
+      MODULE_LOADER_TYPE: NO_MODULE
+      TIMEOUT: 86400
+      QUEUE_TIMEOUT: 600
+      RETRY: {MAX: 2, BACKOFF: Fixed, DELAY: 60, ON: [launch_failed, LOST]}
+      MAX_CONCURRENT_RUNS: 4
+      SECRETS: [API_KEY]
+`);
+      expect(loadRunyardConfig(file, true, RUNNER_CATALOGUE).profiles.NIGHTLY).toEqual({
+        RUNNER_TYPE: 'LOCAL',
+        MODULE_LOADER_TYPE: 'NO_MODULE',
+        TIMEOUT: 86400,
+        QUEUE_TIMEOUT: 600,
+        RETRY: { MAX: 2, BACKOFF: 'fixed', DELAY: 60, ON: ['launch_failed', 'lost'] },
+        MAX_CONCURRENT_RUNS: 4,
+        SECRETS: ['API_KEY'],
+      });
+    });
+  });
+
   describe('a missing file', () => {
     it('at the default path gives the demo configuration (no file, a LOCAL profile)', () => {
       const config = loadRunyardConfig(join(dir, 'no-such-runyard.yaml'), false, RUNNER_CATALOGUE);
@@ -316,6 +341,36 @@ RUNNER_CONFIGURATION:
     const runners = (body: string) => `RUNNERS:\n  LOCAL:\n${body}`;
 
     it.each([
+      [
+        'a TIMEOUT that is not seconds',
+        profile('      TIMEOUT: soon\n'),
+        'RUNNER_CONFIGURATION.PROFILES.HPC.TIMEOUT',
+        'must be seconds (1-31536000)',
+      ],
+      [
+        'an unknown retry cause',
+        profile('      RETRY: {ON: [always]}\n'),
+        'RUNNER_CONFIGURATION.PROFILES.HPC.RETRY.ON',
+        'must be a list of launch_failed, lost, failed',
+      ],
+      [
+        'a misspelt RETRY key',
+        profile('      RETRY: {MAXIMUM: 3}\n'),
+        'RUNNER_CONFIGURATION.PROFILES.HPC.RETRY.MAXIMUM',
+        'unknown key (known: MAX, BACKOFF, DELAY, ON)',
+      ],
+      [
+        "Runyard's own settings as SECRETS",
+        profile('      SECRETS: [DATABASE_URL]\n'),
+        'RUNNER_CONFIGURATION.PROFILES.HPC.SECRETS',
+        "must be a list of environment variable names (not Runyard's own settings)",
+      ],
+      [
+        'a MAX_CONCURRENT_RUNS of 0',
+        profile('      MAX_CONCURRENT_RUNS: 0\n'),
+        'RUNNER_CONFIGURATION.PROFILES.HPC.MAX_CONCURRENT_RUNS',
+        'must be a whole number of runs (1-100000)',
+      ],
       [
         'an unknown profile key',
         profile('      RUNNER_TYPE: LOCAL\n      MODULE: autosubmit\n'),
@@ -382,7 +437,7 @@ RUNNER_CONFIGURATION:
         'an unknown SSH key',
         profile('      SSH:\n        HOSTNAME: hpc.example.org\n'),
         'RUNNER_CONFIGURATION.PROFILES.HPC.SSH.HOSTNAME',
-        'unknown SSH key (known: HOST, PORT, USER, USERNAME, IDENTITY_FILE, IDENTITY_ENV, KNOWN_HOSTS, HOST_KEY_FINGERPRINT, STRICT_HOST_KEY_CHECKING, CONNECT_TIMEOUT, KEEPALIVE_INTERVAL, RUN_DIR)',
+        'unknown SSH key (known: HOST, PORT, USER, USERNAME, IDENTITY_FILE, IDENTITY_ENV, KNOWN_HOSTS, HOST_KEY_FINGERPRINT, STRICT_HOST_KEY_CHECKING, CONNECT_TIMEOUT, KEEPALIVE_INTERVAL, RUN_DIR, MAX_CONCURRENT_RUNS)',
       ],
       [
         'an SSH host that looks like an ssh option',

@@ -3,9 +3,10 @@ import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import { LOADER_TYPES } from '@runyard/loaders';
 import { ConfigPath, isPlain, Plain } from './config-reader';
-import { COMMON_PROFILE_KEYS, ENDPOINT_NAMES, LoaderToggle, Profile, RunnerToggle, RunyardConfig } from './runyard-config';
+import { COMMON_PROFILE_KEYS, ENDPOINT_NAMES, RETRY_CAUSES, LoaderToggle, Profile, RunnerToggle, RunyardConfig } from './runyard-config';
 import type { RunnerProfileSchema } from './runner-profile';
 import { demoConfig } from './demo-config';
+import { RUNYARD_OWN_ENV } from './environment';
 
 /** A configuration file Runyard refuses to start with: names the file, the key and the reason. */
 export class ConfigFileError extends Error {
@@ -115,8 +116,44 @@ function parseProfile(raw: unknown, at: ConfigPath, runners: readonly RunnerProf
   if (p.STOP_CONFIRM_ON_STDIN !== undefined)
     profile.STOP_CONFIRM_ON_STDIN = at.at('STOP_CONFIRM_ON_STDIN').bool(p.STOP_CONFIRM_ON_STDIN, false);
   if (p.QUEUE_TIMEOUT !== undefined)
-    profile.QUEUE_TIMEOUT = at.at('QUEUE_TIMEOUT').int(p.QUEUE_TIMEOUT, 1, 7 * 24 * 3600, 'must be whole seconds from 1 to 604800');
+    profile.QUEUE_TIMEOUT = at.at('QUEUE_TIMEOUT').int(p.QUEUE_TIMEOUT, 1, 30 * 86400, 'must be seconds (1-2592000)');
+  if (p.TIMEOUT !== undefined) profile.TIMEOUT = at.at('TIMEOUT').int(p.TIMEOUT, 1, 365 * 86400, 'must be seconds (1-31536000)');
+  if (p.MAX_CONCURRENT_RUNS !== undefined) {
+    profile.MAX_CONCURRENT_RUNS = at
+      .at('MAX_CONCURRENT_RUNS')
+      .int(p.MAX_CONCURRENT_RUNS, 1, 100_000, 'must be a whole number of runs (1-100000)');
+  }
+  if (p.RETRY !== undefined) profile.RETRY = parseRetry(at.at('RETRY').mapping(p.RETRY), at.at('RETRY'));
+  if (p.SECRETS !== undefined) {
+    const names = p.SECRETS;
+    if (!Array.isArray(names) || names.some((n) => typeof n !== 'string' || !ENV_NAME.test(n) || RUNYARD_OWN_ENV.test(n))) {
+      at.at('SECRETS').fail("must be a list of environment variable names (not Runyard's own settings)");
+    }
+    profile.SECRETS = names as string[];
+  }
   return profile;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+function parseRetry(r: Plain, at: ConfigPath): NonNullable<Profile['RETRY']> {
+  at.onlyKeys(r, ['MAX', 'BACKOFF', 'DELAY', 'ON']);
+  const retry: NonNullable<Profile['RETRY']> = {};
+  if (r.MAX !== undefined) retry.MAX = at.at('MAX').int(r.MAX, 0, 100, 'must be a number of retries (0-100)');
+  if (r.BACKOFF !== undefined) {
+    const b = typeof r.BACKOFF === 'string' ? r.BACKOFF.toLowerCase() : '';
+    if (b !== 'exponential' && b !== 'fixed') at.at('BACKOFF').fail('must be exponential or fixed');
+    retry.BACKOFF = b as 'exponential' | 'fixed';
+  }
+  if (r.DELAY !== undefined) retry.DELAY = at.at('DELAY').int(r.DELAY, 0, 86400, 'must be seconds (0-86400)');
+  if (r.ON !== undefined) {
+    const causes: readonly string[] = RETRY_CAUSES;
+    if (!Array.isArray(r.ON) || r.ON.some((c) => typeof c !== 'string' || !causes.includes(c.toLowerCase()))) {
+      at.at('ON').fail(`must be a list of ${causes.join(', ')}`);
+    }
+    retry.ON = (r.ON as string[]).map((c) => c.toLowerCase());
+  }
+  return retry;
 }
 
 function parseRunnerToggle(raw: unknown, at: ConfigPath, runner: RunnerProfileSchema): RunnerToggle {

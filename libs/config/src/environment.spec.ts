@@ -158,6 +158,27 @@ describe('validateEnvironment', () => {
       );
     });
 
+    it('refuses TuxSuite without RUNYARD_PUBLIC_URL, naming it (callbacks would never arrive)', () => {
+      const tuxsuite = { TUXSUITE_TOKEN: 't', TUXSUITE_GROUP: 'g', TUXSUITE_PROJECT: 'p' };
+      expect(environmentError(tuxsuite).message).toContain('RUNYARD_PUBLIC_URL must be set when TuxSuite is configured');
+      expect(validateEnvironment({ ...tuxsuite, RUNYARD_PUBLIC_URL: 'https://runyard.example.org' }).RUNYARD_PUBLIC_URL).toBe(
+        'https://runyard.example.org',
+      );
+      expect(validateEnvironment({}).RUNYARD_PUBLIC_URL).toBeUndefined();
+    });
+
+    it('refuses a heartbeat that is not well under the time after which runs count as abandoned, naming both', () => {
+      for (const [HEARTBEAT_MS, LOST_AFTER_MS] of [
+        ['30000', '60000'],
+        ['70000', '60000'],
+      ]) {
+        const error = environmentError({ HEARTBEAT_MS, LOST_AFTER_MS });
+        expect(error.message).toContain(`HEARTBEAT_MS=${HEARTBEAT_MS}, LOST_AFTER_MS=${LOST_AFTER_MS}`);
+        expect(error.message).toContain('HEARTBEAT_MS must be less than half of LOST_AFTER_MS');
+      }
+      expect(validateEnvironment({ HEARTBEAT_MS: '29999', LOST_AFTER_MS: '60000' }).HEARTBEAT_MS).toBe(29999);
+    });
+
     it('refuses a DATABASE_URL with only the scheme', () => {
       expect(environmentError({ DATABASE_URL: 'postgres://' }).message).toContain(
         'DATABASE_URL="postgres://": DATABASE_URL must be a postgres:// URL',

@@ -1,5 +1,5 @@
 import { plainToInstance, Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsDefined, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
 
 /** Every environment variable Runyard reads, validated once at start-up. */
 export class Environment {
@@ -106,8 +106,15 @@ export class Environment {
   @Min(1000)
   REQUEUE_AFTER_MS = 10_000;
 
-  /** Where runner services (TuxSuite) send their callbacks: this Runyard's URL as they reach it. */
-  @IsOptional()
+  /**
+   * Where runner services (TuxSuite) send their callbacks: this Runyard's URL as they reach it.
+   * Required with TuxSuite: without callbacks its builds and tests would stay SUBMITTED forever.
+   */
+  @ValidateIf((e: Environment) => e.RUNYARD_PUBLIC_URL !== undefined || e.TUXSUITE_TOKEN !== undefined)
+  @IsDefined({
+    message:
+      'RUNYARD_PUBLIC_URL must be set when TuxSuite is configured (TUXSUITE_TOKEN): TuxSuite sends its callbacks there, and without them builds and tests never finish',
+  })
   @Matches(/^https?:\/\/[^\s]+$/, { message: 'RUNYARD_PUBLIC_URL must be an http(s) URL' })
   RUNYARD_PUBLIC_URL?: string;
 
@@ -204,6 +211,8 @@ export class Environment {
 }
 
 export class EnvironmentError extends Error {}
+
+export { RUNYARD_OWN_ENV } from './own-env';
 
 /** Returns the typed environment or throws one error naming every bad variable. */
 export function validateEnvironment(raw: Record<string, string | undefined>): Environment {

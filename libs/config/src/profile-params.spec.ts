@@ -158,7 +158,7 @@ describe('resolveProfile', () => {
       ['SOMETHING_ELSE', 'x'],
     ])('refuses %s even when the profile leaves it unset', (key, value) => {
       expect(refusal('LOCAL', local, { [key]: value }).message).toBe(
-        `profile_params.${key} cannot be set by a request (allowed: RUNNER_TYPE, MODULE_LOADER_TYPE, MODULES, SSH, AGENT)`,
+        `profile_params.${key} cannot be set by a request (allowed: RUNNER_TYPE, MODULE_LOADER_TYPE, MODULES, TIMEOUT, SSH, AGENT)`,
       );
     });
 
@@ -173,7 +173,7 @@ describe('resolveProfile', () => {
     it('refuses a __proto__ key from a JSON body', () => {
       const params = JSON.parse('{"__proto__": {"AUTOSUBMIT_EXECUTABLE": "/tmp/evil"}}');
       expect(refusal('LOCAL', local, params).message).toBe(
-        'profile_params.__proto__ cannot be set by a request (allowed: RUNNER_TYPE, MODULE_LOADER_TYPE, MODULES, SSH, AGENT)',
+        'profile_params.__proto__ cannot be set by a request (allowed: RUNNER_TYPE, MODULE_LOADER_TYPE, MODULES, TIMEOUT, SSH, AGENT)',
       );
     });
   });
@@ -226,7 +226,7 @@ describe('resolveProfile', () => {
 
     it('needs no MODULES for NO_MODULE and gives an empty module list', () => {
       const resolved = resolveProfile('LOCAL', { RUNNER_TYPE: 'LOCAL', MODULE_LOADER_TYPE: 'NO_MODULE' }, undefined);
-      expect(resolved).toEqual({ name: 'LOCAL', runner: 'LOCAL', loader: 'NO_MODULE', modules: [], stopConfirmOnStdin: false });
+      expect(resolved).toMatchObject({ name: 'LOCAL', runner: 'LOCAL', loader: 'NO_MODULE', modules: [], stopConfirmOnStdin: false });
       expect(resolved.target).toBeUndefined();
     });
 
@@ -316,6 +316,37 @@ describe('resolveProfile', () => {
     });
   });
 
+  it('reads the run policies of the profile: timeout, retries, concurrency limits, secrets', () => {
+    const resolved = resolveProfile(
+      'P',
+      {
+        RUNNER_TYPE: 'SSH',
+        MODULE_LOADER_TYPE: 'NO_MODULE',
+        SSH: { HOST: 'hpc1', USER: 'u', MAX_CONCURRENT_RUNS: 4 },
+        TIMEOUT: 3600,
+        RETRY: { MAX: 1, BACKOFF: 'fixed', DELAY: 30, ON: ['lost'] },
+        MAX_CONCURRENT_RUNS: 2,
+        SECRETS: ['API_KEY'],
+      },
+      { TIMEOUT: 600 },
+    );
+    expect(resolved).toMatchObject({
+      timeoutMs: 600_000,
+      retry: { max: 1, backoff: 'fixed', delayMs: 30_000, on: ['lost'] },
+      limits: [
+        { key: 'profile:P', max: 2, what: 'profile P' },
+        { key: 'ssh:hpc1:22', max: 4, what: 'SSH host hpc1:22' },
+      ],
+      secrets: ['API_KEY'],
+    });
+  });
+
+  it("refuses a request for more time than the profile's TIMEOUT", () => {
+    expect(() => resolveProfile('P', { RUNNER_TYPE: 'LOCAL', MODULE_LOADER_TYPE: 'NO_MODULE', TIMEOUT: 60 }, { TIMEOUT: 61 })).toThrow(
+      "profile_params.TIMEOUT must be seconds, at most the profile's 60",
+    );
+  });
+
   it('passes the admin-only settings of the profile through', () => {
     const resolved = resolveProfile(
       'P',
@@ -330,7 +361,7 @@ describe('resolveProfile', () => {
       },
       undefined,
     );
-    expect(resolved).toEqual({
+    expect(resolved).toMatchObject({
       name: 'P',
       runner: 'LOCAL',
       loader: 'CONDA',

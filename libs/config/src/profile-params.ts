@@ -1,6 +1,6 @@
 import { LOADER_TYPES, LoaderType } from '@runyard/loaders';
 import { ConfigPath, isPlain, Plain } from './config-reader';
-import { Profile } from './runyard-config';
+import { DEFAULT_RETRY, Profile, RetryCause, RetryPolicy, RunLimit } from './runyard-config';
 import type { RunnerProfileSchema } from './runner-profile';
 
 /** A request's profile_params that Runyard refuses; answered with 400. */
@@ -19,10 +19,15 @@ export interface ResolvedProfile {
   lmodInit?: string;
   stopConfirmOnStdin: boolean;
   queueTimeoutMs?: number;
+  timeoutMs?: number;
+  retry: RetryPolicy;
+  limits: RunLimit[];
+  /** Names of the worker's environment variables passed to the command as secrets. */
+  secrets: string[];
 }
 
 /** Keys a request may fill besides the runners' blocks; executables and paths run by the worker are the admin's alone. */
-const REQUEST_KEYS = ['RUNNER_TYPE', 'MODULE_LOADER_TYPE', 'MODULES'];
+const REQUEST_KEYS = ['RUNNER_TYPE', 'MODULE_LOADER_TYPE', 'MODULES', 'TIMEOUT'];
 
 const requestPath = (key: string) =>
   new ConfigPath(`profile_params.${key}`, (k, r) => {
@@ -46,6 +51,17 @@ export function resolveProfile(name: string, profile: Profile, params: unknown, 
         const given = runner.parseBlock!(value, requestPath(key), 'request');
         const target = (merged[key] ??= {}) as Plain;
         for (const [k, v] of Object.entries(given)) fill(target, k, v, `${key}.${k}`, name);
+        continue;
+      }
+      if (key === 'TIMEOUT') {
+        // A request may ask for less time than the profile gives, never more.
+        const seconds = requestPath(key).int(
+          value,
+          1,
+          merged.TIMEOUT ?? 365 * 86400,
+          `must be seconds, at most the profile's ${merged.TIMEOUT ?? 31536000}`,
+        );
+        merged.TIMEOUT = seconds;
         continue;
       }
       if (!REQUEST_KEYS.includes(key)) {
@@ -108,17 +124,34 @@ function finish(name: string, p: Profile, runners: readonly RunnerProfileSchema[
     }
   }
   const block = runner.block ? p[runner.block] : undefined;
+  const target = runner.target?.(isPlain(block) ? block : undefined, name);
+  const limits: RunLimit[] = p.MAX_CONCURRENT_RUNS ? [{ key: `profile:${name}`, max: p.MAX_CONCURRENT_RUNS, what: `profile ${name}` }] : [];
+  if (target !== undefined && runner.limits) limits.push(...runner.limits(target));
   return {
     name,
     runner: runner.type,
     loader: p.MODULE_LOADER_TYPE,
     modules: p.MODULE_LOADER_TYPE === 'NO_MODULE' ? [] : modules,
-    target: runner.target?.(isPlain(block) ? block : undefined, name),
+    target,
     autosubmitExecutable: p.AUTOSUBMIT_EXECUTABLE,
     condaExecutable: p.CONDA_EXECUTABLE,
     lmodInit: p.LMOD_INIT,
     stopConfirmOnStdin: p.STOP_CONFIRM_ON_STDIN ?? false,
     queueTimeoutMs: p.QUEUE_TIMEOUT === undefined ? undefined : p.QUEUE_TIMEOUT * 1000,
+    timeoutMs: p.TIMEOUT === undefined ? undefined : p.TIMEOUT * 1000,
+    retry: retryPolicy(p.RETRY),
+    limits,
+    secrets: p.SECRETS ?? [],
+  };
+}
+
+function retryPolicy(r: Profile['RETRY']): RetryPolicy {
+  if (!r) return DEFAULT_RETRY;
+  return {
+    max: r.MAX ?? DEFAULT_RETRY.max,
+    backoff: r.BACKOFF ?? DEFAULT_RETRY.backoff,
+    delayMs: r.DELAY === undefined ? DEFAULT_RETRY.delayMs : r.DELAY * 1000,
+    on: (r.ON as RetryCause[] | undefined) ?? DEFAULT_RETRY.on,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { ConfigPath, Plain } from './config-reader';
+import type { RunLimit } from './runyard-config';
 
 /**
  * A runner's part of the configuration: its RUNNER_TYPE and the settings block it owns in a profile
@@ -22,6 +23,8 @@ export interface RunnerProfileSchema {
   fromExtraParams?(extra: Plain): Plain | undefined;
   /** What a run's document shows of its target. */
   describeTarget?(target: unknown): Plain;
+  /** Concurrency limits of the target itself (an SSH host's MAX_CONCURRENT_RUNS). */
+  limits?(target: unknown): RunLimit[];
 }
 
 /** The runners this build knows; provided by @runyard/runners' catalogue. */

@@ -20,6 +20,14 @@ export interface ProfileCommon {
   STOP_CONFIRM_ON_STDIN?: boolean;
   /** Seconds a run may wait for its runner to take it (an agent with its tags, a free slot) before it fails. */
   QUEUE_TIMEOUT?: number;
+  /** Seconds one attempt may last (wall clock) before it is stopped and fails; a request may ask for less. */
+  TIMEOUT?: number;
+  /** When a failed attempt is tried again (default: a launch that could not reach its host, 3 times). */
+  RETRY?: { MAX?: number; BACKOFF?: 'exponential' | 'fixed'; DELAY?: number; ON?: string[] };
+  /** Runs of this profile held at once, across all workers; the others wait QUEUED. */
+  MAX_CONCURRENT_RUNS?: number;
+  /** Names of the worker's environment variables the command gets as secrets: masked in its output. */
+  SECRETS?: string[];
 }
 
 export const COMMON_PROFILE_KEYS = [
@@ -31,6 +39,10 @@ export const COMMON_PROFILE_KEYS = [
   'LMOD_INIT',
   'STOP_CONFIRM_ON_STDIN',
   'QUEUE_TIMEOUT',
+  'TIMEOUT',
+  'RETRY',
+  'MAX_CONCURRENT_RUNS',
+  'SECRETS',
 ] as const;
 
 /**
@@ -40,6 +52,29 @@ export const COMMON_PROFILE_KEYS = [
  */
 export interface Profile extends ProfileCommon {
   [block: string]: unknown;
+}
+
+/** What may be retried: a launch that executed nothing, a run LOST, a run that executed and failed. */
+export const RETRY_CAUSES = ['launch_failed', 'lost', 'failed'] as const;
+export type RetryCause = (typeof RETRY_CAUSES)[number];
+
+export interface RetryPolicy {
+  /** Attempts after the first. */
+  max: number;
+  backoff: 'exponential' | 'fixed';
+  delayMs: number;
+  on: RetryCause[];
+}
+
+/** By default only a launch that could not reach where the run executes is tried again. */
+export const DEFAULT_RETRY: RetryPolicy = { max: 3, backoff: 'exponential', delayMs: 5_000, on: ['launch_failed'] };
+
+/** A concurrency limit a run counts against while it is held: its profile's, its host's. */
+export interface RunLimit {
+  key: string;
+  max: number;
+  /** In words, for the detail of a run that waits (`profile LOCAL_4`, `SSH host hpc1:22`). */
+  what: string;
 }
 
 export interface LoaderToggle {

@@ -1,3 +1,2 @@
 export * from './embedded-postgres';
-export { PGliteMuxServer } from './pglite-mux-server';
-export type { PGliteMuxServerOptions } from './pglite-mux-server';
+export { EmbeddedDataDirLockedError } from './data-dir-lock';

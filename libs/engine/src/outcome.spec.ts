@@ -1,8 +1,8 @@
 import { outcomeOf } from './outcome';
 
 describe('outcomeOf', () => {
-  const active = { status: 'ACTIVE' as const, detail: null };
-  const stopping = { status: 'STOPPING' as const, detail: 'stopped by alice' };
+  const active = { status: 'ACTIVE' as const, detail: null, stopReason: null };
+  const stopping = { status: 'STOPPING' as const, detail: 'stopped by alice', stopReason: 'request' as const };
 
   it('reads the exit of an unstopped run', () => {
     expect(outcomeOf(active, { code: 0, signal: null }, 'unknown')).toEqual({ status: 'COMPLETED', detail: 'exit code 0', exitCode: 0 });
@@ -27,6 +27,15 @@ describe('outcomeOf', () => {
     });
     // Re-attached by another worker: whoever acted, the stop was asked for.
     expect(outcomeOf(stopping, { code: 0, signal: null }, 'unknown').status).toBe('TERMINATED');
+  });
+
+  it('fails a run stopped for its timeout, saying so', () => {
+    const timedOut = { status: 'STOPPING' as const, detail: 'timed out after 10 s', stopReason: 'timeout' as const };
+    expect(outcomeOf(timedOut, { code: null, signal: 'SIGTERM' }, 'acted')).toEqual({
+      status: 'FAILED',
+      detail: 'timed out after 10 s; killed by SIGTERM',
+      exitCode: null,
+    });
   });
 
   it('gives a run that ended before its stop could act its own outcome, with the late stop in the detail', () => {

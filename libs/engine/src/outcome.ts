@@ -12,10 +12,10 @@ export interface Outcome {
 
 /**
  * How a run ended, from its row and its process's exit. TERMINATED only when a stop was carried out
- * (or may have been): a stop that never reached the process leaves the run its own outcome, and the
- * detail says the stop came too late.
+ * (or may have been), FAILED when that stop was its timeout's: a stop that never reached the process
+ * leaves the run its own outcome, and the detail says the stop came too late.
  */
-export function outcomeOf(row: Pick<Run, 'status' | 'detail'>, exit: ExitInfo | null, stop: StopState): Outcome {
+export function outcomeOf(row: Pick<Run, 'status' | 'detail' | 'stopReason'>, exit: ExitInfo | null, stop: StopState): Outcome {
   const how =
     exit === null
       ? 'the process vanished without recording an exit status'
@@ -24,7 +24,9 @@ export function outcomeOf(row: Pick<Run, 'status' | 'detail'>, exit: ExitInfo | 
         : `exit code ${exit.code}${exit.code === 127 ? ' (command not found)' : ''}`;
   const exitCode = exit?.code ?? null;
   if (row.status === 'STOPPING' && stop !== 'not-acted') {
-    return { status: 'TERMINATED', detail: `${row.detail ?? 'stopped'}; ${how}`, exitCode };
+    // Stopped for its TIMEOUT, a run failed; stopped on request, it was terminated.
+    const status: RunStatus = row.stopReason === 'timeout' ? 'FAILED' : 'TERMINATED';
+    return { status, detail: `${row.detail ?? 'stopped'}; ${how}`, exitCode };
   }
   const status: RunStatus = exit === null ? 'LOST' : exit.code === 0 ? 'COMPLETED' : 'FAILED';
   const late = row.status === 'STOPPING' ? `; a stop (${row.detail ?? 'requested'}) could not be carried out before the run ended` : '';

@@ -1,6 +1,7 @@
 import type { Run } from '@runyard/persistence';
 import { OUTPUT_STREAMS, OutputSource, OutputStream } from '@runyard/runners';
 import type { OutputProgress, RunsRepository } from '@runyard/runs';
+import { OutputMasker } from './output-masker';
 import { untilDone } from './retry';
 
 // Small enough that a run printing hundreds of MB keeps the worker's memory flat (the driver copies each batch once more).
@@ -10,7 +11,7 @@ const MAX_PER_TICK = 2 * 1024 * 1024;
 type Chunk = { stream: OutputStream; data: Buffer };
 
 /** Where shipped output goes (the runs repository; a fake in the engine's specs). */
-export type OutputStore = Pick<RunsRepository, 'appendOutput' | 'appendNotes'>;
+export type OutputStore = Pick<RunsRepository, 'appendOutput' | 'outputProgress' | 'appendNotes'>;
 
 /**
  * Ships a run's output into Postgres while it executes: the log is readable during the run, and a
@@ -24,16 +25,22 @@ export class OutputShipper {
   private notes: Buffer[] = [];
   private timer?: NodeJS.Timeout;
   private running: Promise<unknown> = Promise.resolve();
+  /** The process has ended: nothing more will be written, so nothing is held back for masking. */
+  private ended = false;
 
   constructor(
     private readonly store: OutputStore,
     private readonly run: Pick<Run, 'id' | 'outputOffsets' | 'logBytes' | 'logTruncatedBytes'>,
     private readonly source: OutputSource,
     private readonly capBytes: number,
-    private readonly failed: (e: Error) => void = () => undefined,
+    /** Hears each failure: reading the run's output (`source`) or writing it to Postgres (`store`). */
+    private readonly onFailure: (e: Error, where: 'source' | 'store') => void = () => undefined,
+    private readonly masker = new OutputMasker([]),
   ) {
     this.committed = { offsets: { ...run.outputOffsets }, logBytes: run.logBytes, logTruncatedBytes: run.logTruncatedBytes };
   }
+
+  private failed = (e: Error) => this.onFailure(e, e instanceof StoreFailure ? 'store' : 'source');
 
   start(): void {
     if (this.source.delivered) return;
@@ -47,6 +54,7 @@ export class OutputShipper {
    */
   async finish(retry = true): Promise<void> {
     clearInterval(this.timer);
+    this.ended = retry;
     await this.serialize(() =>
       untilDone(
         async () => {
@@ -73,12 +81,13 @@ export class OutputShipper {
     );
   }
 
-  /** One pass over both streams from the committed offsets; true when a stream had more than one pass may read. */
+  /** One pass over both streams from the committed offsets; true when a stream has more that another pass can read now. */
   private async shipOnce(): Promise<boolean> {
     if (this.source.delivered) return this.shipNotes();
     const next: OutputProgress = { ...this.committed, offsets: { ...this.committed.offsets } };
     const chunks: Chunk[] = [];
     let more = false;
+    let progressed = false;
     for (const stream of OUTPUT_STREAMS) {
       const size = await this.source.size(stream);
       let readThisPass = 0;
@@ -89,13 +98,19 @@ export class OutputShipper {
           next.offsets[stream] = size;
           break;
         }
-        const want = Math.min(READ_CHUNK, this.capBytes - next.logBytes, size - next.offsets[stream]);
-        const data = await this.source.read(stream, next.offsets[stream], want);
-        if (data.length === 0) break;
-        chunks.push({ stream, data });
-        next.offsets[stream] += data.length;
+        const want = Math.min(READ_CHUNK, size - next.offsets[stream]);
+        const read = await this.source.read(stream, next.offsets[stream], want);
+        if (read.length === 0) break;
+        // Secrets and issued tokens become [MASKED]; the start of one cut by this read is read again next time.
+        const { out, consumed } = this.masker.mask(read, this.ended && next.offsets[stream] + read.length >= size);
+        if (consumed === 0) break;
+        const data = out.subarray(0, this.capBytes - next.logBytes);
+        next.logTruncatedBytes += out.length - data.length;
+        if (data.length > 0) chunks.push({ stream, data });
+        next.offsets[stream] += consumed;
         next.logBytes += data.length;
-        readThisPass += data.length;
+        readThisPass += consumed;
+        progressed = true;
       }
       if (next.offsets[stream] < size) more = true;
     }
@@ -104,18 +119,46 @@ export class OutputShipper {
       chunks.push({ stream: 'stderr', data });
       next.logBytes += data.length;
     }
-    if (chunks.length === 0 && next.logTruncatedBytes === this.committed.logTruncatedBytes) return more;
-    await this.store.appendOutput(this.run.id, chunks, next);
+    if (chunks.length === 0 && next.logTruncatedBytes === this.committed.logTruncatedBytes) return more && progressed;
+    const applied = await this.store.appendOutput(this.run.id, chunks, this.committed, next).catch((e: Error) => {
+      throw new StoreFailure(e);
+    });
+    if (!applied) {
+      // The stored progress moved without us knowing: an earlier write committed though its answer was lost.
+      const stored = await this.store.outputProgress(this.run.id).catch((e: Error) => {
+        throw new StoreFailure(e);
+      });
+      if (!sameProgress(stored, next)) {
+        this.committed = stored;
+        return true;
+      }
+    }
     this.committed = next;
     this.notes.splice(0, notes);
-    return more;
+    return more && progressed;
   }
 
   /** For output stored by someone else: the notes are appended without touching its offsets. */
   private async shipNotes(): Promise<boolean> {
     const notes = this.notes.slice();
-    if (notes.length > 0) await this.store.appendNotes(this.run.id, notes);
+    if (notes.length > 0)
+      await this.store.appendNotes(this.run.id, notes).catch((e: Error) => {
+        throw new StoreFailure(e);
+      });
     this.notes.splice(0, notes.length);
     return false;
+  }
+}
+
+const sameProgress = (a: OutputProgress, b: OutputProgress) =>
+  a.offsets.stdout === b.offsets.stdout &&
+  a.offsets.stderr === b.offsets.stderr &&
+  a.logBytes === b.logBytes &&
+  a.logTruncatedBytes === b.logTruncatedBytes;
+
+/** Writing to Postgres failed (as opposed to reading the run's output). */
+class StoreFailure extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message);
   }
 }

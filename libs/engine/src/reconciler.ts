@@ -25,6 +25,7 @@ export class Reconciler {
   async reconcile(): Promise<void> {
     await this.adoptOrphans();
     await this.markLost();
+    await this.failOverdue();
     await this.requeueLostJobs();
   }
 
@@ -45,15 +46,21 @@ export class Reconciler {
 
   /** Another host's worker that stopped answering for three times LOST_AFTER_MS is not coming back for its runs. */
   private async markLost(): Promise<void> {
-    const lost = await this.repo.markSilentHostsLost(
-      this.executor.host,
-      this.runners.types.hostBound(),
-      (3 * this.env.LOST_AFTER_MS) / 1000,
-    );
+    const staleSecs = (3 * this.env.LOST_AFTER_MS) / 1000;
+    const { lost, retried } = await this.repo.markSilentHostsLost(this.executor.host, this.runners.types.hostBound(), staleSecs);
     if (lost.length > 0) this.log.warn(`runs marked LOST: ${lost.join(', ')}`);
+    if (retried.length > 0) this.log.warn(`runs lost with their host, to be tried again: ${retried.join(', ')}`);
   }
 
-  /** Postgres is the truth and Redis may be lost: a queued run without a job gets its job again. */
+  /** QUEUE_TIMEOUT: a run that never found a slot fails, and its job is dropped. */
+  private async failOverdue(): Promise<void> {
+    for (const run of await this.repo.failOverdueQueued()) {
+      this.log.warn(`run ${run.id}: ${run.detail}`);
+      await this.queues.withdraw(run).catch(() => undefined);
+    }
+  }
+
+  /** Postgres is the truth and Redis may be lost: a queued run without a job (or a retry whose wait is over) gets its job. */
   private async requeueLostJobs(): Promise<void> {
     for (const run of await this.repo.queuedSince(this.env.REQUEUE_AFTER_MS / 1000, 500)) {
       if (!(await this.queues.hasJob(run))) {

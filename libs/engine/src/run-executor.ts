@@ -4,11 +4,14 @@ import { hostname } from 'node:os';
 import { stopCommand } from '@runyard/autosubmit';
 import { Environment } from '@runyard/config';
 import { getLoader } from '@runyard/loaders';
-import { isFinal, Run } from '@runyard/persistence';
-import { ConnectionProblems } from '@runyard/queue';
-import { ExitInfo, Runner, RunnerBusyError, RunnerRegistry, RunningProcess } from '@runyard/runners';
+import { HELD_STATUSES, isFinal, Run, RunStatus } from '@runyard/persistence';
+import { ConnectionProblems, RunQueues } from '@runyard/queue';
+import type { RetryCause } from '@runyard/config';
+import { ExitInfo, Runner, RunnerBusyError, RunnerRegistry, RunnerUnreachableError, RunningProcess } from '@runyard/runners';
 import { loaderSettings, RunsRepository, StopRequest } from '@runyard/runs';
+import { atTime, limitDetail, retryDelay, timeoutDetail } from './attempt-policy';
 import { Outcome, outcomeOf, StopState } from './outcome';
+import { OutputMasker } from './output-masker';
 import { OutputShipper } from './output-shipper';
 import { runResult } from './run-result';
 import { untilDone } from './retry';
@@ -20,6 +23,15 @@ export interface Deferred {
   retryAfterMs: number;
 }
 
+/** The attempt failed and the run is QUEUED for another one, whose job is already enqueued (delayed). */
+export interface Retried {
+  retried: true;
+  detail: string;
+}
+
+/** What a job of a run comes to. */
+export type Execution = Outcome | Deferred | Retried | null;
+
 /** A run this worker follows until its process ends and its outcome is stored. */
 interface HeldRun {
   run: Run;
@@ -28,7 +40,9 @@ interface HeldRun {
   stop: StopEscalation;
   /** Its outcome is being written: it is not heartbeated as healthy meanwhile. */
   finishing: boolean;
-  finished: Promise<Outcome | null>;
+  /** Cancels its TIMEOUT (the worker lets go of it, or it ended). */
+  cancelDeadline(): void;
+  finished: Promise<Outcome | Retried | null>;
 }
 
 /**
@@ -49,6 +63,7 @@ export class RunExecutor {
   constructor(
     private readonly repo: RunsRepository,
     private readonly runners: RunnerRegistry,
+    private readonly queues: RunQueues,
     private readonly env: Environment,
   ) {}
 
@@ -58,28 +73,56 @@ export class RunExecutor {
   }
 
   /** The BullMQ job: claim, launch, hold until the process ends; answers the run's outcome (null when the job had nothing to do). */
-  async execute(runId: number): Promise<Outcome | Deferred | null> {
+  async execute(runId: number): Promise<Execution> {
     const run = await this.repo.claim(runId, this.workerId, this.host);
     if (!run) return null; // withdrawn, already taken (a redelivered job) or finished
+    // MAX_CONCURRENT_RUNS: counted across all workers under a lock; over it, the run waits QUEUED saying why.
+    if (run.settings.limits?.length && (await this.repo.exceededLimit(run.id, run.settings.limits, limitDetail))) {
+      return { deferred: true, retryAfterMs: 1000 + Math.floor(Math.random() * 2000) };
+    }
     let runner: Runner;
     let process: RunningProcess;
     try {
       runner = this.runners.get(run.settings.runner);
       // Prepared again where it executes: a venv is checked on this host, just before use.
       run.argv = await getLoader(run.settings.loader).prepare(run.settings.args, run.settings.modules, this.loaderSettingsOf(run));
-      process = await runner.launch(run);
+      process = await runner.launch(run, this.secretsOf(run));
     } catch (e) {
       if (e instanceof RunnerBusyError) return this.defer(run, e);
-      return this.fail(runId, `launch failed: ${(e as Error).message}`);
+      const detail = `launch failed: ${(e as Error).message}`;
+      // Nothing executed when the host could not be reached: by default that is tried again, backing off.
+      if (e instanceof RunnerUnreachableError)
+        return (await this.retry(run, 'launch_failed', ['STARTING'], detail)) ?? this.fail(runId, detail);
+      return this.fail(runId, detail);
     }
     const startedAt = new Date();
-    Object.assign(run, { pid: process.pid, host: process.host, runDir: process.runDir, startedAt });
+    const deadlineAt = run.settings.timeoutMs === undefined ? null : new Date(startedAt.getTime() + run.settings.timeoutMs);
+    Object.assign(run, { pid: process.pid, host: process.host, runDir: process.runDir, startedAt, deadlineAt });
     const held = this.hold(run, runner, process, 'not-acted');
-    await untilDone(() => this.repo.markStarted(runId, { ...process, argv: run.argv, startedAt }), {
+    await untilDone(() => this.repo.markStarted(runId, { ...process, argv: run.argv, startedAt }, run.settings.timeoutMs), {
       failed: (e) => this.dbProblem(e),
       giveUp: () => this.released,
     });
     return held;
+  }
+
+  /**
+   * Another attempt, when the run's RETRY policy covers the cause and has attempts left: the run is
+   * QUEUED again (from `from`) and the job of the next attempt enqueued after the backoff. Null when not.
+   */
+  private async retry(run: Run, cause: RetryCause, from: readonly RunStatus[], error: string): Promise<Retried | null> {
+    const delayMs = retryDelay(run.settings.retry, run.attempts, cause);
+    if (delayMs === null) return null;
+    const total = 1 + (run.settings.retry?.max ?? 0);
+    const detail = `${error}; attempt ${run.attempts + 1} of ${total} in ${Math.round(delayMs / 1000)} s`;
+    const queued = await untilDone(() => this.repo.retryLater(run.id, from, error, detail, delayMs), {
+      failed: (e) => this.dbProblem(e),
+      giveUp: () => this.released,
+    });
+    if (!queued) return null;
+    // If Redis is away now, the reconciler enqueues it once its wait is over.
+    await this.queues.enqueue(queued, delayMs).catch((e: Error) => this.problems.report('queue', e));
+    return { retried: true, detail };
   }
 
   /** Back to QUEUED to wait for its runner, unless it has waited longer than its profile allows, or a stop came first. */
@@ -87,7 +130,7 @@ export class RunExecutor {
     const waited = Date.now() - new Date(run.createdAt).getTime();
     const limit = run.settings.queueTimeoutMs;
     if (limit !== undefined && waited >= limit)
-      return this.fail(run.id, `queue timeout: ${busy.message} for ${Math.round(waited / 1000)} s`);
+      return this.fail(run.id, `queue timeout: not started within ${Math.round(limit / 1000)} s (${busy.message})`);
     const requeued = await untilDone(() => this.repo.requeue(run.id, busy.message), {
       failed: (e) => this.dbProblem(e),
       giveUp: () => this.released,
@@ -153,13 +196,22 @@ export class RunExecutor {
   /** Graceful shutdown: processes keep running; the rows are released so the next worker on this host re-attaches at once. */
   async release(): Promise<void> {
     this.released = true;
+    for (const h of this.held.values()) h.cancelDeadline();
     await Promise.allSettled([...this.held.values()].map((h) => h.shipper.finish(false)));
     this.held.clear();
     await this.repo.release(this.workerId).catch((e: Error) => this.log.warn(`releasing runs: ${e.message}`));
   }
 
-  private hold(run: Run, runner: Runner, process: RunningProcess, stop: StopState): Promise<Outcome | null> {
-    const shipper = new OutputShipper(this.repo, run, runner.output(run), this.env.RUN_LOG_CAP_BYTES, (e) => this.dbProblem(e));
+  private hold(run: Run, runner: Runner, process: RunningProcess, stop: StopState): Promise<Outcome | Retried | null> {
+    const masker = new OutputMasker(Object.values(this.secretsOf(run)));
+    const shipper = new OutputShipper(
+      this.repo,
+      run,
+      runner.output(run),
+      this.env.RUN_LOG_CAP_BYTES,
+      (e, where) => (where === 'store' ? this.dbProblem(e) : this.problems.report(`run ${run.id}'s host`, e)),
+      masker,
+    );
     const over = process.exited.then(() => undefined);
     const escalation = new StopEscalation(
       {
@@ -174,10 +226,19 @@ export class RunExecutor {
       },
       stop,
     );
-    const held: HeldRun = { run, runner, shipper, stop: escalation, finishing: false, finished: Promise.resolve(null) };
-    const limit = this.timeLimit(run);
+    // TIMEOUT, from the row: whichever worker holds the run enforces it, also after a restart.
+    const deadline = run.deadlineAt ? atTime(new Date(run.deadlineAt), () => void this.timeOut(run, escalation, shipper)) : undefined;
+    const held: HeldRun = {
+      run,
+      runner,
+      shipper,
+      stop: escalation,
+      finishing: false,
+      cancelDeadline: () => deadline?.cancel(),
+      finished: Promise.resolve(null),
+    };
     held.finished = process.exited.then(async (exit) => {
-      clearTimeout(limit);
+      held.cancelDeadline();
       if (this.released) return null;
       held.finishing = true;
       await escalation.settled(this.env.STOP_GRACE_MS + 1_000);
@@ -192,41 +253,44 @@ export class RunExecutor {
     return held.finished;
   }
 
-  /** A run past its wall-clock limit is stopped like one stopped on request (from whichever worker holds it then). */
-  private timeLimit(run: Run): NodeJS.Timeout | undefined {
-    const limitMs = run.settings.timeoutMs;
-    if (limitMs === undefined) return undefined;
-    const left = limitMs - (Date.now() - new Date(run.startedAt ?? Date.now()).getTime());
-    const timer = setTimeout(
-      () =>
-        void untilDone(() => this.repo.requestStop(run.id, false, `timed out after ${Math.round(limitMs / 1000)} s`), {
-          failed: (e) => this.dbProblem(e),
-          giveUp: () => this.released || !this.held.has(run.id),
-        }),
-      Math.max(0, left),
-    );
-    timer.unref();
-    return timer;
+  /** The run's deadline passed: stop it as a stop request would, to end FAILED saying it timed out. */
+  private async timeOut(run: Run, escalation: StopEscalation, shipper: OutputShipper): Promise<void> {
+    const detail = timeoutDetail(run.settings.timeoutMs ?? 0);
+    const request = await untilDone(() => this.repo.timeOut(run.id, detail), {
+      failed: (e) => this.dbProblem(e),
+      giveUp: () => this.released,
+    });
+    if (!request) return; // already stopping on request, or ended
+    await shipper.note(`${detail}: stopping it`);
+    escalation.serve(request);
   }
 
-  /** Records the outcome, retrying through an outage of Postgres (the exit status is already on disk). */
-  private async finish(run: Run, runner: Runner, exit: ExitInfo | null, stop: StopEscalation): Promise<Outcome | null> {
+  /** Records the outcome (or the next attempt), retrying through an outage of Postgres (the exit status is already on disk). */
+  private async finish(run: Run, runner: Runner, exit: ExitInfo | null, stop: StopEscalation): Promise<Outcome | Retried | null> {
     const outcome = await untilDone(
-      async () => {
+      async (): Promise<Outcome | Retried | null> => {
         const row = await this.repo.byId(run.id);
-        if (!row || isFinal(row.status)) return null;
+        if (!row) return null;
+        // Already final: another worker re-attached and finished it, or an earlier try committed unanswered.
+        if (isFinal(row.status)) return { status: row.status, detail: row.detail ?? '', exitCode: row.exitCode };
         const o = outcomeOf(row, exit, stop.state);
+        const cause: RetryCause | null = o.status === 'LOST' ? 'lost' : o.status === 'FAILED' ? 'failed' : null;
+        const retried = cause ? await this.retry(row, cause, HELD_STATUSES, o.detail) : null;
+        if (retried) return retried;
         const result = await runResult(row.kind, o.status, {
           stdout: async () => (await this.repo.outputOf(run.id, 'stdout')).toString('utf8'),
           output: async () => (await this.repo.outputOf(run.id)).toString('utf8'),
           resultFile: async () => (await runner.resultFile?.(run)) ?? null,
         });
-        return (await this.repo.finish(run.id, { ...o, result })) ? o : null;
+        const detail = row.attempts > 1 ? `${o.detail} (attempt ${row.attempts})` : o.detail;
+        await this.repo.finish(run.id, { ...o, detail, result });
+        return { ...o, detail };
       },
       { failed: (e) => this.dbProblem(e), giveUp: () => this.released },
     );
     if (this.released) return null;
     this.problems.recovered('database');
+    this.problems.recovered(`run ${run.id}'s host`);
     await runner.release(run).catch((e: Error) => this.log.warn(`run ${run.id}: could not clean up after it: ${e.message}`));
     return outcome ?? null;
   }
@@ -238,6 +302,16 @@ export class RunExecutor {
       argv: await getLoader(run.settings.loader).prepare(cmd.args, run.settings.modules, this.loaderSettingsOf(run)),
       stdin: cmd.stdin,
     };
+  }
+
+  /** The values of the run's SECRETS, read from this worker's environment when it starts or re-attaches. */
+  private secretsOf(run: Run): Record<string, string> {
+    const secrets: Record<string, string> = {};
+    for (const name of run.settings.secrets ?? []) {
+      const value = process.env[name];
+      if (value !== undefined) secrets[name] = value;
+    }
+    return secrets;
   }
 
   private loaderSettingsOf(run: Run) {

@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import { Environment } from '@runyard/config';
 import { DATABASE_URL } from '@runyard/persistence';
-import { COMMANDS_QUEUE, QueueConnection, RUNS_QUEUE, RunJob } from '@runyard/queue';
+import { COMMANDS_QUEUE, ConnectionProblems, QueueConnection, RUNS_QUEUE, RunJob } from '@runyard/queue';
 import { RunnerRegistry } from '@runyard/runners';
 import { Reconciler } from './reconciler';
 import { RunExecutor } from './run-executor';
@@ -12,6 +12,7 @@ import { StopListener } from './stop-listener';
 @Injectable()
 export class RunProcessors implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('Worker');
+  private readonly problems = new ConnectionProblems(this.log);
   private workers: Worker<RunJob>[] = [];
   private timers: NodeJS.Timeout[] = [];
   private listener?: StopListener;
@@ -40,7 +41,9 @@ export class RunProcessors implements OnApplicationBootstrap, BeforeApplicationS
         .summary(job.data.runId)
         .then((text) => job.log(text))
         .catch(() => undefined);
-      // The row decides, not BullMQ: a failed run fails its job (shown in the Failed tab) and is never retried.
+      // The row decides, not BullMQ: a failed attempt fails its job (shown in the Failed tab) and BullMQ never
+      // retries it; a run the policy tries again already has the job of its next attempt.
+      if (outcome && 'retried' in outcome) throw new UnrecoverableError(outcome.detail);
       if (outcome && (outcome.status === 'FAILED' || outcome.status === 'LOST')) throw new UnrecoverableError(outcome.detail);
     };
     this.workers = [
@@ -56,22 +59,25 @@ export class RunProcessors implements OnApplicationBootstrap, BeforeApplicationS
       this.log,
     );
     this.listener.start();
-    this.every(this.env.HEARTBEAT_MS, heartbeat);
-    this.every(this.env.HEARTBEAT_MS, () => this.reconciler.reconcile());
+    this.every(this.env.HEARTBEAT_MS, 'heartbeat', heartbeat);
+    this.every(this.env.HEARTBEAT_MS, 'reconciler', () => this.reconciler.reconcile());
     this.log.log(
       `worker ${this.executor.workerId} consuming ${RUNS_QUEUE} (×${this.env.RUN_CONCURRENCY}) and ${COMMANDS_QUEUE} (×${this.env.COMMAND_CONCURRENCY})`,
     );
   }
 
-  /** A periodic duty that never overlaps itself; its failures are logged, the next tick tries again. */
-  private every(ms: number, fn: () => Promise<void>): void {
+  /** A periodic duty that never overlaps itself; a failure is logged once until it works again, the next tick retries. */
+  private every(ms: number, name: string, fn: () => Promise<void>): void {
     let busy = false;
     this.timers.push(
       setInterval(() => {
         if (busy) return;
         busy = true;
         fn()
-          .catch((e: Error) => this.log.warn(e.message))
+          .then(
+            () => this.problems.recovered(name),
+            (e: Error) => this.problems.report(name, e),
+          )
           .finally(() => (busy = false));
       }, ms),
     );

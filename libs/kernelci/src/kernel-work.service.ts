@@ -3,11 +3,13 @@ import { DataSource, IsNull, Not, Repository } from 'typeorm';
 import { Environment } from '@runyard/config';
 import { KernelBuild, KernelTest, KernelTestResult } from '@runyard/persistence';
 import {
+  DownloadError,
   downloadText,
   KcidbClient,
   kcidbBuildRow,
   kcidbTestRows,
   parseTestResults,
+  TestResult,
   TuxBuildStatus,
   TuxTestStatus,
 } from '@runyard/tuxsuite';
@@ -16,6 +18,11 @@ import { KernelRunnerRegistry } from './kernel-runner-registry';
 
 export const KCIDB_CLIENT = Symbol('KCIDB_CLIENT');
 const LOG_TEXT_MAX = 1024 * 1024;
+/** A download that timed out or lost its connection is tried once more before the failure is recorded. */
+const RESULTS_RETRY_MS = 1000;
+
+/** Why results.json gave no results: recorded on the test, which then reports MISS for every requested test. */
+class ResultsUnavailable extends Error {}
 
 /** The worker's side of kernel CI: submit to the runner service, fetch results after the callback, report to KCIDB. */
 @Injectable()
@@ -52,27 +59,63 @@ export class KernelWorkService {
     );
   }
 
-  /** After a test's callback: results.json (and logs.txt) from its download URL, one row per test, then KCIDB. */
+  /**
+   * After a test's callback: results.json (and logs.txt) from its download URL, one row per test,
+   * then KCIDB. When the results cannot be had (no download URL, a download that fails, a file that
+   * is too large, not JSON, or not TuxSuite's format), the test keeps the reason in `error`, every
+   * requested test is MISS, and that goes to KCIDB too: no test is left without an outcome.
+   */
   async storeResults(id: number): Promise<void> {
     const test = await this.tests.findOneBy({ id });
     if (!test || test.resultsStored || !test.callback) return;
-    const status = (test.callback as { status: TuxTestStatus }).status;
-    const base = status.download_url;
-    if (!base) {
-      await this.tests.update(id, { error: 'the callback has no download_url: no results to fetch' });
-      return;
-    }
+    const base = (test.callback as { status: TuxTestStatus }).status.download_url;
     const limits = { timeoutMs: this.env.DOWNLOAD_TIMEOUT_MS, maxBytes: this.env.DOWNLOAD_MAX_BYTES };
-    const results = parseTestResults(JSON.parse(await downloadText(`${base}results.json`, limits)), test.tests);
-    const logText = await downloadText(`${base}logs.txt`, limits).catch((e: Error) => `[runyard] logs.txt not fetched: ${e.message}`);
+    let results: TestResult[];
+    let error: string | null = null;
+    let logText: string | null = null;
+    try {
+      if (!base) throw new ResultsUnavailable('the callback has no download_url: no results to fetch');
+      results = this.parsed(await this.resultsJson(`${base}results.json`, limits), test.tests);
+      logText = await downloadText(`${base}logs.txt`, limits).catch((e: Error) => `[runyard] logs.txt not fetched: ${e.message}`);
+    } catch (e) {
+      if (!(e instanceof ResultsUnavailable || e instanceof DownloadError)) throw e;
+      error = `results not stored: ${e.message}`;
+      results = parseTestResults({ lava: {} }, test.tests);
+      this.log.warn(`test ${id}: ${error}`);
+    }
     await this.results
       .createQueryBuilder()
       .insert()
       .values(results.map((r) => ({ testId: id, ...r })))
       .orIgnore()
       .execute();
-    await this.tests.update(id, { resultsStored: true, logText: logText.slice(0, LOG_TEXT_MAX) });
+    await this.tests.update(id, { resultsStored: true, error, logText: logText?.slice(0, LOG_TEXT_MAX) ?? null });
     await this.syncKcidb();
+  }
+
+  private parsed(json: unknown, tests: string[]): TestResult[] {
+    try {
+      return parseTestResults(json, tests);
+    } catch (e) {
+      throw new ResultsUnavailable((e as Error).message);
+    }
+  }
+
+  /** results.json parsed; a download cut by a timeout or a dropped connection is tried once more. */
+  private async resultsJson(url: string, limits: { timeoutMs: number; maxBytes: number }): Promise<unknown> {
+    let text: string;
+    try {
+      text = await downloadText(url, limits);
+    } catch (e) {
+      if (!(e instanceof DownloadError) || (e.reason !== 'timeout' && e.reason !== 'network')) throw e;
+      await new Promise((r) => setTimeout(r, RESULTS_RETRY_MS));
+      text = await downloadText(url, limits);
+    }
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      throw new ResultsUnavailable(`results.json is not JSON (${(e as Error).message})`);
+    }
   }
 
   /** Everything KCIDB has not accepted yet; a failure is recorded on the row and tried again later. */
@@ -86,7 +129,12 @@ export class KernelWorkService {
     }
     const tests = await this.tests.find({ where: { resultsStored: true, kcidbSubmitted: false }, take: 200 });
     for (const test of tests) {
-      const status = (test.callback as { status: TuxTestStatus }).status;
+      // Results submitted by another runtime have no callback: the row says what KCIDB needs.
+      const status = (test.callback as { status: TuxTestStatus } | null)?.status ?? {
+        uid: test.uid ?? String(test.id),
+        state: 'finished',
+        device: test.device,
+      };
       const results = await this.results.find({ where: { testId: test.id } });
       await this.reporting(this.tests, test.id, kcidbTestRows(status, results, origin, test.buildId));
     }

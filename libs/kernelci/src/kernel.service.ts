@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, Repository } from 'typeorm';
 import { KernelBuild, KernelJobState, KernelTest, KernelTestResult } from '@runyard/persistence';
-import { NotFoundError, UnavailableError } from '@runyard/runs';
+import { BadInputError, ConflictError, isUniqueViolation, NotFoundError, UnavailableError } from '@runyard/runs';
 import { KernelQueue } from './kernel-queue';
 import { KernelRunnerRegistry } from './kernel-runner-registry';
 
@@ -18,12 +18,23 @@ export interface ScheduleBuild {
 export interface ScheduleTest {
   runner: string;
   buildId: string;
-  kernelImageUrl: string;
+  kernelImageUrl: string | null;
   modulesUrl: string | null;
   tests: string[];
   collection: string | null;
   device: string;
 }
+
+/** Results of tests run elsewhere, as the bridge's /api/v1/tests/submit takes them. */
+export interface SubmittedResults {
+  uid: string;
+  buildId: string;
+  device: string;
+  runtime: string;
+  tests: { name: string; collection: string | null; result: string; logs: string | null }[];
+}
+
+const LOG_URL = /^https?:\/\/\S+$/;
 
 /** Schedules kernel builds and tests: the row first, then the job that submits it to the runner service. */
 @Injectable()
@@ -59,6 +70,62 @@ export class KernelService {
       () => this.queue.add({ type: 'submit-test', id: test.id }),
       () => this.tests.update(test.id, this.unqueued()),
     );
+    return test;
+  }
+
+  /**
+   * Stores results run elsewhere as a finished test with its results, then has them submitted to
+   * KCIDB; what KCIDB does not accept stays for /api/v1/sync/results (and the periodic retry).
+   */
+  async submitResults(input: SubmittedResults, requestedBy: string): Promise<KernelTest> {
+    const names = input.tests.map((t) => t.name);
+    const repeated = names.find((n, i) => names.indexOf(n) !== i);
+    if (repeated) throw new BadInputError(`tests: ${JSON.stringify(repeated)} is given twice`);
+    const collections = [...new Set(input.tests.map((t) => t.collection).filter((c): c is string => !!c))];
+    const logText = input.tests
+      .filter((t) => t.logs && !LOG_URL.test(t.logs))
+      .map((t) => `== ${t.name} ==\n${t.logs}`)
+      .join('\n');
+    const now = new Date();
+    let test: KernelTest;
+    try {
+      test = await this.tests.manager.transaction(async (m) => {
+        const saved = await m.save(
+          m.create(KernelTest, {
+            kind: 'test',
+            runner: input.runtime,
+            buildId: input.buildId,
+            kernelImageUrl: null,
+            modulesUrl: null,
+            tests: names,
+            collection: collections.join(' ').slice(0, 255) || null,
+            device: input.device,
+            state: 'FINISHED',
+            uid: input.uid,
+            resultsStored: true,
+            logText: logText || null,
+            requestedBy,
+            submittedAt: now,
+            finishedAt: now,
+          }),
+        );
+        await m.insert(
+          KernelTestResult,
+          input.tests.map((t) => ({
+            testId: saved.id,
+            test: t.name,
+            result: t.result.toUpperCase(),
+            logUrl: t.logs && LOG_URL.test(t.logs) ? t.logs : null,
+          })),
+        );
+        return saved;
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new ConflictError(`test_uid ${input.uid} was submitted already`);
+      throw e;
+    }
+    // Stored either way: if the queue is down now, the periodic KCIDB retry submits it later.
+    await this.queue.add({ type: 'kcidb-sync' }).catch(() => undefined);
     return test;
   }
 

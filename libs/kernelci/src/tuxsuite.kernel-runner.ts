@@ -29,11 +29,13 @@ export class TuxSuiteKernelRunner implements BuildRunner, TestRunner {
   }
 
   async submitTest(test: KernelTest, callbackUrl: string | undefined): Promise<string> {
+    const kernel = test.kernelImageUrl;
+    if (!kernel) throw new SubmissionRefusedError('the test has no kernel image URL');
     return this.refusing(() =>
       this.use().submitTest({
         clientToken: `${this.installation}-test-${test.id}`,
         device: test.device,
-        kernel: test.kernelImageUrl,
+        kernel,
         modules: test.modulesUrl ?? undefined,
         tests: test.tests, // empty: a boot test (TuxSuite always boots first)
         callbackUrl,

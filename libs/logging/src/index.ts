@@ -1,1 +1,2 @@
 export * from './logging.module';
+export { REDACTED_PATHS, RunyardLogger } from './runyard-logger';

@@ -1,33 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LoggerModule } from 'nestjs-pino';
+import { Global, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { pinoHttp } from 'pino-http';
+import { requestLogger, rootLogger, RunyardLogger } from './runyard-logger';
 
-/** What never reaches a log line: tokens, signatures, cookies, private keys. */
-export const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-tux-payload-signature"]',
-  'res.headers["set-cookie"]',
-  '*.token',
-  '*.privateKey',
-  '*.password',
-];
+/** A request line per HTTP request, with its id (taken from X-Request-Id or made up, and sent back). */
+const httpLogger = pinoHttp({
+  logger: rootLogger,
+  genReqId: (req: IncomingMessage, res: ServerResponse) => {
+    const given = req.headers['x-request-id'];
+    const id = typeof given === 'string' && /^[A-Za-z0-9._-]{1,128}$/.test(given) ? given : randomUUID();
+    res.setHeader('x-request-id', id);
+    return id;
+  },
+  // Health probes every few seconds would drown the rest.
+  autoLogging: { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health') },
+});
 
 /**
- * Structured JSON logs (pino) for API and worker: one line per request with its request id (taken from
- * X-Request-Id or made up, and sent back), secrets redacted. LOG_LEVEL sets the level.
+ * Structured JSON logs (pino) for API and worker: Nest's own messages through RunyardLogger, and in
+ * the API one line per request; secrets redacted. LOG_LEVEL sets the level.
  */
-export const RunyardLoggingModule = LoggerModule.forRoot({
-  pinoHttp: {
-    level: process.env.LOG_LEVEL ?? 'info',
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    genReqId: (req: IncomingMessage, res: ServerResponse) => {
-      const given = req.headers['x-request-id'];
-      const id = typeof given === 'string' && /^[A-Za-z0-9._-]{1,128}$/.test(given) ? given : randomUUID();
-      res.setHeader('x-request-id', id);
-      return id;
-    },
-    // Health probes every few seconds would drown the rest.
-    autoLogging: { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health') },
-  },
-});
+@Global()
+@Module({ providers: [RunyardLogger], exports: [RunyardLogger] })
+export class RunyardLoggingModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply((req: IncomingMessage & { log: typeof rootLogger }, res: ServerResponse, next: () => void) =>
+        httpLogger(req, res, () => requestLogger.run(req.log, next)),
+      )
+      .forRoutes('/'); // mounted on "/" (no route parameters): a path that does not decode still gets its id and log line
+  }
+}

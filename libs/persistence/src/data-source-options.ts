@@ -9,7 +9,9 @@ import { KernelBuild, KernelTest, KernelTestResult, RunnerCallback } from './ker
 import { ApiToken, AuditEvent } from './auth.entities';
 import { Auth1764050000000 } from './migrations/1764050000000-auth';
 import { Engine1765000000000 } from './migrations/1765000000000-engine';
+import { SubmittedTestResults1765100000000 } from './migrations/1765100000000-submitted-test-results';
 import { Agents1765200000000 } from './migrations/1765200000000-agents';
+import { RunPolicies1765500000000 } from './migrations/1765500000000-run-policies';
 
 export const ENTITIES = [Run, RunOutput, ProfileRecord, KernelBuild, KernelTest, KernelTestResult, RunnerCallback, ApiToken, AuditEvent];
 export const MIGRATIONS = [
@@ -18,7 +20,9 @@ export const MIGRATIONS = [
   KernelCi1764000000000,
   Auth1764050000000,
   Engine1765000000000,
+  SubmittedTestResults1765100000000,
   Agents1765200000000,
+  RunPolicies1765500000000,
 ];
 
 /** One definition for the app, the tests and the migration CLI: never `synchronize`. */

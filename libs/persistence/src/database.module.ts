@@ -1,5 +1,5 @@
 import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import { Environment } from '@runyard/config';
 import { EmbeddedPostgres, startEmbeddedPostgres } from '@runyard/embedded';
@@ -46,9 +46,14 @@ class DatabaseShutdown implements OnApplicationShutdown {
       inject: [Environment],
       useFactory: async (env: Environment) => {
         if (env.DATABASE_URL) return null;
-        const dataDir = resolve(env.RUNYARD_DATA_DIR);
-        new Logger('Database').log(`no DATABASE_URL: embedded Postgres in ${join(dataDir, 'pgdata')}`);
-        return startEmbeddedPostgres({ dataDir });
+        const log = new Logger('Database');
+        const pg = await startEmbeddedPostgres({ dataDir: resolve(env.RUNYARD_DATA_DIR) });
+        if (pg.replacedLeftover) log.warn(`stopped the PostgreSQL server ${pg.replacedLeftover} that a killed Runyard had left running`);
+        log.log(
+          `no DATABASE_URL: embedded PostgreSQL ${pg.version} on 127.0.0.1:${pg.port}, data in ${pg.cluster} ` +
+            `(${pg.initialised ? 'new' : 'existing'}, ready in ${pg.startupMs} ms)`,
+        );
+        return pg;
       },
     },
     {

@@ -90,8 +90,9 @@ export class KernelTest extends KernelJob {
   @Column({ type: 'varchar', name: 'build_id', length: 255 })
   buildId: string;
 
-  @Column({ type: 'varchar', name: 'kernel_image_url', length: 2048 })
-  kernelImageUrl: string;
+  /** Null for results run elsewhere and submitted (POST /api/v1/tests/submit). */
+  @Column({ type: 'varchar', name: 'kernel_image_url', length: 2048, nullable: true })
+  kernelImageUrl: string | null;
 
   @Column({ type: 'varchar', name: 'modules_url', length: 2048, nullable: true })
   modulesUrl: string | null;
@@ -126,6 +127,10 @@ export class KernelTestResult {
 
   @Column({ type: 'varchar', length: 16 })
   result: string;
+
+  /** This test's own log, when its submitter gave one (else the test run's logs.txt). */
+  @Column({ type: 'varchar', name: 'log_url', length: 2048, nullable: true })
+  logUrl: string | null;
 }
 
 /** Every callback received, verified or not: the audit trail (bad signatures are kept here and nowhere else). */

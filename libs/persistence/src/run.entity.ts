@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { RetryPolicy, RunLimit } from '@runyard/config';
 import type { LoaderType } from '@runyard/loaders';
 import type { RunKind, RunStatus } from './run-status';
 
@@ -25,8 +26,14 @@ export interface RunSettings {
   stopConfirmOnStdin?: boolean;
   /** How long the run may wait for its runner to take it (an agent with its tags, a free slot) before it fails; unset: forever. */
   queueTimeoutMs?: number;
-  /** Wall-clock time the process may run before it is stopped (a script's `timeout`); unset: no limit. */
+  /** Wall-clock limit of one attempt; unset: none. */
   timeoutMs?: number;
+  /** When a failed attempt is tried again. */
+  retry?: RetryPolicy;
+  /** Concurrency limits the run counts against (its profile's, its host's); keyed like `runs.limit_keys`. */
+  limits?: RunLimit[];
+  /** Names of the worker's environment variables passed to the command as secrets (values never stored). */
+  secrets?: string[];
   /** Text written to the process's stdin (Autosubmit < 4.1.16 stop confirmation). */
   stdin?: string;
 }
@@ -131,4 +138,32 @@ export class Run {
 
   @Column({ type: 'timestamptz', name: 'stop_requested_at', nullable: true })
   stopRequestedAt: Date | null;
+
+  /** The attempt under way or the last one made (retries). */
+  @Column({ type: 'int', default: 1 })
+  attempts: number;
+
+  /** Why the previous attempt failed, for a retried run. */
+  @Column({ type: 'text', name: 'last_error', nullable: true })
+  lastError: string | null;
+
+  /** The attempt's wall-clock deadline (TIMEOUT), kept in the row so any worker enforces it. */
+  @Column({ type: 'timestamptz', name: 'deadline_at', nullable: true })
+  deadlineAt: Date | null;
+
+  /** Past this, a run still queued fails (QUEUE_TIMEOUT). */
+  @Column({ type: 'timestamptz', name: 'queue_deadline_at', nullable: true })
+  queueDeadlineAt: Date | null;
+
+  /** A retry waits until then. */
+  @Column({ type: 'timestamptz', name: 'not_before', nullable: true })
+  notBefore: Date | null;
+
+  /** Why a STOPPING run is being stopped: `request` or `timeout`. */
+  @Column({ type: 'varchar', name: 'stop_reason', length: 16, nullable: true })
+  stopReason: 'request' | 'timeout' | null;
+
+  /** The concurrency limits it counts against while held. */
+  @Column({ type: 'text', name: 'limit_keys', array: true, default: () => "'{}'" })
+  limitKeys: string[];
 }

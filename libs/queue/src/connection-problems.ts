@@ -11,15 +11,16 @@ const REPEAT_MS = 60_000;
  * minute later if it persists, and one line when the connection is back.
  */
 export class ConnectionProblems {
-  private readonly open = new Map<string, { message: string; at: number }>();
+  private readonly open = new Map<string, { at: number }>();
 
   constructor(private readonly log: ProblemLog) {}
 
   report(source: string, error: Error): void {
     const message = error.message.split('\n')[0];
     const current = this.open.get(source);
-    if (current && current.message === message && Date.now() - current.at < REPEAT_MS) return;
-    this.open.set(source, { message, at: Date.now() });
+    // One problem, whatever each retry says of it (a reset, then a refused connection, …).
+    if (current && Date.now() - current.at < REPEAT_MS) return;
+    this.open.set(source, { at: Date.now() });
     this.log.warn(`${source} unavailable: ${message}`);
   }
 

@@ -14,10 +14,12 @@ export interface RunJob {
 }
 
 /**
- * A run's job id: unique per database, so a database recreated under a Redis that kept its jobs
- * never sees a new run refused as a duplicate of an old one (BullMQ refuses integer custom ids too).
+ * The job id of a run's attempt: unique per database, so a database recreated under a Redis that kept
+ * its jobs never sees a new run refused as a duplicate of an old one (BullMQ refuses integer custom ids
+ * too); a retry is a job of its own.
  */
-export const jobIdFor = (instance: string, runId: number): string => `run-${instance.slice(0, 8)}-${runId}`;
+export const jobIdFor = (instance: string, runId: number, attempt = 1): string =>
+  `run-${instance.slice(0, 8)}-${runId}${attempt > 1 ? `-a${attempt}` : ''}`;
 
 /** What the dashboard lists: the command and its experiment (`run a001`, `setstatus a001`, `version`). */
 export const jobNameFor = (run: { kind: RunKind; expid: string | null }): string => (run.expid ? `${run.kind} ${run.expid}` : run.kind);

@@ -26,10 +26,11 @@ export class RunQueues implements OnApplicationShutdown {
     };
   }
 
-  /** Adds the run's job, waiting at most ENQUEUE_TIMEOUT_MS for the queue to take it. */
-  async enqueue(run: Pick<Run, 'id' | 'kind' | 'expid'>): Promise<void> {
-    const jobId = await this.jobId(run.id);
-    const added = this.queues[queueFor(run.kind)].add(jobNameFor(run), { runId: run.id, expid: run.expid, kind: run.kind }, { jobId });
+  /** Adds the job of the run's attempt (after `delayMs`), waiting at most ENQUEUE_TIMEOUT_MS for the queue to take it. */
+  async enqueue(run: Pick<Run, 'id' | 'kind' | 'expid' | 'attempts'>, delayMs = 0): Promise<void> {
+    const jobId = await this.jobId(run);
+    const data = { runId: run.id, expid: run.expid, kind: run.kind };
+    const added = this.queues[queueFor(run.kind)].add(jobNameFor(run), data, { jobId, delay: Math.max(0, delayMs) });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -46,23 +47,23 @@ export class RunQueues implements OnApplicationShutdown {
   }
 
   /** Drops a run's job if a worker has not taken it yet. */
-  async withdraw(run: Pick<Run, 'id' | 'kind'>): Promise<void> {
-    const job = await this.queues[queueFor(run.kind)].getJob(await this.jobId(run.id));
-    if (job && (await job.isWaiting())) await job.remove().catch(() => undefined);
+  async withdraw(run: Pick<Run, 'id' | 'kind' | 'attempts'>): Promise<void> {
+    const job = await this.queues[queueFor(run.kind)].getJob(await this.jobId(run));
+    if (job && ((await job.isWaiting()) || (await job.isDelayed()))) await job.remove().catch(() => undefined);
   }
 
-  async hasJob(run: Pick<Run, 'id' | 'kind'>): Promise<boolean> {
-    return (await this.queues[queueFor(run.kind)].getJob(await this.jobId(run.id))) !== undefined;
+  async hasJob(run: Pick<Run, 'id' | 'kind' | 'attempts'>): Promise<boolean> {
+    return (await this.queues[queueFor(run.kind)].getJob(await this.jobId(run))) !== undefined;
   }
 
   async ping(): Promise<void> {
     await this.queues[RUNS_QUEUE].getJobCounts('waiting');
   }
 
-  private async jobId(runId: number): Promise<string> {
+  private async jobId(run: Pick<Run, 'id' | 'attempts'>): Promise<string> {
     this.instance ??= this.db.query(`SELECT id FROM runyard_instance LIMIT 1`).then(([row]: { id: string }[]) => row.id.replace(/-/g, ''));
     this.instance.catch(() => (this.instance = undefined));
-    return jobIdFor(await this.instance, runId);
+    return jobIdFor(await this.instance, run.id, run.attempts);
   }
 
   async onApplicationShutdown(): Promise<void> {

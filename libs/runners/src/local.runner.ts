@@ -21,7 +21,7 @@ export class LocalRunner implements Runner {
     return run.runDir ?? join(this.runsDir, String(run.id));
   }
 
-  async launch(run: LaunchRef): Promise<RunningProcess> {
+  async launch(run: LaunchRef, secrets: Record<string, string> = {}): Promise<RunningProcess> {
     const dir = this.dirOf(run);
     // A run is launched once (the claim sees to it): a new directory, files truncated should one be left over.
     await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -35,7 +35,7 @@ export class LocalRunner implements Runner {
         detached: true, // its own session and process group: it survives the worker and is signalled as a group
         stdio: [stdin === undefined ? 'ignore' : 'pipe', out.fd, err.fd],
         cwd: dir,
-        env: childEnvironment(process.env, run.settings.env),
+        env: { ...childEnvironment(process.env, run.settings.env), ...secrets },
       });
       const pid = await new Promise<number>((resolve, reject) => {
         child.once('spawn', () => resolve(child.pid!));

@@ -1,4 +1,6 @@
 import type { RunFile } from '@runyard/persistence';
+// The file, not the configuration's index: the runner agent loads this without Nest or class-validator.
+import { RUNYARD_OWN_ENV } from '../../config/src/own-env';
 
 /** Names the runners keep for themselves in a run directory. */
 export const RESERVED_RUN_FILES = ['stdout', 'stderr', 'stdin', 'exit', 'exit.tmp', 'pid', 'result.json'];
@@ -7,13 +9,10 @@ export const RESERVED_RUN_FILES = ['stdout', 'stderr', 'stdin', 'exit', 'exit.tm
 export const isRunFileName = (name: string): boolean =>
   /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(name) && !RESERVED_RUN_FILES.includes(name);
 
-/** Runyard's own settings and credentials: a run's process (a user's script) must never see them. */
-const RUNYARD_OWN = /^(RUNYARD_|DATABASE_URL$|REDIS_URL$|TUXSUITE_|KCIDB_|AUTOMN_RUNNER_SECRET$|AUTOMN_RUNNER_RESET_TOKEN$)/;
-
 /** The environment of a run's process on this host: the host's own, without Runyard's, plus the run's. */
 export function childEnvironment(hostEnv: NodeJS.ProcessEnv, runEnv: Record<string, string> | undefined): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(hostEnv)) if (!RUNYARD_OWN.test(k)) env[k] = v;
+  for (const [k, v] of Object.entries(hostEnv)) if (!RUNYARD_OWN_ENV.test(k)) env[k] = v;
   return { ...env, ...runEnv };
 }
 

@@ -41,8 +41,11 @@ export type LaunchRef = Pick<Run, 'id' | 'argv' | 'settings'>;
 /** Where a run executes. One file per runner (its definition and this strategy), listed once in the catalogue. */
 export interface Runner {
   readonly type: string;
-  /** Starts argv detached from the worker, so the run outlives a worker restart. */
-  launch(run: LaunchRef): Promise<RunningProcess>;
+  /**
+   * Starts argv detached from the worker, so the run outlives a worker restart. `secrets` (name →
+   * value) reach the process as environment variables only: never argv, never stored.
+   */
+  launch(run: LaunchRef, secrets?: Record<string, string>): Promise<RunningProcess>;
   attach(run: RunRef): Promise<Attachment>;
   /** Signals the run's whole process group. */
   signal(run: RunRef, signal: NodeJS.Signals): Promise<void>;
@@ -79,6 +82,12 @@ export interface RunnerDefinition extends RunnerProfileSchema {
 }
 
 export class RunnerUnavailableError extends Error {}
+
+/**
+ * Where the run executes could not be reached (an SSH host that refuses connections, an agent that is
+ * gone) before anything was started: the launch may be tried again without running anything twice.
+ */
+export class RunnerUnreachableError extends Error {}
 
 /**
  * Thrown by `launch` when the run cannot start yet (no agent with its tags is free, a concurrency

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { RunLimit } from '@runyard/config';
 import { HELD_STATUSES, Run, RunKind, RunStatus, UNFINISHED_STATUSES } from '@runyard/persistence';
 
 export interface RunFilter {
@@ -73,8 +74,8 @@ export class RunsRepository {
     run: Pick<Run, 'kind' | 'expid' | 'profileName' | 'runner' | 'moduleLoader' | 'modules' | 'argv' | 'settings' | 'requestedBy'>,
   ): Promise<Run> {
     return this.one(
-      `INSERT INTO runs (kind, expid, profile_name, runner, module_loader, modules, argv, settings, status, requested_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'QUEUED', $9) RETURNING *`,
+      `INSERT INTO runs (kind, expid, profile_name, runner, module_loader, modules, argv, settings, status, requested_by, limit_keys, queue_deadline_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'QUEUED', $9, $10, now() + make_interval(secs => $11)) RETURNING *`,
       [
         run.kind,
         run.expid,
@@ -85,6 +86,8 @@ export class RunsRepository {
         JSON.stringify(run.argv),
         JSON.stringify(run.settings),
         run.requestedBy,
+        (run.settings.limits ?? []).map((l) => l.key),
+        run.settings.queueTimeoutMs === undefined ? null : run.settings.queueTimeoutMs / 1000,
       ],
     ) as Promise<Run>;
   }
@@ -170,14 +173,88 @@ export class RunsRepository {
     );
   }
 
-  /** Where it runs, and ACTIVE unless a stop request already made it STOPPING; one statement. */
-  async markStarted(id: number, place: RunPlace): Promise<void> {
+  /**
+   * The limit it would exceed if it started now, counting the other held runs under each of its limits
+   * under an advisory lock per limit, so workers claiming at once cannot both pass; null when it may start.
+   */
+  async exceededLimit(id: number, limits: RunLimit[], detailOf: (limit: RunLimit, held: number) => string): Promise<RunLimit | null> {
+    return this.db.transaction(async (m) => {
+      const sorted = [...limits].sort((a, b) => a.key.localeCompare(b.key));
+      for (const l of sorted) await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`runyard-limit:${l.key}`]);
+      for (const l of sorted) {
+        const [{ n }]: { n: string }[] = await m.query(
+          `SELECT count(*) AS n FROM runs WHERE limit_keys @> ARRAY[$1] AND status = ANY($2) AND id <> $3`,
+          [l.key, HELD, id],
+        );
+        if (Number(n) >= l.max) {
+          // Back in the queue inside the lock: the next claimant counts this run out.
+          await m.query(
+            `UPDATE runs SET status = 'QUEUED', worker_id = NULL, heartbeat_at = NULL, detail = $2, modified_at = now() WHERE id = $1 AND status = 'STARTING'`,
+            [id, detailOf(l, Number(n))],
+          );
+          return l;
+        }
+      }
+      return null;
+    });
+  }
+
+  /** Where it runs, its deadline, and ACTIVE unless a stop request already made it STOPPING; one statement. */
+  async markStarted(id: number, place: RunPlace, timeoutMs?: number): Promise<void> {
     await this.db.query(
       `UPDATE runs SET pid = $2, host = $3, run_dir = $4, argv = $5, started_at = $6, modified_at = now(),
+              deadline_at = $6::timestamptz + make_interval(secs => $7),
               status = CASE WHEN status = 'STARTING' THEN 'ACTIVE' ELSE status END
         WHERE id = $1`,
-      [id, place.pid, place.host, place.runDir, JSON.stringify(place.argv), place.startedAt],
+      [
+        id,
+        place.pid,
+        place.host,
+        place.runDir,
+        JSON.stringify(place.argv),
+        place.startedAt,
+        timeoutMs === undefined ? null : timeoutMs / 1000,
+      ],
     );
+  }
+
+  /** A held run past its deadline becomes STOPPING for its timeout (unless a stop request is already being served). */
+  async timeOut(id: number, detail: string): Promise<StopRequest | null> {
+    const [row] = returnedRows<{ stop_requested_at: Date }>(
+      await this.db.query(
+        `UPDATE runs SET status = 'STOPPING', stop_reason = 'timeout', stop_force = false, stop_requested_at = clock_timestamp(), detail = $2, modified_at = now()
+          WHERE id = $1 AND status IN ('STARTING', 'ACTIVE') RETURNING stop_requested_at`,
+        [id, detail],
+      ),
+    );
+    return row ? { id, force: false, requestedAt: new Date(row.stop_requested_at) } : null;
+  }
+
+  /**
+   * Another attempt later: back to QUEUED from `from` (the claim, or a held run that failed), counted,
+   * with the reason kept and the output read from the start of the new attempt's files.
+   */
+  async retryLater(id: number, from: readonly RunStatus[], lastError: string, detail: string, delayMs: number): Promise<Run | null> {
+    return this.one(
+      `UPDATE runs SET status = 'QUEUED', attempts = attempts + 1, last_error = $2, detail = $3, not_before = now() + make_interval(secs => $4),
+              worker_id = NULL, heartbeat_at = NULL, pid = NULL, started_at = NULL, deadline_at = NULL, stop_reason = NULL,
+              output_offsets = '{"stdout":0,"stderr":0}', modified_at = now()
+        WHERE id = $1 AND status = ANY($5) RETURNING *`,
+      [id, lastError, detail, delayMs / 1000, [...from]],
+    );
+  }
+
+  /** Queued runs past their queue deadline fail, saying what they waited for. */
+  async failOverdueQueued(): Promise<Run[]> {
+    const rows = returnedRows<Record<string, unknown>>(
+      await this.db.query(
+        `UPDATE runs SET status = 'FAILED', finished_at = now(), modified_at = now(),
+                detail = 'queue timeout: not started within ' || extract(epoch FROM queue_deadline_at - created_at)::int || ' s' ||
+                         coalesce(' (' || detail || ')', '')
+          WHERE status = 'QUEUED' AND queue_deadline_at < now() RETURNING *`,
+      ),
+    );
+    return rows.map((r) => this.fromRow(r));
   }
 
   /** The run's final status, if it is still held; false when someone else already ended it. */
@@ -241,25 +318,41 @@ export class RunsRepository {
     return rows.map((r) => this.fromRow(r));
   }
 
-  /** Host-bound runs on another host whose worker stopped answering: nobody else can follow them. */
-  async markSilentHostsLost(host: string, hostBound: string[], staleSecs: number): Promise<number[]> {
-    const rows = returnedRows<{ id: number }>(
+  /**
+   * Host-bound runs on another host whose worker stopped answering: nobody else can follow them. Those
+   * whose retry policy covers `lost` and has attempts left are queued again (after their backoff); the
+   * others are LOST.
+   */
+  async markSilentHostsLost(host: string, hostBound: string[], staleSecs: number): Promise<{ lost: number[]; retried: number[] }> {
+    const silent = `status = ANY($4) AND runner = ANY($2) AND host IS DISTINCT FROM $1 AND heartbeat_at < now() - make_interval(secs => $3)`;
+    const retries = `(settings -> 'retry' -> 'on') ? 'lost' AND attempts <= (settings -> 'retry' ->> 'max')::int`;
+    const detail = `'the worker holding the run on ' || coalesce(host, '?') || ' stopped answering'`;
+    const retried = returnedRows<{ id: number }>(
       await this.db.query(
-        `UPDATE runs SET status = 'LOST', finished_at = now(), modified_at = now(), worker_id = NULL,
-                detail = 'the worker holding the run on ' || coalesce(host, '?') || ' stopped answering'
-          WHERE status = ANY($4) AND runner = ANY($2) AND host IS DISTINCT FROM $1
-            AND heartbeat_at < now() - make_interval(secs => $3)
-          RETURNING id`,
+        `UPDATE runs SET status = 'QUEUED', attempts = attempts + 1, last_error = ${detail}, detail = ${detail} || '; tried again',
+                not_before = now() + make_interval(secs => (settings -> 'retry' ->> 'delayMs')::numeric / 1000 *
+                  CASE WHEN settings -> 'retry' ->> 'backoff' = 'exponential' THEN power(2, attempts - 1) ELSE 1 END),
+                worker_id = NULL, heartbeat_at = NULL, pid = NULL, started_at = NULL, deadline_at = NULL, stop_reason = NULL,
+                output_offsets = '{"stdout":0,"stderr":0}', modified_at = now()
+          WHERE ${silent} AND ${retries} RETURNING id`,
         [host, hostBound, staleSecs, HELD],
       ),
     );
-    return rows.map((r) => r.id);
+    const lost = returnedRows<{ id: number }>(
+      await this.db.query(
+        `UPDATE runs SET status = 'LOST', finished_at = now(), modified_at = now(), worker_id = NULL, detail = ${detail}
+          WHERE ${silent} RETURNING id`,
+        [host, hostBound, staleSecs, HELD],
+      ),
+    );
+    return { lost: lost.map((r) => r.id), retried: retried.map((r) => r.id) };
   }
 
   /** Queued runs old enough that their job should have been taken: the reconciler checks they still have one. */
   async queuedSince(olderThanSecs: number, limit: number): Promise<Run[]> {
     const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT * FROM runs WHERE status = 'QUEUED' AND created_at < now() - make_interval(secs => $1) ORDER BY id LIMIT $2`,
+      `SELECT * FROM runs WHERE status = 'QUEUED' AND created_at < now() - make_interval(secs => $1)
+          AND (not_before IS NULL OR not_before < now() - make_interval(secs => $1)) ORDER BY id LIMIT $2`,
       [olderThanSecs, limit],
     );
     return rows.map((r) => this.fromRow(r));
@@ -267,19 +360,47 @@ export class RunsRepository {
 
   // --- output ---
 
-  /** The chunks and the offsets they advance, in one statement: atomic without a transaction's extra round trips. */
-  async appendOutput(runId: number, chunks: { stream: 'stdout' | 'stderr'; data: Buffer }[], progress: OutputProgress): Promise<void> {
-    const params: unknown[] = [runId, JSON.stringify(progress.offsets), progress.logBytes, progress.logTruncatedBytes];
-    const update = `UPDATE runs SET output_offsets = $2, log_bytes = $3, log_truncated_bytes = $4 WHERE id = $1`;
-    if (chunks.length === 0) {
-      await this.db.query(update, params);
-      return;
-    }
-    const values = chunks.map((_, i) => `($1, $${i * 2 + 5}, $${i * 2 + 6})`).join(', ');
-    await this.db.query(`WITH chunks AS (INSERT INTO run_output (run_id, stream, data) VALUES ${values}) ${update}`, [
-      ...params,
-      ...chunks.flatMap((c) => [c.stream, c.data]),
-    ]);
+  /**
+   * The chunks and the offsets they advance, in one statement, applied only if the stored progress
+   * is still `from`: a retry of a write whose answer was lost (it did commit) changes nothing.
+   * False when the stored progress was not `from`; read it with `outputProgress`.
+   */
+  async appendOutput(
+    runId: number,
+    chunks: { stream: 'stdout' | 'stderr'; data: Buffer }[],
+    from: OutputProgress,
+    to: OutputProgress,
+  ): Promise<boolean> {
+    const params: unknown[] = [
+      runId,
+      JSON.stringify(to.offsets),
+      to.logBytes,
+      to.logTruncatedBytes,
+      JSON.stringify(from.offsets),
+      from.logBytes,
+      from.logTruncatedBytes,
+    ];
+    const moved = `UPDATE runs SET output_offsets = $2, log_bytes = $3, log_truncated_bytes = $4
+                    WHERE id = $1 AND output_offsets = $5::jsonb AND log_bytes = $6 AND log_truncated_bytes = $7 RETURNING id`;
+    if (chunks.length === 0) return returnedRows(await this.db.query(moved, params)).length > 0;
+    const values = chunks.map((_, i) => `($${i * 2 + 8}::varchar, $${i * 2 + 9}::bytea)`).join(', ');
+    const [row]: { applied: string }[] = await this.db.query(
+      `WITH moved AS (${moved}),
+            stored AS (INSERT INTO run_output (run_id, stream, data)
+                       SELECT $1, v.stream, v.data FROM (VALUES ${values}) AS v(stream, data) WHERE EXISTS (SELECT 1 FROM moved))
+       SELECT count(*) AS applied FROM moved`,
+      [...params, ...chunks.flatMap((c) => [c.stream, c.data])],
+    );
+    return Number(row.applied) > 0;
+  }
+
+  /** How far the run's output has been stored. */
+  async outputProgress(runId: number): Promise<OutputProgress> {
+    const [row]: { output_offsets: OutputProgress['offsets']; log_bytes: string; log_truncated_bytes: string }[] = await this.db.query(
+      `SELECT output_offsets, log_bytes, log_truncated_bytes FROM runs WHERE id = $1`,
+      [runId],
+    );
+    return { offsets: row.output_offsets, logBytes: Number(row.log_bytes), logTruncatedBytes: Number(row.log_truncated_bytes) };
   }
 
   /**
@@ -377,6 +498,14 @@ export class RunsRepository {
 
   countsByStatusAndKind(): Promise<{ status: RunStatus; kind: RunKind; n: string }[]> {
     return this.db.query(`SELECT status, kind, count(*) AS n FROM runs GROUP BY status, kind`);
+  }
+
+  /** Runs stopped by their TIMEOUT, and attempts made again by a RETRY policy. */
+  async policyCounts(): Promise<{ timedOut: number; retried: number }> {
+    const [row]: { timed_out: string; retried: string }[] = await this.db.query(
+      `SELECT count(*) FILTER (WHERE stop_reason = 'timeout' AND status = 'FAILED') AS timed_out, coalesce(sum(attempts - 1), 0) AS retried FROM runs`,
+    );
+    return { timedOut: Number(row.timed_out), retried: Number(row.retried) };
   }
 
   /** Cumulative counts of runs whose wait (created → started) or duration (started → finished) is within each bound. */

@@ -143,7 +143,7 @@ export function kcidbTestRows(test: TuxTestStatus, results: TestResult[], origin
   const build_id = tested.includes(':') ? tested : `${origin}:${tested}`;
   const dl = dirUrl(test.download_url);
   const start_time = startTime(test);
-  const tests = results.map(({ test: name, result }): KcidbTest => {
+  const tests = results.map(({ test: name, result, logUrl }): KcidbTest => {
     const path = testPath(name);
     return compact({
       id: `${origin}:${test.uid}.${path}`,
@@ -153,7 +153,7 @@ export function kcidbTestRows(test: TuxTestStatus, results: TestResult[], origin
       status: kcidbStatus(result),
       start_time,
       duration: typeof test.duration === 'number' ? test.duration : undefined,
-      log_url: dl && `${dl}logs.txt`,
+      log_url: logUrl ?? (dl && `${dl}logs.txt`),
       environment: test.device ? { comment: test.device } : undefined,
       misc: { tuxsuite_uid: test.uid, result },
     });

@@ -23,7 +23,8 @@ describe('parseTestResults', () => {
     expect(parseTestResults(file, [])).toEqual([{ test: 'boot', result: 'PASS' }]);
     expect(parseTestResults({ lava: { '3_boot': { result: 'fail' } } }, [])).toEqual([{ test: 'boot', result: 'FAIL' }]);
     expect(parseTestResults({ lava: {} }, [])).toEqual([{ test: 'boot', result: 'MISS' }]);
-    expect(parseTestResults({}, [])).toEqual([{ test: 'boot', result: 'MISS' }]);
+    // No lava map at all is not "nothing ran" but a file Runyard cannot read: the caller records why.
+    expect(() => parseTestResults({}, [])).toThrow('no "lava" results');
   });
 
   it('prefers an unprefixed key and ignores entries without a result', () => {
@@ -39,5 +40,6 @@ describe('parseTestResults', () => {
   it('refuses input that is not an object', () => {
     for (const bad of [null, 'x', 3, [], undefined]) expect(() => parseTestResults(bad, [])).toThrow('results.json must be a JSON object');
     expect(() => parseTestResults({ lava: [] }, [])).toThrow('"lava" must be an object');
+    expect(() => parseTestResults({ tuxrun: {} }, ['ltp'])).toThrow('results.json has no "lava" results');
   });
 });

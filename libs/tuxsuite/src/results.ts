@@ -2,6 +2,8 @@ export interface TestResult {
   test: string;
   /** Upper-cased TuxSuite/LAVA result (PASS, FAIL, SKIP, …), or MISS when the file has no entry. */
   result: string;
+  /** Where this test's own log is, if not in the run's logs.txt. */
+  logUrl?: string | null;
 }
 
 /** The entry a boot test (an empty test list) reports: TuxSuite always boots first. */
@@ -13,7 +15,8 @@ export const BOOT_TEST = 'boot';
  */
 export function parseTestResults(resultsJson: unknown, tests: string[]): TestResult[] {
   if (!isRecord(resultsJson)) throw new Error('results.json must be a JSON object');
-  const lava = resultsJson.lava ?? {};
+  if (!('lava' in resultsJson)) throw new Error('results.json has no "lava" results');
+  const lava = resultsJson.lava;
   if (!isRecord(lava)) throw new Error('results.json "lava" must be an object');
 
   const byName = new Map<string, string>();

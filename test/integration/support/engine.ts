@@ -43,9 +43,13 @@ export async function engineDatabase(via?: (url: string) => string) {
 export function engineWorker(repo: RunsRepository, definitions: RunnerDefinition[], env: Record<string, string> = {}) {
   const environment: Environment = validateEnvironment({ ...TEST_ENV, ...env });
   const runners = new RunnerRegistry(new RunnerTypes(definitions), { dataDir: '/nonexistent', get: () => undefined as never });
-  const executor = new RunExecutor(repo, runners, environment);
-  const enqueued: number[] = [];
-  const queues = { hasJob: async () => true, enqueue: async (run: Run) => void enqueued.push(run.id) } as unknown as RunQueues;
+  const enqueued: { id: number; attempt: number; delayMs: number }[] = [];
+  const queues = {
+    hasJob: async () => true,
+    enqueue: async (run: Run, delayMs = 0) => void enqueued.push({ id: run.id, attempt: run.attempts, delayMs }),
+    withdraw: async () => undefined,
+  } as unknown as RunQueues;
+  const executor = new RunExecutor(repo, runners, queues, environment);
   const reconciler = new Reconciler(repo, executor, queues, runners, environment);
   return { executor, reconciler, enqueued };
 }

@@ -1,8 +1,11 @@
 import { IsBoolean, IsObject, IsOptional, IsString } from 'class-validator';
+import { ProfileRecord, Run } from '@runyard/persistence';
+import { FitsColumn } from '../common/column-rules';
 
 /** Request bodies of the Autosubmit API's /v4/runners/command endpoints, under their field names. */
 export class ExpidDto {
   @IsString()
+  @FitsColumn(Run, 'expid')
   expid: string;
 }
 
@@ -14,6 +17,7 @@ export class StopExperimentDto extends ExpidDto {
 
 export class ProfileDto {
   @IsString()
+  @FitsColumn(ProfileRecord, 'name')
   profile_name: string;
 
   @IsOptional()
@@ -23,6 +27,7 @@ export class ProfileDto {
 
 export class RunExperimentDto extends ProfileDto {
   @IsString()
+  @FitsColumn(Run, 'expid')
   expid: string;
 
   @IsOptional()
@@ -32,6 +37,7 @@ export class RunExperimentDto extends ProfileDto {
 
 export class SetJobStatusDto extends ProfileDto {
   @IsString()
+  @FitsColumn(Run, 'expid')
   expid: string;
 
   @IsObject()
@@ -45,6 +51,7 @@ export class CreateExperimentDto extends ProfileDto {
 
 export class UpdateDescriptionDto extends ProfileDto {
   @IsString()
+  @FitsColumn(Run, 'expid')
   expid: string;
 
   @IsString()

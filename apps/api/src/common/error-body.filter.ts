@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { RunyardError } from '@runyard/runs';
+import { classifyLibraryError } from './library-errors';
 
 /** Every error leaves as `{"error": true, "error_message": "…"}` with a meaningful status; never a 500 for bad input. */
 @Catch()
@@ -12,6 +13,7 @@ export class ErrorBodyFilter implements ExceptionFilter {
     let status = 500;
     let message = 'internal error';
     let extra: Record<string, unknown> = {};
+    const library = classifyLibraryError(e);
     if (e instanceof RunyardError) {
       ({ status, message, extra } = e);
     } else if (e instanceof HttpException) {
@@ -19,10 +21,17 @@ export class ErrorBodyFilter implements ExceptionFilter {
       const body = e.getResponse();
       const m = typeof body === 'string' ? body : (body as { message?: string | string[] }).message;
       message = Array.isArray(m) ? m.join('; ') : (m ?? e.message);
+    } else if (library) {
+      ({ status, message } = library);
+      if (status === 503) this.log.warn(message);
     } else {
       this.log.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
     }
     if (res.headersSent) return;
-    res.status(status).json({ error: true, error_message: message, ...extra });
+    // A handler may have set another type (text/plain for /metrics): the error body is JSON whatever it was.
+    res
+      .status(status)
+      .type('application/json')
+      .json({ error: true, error_message: message, ...extra });
   }
 }

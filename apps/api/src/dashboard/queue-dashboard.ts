@@ -1,7 +1,9 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Injectable, NestMiddleware } from '@nestjs/common';
+import express from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { Environment } from '@runyard/config';
 import { tokenAuth, TokensService } from '@runyard/auth';
 import { KernelQueue } from '@runyard/kernelci';
@@ -16,18 +18,28 @@ const DESCRIPTIONS: Record<string, string> = {
 };
 
 /**
- * Bull Board at /admin/queues. It is plain Express middleware, which Nest's guards never see, so it
- * gets its own check: an admin token, as the HTTP Basic password (any user name) in a browser.
+ * Bull Board at /admin/queues, one step of the request pipeline (after the request id, the log
+ * line and the audit). Nest's guards never see it, so it has its own check: an admin token, as the
+ * HTTP Basic password (any user name) in a browser; the token's name goes to the audit trail.
  */
-export function mountQueueDashboard(app: NestExpressApplication): void {
-  const env = app.get(Environment);
-  const tokens = app.get(TokensService);
-  const queues = [...Object.values(app.get(RunQueues).queues), app.get(KernelQueue).queue];
-  const server = new ExpressAdapter().setBasePath(DASHBOARD_PATH);
-  createBullBoard({
-    queues: queues.map((q) => new BullMQAdapter(q as never, { description: DESCRIPTIONS[q.name] ?? '', readOnlyMode: false })),
-    serverAdapter: server,
-    options: { uiConfig: { boardTitle: 'Runyard queues' } },
-  });
-  app.use(DASHBOARD_PATH, tokenAuth(env, tokens, 'admin', 'the queue dashboard'), server.getRouter());
+@Injectable()
+export class QueueDashboardMiddleware implements NestMiddleware {
+  private readonly router = express.Router();
+
+  constructor(env: Environment, tokens: TokensService, runQueues: RunQueues, kernelQueue: KernelQueue) {
+    const queues = [...Object.values(runQueues.queues), kernelQueue.queue];
+    const server = new ExpressAdapter().setBasePath(DASHBOARD_PATH);
+    createBullBoard({
+      queues: queues.map((q) => new BullMQAdapter(q as never, { description: DESCRIPTIONS[q.name] ?? '', readOnlyMode: false })),
+      serverAdapter: server,
+      options: { uiConfig: { boardTitle: 'Runyard queues' } },
+    });
+    const board = server.getRouter() as express.Express;
+    board.disable('x-powered-by');
+    this.router.use(DASHBOARD_PATH, tokenAuth(env, tokens, 'admin', 'the queue dashboard'), board);
+  }
+
+  use(req: Request, res: Response, next: NextFunction): void {
+    this.router(req, res, next);
+  }
 }

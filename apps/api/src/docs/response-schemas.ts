@@ -1,7 +1,7 @@
 import { RUN_STATUSES } from '@runyard/persistence';
 
 /** JSON schemas of what the routes answer (the request schemas come from the DTOs' validation rules). */
-type Schema = Record<string, unknown>;
+export type Schema = Record<string, unknown>;
 
 const str = { type: 'string' };
 const int = { type: 'integer' };
@@ -41,6 +41,9 @@ const RUN = obj({
   run_dir: nullable(str),
   result: nullable({ type: 'object' }),
   requested_by: str,
+  attempts: { ...int, description: 'the attempt under way or the last one (RETRY)' },
+  last_error: nullable({ ...str, description: 'why the previous attempt failed' }),
+  deadline_at: nullable({ type: 'string', format: 'date-time', description: 'when the attempt times out (TIMEOUT)' }),
   log_bytes: int,
   log_truncated_bytes: int,
   created_at: { type: 'string', format: 'date-time' },
@@ -95,6 +98,7 @@ const TEST = obj({
   uid: nullable(str),
   result: nullable(str),
   results_stored: { type: 'boolean' },
+  error: nullable(str),
   results: { type: 'object', additionalProperties: str, description: 'one verdict per test (PASS, FAIL, MISS, …)' },
   kcidb: KCIDB,
 });
@@ -115,112 +119,475 @@ const PROFILE = obj({
 });
 const TEXT = { content: 'text/plain' };
 
-/** Per route: the success status and schema (or a content type for non-JSON answers). */
-export const RESPONSES: Record<string, { status: number; schema?: Schema; content?: string; description: string }> = {
-  'post /api/v1/runs': { status: 202, schema: RUN, description: 'the accepted run (not waiting for it to start)' },
+type Tag =
+  | 'Autosubmit v4'
+  | 'Autosubmit v4alpha'
+  | 'Runs'
+  | 'Kernel CI'
+  | 'TuxSuite callbacks'
+  | 'Tokens'
+  | 'Operations'
+  | 'Agents'
+  | 'Agent protocol';
+
+export interface RouteDoc {
+  tag: Tag;
+  summary: string;
+  description: string;
+  status: number;
+  schema?: Schema;
+  /** A non-JSON answer's content type. */
+  content?: string;
+  headers?: Record<string, Schema>;
+}
+
+const AGENT = obj({
+  id: str,
+  name: str,
+  status: { type: 'string', enum: ['pending', 'online', 'offline', 'draining', 'disabled'] },
+  mode: { type: 'string', enum: ['pull', 'push'] },
+  tags: arr(str),
+  max_concurrency: int,
+  advertised_concurrency: nullable(int),
+  active_runs: int,
+  endpoint: nullable(str),
+  last_seen_at: nullable({ type: 'string', format: 'date-time' }),
+  status_message: nullable(str),
+  version: nullable(str),
+  os: nullable(str),
+  arch: nullable(str),
+  runtimes: { type: 'object', additionalProperties: { type: 'string' } },
+  drain: { type: 'boolean' },
+  disabled: { type: 'boolean' },
+  secret_created_at: { type: 'string', format: 'date-time' },
+  created_at: { type: 'string', format: 'date-time' },
+  created_by: str,
+});
+const OFFSETS = obj({ stdout: int, stderr: int });
+const AGENTS: Tag = 'Agents';
+const PROTOCOL: Tag = 'Agent protocol';
+
+const LOCATION = { Location: { description: 'the URL of the recorded build or test', schema: str } };
+const V4: Tag = 'Autosubmit v4';
+const ALPHA: Tag = 'Autosubmit v4alpha';
+const KERNEL: Tag = 'Kernel CI';
+
+/** Per route: its tag, summary, success status and schema (or a content type for non-JSON answers). */
+export const RESPONSES: Record<string, RouteDoc> = {
+  'post /api/v1/runs': {
+    tag: 'Runs',
+    summary: 'Submit a run of an experiment',
+    status: 202,
+    schema: RUN,
+    description: 'the accepted run (not waiting for it to start); follow it with GET /api/v1/runs/{id}',
+  },
   'get /api/v1/runs': {
+    tag: 'Runs',
+    summary: 'List runs, newest first',
     status: 200,
     schema: obj({ runs: arr(RUN), next_before: nullable(int) }),
-    description: 'newest first; pass next_before as before',
+    description: 'newest first, filtered by experiment, status and kind; pass next_before as before for the next page',
   },
-  'get /api/v1/runs/{id}': { status: 200, schema: RUN, description: 'the run' },
+  'get /api/v1/runs/{id}': {
+    tag: 'Runs',
+    summary: 'Get a run',
+    status: 200,
+    schema: RUN,
+    description: 'the run: status, why, exit code, argv',
+  },
   'get /api/v1/runs/{id}/logs': {
+    tag: 'Runs',
+    summary: 'Read or follow a run’s output',
     status: 200,
     ...TEXT,
     description:
       'stdout and stderr in arrival order; with follow=true NDJSON frames {"type":"log"|"result",…} (or SSE with Accept: text/event-stream)',
   },
   'post /api/v1/runs/{id}/stop': {
+    tag: 'Runs',
+    summary: 'Stop a run',
     status: 200,
     schema: RUN,
     description: 'the run once ended (or still STOPPING after the grace periods)',
   },
-  'get /v4/runners/configuration/ssh-public-keys': { status: 200, schema: arr(str), description: 'SSH_PUBLIC_KEYS' },
+  'get /v4/runners/configuration/ssh-public-keys': {
+    tag: V4,
+    summary: 'List the SSH public keys',
+    status: 200,
+    schema: arr(str),
+    description: 'SSH_PUBLIC_KEYS of the configuration',
+  },
   'get /v4/runners/configuration/profiles': {
+    tag: V4,
+    summary: 'List the runner profiles',
     status: 200,
     schema: { type: 'object', additionalProperties: PROFILE },
     description: 'profiles, without key locations',
   },
   'get /v4/runners/configuration/endpoints': {
+    tag: V4,
+    summary: 'List the endpoint toggles',
     status: 200,
     schema: { type: 'object', additionalProperties: obj({ ENABLED: { type: 'boolean' } }) },
-    description: 'endpoint toggles',
+    description: 'which command endpoints are enabled',
   },
   'post /v4/runners/command/run-experiment': {
+    tag: V4,
+    summary: 'Run an experiment through a profile',
     status: 200,
     schema: MESSAGE,
     description: 'started (answers once the process has its pid)',
   },
-  'post /v4/runners/command/get-runner-run-status': { status: 200, schema: RUNNER_STATUS, description: 'the experiment’s latest run' },
+  'post /v4/runners/command/get-runner-run-status': {
+    tag: V4,
+    summary: 'Get an experiment’s run status',
+    status: 200,
+    schema: RUNNER_STATUS,
+    description: 'the experiment’s latest run',
+  },
   'post /v4/runners/command/stop-experiment': {
+    tag: V4,
+    summary: 'Stop an experiment',
     status: 200,
     schema: obj({ message: str, run_id: int, detailed_status: RUN_STATUS }),
-    description: 'stopped',
+    description: 'autosubmit stop, then signals',
   },
-  'post /v4/runners/command/set-job-status': { status: 200, schema: MESSAGE, description: 'autosubmit setstatus succeeded' },
+  'post /v4/runners/command/set-job-status': {
+    tag: V4,
+    summary: 'Set the status of jobs',
+    status: 200,
+    schema: MESSAGE,
+    description: 'autosubmit setstatus succeeded',
+  },
   'post /v4/runners/command/create-experiment': {
+    tag: V4,
+    summary: 'Create an experiment',
     status: 200,
     schema: obj({ expid: nullable(str), message: str, run_id: int }),
-    description: 'the new expid',
+    description: 'autosubmit expid succeeded; the new expid',
   },
   'post /v4/runners/command/update-experiment-description': {
+    tag: V4,
+    summary: 'Update an experiment’s description',
     status: 200,
     schema: MESSAGE,
     description: 'autosubmit updatedescrip succeeded',
   },
   'get /v4alpha/runner-detail': {
+    tag: ALPHA,
+    summary: 'Get the Autosubmit version through a runner',
     status: 200,
     schema: obj({ runner: str, module_loader: str, modules: arr(str), version: nullable(str) }),
-    description: 'the Autosubmit version through that runner and loader',
+    description: 'executes autosubmit -v through that runner and loader (operator)',
   },
   'post /v4alpha/experiments/{expid}/run-experiment': {
+    tag: ALPHA,
+    summary: 'Run an experiment',
     status: 200,
     schema: obj({ expid: str, runner: str, module_loader: str, modules: nullable(str), runner_id: int, pid: nullable(int) }),
     description: 'started',
   },
-  'get /v4alpha/experiments/{expid}/get-runner-status': { status: 200, schema: RUNNER_STATUS, description: 'the experiment’s latest run' },
+  'get /v4alpha/experiments/{expid}/get-runner-status': {
+    tag: ALPHA,
+    summary: 'Get an experiment’s runner status',
+    status: 200,
+    schema: RUNNER_STATUS,
+    description: 'the experiment’s latest run',
+  },
   'post /v4alpha/experiments/{expid}/stop-experiment': {
+    tag: ALPHA,
+    summary: 'Stop an experiment',
     status: 200,
     schema: obj({ message: str, runner_id: int, detailed_status: RUN_STATUS }),
     description: 'stopped',
   },
-  'post /v4alpha/experiments/{expid}/set-job-status': { status: 200, schema: ALPHA_MESSAGE, description: 'done' },
-  'post /v4alpha/experiments/{expid}/create-job-list': { status: 200, schema: ALPHA_MESSAGE, description: 'done' },
+  'post /v4alpha/experiments/{expid}/set-job-status': {
+    tag: ALPHA,
+    summary: 'Set the status of jobs',
+    status: 200,
+    schema: ALPHA_MESSAGE,
+    description: 'autosubmit setstatus succeeded',
+  },
+  'post /v4alpha/experiments/{expid}/create-job-list': {
+    tag: ALPHA,
+    summary: 'Create the job list',
+    status: 200,
+    schema: ALPHA_MESSAGE,
+    description: 'autosubmit create succeeded',
+  },
   'post /v4alpha/runner-create-experiment': {
+    tag: ALPHA,
+    summary: 'Create an experiment',
     status: 200,
     schema: obj({ expid: nullable(str), message: str, runner_id: int }),
     description: 'the new expid',
   },
-  'post /api/v1/builds/run': { status: 202, schema: BUILD, description: 'scheduled' },
-  'post /api/v1/tests/run': { status: 202, schema: TEST, description: 'scheduled' },
-  'post /api/v1/boot-test/run': { status: 202, schema: TEST, description: 'scheduled' },
-  'get /api/v1/builds': { status: 200, schema: arr(BUILD), description: 'newest first' },
-  'get /api/v1/builds/{id}': { status: 200, schema: BUILD, description: 'the build' },
-  'get /api/v1/tests': { status: 200, schema: arr(TEST), description: 'newest first' },
-  'get /api/v1/tests/{id}': { status: 200, schema: TEST, description: 'the test with its results' },
-  'post /api/v1/sync/results': { status: 202, schema: obj({ queued: { type: 'boolean' } }), description: 'KCIDB submission queued' },
-  'post /api/v1/sync/builds': { status: 202, schema: obj({ queued: { type: 'boolean' } }), description: 'KCIDB submission queued' },
+  'post /api/v1/builds/run': {
+    tag: KERNEL,
+    summary: 'Schedule a kernel build (the bridge’s path)',
+    status: 204,
+    headers: LOCATION,
+    description: 'recorded and queued; no body, as the bridge answers (POST /api/v1/builds answers the build)',
+  },
+  'post /api/v1/tests/run': {
+    tag: KERNEL,
+    summary: 'Schedule kernel tests (the bridge’s path)',
+    status: 204,
+    headers: LOCATION,
+    description: 'recorded and queued; no body, as the bridge answers (POST /api/v1/tests answers the test)',
+  },
+  'post /api/v1/boot-test/run': {
+    tag: KERNEL,
+    summary: 'Schedule a boot test (the bridge’s path)',
+    status: 204,
+    headers: LOCATION,
+    description: 'recorded and queued: a test run without tests; no body, as the bridge answers',
+  },
+  'post /api/v1/tests/submit': {
+    tag: KERNEL,
+    summary: 'Submit test results run elsewhere (the bridge’s path)',
+    status: 204,
+    headers: LOCATION,
+    description: 'stored and submitted to KCIDB; kept for /api/v1/sync/results when KCIDB refuses',
+  },
+  'post /api/v1/builds': {
+    tag: KERNEL,
+    summary: 'Schedule a kernel build',
+    status: 202,
+    schema: BUILD,
+    headers: LOCATION,
+    description: 'the recorded build',
+  },
+  'post /api/v1/tests': {
+    tag: KERNEL,
+    summary: 'Schedule kernel tests (or a boot test: no tests)',
+    status: 202,
+    schema: TEST,
+    headers: LOCATION,
+    description: 'the recorded test',
+  },
+  'get /api/v1/builds': { tag: KERNEL, summary: 'List kernel builds', status: 200, schema: arr(BUILD), description: 'newest first' },
+  'get /api/v1/builds/{id}': {
+    tag: KERNEL,
+    summary: 'Get a kernel build',
+    status: 200,
+    schema: BUILD,
+    description: 'state, TuxSuite uid, result, artifacts, KCIDB state',
+  },
+  'get /api/v1/tests': { tag: KERNEL, summary: 'List kernel tests', status: 200, schema: arr(TEST), description: 'newest first' },
+  'get /api/v1/tests/{id}': {
+    tag: KERNEL,
+    summary: 'Get a kernel test with its results',
+    status: 200,
+    schema: TEST,
+    description: 'one verdict per test; error says why results are missing',
+  },
+  'post /api/v1/sync/results': {
+    tag: KERNEL,
+    summary: 'Submit pending test results to KCIDB',
+    status: 204,
+    description: 'KCIDB submission queued (what it has not accepted yet)',
+  },
+  'post /api/v1/sync/builds': {
+    tag: KERNEL,
+    summary: 'Submit pending builds to KCIDB',
+    status: 204,
+    description: 'KCIDB submission queued (what it has not accepted yet)',
+  },
   'post /api/v1/tuxsuite/callback/{kind}': {
+    tag: 'TuxSuite callbacks',
+    summary: 'Receive a TuxSuite callback',
     status: 204,
     description: 'stored, or a repeat of a stored callback (signed with x-tux-payload-signature)',
   },
   'post /api/v1/tokens': {
+    tag: 'Tokens',
+    summary: 'Create an API token',
     status: 201,
     schema: { ...TOKEN, properties: { ...(TOKEN.properties as object), token: str } },
     description: 'the token, shown this once',
   },
-  'get /api/v1/tokens': { status: 200, schema: arr(TOKEN), description: 'tokens (never their secrets)' },
-  'delete /api/v1/tokens/{id}': { status: 204, description: 'revoked' },
+  'get /api/v1/tokens': { tag: 'Tokens', summary: 'List API tokens', status: 200, schema: arr(TOKEN), description: 'never their secrets' },
+  'delete /api/v1/tokens/{id}': { tag: 'Tokens', summary: 'Revoke an API token', status: 204, description: 'revoked' },
   'get /api/v1/audit': {
+    tag: 'Tokens',
+    summary: 'Read the audit trail',
     status: 200,
     schema: arr(obj({ id: str, at: str, actor: str, method: str, path: str, status: int })),
-    description: 'newest first',
+    description: 'every write request (the dashboard’s included), newest first',
   },
-  'get /health': { status: 200, schema: obj({ status: str }), description: 'alive' },
+  'post /api/v1/scripts/run': {
+    tag: 'Runs',
+    summary: 'Run a script (Node, Python, shell) on an agent or a worker',
+    status: 202,
+    schema: RUN,
+    description: 'the accepted run (kind script); its return value is result.return_data once it ended',
+  },
+  'post /api/v1/agents': {
+    tag: AGENTS,
+    summary: 'Register a runner agent',
+    status: 201,
+    schema: { ...AGENT, properties: { ...(AGENT.properties as object), secret: str } },
+    description: 'the agent with its secret, shown this once (admins)',
+  },
+  'get /api/v1/agents': {
+    tag: AGENTS,
+    summary: 'List the runner agents',
+    status: 200,
+    schema: arr(AGENT),
+    description: 'never their secrets',
+  },
+  'get /api/v1/agents/{agentId}': {
+    tag: AGENTS,
+    summary: 'Get a runner agent',
+    status: 200,
+    schema: AGENT,
+    description: 'its status and load',
+  },
+  'patch /api/v1/agents/{agentId}': {
+    tag: AGENTS,
+    summary: 'Change a runner agent',
+    status: 200,
+    schema: AGENT,
+    description: 'tags, cap, disabled, drain; rotate_secret: the agent replaces its secret on its next heartbeat',
+  },
+  'post /api/v1/agents/{agentId}/rotate-secret': {
+    tag: AGENTS,
+    summary: 'Replace an agent’s secret now',
+    status: 200,
+    schema: obj({ id: str, secret: str }),
+    description: 'the new secret, shown this once; the old one stops working',
+  },
+  'delete /api/v1/agents/{agentId}': {
+    tag: AGENTS,
+    summary: 'Delete a runner agent',
+    status: 204,
+    description: 'deleted (409 while it holds runs)',
+  },
+  'post /api/v1/agents/{agentId}/heartbeat': {
+    tag: PROTOCOL,
+    summary: 'An agent reports (its secret as the bearer)',
+    status: 200,
+    schema: obj({ heartbeat_ms: int, long_poll_ms: int, rotate: { type: 'boolean' }, drop: arr(int) }),
+    description: 'when to report again, whether to rotate its secret, runs that are not its own any more',
+  },
+  'post /api/v1/agents/{agentId}/poll': {
+    tag: PROTOCOL,
+    summary: 'An agent waits for work (long poll; its secret as the bearer)',
+    status: 200,
+    schema: obj({ jobs: arr({ type: 'object' }), signals: arr({ type: 'object' }), commands: arr({ type: 'object' }) }),
+    description: 'runs handed to it (each with a job token), signals for its runs, commands; empty after AGENT_LONG_POLL_MS',
+  },
+  'post /api/v1/agents/{agentId}/rotate': {
+    tag: PROTOCOL,
+    summary: 'An agent replaces its secret (its secret as the bearer)',
+    status: 200,
+    schema: obj({ secret: str }),
+    description: 'the new secret; the presented one works until the new one is used',
+  },
+  'post /api/v1/agents/{agentId}/commands/{commandId}/result': {
+    tag: PROTOCOL,
+    summary: 'An agent answers a command (its secret as the bearer)',
+    status: 204,
+    description: 'stored',
+  },
+  'get /api/v1/agent-jobs/{runId}': {
+    tag: PROTOCOL,
+    summary: 'A run’s state on the agent’s side (its job token as the bearer)',
+    status: 200,
+    schema: obj({ state: str, offsets: OFFSETS }),
+    description: 'where the stored output ends',
+  },
+  'post /api/v1/agent-jobs/{runId}/accept': {
+    tag: PROTOCOL,
+    summary: 'An agent takes a run',
+    status: 204,
+    description: 'taken (409: taken back)',
+  },
+  'post /api/v1/agent-jobs/{runId}/decline': {
+    tag: PROTOCOL,
+    summary: 'An agent hands a run back',
+    status: 204,
+    description: 'back to the queue',
+  },
+  'post /api/v1/agent-jobs/{runId}/started': { tag: PROTOCOL, summary: 'An agent started a run', status: 204, description: 'recorded' },
+  'post /api/v1/agent-jobs/{runId}/output': {
+    tag: PROTOCOL,
+    summary: 'An agent appends output at a byte offset',
+    status: 200,
+    schema: obj({ appended: { type: 'boolean' }, offset: int }),
+    description: 'where the stored stream ends: a chunk sent again is not stored twice',
+  },
+  'post /api/v1/agent-jobs/{runId}/finish': {
+    tag: PROTOCOL,
+    summary: 'An agent reports a run’s end',
+    status: 204,
+    description: 'recorded (idempotent; 409 with the stored offsets until all its output is stored)',
+  },
+  'post /api/settings/runner-hosts/{runnerId}/register': {
+    tag: PROTOCOL,
+    summary: 'Automn’s runner registration and heartbeat (the secret in the body)',
+    status: 200,
+    schema: obj({ runnerHost: { type: 'object' }, registered: { type: 'boolean' }, hostVersion: str, minimumRunnerVersion: str }),
+    description: 'as an Automn host answers (400, 404, 403, 401 otherwise)',
+  },
+  'get /health': { tag: 'Operations', summary: 'Alive', status: 200, schema: obj({ status: str }), description: 'the process answers' },
   'get /health/ready': {
+    tag: 'Operations',
+    summary: 'Ready',
     status: 200,
     schema: obj({ status: str, info: { type: 'object' }, details: { type: 'object' } }),
-    description: 'database and queue answer',
+    description: 'database and queue answer (else 503 with what is down)',
   },
-  'get /metrics': { status: 200, content: 'text/plain', description: 'Prometheus exposition format' },
+  'get /metrics': {
+    tag: 'Operations',
+    summary: 'Prometheus metrics',
+    status: 200,
+    content: 'text/plain',
+    description: 'Prometheus exposition format; a token unless METRICS_PUBLIC=true',
+  },
+  'get /docs': { tag: 'Operations', summary: 'These docs (Swagger UI)', status: 200, content: 'text/html', description: 'the docs page' },
+  'get /docs-json': {
+    tag: 'Operations',
+    summary: 'This document (JSON)',
+    status: 200,
+    content: 'application/json',
+    description: 'OpenAPI 3',
+  },
+  'get /docs-yaml': { tag: 'Operations', summary: 'This document (YAML)', status: 200, content: 'text/yaml', description: 'OpenAPI 3' },
+  'get /admin/queues': {
+    tag: 'Operations',
+    summary: 'The queue dashboard (Bull Board)',
+    status: 200,
+    content: 'text/html',
+    description: 'every queue and job; an admin token; its write actions (retry, clean, pause, delete) are audited',
+  },
+};
+
+/** Pages served outside Nest's routes, documented all the same. */
+export const PAGES: Record<string, Record<string, Schema>> = Object.fromEntries(
+  ['/docs', '/docs-json', '/docs-yaml', '/admin/queues'].map((path) => [path, { get: { operationId: `page ${path}`, parameters: [] } }]),
+);
+
+/** Query parameters per route: a query DTO's schema, or the names and schemas of single ones. */
+export const QUERIES: Record<string, { from: string | Record<string, Schema>; omit?: string[]; descriptions?: Record<string, string> }> = {
+  'get /api/v1/runs': {
+    from: 'ListRunsQuery',
+    descriptions: { before: 'the next_before of the previous page', limit: 'at most this many runs (default 50)' },
+  },
+  'get /api/v1/runs/{id}/logs': {
+    from: { follow: { type: 'string', enum: ['true', 'false', '1', '0'], description: 'stream until the run ends' } },
+  },
+  'get /v4alpha/runner-detail': {
+    from: 'RunnerSelectionDto',
+    omit: ['runner_extra_params'],
+    descriptions: {
+      runner: 'local or ssh',
+      module_loader: 'conda, venv, lmod or no_module',
+      modules: 'the modules, space-separated (lmod), the env (conda) or the venv path',
+    },
+  },
+  'get /api/v1/builds': { from: 'ListKernelQuery' },
+  'get /api/v1/tests': { from: 'ListKernelQuery' },
+  'get /api/v1/audit': { from: 'AuditQuery' },
 };

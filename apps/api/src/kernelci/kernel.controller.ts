@@ -1,22 +1,119 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query, Req } from '@nestjs/common';
-import type { Request } from 'express';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { KernelService } from '@runyard/kernelci';
 import type { ScheduleTest } from '@runyard/kernelci';
 import { requesterOf } from '../common/requester';
+import { recordId } from '../common/validation';
 import { presentBuild, presentTest } from './kernel.presenter';
-import { ListKernelQuery, RunBootTestDto, RunBuildDto, RunTestDto } from './kernel.dto';
+import { ListKernelQuery, RunBootTestDto, RunBuildDto, RunTestDto, ScheduleTestDto, SubmitTestResultsDto } from './kernel.dto';
 
-const idPipe = new ParseIntPipe({ errorHttpStatusCode: 400 });
+const buildUrl = (id: number) => `/api/v1/builds/${id}`;
+const testUrl = (id: number) => `/api/v1/tests/${id}`;
 
-/** The KernelCI bridge's scheduling paths: each answers 202 once the build or test is recorded and queued. */
+/**
+ * Kernel CI. The KernelCI bridge's paths answer as the bridge does (204, the record's URL in
+ * `Location`), so its clients work unchanged; Runyard's own paths (POST /api/v1/builds, /tests)
+ * answer the record itself.
+ */
 @Controller('api/v1')
 export class KernelController {
   constructor(private readonly kernel: KernelService) {}
 
   @Post('builds/run')
+  @HttpCode(204)
+  async runBuild(@Body() b: RunBuildDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+    res.location(buildUrl((await this.scheduleBuild(b, req)).id));
+  }
+
+  @Post('tests/run')
+  @HttpCode(204)
+  async runTests(@Body() t: RunTestDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+    const test = await this.kernel.scheduleTest('test', scheduleOf(t, t.tests, t.collection), requesterOf(req));
+    res.location(testUrl(test.id));
+  }
+
+  /** A boot test: a test run without tests (TuxSuite always boots first). */
+  @Post('boot-test/run')
+  @HttpCode(204)
+  async runBootTest(@Body() t: RunBootTestDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+    const test = await this.kernel.scheduleTest('boot', scheduleOf(t, [], null), requesterOf(req));
+    res.location(testUrl(test.id));
+  }
+
+  /** Results of tests run elsewhere: stored, then submitted to KCIDB. */
+  @Post('tests/submit')
+  @HttpCode(204)
+  async submitResults(@Body() s: SubmitTestResultsDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+    const test = await this.kernel.submitResults(
+      {
+        uid: s.test_uid,
+        buildId: s.build_id,
+        device: s.device,
+        runtime: s.runtime,
+        tests: s.tests.map((t) => ({ name: t.test_name, collection: t.test_collection ?? null, result: t.result, logs: t.logs ?? null })),
+      },
+      requesterOf(req),
+    );
+    res.location(testUrl(test.id));
+  }
+
+  @Post('builds')
   @HttpCode(202)
-  async runBuild(@Body() b: RunBuildDto, @Req() req: Request) {
-    const build = await this.kernel.scheduleBuild(
+  async createBuild(@Body() b: RunBuildDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const build = await this.scheduleBuild(b, req);
+    res.location(buildUrl(build.id));
+    return presentBuild(build);
+  }
+
+  @Post('tests')
+  @HttpCode(202)
+  async createTest(@Body() t: ScheduleTestDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const boot = t.tests.length === 0;
+    const test = await this.kernel.scheduleTest(
+      boot ? 'boot' : 'test',
+      scheduleOf(t, t.tests, boot ? null : (t.collection ?? null)),
+      requesterOf(req),
+    );
+    res.location(testUrl(test.id));
+    return presentTest(test);
+  }
+
+  @Get('builds')
+  async builds(@Query() q: ListKernelQuery) {
+    return (await this.kernel.listBuilds(q.limit ?? 50, q.state)).map((b) => presentBuild(b));
+  }
+
+  @Get('builds/:id')
+  async build(@Param('id', recordId) id: number) {
+    return presentBuild(await this.kernel.build(id));
+  }
+
+  @Get('tests')
+  async tests(@Query() q: ListKernelQuery) {
+    return (await this.kernel.listTests(q.limit ?? 50, q.state)).map((t) => presentTest(t));
+  }
+
+  @Get('tests/:id')
+  async test(@Param('id', recordId) id: number) {
+    const { test, results } = await this.kernel.test(id);
+    return presentTest(test, results);
+  }
+
+  /** Submits to KCIDB what it has not accepted yet (the worker also retries periodically). */
+  @Post('sync/results')
+  @HttpCode(204)
+  async syncResults(): Promise<void> {
+    await this.kernel.syncKcidb();
+  }
+
+  @Post('sync/builds')
+  @HttpCode(204)
+  async syncBuilds(): Promise<void> {
+    await this.kernel.syncKcidb();
+  }
+
+  private scheduleBuild(b: RunBuildDto, req: Request) {
+    return this.kernel.scheduleBuild(
       {
         runner: b.runner,
         toolchain: b.toolchain,
@@ -28,56 +125,6 @@ export class KernelController {
       },
       requesterOf(req),
     );
-    return presentBuild(build);
-  }
-
-  @Post('tests/run')
-  @HttpCode(202)
-  async runTests(@Body() t: RunTestDto, @Req() req: Request) {
-    return presentTest(await this.kernel.scheduleTest('test', scheduleOf(t, t.tests, t.collection), requesterOf(req)));
-  }
-
-  /** A boot test: a test run without tests (TuxSuite always boots first). */
-  @Post('boot-test/run')
-  @HttpCode(202)
-  async runBootTest(@Body() t: RunBootTestDto, @Req() req: Request) {
-    return presentTest(await this.kernel.scheduleTest('boot', scheduleOf(t, [], null), requesterOf(req)));
-  }
-
-  @Get('builds')
-  async builds(@Query() q: ListKernelQuery) {
-    return (await this.kernel.listBuilds(q.limit ?? 50, q.state)).map((b) => presentBuild(b));
-  }
-
-  @Get('builds/:id')
-  async build(@Param('id', idPipe) id: number) {
-    return presentBuild(await this.kernel.build(id));
-  }
-
-  @Get('tests')
-  async tests(@Query() q: ListKernelQuery) {
-    return (await this.kernel.listTests(q.limit ?? 50, q.state)).map((t) => presentTest(t));
-  }
-
-  @Get('tests/:id')
-  async test(@Param('id', idPipe) id: number) {
-    const { test, results } = await this.kernel.test(id);
-    return presentTest(test, results);
-  }
-
-  /** Submits to KCIDB what it has not accepted yet (the worker also retries periodically). */
-  @Post('sync/results')
-  @HttpCode(202)
-  async syncResults() {
-    await this.kernel.syncKcidb();
-    return { queued: true };
-  }
-
-  @Post('sync/builds')
-  @HttpCode(202)
-  async syncBuilds() {
-    await this.kernel.syncKcidb();
-    return { queued: true };
   }
 }
 

@@ -1,5 +1,5 @@
-import { Controller, Get, Header, Req } from '@nestjs/common';
-import type { Request } from 'express';
+import { Controller, Get, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { Environment } from '@runyard/config';
 import { bearerToken, Public, TokensService } from '@runyard/auth';
 import { UnauthorizedError } from '@runyard/runs';
@@ -15,14 +15,16 @@ export class MetricsController {
     private readonly env: Environment,
   ) {}
 
+  /** The exposition format's type only on the metrics themselves: a refusal is the JSON error body. */
   @Get()
-  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
-  async scrape(@Req() req: Request): Promise<string> {
+  async scrape(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<string> {
     if (!this.env.METRICS_PUBLIC && this.env.AUTH_MODE !== 'none') {
       const token = bearerToken(req.headers.authorization);
       if (!token || !(await this.tokens.authenticate(token)))
         throw new UnauthorizedError('/metrics needs an API token (or METRICS_PUBLIC=true)');
     }
-    return this.metrics.text();
+    const text = await this.metrics.text();
+    res.type('text/plain; version=0.0.4; charset=utf-8');
+    return text;
   }
 }

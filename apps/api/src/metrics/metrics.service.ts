@@ -40,6 +40,7 @@ export class MetricsService {
 
   private async systemText(): Promise<string> {
     const runs = await this.runs.countsByStatusAndKind();
+    const policies = await this.runs.policyCounts();
     const failures: { runner: string; outcome: string; n: string }[] = await this.db.query(
       `SELECT runner, outcome, count(*) AS n FROM runner_callbacks WHERE outcome IN ('bad-signature','missing-signature') GROUP BY runner, outcome`,
     );
@@ -62,6 +63,8 @@ export class MetricsService {
         'gauge',
         depth.flatMap((d) => Object.entries(d.counts).map(([state, n]) => ({ labels: { queue: d.name, state }, value: n }))),
       ),
+      gauge('runyard_runs_timed_out_total', 'Runs stopped by their TIMEOUT.', 'counter', [{ labels: {}, value: policies.timedOut }]),
+      gauge('runyard_runs_retried_total', 'Attempts made again by a RETRY policy.', 'counter', [{ labels: {}, value: policies.retried }]),
       gauge('runyard_workers', 'Worker processes consuming the runs queue.', 'gauge', [{ labels: {}, value: workers[0] ?? 0 }]),
       gauge(
         'runyard_agents',

@@ -1,15 +1,14 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Run } from '@runyard/persistence';
 import { runCommand } from '@runyard/autosubmit';
 import { RunnerTypes } from '@runyard/runners';
 import { asBadInput, BadInputError, RunsRepository, RunsService } from '@runyard/runs';
 import { requesterOf } from '../common/requester';
+import { recordId } from '../common/validation';
 import { LogFollower, streamFrames } from './log-follower';
 import { presentRun } from './run.presenter';
 import { ListRunsQuery, StopRunDto, SubmitRunDto } from './runs.dto';
-
-const idPipe = new ParseIntPipe({ errorHttpStatusCode: 400 });
 
 /** Runyard's own API over runs. */
 @Controller('api/v1/runs')
@@ -40,7 +39,7 @@ export class RunsController {
   }
 
   @Get(':id')
-  async get(@Param('id', idPipe) id: number) {
+  async get(@Param('id', recordId) id: number) {
     return this.present(await this.runs.get(id));
   }
 
@@ -49,7 +48,7 @@ export class RunsController {
    * frame (Server-Sent Events with `Accept: text/event-stream`) until the run ends, then its result.
    */
   @Get(':id/logs')
-  async logs(@Param('id', idPipe) id: number, @Query('follow') follow: string | undefined, @Req() req: Request, @Res() res: Response) {
+  async logs(@Param('id', recordId) id: number, @Query('follow') follow: string | undefined, @Req() req: Request, @Res() res: Response) {
     if (parseFollow(follow)) {
       await this.runs.get(id); // 404 before anything is streamed
       const format = req.headers.accept?.includes('text/event-stream') ? 'sse' : 'ndjson';
@@ -61,7 +60,7 @@ export class RunsController {
 
   @Post(':id/stop')
   @HttpCode(200)
-  async stop(@Param('id', idPipe) id: number, @Body() body: StopRunDto, @Req() req: Request) {
+  async stop(@Param('id', recordId) id: number, @Body() body: StopRunDto, @Req() req: Request) {
     return this.present(await this.runs.stopRun(id, body?.force === true, requesterOf(req)));
   }
 }

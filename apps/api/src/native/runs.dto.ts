@@ -1,11 +1,13 @@
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Max, Min } from 'class-validator';
-import { RUN_KINDS, RUN_STATUSES } from '@runyard/persistence';
+import { ProfileRecord, Run, RUN_KINDS, RUN_STATUSES } from '@runyard/persistence';
+import { FitsColumn } from '../common/column-rules';
 import type { RunKind, RunStatus } from '@runyard/persistence';
 
 export class ListRunsQuery {
   @IsOptional()
   @IsString()
+  @FitsColumn(Run, 'expid')
   expid?: string;
 
   @IsOptional()
@@ -28,6 +30,7 @@ export class ListRunsQuery {
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @FitsColumn(Run, 'id')
   before?: number;
 }
 
@@ -39,9 +42,11 @@ export class StopRunDto {
 
 export class SubmitRunDto {
   @IsString()
+  @FitsColumn(Run, 'expid')
   expid: string;
 
   @IsString()
+  @FitsColumn(ProfileRecord, 'name')
   profile_name: string;
 
   @IsOptional()

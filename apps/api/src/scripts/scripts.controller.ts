@@ -1,8 +1,9 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
+import { resolveProfile } from '@runyard/config';
 import type { ResolvedProfile } from '@runyard/config';
 import { RunnerTypes } from '@runyard/runners';
-import { BadInputError, RunsService } from '@runyard/runs';
+import { asBadInput, BadInputError, RunsService } from '@runyard/runs';
 import { scriptCommand, ScriptInputError } from '@runyard/scripts';
 import { requesterOf } from '../common/requester';
 import { presentRun } from '../native/run.presenter';
@@ -41,10 +42,8 @@ export class ScriptsController {
   private async profileOf(body: RunScriptDto): Promise<ResolvedProfile> {
     const agent = body.agent !== undefined || body.tags !== undefined ? { AGENT: { ID: body.agent, TAGS: body.tags } } : undefined;
     if (body.profile_name) return this.runs.profile(body.profile_name, agent);
-    if (agent) {
-      const target = this.runners.definition('AGENT').target!({ ID: body.agent, TAGS: body.tags ?? [] }, 'script');
-      return { name: 'script', runner: 'AGENT', loader: 'NO_MODULE', modules: [], target, stopConfirmOnStdin: false };
-    }
-    return { name: 'script', runner: 'LOCAL', loader: 'NO_MODULE', modules: [], stopConfirmOnStdin: false };
+    // No profile: the same rules as one that names only the runner, on an agent or the worker's machine.
+    const implicit = { RUNNER_TYPE: agent ? 'AGENT' : 'LOCAL', MODULE_LOADER_TYPE: 'NO_MODULE' as const };
+    return asBadInput(() => resolveProfile('script', implicit, agent, this.runners.definitions));
   }
 }

@@ -7,7 +7,7 @@ import type { AgentRequest } from './agent.guards';
 import { AgentReportDto, CommandResultDto, PollDto } from './agents.dto';
 
 /** What a pull agent calls with its own secret (not an API token). */
-@Controller('api/v1/agents/:id')
+@Controller('api/v1/agents/:agentId')
 @Public()
 @UseGuards(AgentSecretGuard)
 export class AgentLinkController {

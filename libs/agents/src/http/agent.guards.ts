@@ -25,7 +25,7 @@ export class AgentSecretGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<AgentRequest>();
     const secret = bearerToken(req.headers.authorization);
-    const { agent, outdated } = await this.link.authenticate(String(req.params.id), secret);
+    const { agent, outdated } = await this.link.authenticate(String(req.params.agentId), secret);
     Object.assign(req, { agent, outdatedSecret: outdated, agentSecret: secret });
     // The audit trail names the agent.
     req.actor = { name: `agent:${req.agent.id}`, role: 'viewer' };

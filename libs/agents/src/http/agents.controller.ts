@@ -32,13 +32,13 @@ export class AgentsController {
     return this.agents.list();
   }
 
-  @Get(':id')
-  get(@Param('id') id: string) {
+  @Get(':agentId')
+  get(@Param('agentId') id: string) {
     return this.agents.get(checked(id));
   }
 
-  @Patch(':id')
-  update(@Param('id') id: string, @Body() body: UpdateAgentDto) {
+  @Patch(':agentId')
+  update(@Param('agentId') id: string, @Body() body: UpdateAgentDto) {
     return this.agents.update(checked(id), {
       name: body.name,
       tags: body.tags === undefined ? undefined : [...new Set(body.tags)],
@@ -50,15 +50,15 @@ export class AgentsController {
   }
 
   /** A new secret, shown once; the old one stops working now. */
-  @Post(':id/rotate-secret')
+  @Post(':agentId/rotate-secret')
   @HttpCode(200)
-  rotate(@Param('id') id: string) {
+  rotate(@Param('agentId') id: string) {
     return this.agents.rotateSecret(checked(id));
   }
 
-  @Delete(':id')
+  @Delete(':agentId')
   @HttpCode(204)
-  async delete(@Param('id') id: string): Promise<void> {
+  async delete(@Param('agentId') id: string): Promise<void> {
     await this.agents.delete(checked(id));
   }
 }

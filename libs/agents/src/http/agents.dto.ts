@@ -13,7 +13,6 @@ import {
   Max,
   MaxLength,
   Min,
-  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { MAX_OUTPUT_CHUNK } from '@runyard/agent-protocol';
@@ -135,13 +134,14 @@ export class PollDto {
 }
 
 export class CommandResultDto {
-  @ValidateIf((o: CommandResultDto) => o.exit_code !== null)
+  /** Sent as null or left out: no exit code (killed by a signal, vanished). */
+  @IsOptional()
   @IsInt()
-  exit_code: number | null;
+  exit_code?: number;
 
-  @ValidateIf((o: CommandResultDto) => o.signal !== null)
+  @IsOptional()
   @Matches(/^SIG[A-Z0-9]+$/)
-  signal: string | null;
+  signal?: string;
 
   @IsString()
   @MaxLength(256 * 1024)
@@ -182,13 +182,14 @@ export class StreamSizesDto {
 }
 
 export class FinishDto {
-  @ValidateIf((o: FinishDto) => o.exit_code !== null)
+  /** Sent as null or left out: no exit code (killed by a signal, vanished). */
+  @IsOptional()
   @IsInt()
-  exit_code: number | null;
+  exit_code?: number;
 
-  @ValidateIf((o: FinishDto) => o.signal !== null)
+  @IsOptional()
   @Matches(/^SIG[A-Z0-9]+$/)
-  signal: string | null;
+  signal?: string;
 
   @IsOptional()
   @IsString()

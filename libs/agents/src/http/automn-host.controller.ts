@@ -9,9 +9,9 @@ import { AutomnHostService } from '../automn-host.service';
 export class AutomnHostController {
   constructor(private readonly host: AutomnHostService) {}
 
-  @Post(':id/register')
+  @Post(':runnerId/register')
   @HttpCode(200)
-  register(@Param('id') id: string, @Body() body: unknown, @Req() req: Request) {
+  register(@Param('runnerId') id: string, @Body() body: unknown, @Req() req: Request) {
     return this.host.register(id, body, req.ip);
   }
 }

@@ -76,7 +76,9 @@ export class AgentRunner implements Runner {
 
   constructor(private readonly dispatch: () => AgentDispatch) {}
 
-  launch(run: LaunchRef): Promise<RunningProcess> {
+  async launch(run: LaunchRef, secrets?: Record<string, string>): Promise<RunningProcess> {
+    // Their values exist only in the worker's environment, and an agent fetches its runs from the API.
+    if (secrets && Object.keys(secrets).length > 0) throw new Error('SECRETS are not passed to runner agents');
     return this.dispatch().launch(run, (run.settings.target as AgentTarget | undefined) ?? { tags: [] });
   }
 

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Client, ClientChannel, SFTPWrapper } from 'ssh2';
+import { RunnerUnreachableError } from '../runner';
 import { hostKeyVerifier } from './host-key';
 import type { SshTarget } from './ssh-profile';
 
@@ -13,7 +14,7 @@ export interface ExecResult {
   stderr: string;
 }
 
-export class SshUnavailableError extends Error {}
+export class SshUnavailableError extends RunnerUnreachableError {}
 
 /** One authenticated SSH connection: exec channels (bounded) and one SFTP session, shared by every run on it. */
 export class SshConnection {
@@ -142,7 +143,8 @@ export class SshConnectionPool {
     this.opened++;
     return new Promise<SshConnection>((resolve, reject) => {
       client.once('ready', () => resolve(new SshConnection(client)));
-      client.once('error', (e) =>
+      // For the client's whole life: ssh2 may emit several errors (a reset, then the close), and one unheard would kill the worker.
+      client.on('error', (e) =>
         reject(verifier.refusal() ?? new SshUnavailableError(`${target.user}@${target.host}:${target.port}: ${e.message}`)),
       );
       client.connect({

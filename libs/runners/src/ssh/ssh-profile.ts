@@ -16,6 +16,8 @@ export interface ProfileSsh {
   /** Seconds. */
   KEEPALIVE_INTERVAL?: number;
   RUN_DIR?: string;
+  /** Runs held on this host at once, whatever their profile (login nodes limit processes per user). */
+  MAX_CONCURRENT_RUNS?: number;
 }
 
 /** The SSH keys only the admin may set (a request may fill HOST, PORT and USER). */
@@ -28,6 +30,7 @@ export const SSH_ADMIN_KEYS = [
   'CONNECT_TIMEOUT',
   'KEEPALIVE_INTERVAL',
   'RUN_DIR',
+  'MAX_CONCURRENT_RUNS',
 ] as const;
 
 /** An SSH host as a run reaches it: the address, and the admin's choices of key and host key check. */
@@ -48,6 +51,7 @@ export interface SshTarget {
   keepaliveIntervalMs: number;
   /** Remote directory holding the run directories (relative paths are under the user's home). */
   runRoot: string;
+  maxConcurrentRuns?: number;
 }
 
 /**
@@ -94,6 +98,11 @@ export function parseSsh(s: Plain, at: ConfigPath, from: 'file' | 'request'): Pr
     ssh.STRICT_HOST_KEY_CHECKING = at.at('STRICT_HOST_KEY_CHECKING').bool(s.STRICT_HOST_KEY_CHECKING, true);
   if (s.CONNECT_TIMEOUT !== undefined)
     ssh.CONNECT_TIMEOUT = at.at('CONNECT_TIMEOUT').int(s.CONNECT_TIMEOUT, 1, 3600, 'must be seconds (1-3600)');
+  if (s.MAX_CONCURRENT_RUNS !== undefined) {
+    ssh.MAX_CONCURRENT_RUNS = at
+      .at('MAX_CONCURRENT_RUNS')
+      .int(s.MAX_CONCURRENT_RUNS, 1, 100_000, 'must be a whole number of runs (1-100000)');
+  }
   if (s.KEEPALIVE_INTERVAL !== undefined) {
     ssh.KEEPALIVE_INTERVAL = at.at('KEEPALIVE_INTERVAL').int(s.KEEPALIVE_INTERVAL, 0, 3600, 'must be seconds (0-3600)');
   }
@@ -114,13 +123,12 @@ export function sshTarget(ssh: ProfileSsh & { HOST: string; USER: string }): Ssh
     connectTimeoutMs: (ssh.CONNECT_TIMEOUT ?? 20) * 1000,
     keepaliveIntervalMs: (ssh.KEEPALIVE_INTERVAL ?? 15) * 1000,
     runRoot: ssh.RUN_DIR ?? '.runyard/runs',
+    maxConcurrentRuns: ssh.MAX_CONCURRENT_RUNS,
   };
 }
 
 /** The SSH runner's part of a profile: the `SSH:` block, RUNNERS.SSH's connection keys and v4alpha's extra params. */
-export const SSH_PROFILE: Required<
-  Pick<RunnerProfileSchema, 'block' | 'toggleKeys' | 'parseBlock' | 'target' | 'publicBlock' | 'fromExtraParams' | 'describeTarget'>
-> = {
+export const SSH_PROFILE: Required<Omit<RunnerProfileSchema, 'type'>> = {
   block: 'SSH',
   toggleKeys: SSH_ADMIN_KEYS,
   parseBlock: (raw, at, from) => parseSsh(raw, at, from) as Plain,
@@ -138,5 +146,9 @@ export const SSH_PROFILE: Required<
   describeTarget(target) {
     const t = target as SshTarget;
     return { host: t.host, port: t.port, user: t.user };
+  },
+  limits(target) {
+    const t = target as SshTarget;
+    return t.maxConcurrentRuns ? [{ key: `ssh:${t.host}:${t.port}`, max: t.maxConcurrentRuns, what: `SSH host ${t.host}:${t.port}` }] : [];
   },
 };

@@ -13,6 +13,8 @@ import { SSH_PROFILE, SshTarget } from './ssh-profile';
  */
 const LAUNCH = [
   'root=$1; id=$2; stdin=$3; shift 3',
+  // Secrets arrive on this script's stdin, one NAME=value per line: exported, never on a command line.
+  'while IFS= read -r kv; do case "$kv" in [A-Za-z_]*=*) export "$kv" ;; esac; done',
   'umask 077',
   'mkdir -p "$root/$id" || exit 90',
   'd=$(cd "$root/$id" && pwd -P) || exit 90',
@@ -39,6 +41,16 @@ const SIGNAL = `d=$1; p=$2; s=$3; tr '\\0' '\\n' < "/proc/$p/cmdline" 2>/dev/nul
 
 const RELEASE = 'd=$1; case "$d" in */[0-9]*) rm -rf -- "$d" ;; esac';
 
+/** Secrets as the lines LAUNCH reads; a value with a line break cannot travel that way and is refused. */
+function secretLines(secrets: Record<string, string>): string {
+  return envArguments(secrets)
+    .map((kv) => {
+      if (/[\r\n\0]/.test(kv)) throw new Error(`secret ${kv.split('=')[0]} holds a line break`);
+      return `${kv}\n`;
+    })
+    .join('');
+}
+
 /** `sh -c SCRIPT NAME ARGS…` as one line of shell text for the remote login shell. */
 const remote = (script: string, ...args: string[]) => shellJoin(['/bin/sh', '-c', script, 'runyard', ...args]);
 
@@ -62,7 +74,7 @@ export class SshRunner implements Runner {
     return this.pool.get(this.targetOf(run));
   }
 
-  async launch(run: LaunchRef): Promise<RunningProcess> {
+  async launch(run: LaunchRef, secrets: Record<string, string> = {}): Promise<RunningProcess> {
     const target = this.targetOf(run);
     const conn = await this.connection(run);
     const files = runFiles(run.settings.files);
@@ -70,7 +82,9 @@ export class SshRunner implements Runner {
     // The run's environment as `env NAME=value …` before the command: separate, quoted arguments.
     const env = envArguments(run.settings.env);
     const argv = env.length > 0 ? ['env', ...env, ...run.argv] : run.argv;
-    const res = await conn.exec(remote(LAUNCH, target.runRoot, String(run.id), run.settings.stdin ?? '', ...argv));
+    const res = await conn.exec(remote(LAUNCH, target.runRoot, String(run.id), run.settings.stdin ?? '', ...argv), {
+      stdin: secretLines(secrets),
+    });
     const match = /^(\d+) (\/.*)$/m.exec(res.stdout);
     if (res.code !== 0 || !match) {
       throw new Error(`could not start the run on ${target.host}: ${(res.stderr || res.stdout).trim() || `exit ${res.code}`}`);

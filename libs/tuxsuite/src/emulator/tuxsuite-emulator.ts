@@ -26,6 +26,8 @@ export interface EmulatorSwitches {
   buildResult: 'pass' | 'fail';
   /** Per-test results (default 'pass'); null leaves the test out of results.json (the receiver reports MISS). */
   testResults: Record<string, EmulatedResult | null>;
+  /** What goes wrong with results.json: not JSON, no `lava` key, or an answer that never comes (a timeout). */
+  resultsFault: 'none' | 'not-json' | 'no-lava' | 'hang';
 }
 
 export interface TuxSuiteEmulatorOptions extends Partial<EmulatorSwitches> {
@@ -69,7 +71,10 @@ const DEFAULT_SWITCHES: EmulatorSwitches = {
   failNextSubmissionsAfterStoring: 0,
   buildResult: 'pass',
   testResults: {},
+  resultsFault: 'none',
 };
+/** How long a hanging results.json keeps the client waiting before it answers nothing useful. */
+const HANG_MS = 60_000;
 const MAX_BODY_BYTES = 1024 * 1024;
 const CALLBACK_TIMEOUT_MS = 10_000;
 
@@ -322,10 +327,15 @@ export class TuxSuiteEmulatorServer {
     return run.kind === 'build' ? buildStatus(run, this.projectName, url) : testStatus(run, this.projectName, url);
   }
 
-  private serveStorage(uid: string, file: string): { body: unknown } {
+  private async serveStorage(uid: string, file: string): Promise<{ body: unknown }> {
     const run = this.byUid.get(uid);
     if (!run || run.state !== 'finished') throw new HttpError(404, `no artifacts for ${uid}`);
-    return { body: file === 'results.json' ? resultsJson(run) : logsText(run) };
+    if (file === 'logs.txt') return { body: logsText(run) };
+    const fault = this.switches.resultsFault;
+    if (fault === 'not-json') return { body: '<html>storage error</html>' };
+    if (fault === 'no-lava') return { body: { tuxrun: 'no test suite ran' } };
+    if (fault === 'hang') await new Promise<void>((r) => this.after(HANG_MS, r));
+    return { body: resultsJson(run) };
   }
 
   private after(ms: number, fn: () => void): void {

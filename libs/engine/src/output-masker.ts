@@ -1,0 +1,50 @@
+import { ISSUED_TOKEN, ISSUED_TOKEN_START } from '@runyard/auth';
+
+export const MASK = '[MASKED]';
+
+/**
+ * Replaces the run's secrets and any token Runyard issued with [MASKED] in its output. Stateless:
+ * `mask` answers how many bytes of the buffer are settled; the rest (the start of what may be a
+ * secret cut by the read) is read again with the bytes that follow, so a value split across two
+ * reads, or across a worker restart, is masked all the same.
+ */
+export class OutputMasker {
+  private readonly pattern: RegExp;
+  /** Secrets as the bytes they are in the output, in latin1 so a string index is a byte offset. */
+  private readonly secrets: string[];
+
+  constructor(secretValues: string[]) {
+    this.secrets = secretValues.filter((v) => v.length >= 4).map((v) => Buffer.from(v, 'utf8').toString('latin1'));
+    const literal = this.secrets.sort((a, b) => b.length - a.length).map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    this.pattern = new RegExp([...literal, ISSUED_TOKEN.source].join('|'), 'g');
+  }
+
+  /** The masked bytes, and how many input bytes they settle (all of them when the stream has ended). */
+  mask(data: Buffer, ended: boolean): { out: Buffer; consumed: number } {
+    const text = data.toString('latin1');
+    let out = '';
+    let last = 0;
+    for (const m of text.matchAll(this.pattern)) {
+      out += text.slice(last, m.index) + MASK;
+      last = m.index + m[0].length;
+    }
+    let rest = text.slice(last);
+    const hold = ended ? 0 : this.heldBack(rest);
+    rest = rest.slice(0, rest.length - hold);
+    return { out: Buffer.from(out + rest, 'latin1'), consumed: data.length - hold };
+  }
+
+  /** The longest end of `text` that the next bytes could turn into a secret or a token. */
+  private heldBack(text: string): number {
+    let hold = ISSUED_TOKEN_START.exec(text)?.[0].length ?? 0;
+    for (const s of this.secrets) {
+      for (let k = Math.min(s.length - 1, text.length); k > hold; k--) {
+        if (text.endsWith(s.slice(0, k))) {
+          hold = k;
+          break;
+        }
+      }
+    }
+    return hold;
+  }
+}
