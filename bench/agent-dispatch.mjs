@@ -145,11 +145,12 @@ try {
   );
   for (let i = 0; i < 100 && (await api(url, 'GET', '/api/v1/agents/bench')).status !== 'online'; i++) await sleep(100);
   const idle = rssOf(agent.pid);
+  const loadBefore = +os.loadavg()[0].toFixed(2);
   await measure(url, { tags: ['bench'] }); // warm-up: connections, JIT
   const onAgent = await measure(url, { tags: ['bench'] });
   const local = await measure(url, {});
   const results = {
-    machine: { cpus: os.cpus().length, node: process.version },
+    machine: { cpus: os.cpus().length, node: process.version, load_average_1m: [loadBefore, +os.loadavg()[0].toFixed(2)] },
     agent: onAgent,
     local,
     agent_memory: { idle, after: rssOf(agent.pid) },
