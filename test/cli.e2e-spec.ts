@@ -149,6 +149,51 @@ describe('runyard CLI', () => {
     expect(created.stdout.trim()).toMatch(/^a[0-9a-z]{3}$/);
   });
 
+  it('creates, lists, shows, pauses, resumes and deletes schedules', async () => {
+    const create = await cli(rt, [
+      'schedules',
+      'create',
+      'yearly-c101',
+      '--cron',
+      '0 0 1 1 *',
+      '--timezone',
+      'Europe/Madrid',
+      '--expid',
+      'c101',
+      '--profile',
+      'LOCAL_NO_MODULE',
+      '--overlap',
+      'queue',
+    ]);
+    expect(create.code).toBe(0);
+    expect(create.stdout).toMatch(/^schedule:\s+yearly-c101$/m);
+    expect(create.stdout).toMatch(/^cron:\s+0 0 1 1 \* \(Europe\/Madrid\)$/m);
+    expect(create.stdout).toMatch(/^next fires:\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d, .*, /m);
+    const list = await cli(rt, ['schedules']);
+    expect(list.code).toBe(0);
+    const lines = list.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^NAME\s+CRON\s+TIMEZONE\s+EXPID\s+PROFILE\s+OVERLAP\s+STATE\s+NEXT FIRE\s+RUNS\s+SKIPS\s+LAST SKIP$/);
+    expect(lines[1]).toMatch(/^yearly-c101\s+0 0 1 1 \*\s+Europe\/Madrid\s+c101\s+LOCAL_NO_MODULE\s+queue\s+active\s+\d{4}-/);
+    const paused = await cli(rt, ['schedules', 'pause', 'yearly-c101']);
+    expect(paused.stdout).toMatch(/^state:\s+paused$/m);
+    expect(paused.stdout).toMatch(/^next fires:\s+-$/m);
+    expect(JSON.parse((await cli(rt, ['schedules', 'list', '--json'])).stdout).schedules[0]).toMatchObject({ paused: true });
+    expect((await cli(rt, ['schedules', 'resume', 'yearly-c101'])).stdout).toMatch(/^state:\s+active$/m);
+    expect((await cli(rt, ['schedules', 'show', 'yearly-c101', '--json'])).stdout).toContain('"paused":false');
+    const bad = await cli(rt, ['schedules', 'create', 'bad', '--cron', '0 25 * * *', '--expid', 'c101', '--profile', 'LOCAL_NO_MODULE']);
+    expect(bad).toMatchObject({
+      code: 1,
+      stderr: 'runyard: cron "0 25 * * *" is not valid: Constraint error, got value 25 expected range 0-23\n',
+    });
+    expect(
+      (await cli(rt, ['schedules', 'create', 'bad', '--cron', '* * * * *', '--expid', 'c101', '--profile', 'X', '--overlap', 'later']))
+        .code,
+    ).toBe(2);
+    expect(await cli(rt, ['schedules', 'delete', 'yearly-c101'])).toMatchObject({ code: 0, stdout: 'schedule yearly-c101 deleted\n' });
+    expect(await cli(rt, ['schedules'])).toMatchObject({ code: 0, stdout: 'no schedules\n' });
+    expect((await cli(rt, ['schedules', 'delete', 'yearly-c101'])).stderr).toBe('runyard: schedule yearly-c101 does not exist\n');
+  });
+
   it('answers usage errors with exit 2 and API errors with their error_message and exit 1', async () => {
     expect((await cli(rt, [])).code).toBe(2);
     const unknown = await cli(rt, ['frobnicate']);

@@ -6,7 +6,7 @@ import { eventually } from './support/http';
 import { profilesYaml, ROOT, RunyardUnderTest, startRunyard } from './support/runyard';
 
 const ADMIN = 'dashboard-admin-secret';
-const TAGS = /^(Autosubmit v4|Autosubmit v4alpha|Runs|Kernel CI|TuxSuite callbacks|Tokens|Operations|Agents|Agent protocol)$/;
+const TAGS = /^(Autosubmit v4|Autosubmit v4alpha|Runs|Schedules|Kernel CI|TuxSuite callbacks|Tokens|Operations|Agents|Agent protocol)$/;
 
 /** What runner agents call, with their own secret or a run's job token (no API token): public in the document. */
 const AGENT_PROTOCOL_ROUTES = [
@@ -253,6 +253,12 @@ describe('queue dashboard', () => {
       'get /api/v1/runs/{id}',
       'get /api/v1/runs/{id}/logs',
       'post /api/v1/runs/{id}/stop',
+      'post /api/v1/schedules',
+      'get /api/v1/schedules',
+      'get /api/v1/schedules/{name}',
+      'post /api/v1/schedules/{name}/pause',
+      'post /api/v1/schedules/{name}/resume',
+      'delete /api/v1/schedules/{name}',
       'get /v4/runners/configuration/ssh-public-keys',
       'get /v4/runners/configuration/profiles',
       'get /v4/runners/configuration/endpoints',
@@ -317,6 +323,7 @@ describe('queue dashboard', () => {
         'Autosubmit v4',
         'Autosubmit v4alpha',
         'Runs',
+        'Schedules',
         'Kernel CI',
         'TuxSuite callbacks',
         'Tokens',
@@ -339,6 +346,13 @@ describe('queue dashboard', () => {
     expect(doc.paths['/api/v1/runs/{id}'].get.parameters).toEqual([
       { name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1, maximum: 2147483647 } },
     ]);
+    expect(doc.paths['/api/v1/schedules/{name}/pause'].post.parameters).toEqual([
+      { name: 'name', in: 'path', required: true, schema: expect.objectContaining({ type: 'string', pattern: expect.any(String) }) },
+    ]);
+    expect(doc.components.schemas.CreateScheduleDto).toMatchObject({
+      properties: { cron: { type: 'string', maxLength: 128 }, overlap: { enum: ['skip', 'queue'] } },
+      required: expect.arrayContaining(['name', 'cron', 'expid', 'profile_name']),
+    });
     expect(openApi3Problems(doc)).toEqual([]);
     const yaml = await fetch(`${rt.url}/docs-yaml`, { headers: { authorization: `Bearer ${viewerToken}` } });
     expect(yaml.status).toBe(200);

@@ -228,7 +228,7 @@ function catalogue(ops: Operation[], admin: string): Probe[] {
 async function store(databaseUrl: string): Promise<Record<string, string>> {
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();
-  const tables = ['runs', 'run_output', 'kernel_builds', 'kernel_tests', 'kernel_test_results', 'profiles'];
+  const tables = ['runs', 'run_output', 'kernel_builds', 'kernel_tests', 'kernel_test_results', 'profiles', 'schedules', 'schedule_fires'];
   const counts = await Promise.all(tables.map(async (t) => [t, (await db.query(`SELECT count(*) AS n FROM ${t}`)).rows[0].n as string]));
   const tokens = (await db.query(`SELECT string_agg(id || ':' || coalesce(revoked_at::text, ''), ',' ORDER BY id) AS t FROM api_tokens`))
     .rows[0].t;

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { behave, processAlive } from './support/fake-autosubmit';
 import { call, eventually } from './support/http';
@@ -77,6 +78,31 @@ describe('run lifecycle across worker restarts', () => {
     const done = await until(id, ['COMPLETED'], 20_000);
     expect(done).toMatchObject({ exit_code: 0, pid: active.pid });
     expect(await logs(id)).toContain('Run successful');
+  });
+
+  it('follows a run through a crash of the spawn helper that started it, and starts new runs with a new helper', async () => {
+    behave(rt, 'r004', { seconds: 3 });
+    const { id } = (await run('r004')).body;
+    const active = await until(id, ['ACTIVE']);
+    // The helper is the worker's child process running spawn-helper.js.
+    const helpers = readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+          const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+          return ppid === worker.child.pid && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('spawn-helper.js');
+        } catch {
+          return false;
+        }
+      });
+    expect(helpers).toHaveLength(1);
+    process.kill(Number(helpers[0]), 'SIGKILL');
+    expect(processAlive(active.pid)).toBe(true);
+    const done = await until(id, ['COMPLETED'], 20_000);
+    expect(done.exit_code).toBe(0);
+    behave(rt, 'r005', { seconds: 0 });
+    await until((await run('r005')).body.id, ['COMPLETED']);
   });
 
   it('marks a run LOST when its process vanished while no worker watched it', async () => {

@@ -131,7 +131,7 @@ ${ssh(proxy.port)}
   it('runs at most MAX_CONCURRENT_RUNS of a profile at once across two workers; the others wait QUEUED saying why', async () => {
     const expids = ['c001', 'c002', 'c003', 'c004', 'c005', 'c006'];
     for (const e of expids) behave(rt, e, { seconds: 2 });
-    const ids = [];
+    const ids: number[] = [];
     for (const e of expids) ids.push(await submit(e, 'LOCAL_TWO_AT_A_TIME'));
     const waiting = await eventually(async () => {
       for (const id of ids) {
@@ -141,7 +141,7 @@ ${ssh(proxy.port)}
       return null;
     }, 10_000);
     expect(waiting.detail).toBe('waiting: profile LOCAL_TWO_AT_A_TIME has 2 of 2 runs active (MAX_CONCURRENT_RUNS)');
-    const runs = [];
+    const runs: Record<string, string>[] = [];
     for (const id of ids) runs.push(await ended(id, 60_000));
     expect(runs.map((r) => r.status)).toEqual(expids.map(() => 'COMPLETED'));
     // The most runs alive at one moment, from when each started and ended.

@@ -10,6 +10,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { RunyardLoggingModule } from '@runyard/logging';
 import { RunnerCatalogueModule } from '@runyard/runners';
 import { ProfilesService, RunsRepository, RunsService } from '@runyard/runs';
+import { SCHEDULE_PROVIDERS } from '@runyard/schedules';
 import { AutosubmitRunnersService } from './autosubmit/autosubmit-runners.service';
 import { V4RunnersController } from './autosubmit/v4-runners.controller';
 import { V4AlphaController } from './autosubmit/v4alpha.controller';
@@ -24,6 +25,7 @@ import { RunsController } from './native/runs.controller';
 import { KernelController } from './kernelci/kernel.controller';
 import { TuxSuiteCallbacksController } from './kernelci/tuxsuite-callbacks.controller';
 import { ScriptsController } from './scripts/scripts.controller';
+import { SchedulesController } from './schedules/schedules.controller';
 
 /** HTTP only: records and enqueues, never executes a command itself. */
 @Module({
@@ -40,6 +42,7 @@ import { ScriptsController } from './scripts/scripts.controller';
   ],
   controllers: [
     RunsController,
+    SchedulesController,
     V4RunnersController,
     V4AlphaController,
     KernelController,
@@ -54,6 +57,7 @@ import { ScriptsController } from './scripts/scripts.controller';
     RunsService,
     ProfilesService,
     AutosubmitRunnersService,
+    ...SCHEDULE_PROVIDERS,
     PublishedDocs,
     { provide: APP_FILTER, useClass: ErrorBodyFilter },
   ],

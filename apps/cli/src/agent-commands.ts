@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { UsageError } from './params';
-import type { Context as CommandContext } from './cli';
-import { followLog, printJson } from './cli';
+import type { Command } from 'commander';
+import { Action, Context, printJson } from './context';
 import { formatTable, formatTime, paint, Style, statusText } from './format';
 
 const AGENT_COLORS = { online: 'green', draining: 'yellow', offline: 'red', disabled: 'dim' } as const;
@@ -38,7 +38,7 @@ export function formatAgentsTable(agents: readonly AgentRow[], style: Style): st
 }
 
 /** `runyard agents`: every agent, its status and load (needs an admin token). */
-export async function agentsCommand(ctx: CommandContext): Promise<number> {
+async function agentsCommand(ctx: Context): Promise<number> {
   const agents = await ctx.spinner.while('listing agents', ctx.client.json<AgentRow[]>('GET', '/api/v1/agents'));
   if (ctx.json) printJson(ctx, agents);
   else ctx.io.stdout.write(formatAgentsTable(agents, ctx.style));
@@ -53,6 +53,30 @@ const LANGUAGES: Record<string, string> = {
   '.sh': 'shell',
   '.bash': 'shell',
 };
+
+/** Follows a run's log to its end and answers its exit code (cli.ts's, shared with run --wait). */
+export type FollowLog = (ctx: Context, runId: number, waitingText: string) => Promise<number>;
+
+/** `runyard agents` and `runyard script run FILE`. */
+export function addAgentCommands(program: Command, action: Action, followLog: FollowLog): void {
+  program
+    .command('agents')
+    .description('the runner agents, their status and load (an admin token)')
+    .action(action((ctx) => agentsCommand(ctx)));
+  program
+    .command('script')
+    .description('script runs: Node, Python or shell, on a runner agent or a worker')
+    .command('run <file>')
+    .description('run the file as a script (its language from its name, or --language)')
+    .option('--tags <a,b>', 'on an agent with all these tags')
+    .option('--agent <id>', 'on this agent')
+    .option('--input <json>', 'a JSON object the script reads from INPUT_JSON')
+    .option('--time-limit <seconds>', 'stop it after this long')
+    .option('--queue-timeout <seconds>', 'fail if no agent takes it within this long')
+    .option('--language <language>', 'node, python or shell')
+    .option('-w, --wait', 'follow its log, say what it returned, exit with its exit code')
+    .action(action((ctx, file: string, o: ScriptOptions) => scriptCommand(ctx, file, o, followLog)));
+}
 
 /** `runyard script run FILE`'s options. */
 export interface ScriptOptions {
@@ -100,7 +124,7 @@ export function scriptBody(file: string, code: string, o: ScriptOptions): Record
 }
 
 /** `runyard script run FILE`: runs the file as a script (on an agent with --tags/--agent); --wait follows it and says what it returned. */
-export async function scriptCommand(ctx: CommandContext, file: string, o: ScriptOptions): Promise<number> {
+async function scriptCommand(ctx: Context, file: string, o: ScriptOptions, followLog: FollowLog): Promise<number> {
   let code: string;
   try {
     code = readFileSync(file, 'utf8');

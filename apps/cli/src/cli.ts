@@ -1,9 +1,11 @@
 import { Command, CommanderError, Option } from 'commander';
-import { agentsCommand, scriptCommand, ScriptOptions } from './agent-commands';
-import { parseParams, UsageError } from './params';
+import { profileBody, ProfileOptions, UsageError, withProfileOptions } from './params';
 import { ApiError, LogFrame, RunyardClient } from './client';
-import { formatDuration, formatFields, formatRunsTable, formatTime, paint, RunRow, statusText, Style, styleFor } from './format';
+import { formatDuration, formatFields, formatRunsTable, formatTime, paint, RunRow, statusText, styleFor } from './format';
 import { Spinner } from './spinner';
+import { Action, CliIo, Context, printJson } from './context';
+import { addAgentCommands } from './agent-commands';
+import { addScheduleCommands } from './schedule-commands';
 
 const HELP_AFTER = `
 Environment: RUNYARD_URL (default http://127.0.0.1:8080), RUNYARD_TOKEN (the API token, sent as a
@@ -13,26 +15,12 @@ Exit codes: 0 ok, 1 API error, unreachable or timed out, 2 usage error; run --wa
 run's exit code (1 for FAILED/LOST without one, 130 for TERMINATED).
 `;
 
-export interface CliIo {
-  stdout: NodeJS.WriteStream;
-  stderr: NodeJS.WriteStream;
-  env: NodeJS.ProcessEnv;
-}
-
-export interface Context {
-  client: RunyardClient;
-  io: CliIo;
-  style: Style;
-  spinner: Spinner;
-  json: boolean;
-}
+export type { CliIo } from './context';
 
 interface GlobalOptions {
   json?: boolean;
   timeout: string;
 }
-
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** Runs the CLI; answers the exit code. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
@@ -61,17 +49,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const client = new RunyardClient(baseUrl, io.env.RUNYARD_TOKEN || undefined, seconds * 1000);
     return { client, io, style, spinner, json: options.json === true };
   };
-  const action =
+  const action: Action =
     <A extends unknown[]>(run: (ctx: Context, ...args: A) => Promise<number>) =>
     async (...args: A) => {
       code = await run(context(), ...args);
     };
-  const profile = (c: Command) =>
-    c
-      .requiredOption('--profile <name>', 'the runner profile')
-      .option('--param <KEY=VALUE>', 'a profile_params entry (repeatable)', collect, []);
-
-  profile(program.command('run <expid>').description('start a run of the experiment'))
+  withProfileOptions(program.command('run <expid>').description('start a run of the experiment'))
     .option('-w, --wait', 'follow its log and exit with its exit code')
     .action(action((ctx, expid: string, o: ProfileOptions & { wait?: boolean }) => runCommand(ctx, expid, o)));
   program
@@ -96,31 +79,16 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option('--kind <kind>', 'of this kind (run, stop, setstatus, …)')
     .option('--limit <n>', 'at most this many')
     .action(action((ctx, o: Record<string, string | undefined>) => runsCommand(ctx, o)));
-  profile(program.command('set-status <expid>').description('set the status of jobs'))
+  withProfileOptions(program.command('set-status <expid>').description('set the status of jobs'))
     .requiredOption('--jobs <a,b>', 'the job names, comma-separated')
     .requiredOption('--status <status>', 'the final status')
     .action(action((ctx, expid: string, o: ProfileOptions & { jobs: string; status: string }) => setStatusCommand(ctx, expid, o)));
-  profile(program.command('create').description('create an experiment'))
+  withProfileOptions(program.command('create').description('create an experiment'))
     .requiredOption('--description <text>', 'its description')
     .option('--hpc <platform>', 'its HPC platform')
     .action(action((ctx, o: ProfileOptions & { description: string; hpc?: string }) => createCommand(ctx, o)));
-  program
-    .command('agents')
-    .description('the runner agents, their status and load (an admin token)')
-    .action(action((ctx) => agentsCommand(ctx)));
-  program
-    .command('script')
-    .description('script runs: Node, Python or shell, on a runner agent or a worker')
-    .command('run <file>')
-    .description('run the file as a script (its language from its name, or --language)')
-    .option('--tags <a,b>', 'on an agent with all these tags')
-    .option('--agent <id>', 'on this agent')
-    .option('--input <json>', 'a JSON object the script reads from INPUT_JSON')
-    .option('--time-limit <seconds>', 'stop it after this long')
-    .option('--queue-timeout <seconds>', 'fail if no agent takes it within this long')
-    .option('--language <language>', 'node, python or shell')
-    .option('-w, --wait', 'follow its log, say what it returned, exit with its exit code')
-    .action(action((ctx, file: string, o: ScriptOptions) => scriptCommand(ctx, file, o)));
+  addScheduleCommands(program, action);
+  addAgentCommands(program, action, followLog);
 
   try {
     if (argv.length === 0) {
@@ -149,18 +117,6 @@ function explain(e: ApiError, env: NodeJS.ProcessEnv): string {
     : `Runyard needs an API token: set RUNYARD_TOKEN (an admin creates one with POST /api/v1/tokens) — ${e.message}`;
 }
 
-interface ProfileOptions {
-  profile: string;
-  param: string[];
-}
-
-const profileBody = (o: ProfileOptions) => {
-  const params = parseParams(o.param);
-  return { profile_name: o.profile, ...(Object.keys(params).length > 0 ? { profile_params: params } : {}) };
-};
-export const printJson = (ctx: Context, value: unknown) =>
-  ctx.io.stdout.write(JSON.stringify(value, null, ctx.io.stdout.isTTY ? 2 : 0) + '\n');
-
 /** The exit code a finished run stands for. */
 export function exitCodeOf(result: { status: string; code: number | null }): number {
   if (result.status === 'TERMINATED') return 130;
@@ -169,7 +125,7 @@ export function exitCodeOf(result: { status: string; code: number | null }): num
 }
 
 /** Prints a run's log as it comes and answers its exit code. */
-export async function followLog(ctx: Context, runId: number, waitingText: string): Promise<number> {
+async function followLog(ctx: Context, runId: number, waitingText: string): Promise<number> {
   const { io, style, spinner } = ctx;
   spinner.start(waitingText);
   let result: Extract<LogFrame, { type: 'result' }>['data'] | undefined;

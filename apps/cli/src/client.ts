@@ -65,7 +65,7 @@ export class RunyardClient {
     );
   }
 
-  /** A JSON request; answers the parsed body, throws ApiError for a non-2xx answer. */
+  /** A JSON request; answers the parsed body (undefined for 204), throws ApiError for a non-2xx answer. */
   async json<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await this.fetch(path, {
       method,
@@ -75,6 +75,7 @@ export class RunyardClient {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (!res.ok) return RunyardClient.fail(res);
+    if (res.status === 204) return undefined as T;
     return (await res.json()) as T;
   }
 

@@ -1,4 +1,14 @@
-import { formatDuration, formatRunsTable, formatTable, formatTime, RunRow, statusText, styleFor } from './format';
+import {
+  formatDuration,
+  formatRunsTable,
+  formatSchedulesTable,
+  formatTable,
+  formatTime,
+  RunRow,
+  ScheduleRow,
+  statusText,
+  styleFor,
+} from './format';
 import { exitCodeOf } from './cli';
 
 const plain = { color: false };
@@ -101,4 +111,41 @@ describe('exitCodeOf', () => {
     expect(exitCodeOf({ status: 'LOST', code: null })).toBe(1);
     expect(exitCodeOf({ status: 'TERMINATED', code: 143 })).toBe(130);
   });
+});
+
+describe('formatSchedulesTable', () => {
+  const schedule = (over: Partial<ScheduleRow>): ScheduleRow => ({
+    name: 'nightly',
+    cron: '0 3 * * *',
+    timezone: 'Europe/Madrid',
+    expid: 'a001',
+    profile_name: 'LOCAL',
+    overlap: 'skip',
+    paused: false,
+    waiting_since: null,
+    next_fires: ['2026-01-02T02:00:00.000Z', '2026-01-03T02:00:00.000Z'],
+    fires: 4,
+    skips: 1,
+    last_skip_at: '2026-01-01T02:00:01.000Z',
+    ...over,
+  });
+
+  it('shows one line per schedule with its state, next fire (in the given time zone), runs and skips', () => {
+    const out = formatSchedulesTable(
+      [
+        schedule({}),
+        schedule({ name: 'q', overlap: 'queue', waiting_since: '2026-01-01T00:00:00Z', skips: 0, last_skip_at: null }),
+        schedule({ name: 'off', paused: true, next_fires: [] }),
+      ],
+      'UTC',
+    ).split('\n');
+    expect(out[0]).toMatch(/^NAME\s+CRON\s+TIMEZONE\s+EXPID\s+PROFILE\s+OVERLAP\s+STATE\s+NEXT FIRE\s+RUNS\s+SKIPS\s+LAST SKIP$/);
+    expect(out[1]).toMatch(
+      /^nightly\s+0 3 \* \* \*\s+Europe\/Madrid\s+a001\s+LOCAL\s+skip\s+active\s+2026-01-02 02:00:00\s+4\s+1\s+2026-01-01 02:00:01$/,
+    );
+    expect(out[2]).toMatch(/^q\s+.*\squeue\s+waiting\s+2026-01-02 02:00:00\s+4\s+0\s+-$/);
+    expect(out[3]).toMatch(/^off\s+.*\sskip\s+paused\s+-\s+4\s+1\s+/);
+  });
+
+  it('says so when there are none', () => expect(formatSchedulesTable([])).toBe('no schedules\n'));
 });

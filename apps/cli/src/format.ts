@@ -108,3 +108,41 @@ export function formatFields(fields: readonly [string, string][]): string {
   const width = Math.max(...fields.map(([k]) => k.length));
   return fields.map(([k, v]) => `${(k + ':').padEnd(width + 1)} ${v}`).join('\n') + '\n';
 }
+
+export interface ScheduleRow {
+  name: string;
+  cron: string;
+  timezone: string;
+  expid: string;
+  profile_name: string;
+  overlap: string;
+  paused: boolean;
+  waiting_since: string | null;
+  next_fires: string[];
+  fires: number;
+  skips: number;
+  last_skip_at: string | null;
+}
+
+/** What a schedule is doing: paused, a fire waiting for the current run, or active. */
+export const scheduleState = (s: Pick<ScheduleRow, 'paused' | 'waiting_since'>): string =>
+  s.paused ? 'paused' : s.waiting_since ? 'waiting' : 'active';
+
+/** `runyard schedules`: one line per schedule, its next fire in the terminal's time zone. */
+export function formatSchedulesTable(schedules: readonly ScheduleRow[], timeZone?: string): string {
+  if (schedules.length === 0) return 'no schedules\n';
+  const rows = schedules.map((s) => [
+    s.name,
+    s.cron,
+    s.timezone,
+    s.expid,
+    s.profile_name,
+    s.overlap,
+    scheduleState(s),
+    s.next_fires[0] ? formatTime(s.next_fires[0], timeZone) : '-',
+    String(s.fires),
+    String(s.skips),
+    formatTime(s.last_skip_at, timeZone),
+  ]);
+  return formatTable(['NAME', 'CRON', 'TIMEZONE', 'EXPID', 'PROFILE', 'OVERLAP', 'STATE', 'NEXT FIRE', 'RUNS', 'SKIPS', 'LAST SKIP'], rows);
+}

@@ -1,3 +1,5 @@
+import type { Command } from 'commander';
+
 /** A command-line mistake: the CLI prints it with a pointer to --help and exits 2. */
 export class UsageError extends Error {}
 
@@ -22,3 +24,22 @@ export function parseParams(pairs: readonly string[]): Record<string, unknown> {
   }
   return out;
 }
+
+export interface ProfileOptions {
+  profile: string;
+  param: string[];
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** --profile NAME and repeatable --param KEY=VALUE: what every command that runs through a profile takes. */
+export const withProfileOptions = (c: Command): Command =>
+  c
+    .requiredOption('--profile <name>', 'the runner profile')
+    .option('--param <KEY=VALUE>', 'a profile_params entry (repeatable)', collect, []);
+
+/** The request's profile_name and profile_params (only when some were given). */
+export const profileBody = (o: ProfileOptions) => {
+  const params = parseParams(o.param);
+  return { profile_name: o.profile, ...(Object.keys(params).length > 0 ? { profile_params: params } : {}) };
+};

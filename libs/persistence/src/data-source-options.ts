@@ -11,9 +11,23 @@ import { Auth1764050000000 } from './migrations/1764050000000-auth';
 import { Engine1765000000000 } from './migrations/1765000000000-engine';
 import { SubmittedTestResults1765100000000 } from './migrations/1765100000000-submitted-test-results';
 import { Agents1765200000000 } from './migrations/1765200000000-agents';
+import { Schedule, ScheduleFire } from './schedule.entities';
+import { Schedules1765400000000 } from './migrations/1765400000000-schedules';
 import { RunPolicies1765500000000 } from './migrations/1765500000000-run-policies';
 
-export const ENTITIES = [Run, RunOutput, ProfileRecord, KernelBuild, KernelTest, KernelTestResult, RunnerCallback, ApiToken, AuditEvent];
+export const ENTITIES = [
+  Run,
+  RunOutput,
+  ProfileRecord,
+  KernelBuild,
+  KernelTest,
+  KernelTestResult,
+  RunnerCallback,
+  ApiToken,
+  AuditEvent,
+  Schedule,
+  ScheduleFire,
+];
 export const MIGRATIONS = [
   InitialSchema1763900000000,
   RunDir1763950000000,
@@ -22,6 +36,7 @@ export const MIGRATIONS = [
   Engine1765000000000,
   SubmittedTestResults1765100000000,
   Agents1765200000000,
+  Schedules1765400000000,
   RunPolicies1765500000000,
 ];
 

@@ -4,5 +4,6 @@ export * from './run-output.entity';
 export * from './profile.entity';
 export * from './kernel.entities';
 export * from './auth.entities';
+export * from './schedule.entities';
 export * from './data-source-options';
 export * from './database.module';

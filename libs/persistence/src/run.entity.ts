@@ -163,7 +163,7 @@ export class Run {
   @Column({ type: 'varchar', name: 'stop_reason', length: 16, nullable: true })
   stopReason: 'request' | 'timeout' | null;
 
-  /** The concurrency limits it counts against while held. */
+  /** The concurrency limits it counts against: set once its claim passed them, counted while it is held. */
   @Column({ type: 'text', name: 'limit_keys', array: true, default: () => "'{}'" })
   limitKeys: string[];
 }

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { FileHandle, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { FileHandle, open, readFile, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Run } from '@runyard/persistence';
 import { MAX_RESULT_FILE_BYTES } from '@runyard/scripts';
 import { Attachment, ExitInfo, LaunchRef, OutputSource, OutputStream, Runner, RunnerDefinition, RunningProcess, RunRef } from './runner';
+import { Spawner } from './local/spawner';
 import { childEnvironment, runFiles } from './run-environment';
 import { parseExitFile, RESULT_FILE, WRAPPER_NAME, WRAPPER_SCRIPT } from './run-wrapper';
 
@@ -14,6 +15,7 @@ const POLL_MS = 250;
 export class LocalRunner implements Runner {
   readonly type = 'LOCAL';
   private readonly host = hostname();
+  private readonly spawner = new Spawner(childEnvironment(process.env, undefined));
 
   constructor(private readonly runsDir: string) {}
 
@@ -23,36 +25,17 @@ export class LocalRunner implements Runner {
 
   async launch(run: LaunchRef, secrets: Record<string, string> = {}): Promise<RunningProcess> {
     const dir = this.dirOf(run);
-    // A run is launched once (the claim sees to it): a new directory, files truncated should one be left over.
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    await rm(join(dir, 'exit'), { force: true });
-    for (const f of runFiles(run.settings.files)) await writeFile(join(dir, f.name), f.data, { mode: f.mode });
-    const out = await open(join(dir, 'stdout'), 'w');
-    const err = await open(join(dir, 'stderr'), 'w');
-    const stdin = run.settings.stdin;
-    try {
-      const child = spawn('/bin/sh', ['-c', WRAPPER_SCRIPT, WRAPPER_NAME, dir, ...run.argv], {
-        detached: true, // its own session and process group: it survives the worker and is signalled as a group
-        stdio: [stdin === undefined ? 'ignore' : 'pipe', out.fd, err.fd],
-        cwd: dir,
-        env: { ...childEnvironment(process.env, run.settings.env), ...secrets },
-      });
-      const pid = await new Promise<number>((resolve, reject) => {
-        child.once('spawn', () => resolve(child.pid!));
-        child.once('error', reject);
-      });
-      if (stdin !== undefined) child.stdin!.end(stdin);
-      child.unref();
-      const exited = new Promise<ExitInfo | null>((resolve) => {
-        child.once('exit', (code, signal) => {
-          void this.recordedExit(dir).then((recorded) => resolve(recorded ?? { code, signal }));
-        });
-      });
-      return { pid, host: this.host, runDir: dir, exited };
-    } finally {
-      await out.close();
-      await err.close();
-    }
+    const { pid, exited } = await this.spawner.launch({
+      dir,
+      argv: ['/bin/sh', '-c', WRAPPER_SCRIPT, WRAPPER_NAME, dir, ...run.argv],
+      env: { ...run.settings.env, ...secrets },
+      stdin: run.settings.stdin,
+      files: runFiles(run.settings.files),
+    });
+    const ended = exited.then(async (exit) =>
+      exit === 'lost' ? this.watchExit({ ...run, pid, runDir: dir, host: this.host }) : ((await this.recordedExit(dir)) ?? exit),
+    );
+    return { pid, host: this.host, runDir: dir, exited: ended };
   }
 
   async attach(run: RunRef): Promise<Attachment> {
@@ -111,7 +94,11 @@ export class LocalRunner implements Runner {
   }
 
   async release(run: RunRef): Promise<void> {
-    await rm(this.dirOf(run), { recursive: true, force: true });
+    await this.spawner.release(this.dirOf(run));
+  }
+
+  async close(): Promise<void> {
+    this.spawner.close();
   }
 
   /** At most `limit` bytes (one more tells the caller it was larger). */

@@ -74,8 +74,8 @@ export class RunsRepository {
     run: Pick<Run, 'kind' | 'expid' | 'profileName' | 'runner' | 'moduleLoader' | 'modules' | 'argv' | 'settings' | 'requestedBy'>,
   ): Promise<Run> {
     return this.one(
-      `INSERT INTO runs (kind, expid, profile_name, runner, module_loader, modules, argv, settings, status, requested_by, limit_keys, queue_deadline_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'QUEUED', $9, $10, now() + make_interval(secs => $11)) RETURNING *`,
+      `INSERT INTO runs (kind, expid, profile_name, runner, module_loader, modules, argv, settings, status, requested_by, queue_deadline_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'QUEUED', $9, now() + make_interval(secs => $10)) RETURNING *`,
       [
         run.kind,
         run.expid,
@@ -86,7 +86,6 @@ export class RunsRepository {
         JSON.stringify(run.argv),
         JSON.stringify(run.settings),
         run.requestedBy,
-        (run.settings.limits ?? []).map((l) => l.key),
         run.settings.queueTimeoutMs === undefined ? null : run.settings.queueTimeoutMs / 1000,
       ],
     ) as Promise<Run>;
@@ -168,14 +167,16 @@ export class RunsRepository {
   /** STARTING → QUEUED again, saying what it waits for; false when a stop came first (it is then STOPPING). */
   async requeue(id: number, detail: string): Promise<boolean> {
     return this.changed(
-      `UPDATE runs SET status = 'QUEUED', worker_id = NULL, heartbeat_at = NULL, detail = $2, modified_at = now() WHERE id = $1 AND status = 'STARTING'`,
+      `UPDATE runs SET status = 'QUEUED', worker_id = NULL, heartbeat_at = NULL, limit_keys = '{}', detail = $2, modified_at = now()
+        WHERE id = $1 AND status = 'STARTING'`,
       [id, detail],
     );
   }
 
   /**
-   * The limit it would exceed if it started now, counting the other held runs under each of its limits
-   * under an advisory lock per limit, so workers claiming at once cannot both pass; null when it may start.
+   * The limit it would exceed if it started now, counting the held runs that passed this check under
+   * each of its limits, under an advisory lock per limit, so workers claiming at once cannot both pass;
+   * null when it may start (it then counts: its limit keys are set).
    */
   async exceededLimit(id: number, limits: RunLimit[], detailOf: (limit: RunLimit, held: number) => string): Promise<RunLimit | null> {
     return this.db.transaction(async (m) => {
@@ -187,14 +188,15 @@ export class RunsRepository {
           [l.key, HELD, id],
         );
         if (Number(n) >= l.max) {
-          // Back in the queue inside the lock: the next claimant counts this run out.
           await m.query(
-            `UPDATE runs SET status = 'QUEUED', worker_id = NULL, heartbeat_at = NULL, detail = $2, modified_at = now() WHERE id = $1 AND status = 'STARTING'`,
+            `UPDATE runs SET status = 'QUEUED', worker_id = NULL, heartbeat_at = NULL, limit_keys = '{}', detail = $2, modified_at = now()
+              WHERE id = $1 AND status = 'STARTING'`,
             [id, detailOf(l, Number(n))],
           );
           return l;
         }
       }
+      await m.query(`UPDATE runs SET limit_keys = $2 WHERE id = $1`, [id, sorted.map((l) => l.key)]);
       return null;
     });
   }
@@ -238,7 +240,7 @@ export class RunsRepository {
     return this.one(
       `UPDATE runs SET status = 'QUEUED', attempts = attempts + 1, last_error = $2, detail = $3, not_before = now() + make_interval(secs => $4),
               worker_id = NULL, heartbeat_at = NULL, pid = NULL, started_at = NULL, deadline_at = NULL, stop_reason = NULL,
-              output_offsets = '{"stdout":0,"stderr":0}', modified_at = now()
+              limit_keys = '{}', output_offsets = '{"stdout":0,"stderr":0}', modified_at = now()
         WHERE id = $1 AND status = ANY($5) RETURNING *`,
       [id, lastError, detail, delayMs / 1000, [...from]],
     );
@@ -333,7 +335,7 @@ export class RunsRepository {
                 not_before = now() + make_interval(secs => (settings -> 'retry' ->> 'delayMs')::numeric / 1000 *
                   CASE WHEN settings -> 'retry' ->> 'backoff' = 'exponential' THEN power(2, attempts - 1) ELSE 1 END),
                 worker_id = NULL, heartbeat_at = NULL, pid = NULL, started_at = NULL, deadline_at = NULL, stop_reason = NULL,
-                output_offsets = '{"stdout":0,"stderr":0}', modified_at = now()
+                limit_keys = '{}', output_offsets = '{"stdout":0,"stderr":0}', modified_at = now()
           WHERE ${silent} AND ${retries} RETURNING id`,
         [host, hostBound, staleSecs, HELD],
       ),

@@ -69,6 +69,7 @@ export class PullAgent {
   private cancelling = false;
   private poll?: AbortController;
   private heartbeatTimer?: NodeJS.Timeout;
+  private persisting: Promise<void> = Promise.resolve();
 
   constructor(private readonly config: PullConfig) {
     this.client = new RunyardClient(config.url);
@@ -82,8 +83,9 @@ export class PullAgent {
     if (!this.secret) throw new Error('RUNYARD_AGENT_SECRET is not set and the state file holds no secret');
     process.on('SIGTERM', () => this.onSignal());
     process.on('SIGINT', () => this.onSignal());
-    for (const owned of Object.values(saved.runs ?? {})) await this.reattach(owned);
+    // The heartbeat's timer keeps the process alive meanwhile (the spawn helper's channel does not).
     await this.heartbeat();
+    for (const owned of Object.values(saved.runs ?? {})) await this.reattach(owned);
     void this.pollLoop();
     log('info', `agent ${this.config.agentId} polling ${this.config.url}`, { concurrency: this.config.concurrency });
   }
@@ -164,7 +166,8 @@ export class PullAgent {
   private persist(): Promise<void> {
     const runs: Record<string, OwnedRun> = {};
     for (const t of this.running.values()) runs[t.owned.id] = t.owned;
-    return this.state.write({ secret: this.secret, runs });
+    this.persisting = this.state.write({ secret: this.secret, runs });
+    return this.persisting;
   }
 
   // --- work ---
@@ -381,6 +384,8 @@ export class PullAgent {
 
   private async exit(): Promise<void> {
     clearTimeout(this.heartbeatTimer);
+    // What it ran is forgotten on disk too before it goes: a restart must not re-attach to it.
+    await this.persisting.catch(() => undefined);
     await this.heartbeat().catch(() => undefined);
     clearTimeout(this.heartbeatTimer);
     log('info', 'drained: exiting');

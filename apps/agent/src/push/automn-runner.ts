@@ -123,10 +123,7 @@ export class AutomnRunner {
     this.s.hostUrl = this.config.hostUrl ?? this.s.hostUrl ?? null;
     this.s.endpointUrl = this.config.endpointUrl ?? this.s.endpointUrl ?? null;
     this.verifier.pin(this.s.dispatchKey ?? undefined);
-    for (const run of this.s.runs ?? []) {
-      await this.jobs.signal(run, 'SIGKILL').catch(() => undefined);
-      await this.jobs.release(run).catch(() => undefined);
-    }
+    const leftovers = this.s.runs ?? [];
     await this.persist();
     process.on('SIGTERM', () => this.onSignal());
     process.on('SIGINT', () => this.onSignal());
@@ -136,6 +133,11 @@ export class AutomnRunner {
     this.server.headersTimeout = 60_000;
     await new Promise<void>((resolve) => this.server!.listen(this.config.port, this.config.listenHost, resolve));
     log('info', `Automn runner ${this.s.runnerId ?? '(no id)'} listening on port ${this.config.port}`);
+    // Scripts of a previous life: their client (the host's request) is gone, so they are stopped.
+    for (const run of leftovers) {
+      await this.jobs.signal(run, 'SIGKILL').catch(() => undefined);
+      await this.jobs.release(run).catch(() => undefined);
+    }
     // Listening first: the host may send a run as soon as it has heard from the runner.
     if (this.secret && this.s.hostUrl && this.s.runnerId) await this.register('startup');
     this.heartbeatTimer = setInterval(() => void this.register('heartbeat'), this.config.heartbeatMs);

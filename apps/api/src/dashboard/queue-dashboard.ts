@@ -8,6 +8,7 @@ import { Environment } from '@runyard/config';
 import { tokenAuth, TokensService } from '@runyard/auth';
 import { KernelQueue } from '@runyard/kernelci';
 import { RunQueues } from '@runyard/queue';
+import { ScheduleQueue } from '@runyard/schedules';
 
 export const DASHBOARD_PATH = '/admin/queues';
 
@@ -15,6 +16,7 @@ const DESCRIPTIONS: Record<string, string> = {
   'runyard-runs': 'Experiment runs (autosubmit run): a job lasts as long as its run',
   'runyard-commands': 'Short Autosubmit commands: stop, set-status, create, …',
   'runyard-kernel': 'Kernel builds and tests: submissions, results, KCIDB',
+  'runyard-schedules': 'Schedule fires (one job scheduler per active schedule) and fires waiting for a run to end',
 };
 
 /**
@@ -26,8 +28,8 @@ const DESCRIPTIONS: Record<string, string> = {
 export class QueueDashboardMiddleware implements NestMiddleware {
   private readonly router = express.Router();
 
-  constructor(env: Environment, tokens: TokensService, runQueues: RunQueues, kernelQueue: KernelQueue) {
-    const queues = [...Object.values(runQueues.queues), kernelQueue.queue];
+  constructor(env: Environment, tokens: TokensService, runQueues: RunQueues, kernelQueue: KernelQueue, scheduleQueue: ScheduleQueue) {
+    const queues = [...Object.values(runQueues.queues), kernelQueue.queue, scheduleQueue.queue];
     const server = new ExpressAdapter().setBasePath(DASHBOARD_PATH);
     createBullBoard({
       queues: queues.map((q) => new BullMQAdapter(q as never, { description: DESCRIPTIONS[q.name] ?? '', readOnlyMode: false })),

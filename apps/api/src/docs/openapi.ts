@@ -3,6 +3,7 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
 import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
 import { Environment } from '@runyard/config';
+import { SCHEDULE_NAME } from '@runyard/schedules';
 import { INT4_MAX } from '../common/column-rules';
 import { ERROR_BODY, PAGES, QUERIES, RESPONSES, Schema } from './response-schemas';
 
@@ -15,6 +16,7 @@ const PATH_PARAMETERS: Record<string, Schema> = {
   id: { type: 'integer', minimum: 1, maximum: INT4_MAX },
   expid: { type: 'string', pattern: '^[a-z0-9]{4}$', description: 'the Autosubmit experiment id' },
   kind: { type: 'string', enum: ['build', 'test', 'boot'] },
+  name: { type: 'string', pattern: SCHEDULE_NAME.source, description: 'the schedule’s name' },
   agentId: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'the agent id' },
   runnerId: { type: 'string', description: 'the runner host id (an agent id)' },
   runId: { type: 'integer', minimum: 1, maximum: INT4_MAX },
@@ -123,6 +125,7 @@ const TAGS = [
   { name: 'Autosubmit v4', description: 'The Autosubmit API’s /v4/runners endpoints (seed 001), as upstream' },
   { name: 'Autosubmit v4alpha', description: 'The Autosubmit API’s /v4alpha runner endpoints (seed 000), as upstream' },
   { name: 'Runs', description: 'Runyard’s own API over runs' },
+  { name: 'Schedules', description: 'Cron schedules of experiment runs: next fire times, skips while a run is still going' },
   { name: 'Kernel CI', description: 'Kernel builds and tests on TuxSuite, the KernelCI bridge’s paths; results to KCIDB' },
   { name: 'TuxSuite callbacks', description: 'What TuxSuite calls back, signed (x-tux-payload-signature)' },
   { name: 'Tokens', description: 'API tokens and the audit trail (admins)' },
@@ -136,7 +139,7 @@ const ERRORS: Record<string, string> = {
   401: 'no or bad token (or signature, for callbacks)',
   403: 'role too low, or endpoint/runner/loader disabled',
   404: 'unknown run, profile, experiment or uid',
-  409: 'the experiment is already running',
+  409: 'the experiment is already running (or the schedule name is taken)',
   413: 'the body is larger than 1 MiB',
   503: 'database or queue unavailable',
 };

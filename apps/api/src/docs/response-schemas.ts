@@ -1,4 +1,4 @@
-import { RUN_STATUSES } from '@runyard/persistence';
+import { FIRE_OUTCOMES, OVERLAP_POLICIES, RUN_STATUSES } from '@runyard/persistence';
 
 /** JSON schemas of what the routes answer (the request schemas come from the DTOs' validation rules). */
 export type Schema = Record<string, unknown>;
@@ -117,12 +117,39 @@ const PROFILE = obj({
   MODULES: { oneOf: [str, arr(str)] },
   SSH: obj({ HOST: str, PORT: int, USER: str }),
 });
+const TIME = { type: 'string', format: 'date-time' };
+const SCHEDULE = obj({
+  name: str,
+  cron: str,
+  timezone: str,
+  expid: str,
+  profile_name: str,
+  profile_params: nullable({ type: 'object' }),
+  overlap: { type: 'string', enum: [...OVERLAP_POLICIES] },
+  paused: { type: 'boolean' },
+  next_fires: { ...arr(TIME), description: 'the next 3 fire times (none while paused)' },
+  fires: { ...int, description: 'runs it started' },
+  last_fire_at: nullable(TIME),
+  last_run_id: nullable(int),
+  skips: { ...int, description: 'fires skipped because the experiment was still running' },
+  last_skip_at: nullable(TIME),
+  last_skip_reason: nullable(str),
+  waiting_since: nullable({ ...TIME, description: 'overlap=queue: the fire waiting for the current run to end' }),
+  recent: {
+    ...arr(obj({ at: TIME, outcome: { type: 'string', enum: [...FIRE_OUTCOMES] }, run_id: nullable(int), detail: nullable(str) })),
+    description: 'its newest fires, newest first',
+  },
+  created_by: str,
+  created_at: TIME,
+  updated_at: TIME,
+});
 const TEXT = { content: 'text/plain' };
 
 type Tag =
   | 'Autosubmit v4'
   | 'Autosubmit v4alpha'
   | 'Runs'
+  | 'Schedules'
   | 'Kernel CI'
   | 'TuxSuite callbacks'
   | 'Tokens'
@@ -209,6 +236,47 @@ export const RESPONSES: Record<string, RouteDoc> = {
     status: 200,
     schema: RUN,
     description: 'the run once ended (or still STOPPING after the grace periods)',
+  },
+  'post /api/v1/schedules': {
+    tag: 'Schedules',
+    summary: 'Schedule runs of an experiment (cron)',
+    status: 201,
+    schema: SCHEDULE,
+    description: 'the schedule with its next fire times; a bad cron or timezone answers 400 with the reason, a taken name 409',
+  },
+  'get /api/v1/schedules': {
+    tag: 'Schedules',
+    summary: 'List schedules',
+    status: 200,
+    schema: obj({ schedules: arr(SCHEDULE) }),
+    description: 'by name, each with its next fire times, its counts and its newest fires',
+  },
+  'get /api/v1/schedules/{name}': {
+    tag: 'Schedules',
+    summary: 'Get a schedule',
+    status: 200,
+    schema: SCHEDULE,
+    description: 'its next fire times, runs started, skips and newest fires',
+  },
+  'post /api/v1/schedules/{name}/pause': {
+    tag: 'Schedules',
+    summary: 'Pause a schedule',
+    status: 200,
+    schema: SCHEDULE,
+    description: 'no fires until resumed (a fire waiting for a run is dropped)',
+  },
+  'post /api/v1/schedules/{name}/resume': {
+    tag: 'Schedules',
+    summary: 'Resume a schedule',
+    status: 200,
+    schema: SCHEDULE,
+    description: 'fires again from its next fire time',
+  },
+  'delete /api/v1/schedules/{name}': {
+    tag: 'Schedules',
+    summary: 'Delete a schedule',
+    status: 204,
+    description: 'deleted, with its job scheduler',
   },
   'get /v4/runners/configuration/ssh-public-keys': {
     tag: V4,

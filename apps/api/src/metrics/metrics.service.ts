@@ -5,6 +5,7 @@ import { AgentsService } from '@runyard/agents';
 import { KernelQueue } from '@runyard/kernelci';
 import { RunQueues } from '@runyard/queue';
 import { RunsRepository } from '@runyard/runs';
+import { ScheduleQueue, SchedulesRepository } from '@runyard/schedules';
 import { gauge, histogram } from './prometheus-text';
 
 const WAIT_BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
@@ -26,6 +27,8 @@ export class MetricsService {
     private readonly runQueues: RunQueues,
     private readonly kernelQueue: KernelQueue,
     private readonly agents: AgentsService,
+    private readonly scheduleQueue: ScheduleQueue,
+    private readonly schedules: SchedulesRepository,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'runyard_api_' });
   }
@@ -44,7 +47,8 @@ export class MetricsService {
     const failures: { runner: string; outcome: string; n: string }[] = await this.db.query(
       `SELECT runner, outcome, count(*) AS n FROM runner_callbacks WHERE outcome IN ('bad-signature','missing-signature') GROUP BY runner, outcome`,
     );
-    const queues = [...Object.values(this.runQueues.queues), this.kernelQueue.queue];
+    const schedules = await this.schedules.counters();
+    const queues = [...Object.values(this.runQueues.queues), this.kernelQueue.queue, this.scheduleQueue.queue];
     const depth = await Promise.all(
       queues.map(async (q) => ({ name: q.name, counts: await q.getJobCounts('waiting', 'active', 'delayed', 'failed') })),
     );
@@ -83,6 +87,18 @@ export class MetricsService {
         'Runner-service callbacks refused for a missing or bad signature.',
         'counter',
         failures.map((f) => ({ labels: { runner: f.runner, reason: f.outcome }, value: Number(f.n) })),
+      ),
+      gauge(
+        'runyard_schedule_fires_total',
+        'Runs a schedule started.',
+        'counter',
+        schedules.map((s) => ({ labels: { schedule: s.name }, value: s.fires })),
+      ),
+      gauge(
+        'runyard_schedule_skips_total',
+        'Fires a schedule skipped because its experiment was still running (overlap).',
+        'counter',
+        schedules.map((s) => ({ labels: { schedule: s.name }, value: s.skips })),
       ),
       await this.histogramOf('runyard_run_wait_seconds', 'From accepted to started.', 'wait', WAIT_BOUNDS),
       await this.histogramOf('runyard_run_duration_seconds', 'From started to finished.', 'duration', DURATION_BOUNDS),
