@@ -89,10 +89,16 @@ async function measure(url, where) {
   };
 }
 
+const kbOf = (pid, key) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+/** The agent's own memory, and its spawn helper's (a child process of its own, the LOCAL runner's). */
 const rssOf = (pid) => {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)[1]);
-  return { rss_mib: +(kb('VmRSS') / 1024).toFixed(1), peak_rss_mib: +(kb('VmHWM') / 1024).toFixed(1) };
+  const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  const helper = children.reduce((n, c) => n + kbOf(c, 'VmRSS'), 0);
+  return {
+    rss_mib: +(kbOf(pid, 'VmRSS') / 1024).toFixed(1),
+    peak_rss_mib: +(kbOf(pid, 'VmHWM') / 1024).toFixed(1),
+    spawn_helper_rss_mib: +(helper / 1024).toFixed(1),
+  };
 };
 
 const db = `runyard_agent_bench_${randomBytes(4).toString('hex')}`;
