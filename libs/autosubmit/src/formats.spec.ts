@@ -3,7 +3,7 @@ import {
   isConfigPath,
   isDescription,
   isExpid,
-  isFinalStatus,
+  isSettableJobStatus,
   isGitBranch,
   isGitRepo,
   isHpcName,
@@ -36,8 +36,8 @@ describe('formats', () => {
   it('knows every Autosubmit job status, and only those setstatus accepts as final', () => {
     expect(isJobStatus('SKIPPED')).toBe(true);
     expect(isJobStatus('completed')).toBe(false);
-    expect(isFinalStatus('COMPLETED')).toBe(true);
-    expect(isFinalStatus('SKIPPED')).toBe(false);
+    expect(isSettableJobStatus('COMPLETED')).toBe(true);
+    expect(isSettableJobStatus('SKIPPED')).toBe(false);
   });
 
   it.each(['FAILED', 'FAILED READY', 'Any'])('accepts the status filter %p', (v) => {

@@ -30,7 +30,7 @@ export const JOB_STATUSES = [
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 /** The statuses `autosubmit setstatus --status_final` accepts (its argparse choices). */
-export const FINAL_STATUSES = [
+export const SETTABLE_JOB_STATUSES = [
   'READY',
   'COMPLETED',
   'WAITING',
@@ -41,7 +41,7 @@ export const FINAL_STATUSES = [
   'RUNNING',
   'HELD',
 ] as const satisfies readonly JobStatus[];
-export type FinalStatus = (typeof FINAL_STATUSES)[number];
+export type SettableJobStatus = (typeof SETTABLE_JOB_STATUSES)[number];
 
 /** `Any` is Autosubmit's wildcard in status filters. */
 const STATUS_FILTER_TOKENS: readonly string[] = ['Any', ...JOB_STATUSES];
@@ -78,8 +78,8 @@ export function isJobStatus(value: unknown): value is JobStatus {
   return typeof value === 'string' && (JOB_STATUSES as readonly string[]).includes(value);
 }
 
-export function isFinalStatus(value: unknown): value is FinalStatus {
-  return typeof value === 'string' && (FINAL_STATUSES as readonly string[]).includes(value);
+export function isSettableJobStatus(value: unknown): value is SettableJobStatus {
+  return typeof value === 'string' && (SETTABLE_JOB_STATUSES as readonly string[]).includes(value);
 }
 
 /** Status names (or `Any`) separated by single spaces: `FAILED READY`. */

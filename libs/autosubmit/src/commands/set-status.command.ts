@@ -1,10 +1,10 @@
 import { CommandInputError } from '../command-input.error';
 import {
-  FINAL_STATUSES,
-  FinalStatus,
+  SETTABLE_JOB_STATUSES,
+  SettableJobStatus,
   JOB_STATUSES,
   isChunkFilter,
-  isFinalStatus,
+  isSettableJobStatus,
   isJobName,
   isJobTypeFilter,
   isStatusFilter,
@@ -15,7 +15,7 @@ import { ensure, ensureExpid } from './input-checks';
 /** The Autosubmit API's set-job-status `command_params`, under the same names. */
 export interface SetStatusParams {
   job_names_list?: string[];
-  final_status: FinalStatus;
+  final_status: SettableJobStatus;
   filter_chunks?: string;
   filter_status?: string;
   filter_type?: string;
@@ -54,10 +54,10 @@ export function setStatusCommand(expid: string, params: SetStatusParams): Autosu
     );
   }
   ensure(
-    isFinalStatus(params.final_status),
+    isSettableJobStatus(params.final_status),
     'final_status',
     params.final_status,
-    `is not a status Autosubmit can set (${FINAL_STATUSES.join(', ')})`,
+    `is not a status Autosubmit can set (${SETTABLE_JOB_STATUSES.join(', ')})`,
   );
   const p = params as unknown as Record<string, unknown>;
   const option = (field: string, flag: string, valid: (v: unknown) => boolean, expected: string): string[] => {
