@@ -7,7 +7,32 @@ import { profilesYaml, ROOT, RunyardUnderTest, startRunyard } from './support/ru
 
 const ADMIN = 'dashboard-admin-secret';
 const TAGS =
-  /^(Autosubmit v4|Autosubmit v4alpha|Runs|Schedules|Runner SDK|Runner SDK executors|Kernel CI|TuxSuite callbacks|Tokens|Operations)$/;
+  /^(Autosubmit v4|Autosubmit v4alpha|Runs|Schedules|Runner SDK|Runner SDK executors|Kernel CI|TuxSuite callbacks|Tokens|Operations|Agents|Agent protocol)$/;
+
+/** What runner agents call, with their own secret or a run's job token (no API token): public in the document. */
+const AGENT_PROTOCOL_ROUTES = [
+  'post /api/v1/agents/{agentId}/heartbeat',
+  'post /api/v1/agents/{agentId}/poll',
+  'post /api/v1/agents/{agentId}/rotate',
+  'post /api/v1/agents/{agentId}/commands/{commandId}/result',
+  'get /api/v1/agent-jobs/{runId}',
+  'post /api/v1/agent-jobs/{runId}/accept',
+  'post /api/v1/agent-jobs/{runId}/decline',
+  'post /api/v1/agent-jobs/{runId}/started',
+  'post /api/v1/agent-jobs/{runId}/output',
+  'post /api/v1/agent-jobs/{runId}/finish',
+  'post /api/settings/runner-hosts/{runnerId}/register',
+];
+const AGENT_ROUTES = [
+  'post /api/v1/scripts/run',
+  'post /api/v1/agents',
+  'get /api/v1/agents',
+  'get /api/v1/agents/{agentId}',
+  'patch /api/v1/agents/{agentId}',
+  'post /api/v1/agents/{agentId}/rotate-secret',
+  'delete /api/v1/agents/{agentId}',
+  ...AGENT_PROTOCOL_ROUTES,
+];
 
 interface OpenApi {
   openapi: string;
@@ -299,6 +324,7 @@ describe('queue dashboard', () => {
       'get /docs-json',
       'get /docs-yaml',
       'get /admin/queues',
+      ...AGENT_ROUTES,
     ];
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
     expect(documented.sort()).toEqual([...routes].sort());
@@ -308,7 +334,9 @@ describe('queue dashboard', () => {
       const success = Object.entries(op.responses).find(([status]) => status.startsWith('2'));
       expect({ route, success: !!success }).toEqual({ route, success: true });
       expect(op.responses['400']).toBeDefined();
-      const isPublic = ['get /health', 'get /health/ready', 'post /api/v1/tuxsuite/callback/{kind}'].includes(route);
+      const isPublic =
+        ['get /health', 'get /health/ready', 'post /api/v1/tuxsuite/callback/{kind}'].includes(route) ||
+        AGENT_PROTOCOL_ROUTES.includes(route);
       const isPage = ['get /docs', 'get /docs-json', 'get /docs-yaml', 'get /admin/queues'].includes(route);
       const isExecutor = route.includes(' /api/v1/executor/');
       const security = isExecutor ? [{ executor: [] }] : isPublic ? [] : isPage ? [{ token: [] }, { basic: [] }] : [{ token: [] }];
@@ -328,6 +356,8 @@ describe('queue dashboard', () => {
         'TuxSuite callbacks',
         'Tokens',
         'Operations',
+        'Agents',
+        'Agent protocol',
       ].sort(),
     );
     const queryOf = (route: string) =>

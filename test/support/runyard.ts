@@ -9,6 +9,7 @@ export const ROOT = resolve(__dirname, '..', '..');
 export const FIXTURES = resolve(__dirname, '..', 'fixtures');
 const API_MAIN = join(ROOT, 'dist', 'apps', 'api', 'main.js');
 const WORKER_MAIN = join(ROOT, 'dist', 'apps', 'worker', 'main.js');
+const AGENT_MAIN = join(ROOT, 'dist', 'apps', 'agent', 'main.js');
 
 export interface RunyardProcess {
   child: ChildProcess;
@@ -30,6 +31,8 @@ export interface RunyardUnderTest {
   startWorker(extraEnv?: Record<string, string>): Promise<RunyardProcess>;
   /** Another API instance on the same database and queue; answers its URL. */
   startApi(): Promise<string>;
+  /** A runner agent process (apps/agent) with the stand-in autosubmit first on PATH, but no database or queue settings. */
+  startAgent(env: Record<string, string>, logName: string): RunyardProcess;
   close(): Promise<void>;
 }
 
@@ -77,6 +80,11 @@ function launch(main: string, env: Record<string, string>, logFile: string): Run
       return exited;
     },
   };
+}
+
+/** The built runner agent (dist/apps/agent/main.js) as a real process, its output in `logFile`. */
+export function startAgentProcess(env: Record<string, string>, logFile: string): RunyardProcess {
+  return launch(AGENT_MAIN, env, logFile);
 }
 
 async function waitHealthy(url: string, proc: RunyardProcess, logFile: string): Promise<void> {
@@ -144,6 +152,12 @@ export async function startRunyard(opts: StartOptions): Promise<RunyardUnderTest
       const w = launch(WORKER_MAIN, { ...env, ...extraEnv }, logFile);
       workers.push(w);
       return w;
+    },
+    startAgent: (agentEnv, logName) => {
+      const base = { PATH: env.PATH, HOME: env.HOME, FAKE_AUTOSUBMIT_LOG: argvLog, FAKE_AUTOSUBMIT_STATE: env.FAKE_AUTOSUBMIT_STATE };
+      const agent = startAgentProcess({ ...base, ...agentEnv }, join(dir, `${logName}.log`));
+      workers.push(agent);
+      return agent;
     },
     startApi: async () => {
       const apiPort = await freePort();

@@ -5,6 +5,7 @@ import { DatabaseModule } from '@runyard/persistence';
 import { QueueModule } from '@runyard/queue';
 import { KernelCiModule } from '@runyard/kernelci';
 import { AuditMiddleware, AuthModule } from '@runyard/auth';
+import { AgentsApiModule } from '@runyard/agents';
 import { TerminusModule } from '@nestjs/terminus';
 import { RunyardLoggingModule } from '@runyard/logging';
 import { RunnerCatalogueModule } from '@runyard/runners';
@@ -23,6 +24,7 @@ import { MetricsService } from './metrics/metrics.service';
 import { RunsController } from './native/runs.controller';
 import { KernelController } from './kernelci/kernel.controller';
 import { TuxSuiteCallbacksController } from './kernelci/tuxsuite-callbacks.controller';
+import { ScriptsController } from './scripts/scripts.controller';
 import { SchedulesController } from './schedules/schedules.controller';
 import { SessionsApiModule } from './sessions/sessions-api.module';
 
@@ -39,6 +41,7 @@ import { SessionsApiModule } from './sessions/sessions-api.module';
     TerminusModule,
     RunsModule,
     SessionsApiModule,
+    AgentsApiModule,
   ],
   controllers: [
     RunsController,
@@ -47,6 +50,7 @@ import { SessionsApiModule } from './sessions/sessions-api.module';
     V4AlphaController,
     KernelController,
     TuxSuiteCallbacksController,
+    ScriptsController,
     HealthController,
     MetricsController,
   ],

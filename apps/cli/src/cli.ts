@@ -4,6 +4,7 @@ import { ApiError, LogFrame, RunyardClient } from './client';
 import { formatDuration, formatFields, formatRunsTable, formatTime, paint, RunRow, statusText, styleFor } from './format';
 import { Spinner } from './spinner';
 import { Action, CliIo, Context, printJson } from './context';
+import { addAgentCommands } from './agent-commands';
 import { addScheduleCommands } from './schedule-commands';
 import { addSdkCommands } from './sdk-commands';
 
@@ -89,6 +90,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .action(action((ctx, o: ProfileOptions & { description: string; hpc?: string }) => createCommand(ctx, o)));
   addScheduleCommands(program, action);
   addSdkCommands(program, action);
+  addAgentCommands(program, action, followLog);
 
   try {
     if (argv.length === 0) {

@@ -130,6 +130,7 @@ describe('loadRunyardConfig', () => {
       expect(config.runners).toEqual({
         LOCAL: { ENABLED: false, MODULE_LOADERS: ALL_LOADERS_OFF },
         SSH: { ENABLED: false, MODULE_LOADERS: ALL_LOADERS_OFF },
+        AGENT: { ENABLED: false, MODULE_LOADERS: ALL_LOADERS_OFF },
       });
     });
   });
@@ -218,6 +219,7 @@ ${ssh}
         runners: {
           LOCAL: { ENABLED: false, MODULE_LOADERS: ALL_LOADERS_OFF },
           SSH: { ENABLED: false, MODULE_LOADERS: ALL_LOADERS_OFF },
+          AGENT: { ENABLED: false, MODULE_LOADERS: ALL_LOADERS_OFF },
         },
       });
     });
@@ -265,6 +267,7 @@ RUNNER_CONFIGURATION:
       CONDA_EXECUTABLE: /opt/conda/bin/conda
       LMOD_INIT: /etc/profile.d/lmod.sh
       STOP_CONFIRM_ON_STDIN: True
+      QUEUE_TIMEOUT: 600
 `);
       expect(loadRunyardConfig(file, true, RUNNER_CATALOGUE).profiles.P).toStrictEqual({
         RUNNER_TYPE: 'LOCAL',
@@ -274,6 +277,7 @@ RUNNER_CONFIGURATION:
         CONDA_EXECUTABLE: '/opt/conda/bin/conda',
         LMOD_INIT: '/etc/profile.d/lmod.sh',
         STOP_CONFIRM_ON_STDIN: true,
+        QUEUE_TIMEOUT: 600,
       });
     });
     it('keeps the Runner SDK settings: which runtimes a profile runs, their interpreters, the working directory', () => {
@@ -402,7 +406,7 @@ RUNNER_CONFIGURATION:
         'a RUNNER_TYPE other than LOCAL or SSH',
         profile('      RUNNER_TYPE: KUBERNETES\n'),
         'RUNNER_CONFIGURATION.PROFILES.HPC.RUNNER_TYPE',
-        'must be one of LOCAL, SSH',
+        'must be one of LOCAL, SSH, AGENT',
       ],
       [
         'an unknown MODULE_LOADER_TYPE',
@@ -509,7 +513,12 @@ RUNNER_CONFIGURATION:
         'RUNNERS.LOCAL.MODULE_LOADERS.CONDA.ENABLED',
         'must be True or False',
       ],
-      ['an unknown runner', 'RUNNERS:\n  KUBERNETES:\n    ENABLED: True\n', 'RUNNERS.KUBERNETES', 'unknown runner (known: LOCAL, SSH)'],
+      [
+        'an unknown runner',
+        'RUNNERS:\n  KUBERNETES:\n    ENABLED: True\n',
+        'RUNNERS.KUBERNETES',
+        'unknown runner (known: LOCAL, SSH, AGENT)',
+      ],
       [
         'an unknown module loader name',
         runners('    MODULE_LOADERS:\n      SPACK:\n        ENABLED: True\n'),
@@ -547,7 +556,9 @@ RUNNER_CONFIGURATION:
 
     it('the same bad file whether or not it was named explicitly', () => {
       const file = configFile(profile('      RUNNER_TYPE: KUBERNETES\n'));
-      expect(loadError(file, false).message).toBe(`${file}: RUNNER_CONFIGURATION.PROFILES.HPC.RUNNER_TYPE: must be one of LOCAL, SSH`);
+      expect(loadError(file, false).message).toBe(
+        `${file}: RUNNER_CONFIGURATION.PROFILES.HPC.RUNNER_TYPE: must be one of LOCAL, SSH, AGENT`,
+      );
     });
   });
 

@@ -212,6 +212,35 @@ export class Environment {
   @IsInt()
   @Min(0)
   SESSION_MAX_RESTARTS = 3;
+  /** How often runner agents report (told to them); an agent is online while heard from within three of these. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  AGENT_HEARTBEAT_MS = 10_000;
+
+  /** How long an agent's request for work is held open when there is none. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  AGENT_LONG_POLL_MS = 30_000;
+
+  /** An agent silent for this long has lost its runs (LOST); back within it, they carry on. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  AGENT_LOST_AFTER_MS = 300_000;
+
+  /** How long an agent has to take a run handed to it before the run goes back to the queue. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  AGENT_ACCEPT_TIMEOUT_MS = 10_000;
+
+  /** An agent's secret older than this is rotated by the agent itself, without downtime; 0: never. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  AGENT_SECRET_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
 
   @Transform(({ value }) => (value === undefined ? undefined : String(value).toLowerCase() === 'true'))
   @IsOptional()
@@ -220,8 +249,7 @@ export class Environment {
 
 export class EnvironmentError extends Error {}
 
-/** Runyard's own settings and credentials (and an agent's): never handed to a command a run executes. */
-export const RUNYARD_OWN_ENV = /^(RUNYARD_|DATABASE_URL$|REDIS_URL$|TUXSUITE_|KCIDB_|AUTOMN_RUNNER_SECRET$|AUTOMN_RUNNER_RESET_TOKEN$)/;
+export { RUNYARD_OWN_ENV } from './own-env';
 
 /** Returns the typed environment or throws one error naming every bad variable. */
 export function validateEnvironment(raw: Record<string, string | undefined>): Environment {
@@ -235,6 +263,11 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   if (env.HEARTBEAT_MS >= env.LOST_AFTER_MS / 2) {
     throw new EnvironmentError(
       `Invalid environment variables:\n  HEARTBEAT_MS=${env.HEARTBEAT_MS}, LOST_AFTER_MS=${env.LOST_AFTER_MS}: HEARTBEAT_MS must be less than half of LOST_AFTER_MS, or live runs look abandoned`,
+    );
+  }
+  if (env.AGENT_LOST_AFTER_MS <= 3 * env.AGENT_HEARTBEAT_MS) {
+    throw new EnvironmentError(
+      `Invalid environment variables:\n  AGENT_HEARTBEAT_MS=${env.AGENT_HEARTBEAT_MS}, AGENT_LOST_AFTER_MS=${env.AGENT_LOST_AFTER_MS}: AGENT_LOST_AFTER_MS must be more than three heartbeats, or agents that are online lose their runs`,
     );
   }
   if (env.AUTH_MODE === 'none' && !isLoopback(env.HOST)) {

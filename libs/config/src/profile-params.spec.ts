@@ -158,7 +158,7 @@ describe('resolveProfile', () => {
       ['SOMETHING_ELSE', 'x'],
     ])('refuses %s even when the profile leaves it unset', (key, value) => {
       expect(refusal('LOCAL', local, { [key]: value }).message).toBe(
-        `profile_params.${key} cannot be set by a request (allowed: RUNNER_TYPE, MODULE_LOADER_TYPE, MODULES, TIMEOUT, SSH)`,
+        `profile_params.${key} cannot be set by a request (allowed: RUNNER_TYPE, MODULE_LOADER_TYPE, MODULES, TIMEOUT, SSH, AGENT)`,
       );
     });
 
@@ -173,7 +173,7 @@ describe('resolveProfile', () => {
     it('refuses a __proto__ key from a JSON body', () => {
       const params = JSON.parse('{"__proto__": {"AUTOSUBMIT_EXECUTABLE": "/tmp/evil"}}');
       expect(refusal('LOCAL', local, params).message).toBe(
-        'profile_params.__proto__ cannot be set by a request (allowed: RUNNER_TYPE, MODULE_LOADER_TYPE, MODULES, TIMEOUT, SSH)',
+        'profile_params.__proto__ cannot be set by a request (allowed: RUNNER_TYPE, MODULE_LOADER_TYPE, MODULES, TIMEOUT, SSH, AGENT)',
       );
     });
   });
@@ -191,7 +191,7 @@ describe('resolveProfile', () => {
     it.each([
       [{ SSH: 'custom_user' }, 'profile_params.SSH must be an object'],
       [{ SSH: null }, 'profile_params.SSH must be an object'],
-      [{ RUNNER_TYPE: 'KUBERNETES' }, 'profile_params.RUNNER_TYPE must be one of LOCAL, SSH'],
+      [{ RUNNER_TYPE: 'KUBERNETES' }, 'profile_params.RUNNER_TYPE must be one of LOCAL, SSH, AGENT'],
       [{ MODULE_LOADER_TYPE: 'spack' }, 'profile_params.MODULE_LOADER_TYPE must be one of NO_MODULE, VENV, CONDA, LMOD'],
       [{ MODULE_LOADER_TYPE: 3 }, 'profile_params.MODULE_LOADER_TYPE must be one of NO_MODULE, VENV, CONDA, LMOD'],
       [{ MODULES: 42 }, 'profile_params.MODULES must be a string or a list of strings'],

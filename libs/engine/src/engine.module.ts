@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { resolve } from 'node:path';
+import { AgentDispatchModule } from '@runyard/agents';
 import { Environment, RunyardConfigModule } from '@runyard/config';
 import { KernelCiModule } from '@runyard/kernelci';
 import { RunyardLoggingModule } from '@runyard/logging';
@@ -15,7 +16,15 @@ import { RunProcessors } from './run-processors';
 
 /** The worker: the engine's processors, its runners and its periodic duties. Imported by the worker and the all-in-one roles. */
 @Module({
-  imports: [RunyardLoggingModule, RunyardConfigModule, RunnerCatalogueModule, DatabaseModule, QueueModule, KernelCiModule],
+  imports: [
+    RunyardLoggingModule,
+    RunyardConfigModule,
+    RunnerCatalogueModule,
+    DatabaseModule,
+    QueueModule,
+    KernelCiModule,
+    AgentDispatchModule,
+  ],
   providers: [
     {
       provide: RunnerRegistry,

@@ -8,3 +8,4 @@ export * from './run-processors';
 export * from './kernel-processors';
 export * from './engine.module';
 export * from './start-worker';
+export * from './run-result';

@@ -11,7 +11,7 @@ const MAX_PER_TICK = 2 * 1024 * 1024;
 type Chunk = { stream: OutputStream; data: Buffer };
 
 /** Where shipped output goes (the runs repository; a fake in the engine's specs). */
-export type OutputStore = Pick<RunsRepository, 'appendOutput' | 'outputProgress'>;
+export type OutputStore = Pick<RunsRepository, 'appendOutput' | 'outputProgress' | 'appendNotes'>;
 
 /**
  * Ships a run's output into Postgres while it executes: the log is readable during the run, and a
@@ -43,6 +43,7 @@ export class OutputShipper {
   private failed = (e: Error) => this.onFailure(e, e instanceof StoreFailure ? 'store' : 'source');
 
   start(): void {
+    if (this.source.delivered) return;
     this.timer = setInterval(() => void this.serialize(() => this.shipOnce().catch(this.failed)), this.source.pollMs);
   }
 
@@ -82,6 +83,7 @@ export class OutputShipper {
 
   /** One pass over both streams from the committed offsets; true when a stream has more that another pass can read now. */
   private async shipOnce(): Promise<boolean> {
+    if (this.source.delivered) return this.shipNotes();
     const next: OutputProgress = { ...this.committed, offsets: { ...this.committed.offsets } };
     const chunks: Chunk[] = [];
     let more = false;
@@ -134,6 +136,17 @@ export class OutputShipper {
     this.committed = next;
     this.notes.splice(0, notes);
     return more && progressed;
+  }
+
+  /** For output stored by someone else: the notes are appended without touching its offsets. */
+  private async shipNotes(): Promise<boolean> {
+    const notes = this.notes.slice();
+    if (notes.length > 0)
+      await this.store.appendNotes(this.run.id, notes).catch((e: Error) => {
+        throw new StoreFailure(e);
+      });
+    this.notes.splice(0, notes.length);
+    return false;
   }
 }
 

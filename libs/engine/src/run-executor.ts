@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { commandResult, hasCommandResult, stopCommand } from '@runyard/autosubmit';
+import { stopCommand } from '@runyard/autosubmit';
 import { Environment } from '@runyard/config';
 import { getLoader } from '@runyard/loaders';
 import { HELD_STATUSES, isFinal, Run, RunStatus } from '@runyard/persistence';
@@ -13,6 +13,7 @@ import { atTime, limitDetail, retryDelay, timeoutDetail } from './attempt-policy
 import { Outcome, outcomeOf, StopState } from './outcome';
 import { OutputMasker } from './output-masker';
 import { OutputShipper } from './output-shipper';
+import { runResult } from './run-result';
 import { untilDone } from './retry';
 import { StopEscalation } from './stop-escalation';
 
@@ -276,10 +277,11 @@ export class RunExecutor {
         const cause: RetryCause | null = o.status === 'LOST' ? 'lost' : o.status === 'FAILED' ? 'failed' : null;
         const retried = cause ? await this.retry(row, cause, HELD_STATUSES, o.detail) : null;
         if (retried) return retried;
-        const result =
-          o.status === 'COMPLETED' && hasCommandResult(row.kind)
-            ? commandResult(row.kind, (await this.repo.outputOf(run.id)).toString('utf8'))
-            : null;
+        const result = await runResult(row.kind, o.status, {
+          stdout: async () => (await this.repo.outputOf(run.id, 'stdout')).toString('utf8'),
+          output: async () => (await this.repo.outputOf(run.id)).toString('utf8'),
+          resultFile: async () => (await runner.resultFile?.(run)) ?? null,
+        });
         const detail = row.attempts > 1 ? `${o.detail} (attempt ${row.attempts})` : o.detail;
         await this.repo.finish(run.id, { ...o, detail, result });
         return { ...o, detail };

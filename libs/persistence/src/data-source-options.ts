@@ -11,6 +11,7 @@ import { Auth1764050000000 } from './migrations/1764050000000-auth';
 import { Engine1765000000000 } from './migrations/1765000000000-engine';
 import { RunnerSdk1765300000000 } from './migrations/1765300000000-runner-sdk';
 import { SubmittedTestResults1765100000000 } from './migrations/1765100000000-submitted-test-results';
+import { Agents1765200000000 } from './migrations/1765200000000-agents';
 import { Schedule, ScheduleFire } from './schedule.entities';
 import { Schedules1765400000000 } from './migrations/1765400000000-schedules';
 import { RunPolicies1765500000000 } from './migrations/1765500000000-run-policies';
@@ -35,6 +36,7 @@ export const MIGRATIONS = [
   Auth1764050000000,
   Engine1765000000000,
   SubmittedTestResults1765100000000,
+  Agents1765200000000,
   RunnerSdk1765300000000,
   Schedules1765400000000,
   RunPolicies1765500000000,

@@ -46,12 +46,6 @@ export interface RunFile {
   executable?: boolean;
 }
 
-/** Names the runners keep for themselves in a run directory. */
-export const RESERVED_RUN_FILES = ['stdout', 'stderr', 'stdin', 'exit', 'exit.tmp', 'pid'];
-
-export const isRunFileName = (name: string): boolean =>
-  /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(name) && !RESERVED_RUN_FILES.includes(name);
-
 const bigintAsNumber = { to: (v: number) => v, from: (v: string | null) => (v === null ? null : Number(v)) };
 
 @Entity({ name: 'runs' })

@@ -6,6 +6,7 @@ export * from './ssh/ssh-profile';
 export * from './ssh/ssh.runner';
 export * from './ssh/ssh-connection';
 export * from './ssh/host-key';
+export * from './agent/agent.runner';
 export * from './runner-registry';
 export * from './runner-catalogue';
 export * from './runner-catalogue.module';

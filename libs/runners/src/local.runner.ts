@@ -3,10 +3,11 @@ import { FileHandle, open, readFile, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Run } from '@runyard/persistence';
+import { MAX_RESULT_FILE_BYTES } from '@runyard/scripts';
 import { Attachment, ExitInfo, LaunchRef, OutputSource, OutputStream, Runner, RunnerDefinition, RunningProcess, RunRef } from './runner';
 import { Spawner } from './local/spawner';
 import { childEnvironment, runFiles } from './run-environment';
-import { parseExitFile, WRAPPER_NAME, WRAPPER_SCRIPT } from './run-wrapper';
+import { parseExitFile, RESULT_FILE, WRAPPER_NAME, WRAPPER_SCRIPT } from './run-wrapper';
 
 const POLL_MS = 250;
 
@@ -98,6 +99,19 @@ export class LocalRunner implements Runner {
 
   async close(): Promise<void> {
     this.spawner.close();
+  }
+
+  /** At most `limit` bytes (one more tells the caller it was larger). */
+  async resultFile(run: RunRef, limit = MAX_RESULT_FILE_BYTES): Promise<Buffer | null> {
+    const handle = await open(join(this.dirOf(run), RESULT_FILE), 'r').catch(() => null);
+    if (!handle) return null;
+    try {
+      const buf = Buffer.allocUnsafe(limit + 1);
+      const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+      return buf.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
   }
 
   private async recordedExit(dir: string): Promise<ExitInfo | null> {

@@ -1,5 +1,13 @@
-import { RUNYARD_OWN_ENV } from '@runyard/config';
-import { isRunFileName, RunFile } from '@runyard/persistence';
+import type { RunFile } from '@runyard/persistence';
+// The file, not the configuration's index: the runner agent loads this without Nest or class-validator.
+import { RUNYARD_OWN_ENV } from '../../config/src/own-env';
+
+/** Names the runners keep for themselves in a run directory. */
+export const RESERVED_RUN_FILES = ['stdout', 'stderr', 'stdin', 'exit', 'exit.tmp', 'pid', 'result.json'];
+
+/** A plain file name in the run directory (kept here, where files are written, so a runner loads no database code). */
+export const isRunFileName = (name: string): boolean =>
+  /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(name) && !RESERVED_RUN_FILES.includes(name);
 
 /** The environment of a run's process on this host: the host's own, without Runyard's, plus the run's. */
 export function childEnvironment(hostEnv: NodeJS.ProcessEnv, runEnv: Record<string, string> | undefined): NodeJS.ProcessEnv {

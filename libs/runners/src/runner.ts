@@ -14,6 +14,8 @@ export type OutputStream = (typeof OUTPUT_STREAMS)[number];
 export interface OutputSource {
   /** How often to look for new output: cheap for local files, a round trip for remote ones. */
   readonly pollMs: number;
+  /** The output reaches Postgres without the worker (an agent appends it through the API): only Runyard's notes are shipped. */
+  readonly delivered?: boolean;
   /** Bytes written to the stream so far (0 if nothing yet). */
   size(stream: OutputStream): Promise<number>;
   read(stream: OutputStream, offset: number, length: number): Promise<Buffer>;
@@ -48,14 +50,11 @@ export interface Runner {
   /** Signals the run's whole process group. */
   signal(run: RunRef, signal: NodeJS.Signals): Promise<void>;
   /** Executes a short helper command (e.g. `autosubmit stop`) where the run executes; resolves with its exit and output. */
-  exec(
-    run: Pick<Run, 'settings'>,
-    argv: string[],
-    stdin: string | undefined,
-    timeoutMs: number,
-  ): Promise<{ exit: ExitInfo; output: string }>;
+  exec(run: RunRef, argv: string[], stdin: string | undefined, timeoutMs: number): Promise<{ exit: ExitInfo; output: string }>;
   /** The run's output, also after its process is gone. */
   output(run: RunRef): OutputSource;
+  /** What the run left in RUNYARD_RESULT_FILE (null if nothing), read once it ended and before `release`. */
+  resultFile?(run: RunRef): Promise<Buffer | null>;
   /** Frees what the run left behind once its output is stored. */
   release(run: RunRef): Promise<void>;
   /** Closes what the runner holds open (connections) when the worker stops. */

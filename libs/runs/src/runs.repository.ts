@@ -411,8 +411,51 @@ export class RunsRepository {
     return { offsets: row.output_offsets, logBytes: Number(row.log_bytes), logTruncatedBytes: Number(row.log_truncated_bytes) };
   }
 
-  async outputOf(id: number): Promise<Buffer> {
-    const rows: { data: Buffer }[] = await this.db.query(`SELECT data FROM run_output WHERE run_id = $1 ORDER BY id`, [id]);
+  /**
+   * Appends a chunk of one stream at `offset` only if that is where the stored stream ends: a chunk
+   * sent twice (its answer lost) is stored once. Past the cap the offset still moves and the bytes are
+   * counted as truncated. Answers the stream's stored end, after the append if it happened.
+   */
+  async appendOutputAt(
+    runId: number,
+    stream: 'stdout' | 'stderr',
+    offset: number,
+    data: Buffer,
+    capBytes: number,
+  ): Promise<{ appended: boolean; offset: number } | null> {
+    const rows: { next: string }[] = await this.db.query(
+      `WITH cur AS (
+         SELECT id, LEAST($4::bigint, GREATEST(0, $5::bigint - log_bytes)) AS kept FROM runs
+          WHERE id = $1 AND status = ANY($7) AND coalesce((output_offsets ->> $2)::bigint, 0) = $3 FOR UPDATE),
+       upd AS (
+         UPDATE runs r SET output_offsets = jsonb_set(r.output_offsets, ARRAY[$2::text], to_jsonb($3::bigint + $4::bigint)),
+                log_bytes = r.log_bytes + cur.kept, log_truncated_bytes = r.log_truncated_bytes + $4::bigint - cur.kept
+           FROM cur WHERE r.id = cur.id RETURNING cur.kept),
+       ins AS (INSERT INTO run_output (run_id, stream, data) SELECT $1, $2, substring($6::bytea FROM 1 FOR kept::int) FROM upd WHERE kept > 0)
+       SELECT $3::bigint + $4::bigint AS next FROM upd`,
+      [runId, stream, offset, data.length, capBytes, data, HELD],
+    );
+    if (rows.length > 0) return { appended: true, offset: Number(rows[0].next) };
+    const run = await this.byId(runId);
+    return run ? { appended: false, offset: run.outputOffsets[stream] ?? 0 } : null;
+  }
+
+  /** Runyard's own lines for a run whose output someone else stores: appended to stderr, its offsets untouched. */
+  async appendNotes(runId: number, notes: Buffer[]): Promise<void> {
+    const bytes = notes.reduce((n, b) => n + b.length, 0);
+    const values = notes.map((_, i) => `($1, 'stderr', $${i + 3})`).join(', ');
+    await this.db.query(
+      `WITH notes AS (INSERT INTO run_output (run_id, stream, data) VALUES ${values}) UPDATE runs SET log_bytes = log_bytes + $2 WHERE id = $1`,
+      [runId, bytes, ...notes],
+    );
+  }
+
+  /** The run's output as stored: both streams in arrival order, or one of them. */
+  async outputOf(id: number, stream?: 'stdout' | 'stderr'): Promise<Buffer> {
+    const rows: { data: Buffer }[] = await this.db.query(
+      `SELECT data FROM run_output WHERE run_id = $1 AND ($2::varchar IS NULL OR stream = $2) ORDER BY id`,
+      [id, stream ?? null],
+    );
     return Buffer.concat(rows.map((r) => r.data));
   }
 

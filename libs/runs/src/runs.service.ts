@@ -17,10 +17,8 @@ export interface RunRequest {
   command: AutosubmitCommand;
   profile: ResolvedProfile;
   requestedBy: string;
-  /** Another program than the profile's Autosubmit (a session's executor), with its environment and files. */
-  program?: string;
-  env?: Record<string, string>;
-  files?: RunFile[];
+  /** For commands other than Autosubmit (a script, a session's executor): the program, its environment, its files and its time limit. */
+  run?: Pick<RunSettings, 'program' | 'env' | 'files' | 'timeoutMs'>;
 }
 
 /** Turns the libraries' input errors into the 400 every endpoint answers for bad input. */
@@ -73,17 +71,18 @@ export class RunsService {
       runner: profile.runner,
       loader: profile.loader,
       modules: profile.modules,
-      program: req.program,
+      program: req.run?.program,
       args: req.command.args,
-      env: req.env,
-      files: req.files,
+      env: req.run?.env,
+      files: req.run?.files,
       target: profile.target,
       autosubmitExecutable: profile.autosubmitExecutable,
       condaExecutable: profile.condaExecutable,
       lmodInit: profile.lmodInit,
       stopConfirmOnStdin: profile.stopConfirmOnStdin,
       queueTimeoutMs: profile.queueTimeoutMs,
-      timeoutMs: profile.timeoutMs,
+      // A request may ask for less time than the profile gives, never more.
+      timeoutMs: shortest(profile.timeoutMs, req.run?.timeoutMs),
       retry: profile.retry,
       limits: profile.limits.length > 0 ? profile.limits : undefined,
       secrets: profile.secrets.length > 0 ? profile.secrets : undefined,
@@ -238,6 +237,8 @@ export class RunsService {
     }
   }
 }
+
+const shortest = (a?: number, b?: number) => (a === undefined ? b : b === undefined ? a : Math.min(a, b));
 
 /** The loader settings of a run (`program`: its own, else the profile's Autosubmit); `remote` comes from its runner type. */
 export function loaderSettings(s: RunSettings, runners: RunnerTypes, program = s.program ?? s.autosubmitExecutable): LoaderSettings {

@@ -307,15 +307,17 @@ export class SessionsService {
         command: { args: start.args },
         profile: await this.runs.profile(app.profileName, undefined),
         requestedBy,
-        program: runtime.program(await this.profiles.get(app.profileName)),
-        env: {
-          RUNYARD_URL: this.executorUrl(),
-          RUNYARD_SESSION: String(session.id),
-          ...(app.workdir ? { RUNYARD_WORKDIR: app.workdir } : {}),
-          PYTHONUNBUFFERED: '1',
+        run: {
+          program: runtime.program(await this.profiles.get(app.profileName)),
+          env: {
+            RUNYARD_URL: this.executorUrl(),
+            RUNYARD_SESSION: String(session.id),
+            ...(app.workdir ? { RUNYARD_WORKDIR: app.workdir } : {}),
+            PYTHONUNBUFFERED: '1',
+          },
+          // A file, not the environment: an SSH host would show an `env NAME=value` argument to every user.
+          files: [...start.files, { name: 'executor-token', content: Buffer.from(token).toString('base64') }],
         },
-        // A file, not the environment: an SSH host would show an `env NAME=value` argument to every user.
-        files: [...start.files, { name: 'executor-token', content: Buffer.from(token).toString('base64') }],
       });
       await this.repo.setExecutorRun(id, run.id);
       return run.id;

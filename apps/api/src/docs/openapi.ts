@@ -10,6 +10,9 @@ import { ERROR_BODY, PAGES, QUERIES, RESPONSES, Schema } from './response-schema
 
 /** What a route needs, as the guard and the metrics controller decide it. */
 const PUBLIC = new Set(['get /health', 'get /health/ready', 'post /api/v1/tuxsuite/callback/{kind}']);
+/** The agents' own routes: authenticated by the agent's secret or a run's job token, not an API token. */
+const AGENT_ROUTE =
+  /^(post \/api\/v1\/agents\/\{agentId\}\/((heartbeat|poll|rotate)$|commands\/)|(get|post) \/api\/v1\/agent-jobs\/|post \/api\/settings\/)/;
 const PATH_PARAMETERS: Record<string, Schema> = {
   id: { type: 'integer', minimum: 1, maximum: INT4_MAX },
   expid: { type: 'string', pattern: '^[a-z0-9]{4}$', description: 'the Autosubmit experiment id' },
@@ -21,6 +24,10 @@ const PATH_PARAMETERS: Record<string, Schema> = {
   object: { type: 'string', pattern: OBJECT_NAME.source, description: 'the object’s name in {app}/{session}/{object}' },
   call: { type: 'integer', minimum: 1, maximum: INT4_MAX },
   version: { type: 'integer', minimum: 1, maximum: INT4_MAX },
+  agentId: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'the agent id' },
+  runnerId: { type: 'string', description: 'the runner host id (an agent id)' },
+  runId: { type: 'integer', minimum: 1, maximum: INT4_MAX },
+  commandId: { type: 'string', pattern: '^\\d{1,18}$' },
 };
 /** The executors' routes take an executor's own credential, whatever AUTH_MODE says. */
 const EXECUTOR_ROUTE = / \/api\/v1\/executor\//;
@@ -76,7 +83,7 @@ function complete(doc: OpenAPIObject, access: { open: boolean; metricsPublic: bo
       op.description = answer.description;
       op.tags = [answer.tag];
       op.responses = responses;
-      op.parameters = [...pathParameters(op.parameters), ...queryParameters(key, dtoSchemas)];
+      op.parameters = [...pathParameters(path), ...queryParameters(key, dtoSchemas)];
       op.security = security(key, access);
     }
   }
@@ -86,7 +93,7 @@ function complete(doc: OpenAPIObject, access: { open: boolean; metricsPublic: bo
 
 function security(key: string, access: { open: boolean; metricsPublic: boolean }): Record<string, string[]>[] {
   if (EXECUTOR_ROUTE.test(key)) return [{ executor: [] }];
-  if (access.open || PUBLIC.has(key)) return [];
+  if (access.open || PUBLIC.has(key) || AGENT_ROUTE.test(key)) return [];
   if (key === 'get /metrics') return access.metricsPublic ? [] : [{ token: [] }];
   if (key in PAGES_KEYS) return [{ token: [] }, { basic: [] }];
   return [{ token: [] }];
@@ -96,10 +103,14 @@ const PAGES_KEYS = Object.fromEntries(
   Object.entries(PAGES).flatMap(([path, ops]) => Object.keys(ops as object).map((m) => [`${m} ${path}`, true])),
 );
 
-function pathParameters(given: unknown): Record<string, unknown>[] {
-  return ((given as { name: string; in: string }[] | undefined) ?? [])
-    .filter((p) => p.in === 'path')
-    .map((p) => ({ name: p.name, in: 'path', required: true, schema: PATH_PARAMETERS[p.name] ?? { type: 'string' } }));
+/** The path's parameters, from its template (a controller's own, such as an agent routes' `{agentId}`, included). */
+function pathParameters(path: string): Record<string, unknown>[] {
+  return [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
+    name,
+    in: 'path',
+    required: true,
+    schema: PATH_PARAMETERS[name] ?? { type: 'string' },
+  }));
 }
 
 /** A route's query parameters: the properties of its query DTO (one source with its validation), or listed ones. */
@@ -135,6 +146,8 @@ const TAGS = [
   { name: 'TuxSuite callbacks', description: 'What TuxSuite calls back, signed (x-tux-payload-signature)' },
   { name: 'Tokens', description: 'API tokens and the audit trail (admins)' },
   { name: 'Operations', description: 'Health, metrics, these docs and the queue dashboard' },
+  { name: 'Agents', description: 'Runner agents (admins): hosts that run work with no access to the queue or the database' },
+  { name: 'Agent protocol', description: 'What runner agents call, with their own secret or a run’s job token; Automn’s host route' },
 ];
 
 const ERRORS: Record<string, string> = {

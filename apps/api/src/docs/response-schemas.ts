@@ -217,7 +217,9 @@ type Tag =
   | 'Kernel CI'
   | 'TuxSuite callbacks'
   | 'Tokens'
-  | 'Operations';
+  | 'Operations'
+  | 'Agents'
+  | 'Agent protocol';
 
 export interface RouteDoc {
   tag: Tag;
@@ -229,6 +231,32 @@ export interface RouteDoc {
   content?: string;
   headers?: Record<string, Schema>;
 }
+
+const AGENT = obj({
+  id: str,
+  name: str,
+  status: { type: 'string', enum: ['pending', 'online', 'offline', 'draining', 'disabled'] },
+  mode: { type: 'string', enum: ['pull', 'push'] },
+  tags: arr(str),
+  max_concurrency: int,
+  advertised_concurrency: nullable(int),
+  active_runs: int,
+  endpoint: nullable(str),
+  last_seen_at: nullable({ type: 'string', format: 'date-time' }),
+  status_message: nullable(str),
+  version: nullable(str),
+  os: nullable(str),
+  arch: nullable(str),
+  runtimes: { type: 'object', additionalProperties: { type: 'string' } },
+  drain: { type: 'boolean' },
+  disabled: { type: 'boolean' },
+  secret_created_at: { type: 'string', format: 'date-time' },
+  created_at: { type: 'string', format: 'date-time' },
+  created_by: str,
+});
+const OFFSETS = obj({ stdout: int, stderr: int });
+const AGENTS: Tag = 'Agents';
+const PROTOCOL: Tag = 'Agent protocol';
 
 const LOCATION = { Location: { description: 'the URL of the recorded build or test', schema: str } };
 const V4: Tag = 'Autosubmit v4';
@@ -696,6 +724,121 @@ export const RESPONSES: Record<string, RouteDoc> = {
     status: 200,
     schema: arr(obj({ id: str, at: str, actor: str, method: str, path: str, status: int })),
     description: 'every write request (the dashboard’s included), newest first',
+  },
+  'post /api/v1/scripts/run': {
+    tag: 'Runs',
+    summary: 'Run a script (Node, Python, shell) on an agent or a worker',
+    status: 202,
+    schema: RUN,
+    description: 'the accepted run (kind script); its return value is result.return_data once it ended',
+  },
+  'post /api/v1/agents': {
+    tag: AGENTS,
+    summary: 'Register a runner agent',
+    status: 201,
+    schema: { ...AGENT, properties: { ...(AGENT.properties as object), secret: str } },
+    description: 'the agent with its secret, shown this once (admins)',
+  },
+  'get /api/v1/agents': {
+    tag: AGENTS,
+    summary: 'List the runner agents',
+    status: 200,
+    schema: arr(AGENT),
+    description: 'never their secrets',
+  },
+  'get /api/v1/agents/{agentId}': {
+    tag: AGENTS,
+    summary: 'Get a runner agent',
+    status: 200,
+    schema: AGENT,
+    description: 'its status and load',
+  },
+  'patch /api/v1/agents/{agentId}': {
+    tag: AGENTS,
+    summary: 'Change a runner agent',
+    status: 200,
+    schema: AGENT,
+    description: 'tags, cap, disabled, drain; rotate_secret: the agent replaces its secret on its next heartbeat',
+  },
+  'post /api/v1/agents/{agentId}/rotate-secret': {
+    tag: AGENTS,
+    summary: 'Replace an agent’s secret now',
+    status: 200,
+    schema: obj({ id: str, secret: str }),
+    description: 'the new secret, shown this once; the old one stops working',
+  },
+  'delete /api/v1/agents/{agentId}': {
+    tag: AGENTS,
+    summary: 'Delete a runner agent',
+    status: 204,
+    description: 'deleted (409 while it holds runs)',
+  },
+  'post /api/v1/agents/{agentId}/heartbeat': {
+    tag: PROTOCOL,
+    summary: 'An agent reports (its secret as the bearer)',
+    status: 200,
+    schema: obj({ heartbeat_ms: int, long_poll_ms: int, rotate: { type: 'boolean' }, drop: arr(int) }),
+    description: 'when to report again, whether to rotate its secret, runs that are not its own any more',
+  },
+  'post /api/v1/agents/{agentId}/poll': {
+    tag: PROTOCOL,
+    summary: 'An agent waits for work (long poll; its secret as the bearer)',
+    status: 200,
+    schema: obj({ jobs: arr({ type: 'object' }), signals: arr({ type: 'object' }), commands: arr({ type: 'object' }) }),
+    description: 'runs handed to it (each with a job token), signals for its runs, commands; empty after AGENT_LONG_POLL_MS',
+  },
+  'post /api/v1/agents/{agentId}/rotate': {
+    tag: PROTOCOL,
+    summary: 'An agent replaces its secret (its secret as the bearer)',
+    status: 200,
+    schema: obj({ secret: str }),
+    description: 'the new secret; the presented one works until the new one is used',
+  },
+  'post /api/v1/agents/{agentId}/commands/{commandId}/result': {
+    tag: PROTOCOL,
+    summary: 'An agent answers a command (its secret as the bearer)',
+    status: 204,
+    description: 'stored',
+  },
+  'get /api/v1/agent-jobs/{runId}': {
+    tag: PROTOCOL,
+    summary: 'A run’s state on the agent’s side (its job token as the bearer)',
+    status: 200,
+    schema: obj({ state: str, offsets: OFFSETS }),
+    description: 'where the stored output ends',
+  },
+  'post /api/v1/agent-jobs/{runId}/accept': {
+    tag: PROTOCOL,
+    summary: 'An agent takes a run',
+    status: 204,
+    description: 'taken (409: taken back)',
+  },
+  'post /api/v1/agent-jobs/{runId}/decline': {
+    tag: PROTOCOL,
+    summary: 'An agent hands a run back',
+    status: 204,
+    description: 'back to the queue',
+  },
+  'post /api/v1/agent-jobs/{runId}/started': { tag: PROTOCOL, summary: 'An agent started a run', status: 204, description: 'recorded' },
+  'post /api/v1/agent-jobs/{runId}/output': {
+    tag: PROTOCOL,
+    summary: 'An agent appends output at a byte offset',
+    status: 200,
+    schema: obj({ appended: { type: 'boolean' }, offset: int }),
+    description: 'where the stored stream ends: a chunk sent again is not stored twice',
+  },
+  'post /api/v1/agent-jobs/{runId}/finish': {
+    tag: PROTOCOL,
+    summary: 'An agent reports a run’s end',
+    status: 204,
+    description: 'recorded (idempotent; 409 with the stored offsets until all its output is stored)',
+  },
+  'post /api/settings/runner-hosts/{runnerId}/register': {
+    tag: PROTOCOL,
+    summary: 'Automn’s runner registration and heartbeat (the secret in the body)',
+    status: 200,
+    schema: obj({ runnerHost: { type: 'object' }, registered: { type: 'boolean' }, hostVersion: str, minimumRunnerVersion: str }),
+    description: 'as an Automn host answers (400, 404, 403, 401 otherwise)',
   },
   'get /health': { tag: 'Operations', summary: 'Alive', status: 200, schema: obj({ status: str }), description: 'the process answers' },
   'get /health/ready': {

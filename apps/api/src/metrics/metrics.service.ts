@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { AgentsService } from '@runyard/agents';
 import { KernelQueue } from '@runyard/kernelci';
 import { RunQueues } from '@runyard/queue';
 import { RunsRepository } from '@runyard/runs';
@@ -25,6 +26,7 @@ export class MetricsService {
     private readonly runs: RunsRepository,
     private readonly runQueues: RunQueues,
     private readonly kernelQueue: KernelQueue,
+    private readonly agents: AgentsService,
     private readonly scheduleQueue: ScheduleQueue,
     private readonly schedules: SchedulesRepository,
   ) {
@@ -51,6 +53,7 @@ export class MetricsService {
       queues.map(async (q) => ({ name: q.name, counts: await q.getJobCounts('waiting', 'active', 'delayed', 'failed') })),
     );
     const workers = await Promise.all(queues.slice(0, 1).map((q) => q.getWorkersCount().catch(() => 0)));
+    const agents = await this.agents.figures();
     return [
       gauge(
         'runyard_runs',
@@ -67,6 +70,18 @@ export class MetricsService {
       gauge('runyard_runs_timed_out_total', 'Runs stopped by their TIMEOUT.', 'counter', [{ labels: {}, value: policies.timedOut }]),
       gauge('runyard_runs_retried_total', 'Attempts made again by a RETRY policy.', 'counter', [{ labels: {}, value: policies.retried }]),
       gauge('runyard_workers', 'Worker processes consuming the runs queue.', 'gauge', [{ labels: {}, value: workers[0] ?? 0 }]),
+      gauge(
+        'runyard_agents',
+        'Runner agents by status.',
+        'gauge',
+        Object.entries(agents.byStatus).map(([status, n]) => ({ labels: { status }, value: n })),
+      ),
+      gauge(
+        'runyard_agent_active_runs',
+        'Runs each runner agent holds now.',
+        'gauge',
+        agents.active.map((a) => ({ labels: { agent: a.id }, value: a.runs })),
+      ),
       gauge(
         'runyard_callback_verification_failures_total',
         'Runner-service callbacks refused for a missing or bad signature.',

@@ -1,0 +1,430 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { arch, machine, platform, uptime } from 'node:os';
+import { join } from 'node:path';
+import {
+  AUTOMN_MIN_SECRET_LENGTH,
+  AUTOMN_MINIMUM_HOST_VERSION,
+  AUTOMN_RUNNER_VERSION,
+  AUTOMN_SECRET_HEADER,
+  AutomnRegistration,
+  AutomnRunRequest,
+  registerPath,
+} from '@runyard/agent-protocol';
+import { log } from '../agent-log';
+import { sameText } from '../constant-time';
+import { detectRuntimes, LocalJobs, LocalRun } from '../local-jobs';
+import { StateFile } from '../state-file';
+import { DispatchVerifier } from './dispatch-verifier';
+import { executeScript } from './script-execution';
+
+/** Automn's runner variables (seed 003), read by agent-config.ts. */
+export interface AutomnRunnerConfig {
+  hostUrl?: string;
+  runnerId?: string;
+  /** AUTOMN_RUNNER_SECRET: managed by the environment, the setup form and /internal/reset may not change it. */
+  envSecret?: string;
+  endpointUrl?: string;
+  port: number;
+  listenHost?: string;
+  stateFile: string;
+  workDir: string;
+  heartbeatMs: number;
+  maxConcurrency?: number;
+  localMaxConcurrency?: number;
+  timeoutMs?: number;
+  resetToken?: string;
+  statusMessage: string;
+  /** Between SIGTERM and SIGKILL when a script is stopped (its timeout, its client gone, the agent shutting down). */
+  killGraceMs: number;
+}
+
+interface RunnerState {
+  secret?: string | null;
+  lockedAt?: string | null;
+  registeredAt?: string | null;
+  hostUrl?: string | null;
+  runnerId?: string | null;
+  endpointUrl?: string | null;
+  lastRegistrationStatus?: string | null;
+  lastRegistrationResponse?: unknown;
+  lastRegistrationAttempt?: string | null;
+  lastRegistrationError?: string | null;
+  /** The Runyard host's dispatch key, pinned at the first registration that gave one. */
+  dispatchKey?: string | null;
+  /** Scripts under way: stopped at start, their client (the host's request) is gone. */
+  runs?: LocalRun[];
+}
+
+const MAX_BODY = 1024 * 1024;
+
+class TooLarge extends Error {}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new TooLarge());
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+const json = (res: ServerResponse, status: number, body: unknown) => {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+};
+
+const html = (text: unknown) =>
+  String(text ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/**
+ * Automn's runner service, verbatim where it matters to a host (its routes, bodies, statuses and
+ * their order, JSONL frames, registration as heartbeat), fixed where Automn is weak: secrets and
+ * reset tokens compared in constant time, the state file written atomically (0600), a client that
+ * disconnects stops its script, the timeout escalates to SIGKILL, no idle timeout, signed dispatches
+ * from a Runyard host instead of a reusable secret.
+ */
+export class AutomnRunner {
+  private readonly state: StateFile<RunnerState>;
+  private readonly jobs: LocalJobs;
+  private readonly verifier = new DispatchVerifier();
+  private readonly runtimes = detectRuntimes();
+  private s: RunnerState = {};
+  private server?: Server;
+  private readonly runs = new Map<number, LocalRun>();
+  private active = 0;
+  private nextId = Date.now();
+  private heartbeatTimer?: NodeJS.Timeout;
+  private draining = false;
+  private cancelling = false;
+
+  constructor(private readonly config: AutomnRunnerConfig) {
+    this.state = new StateFile(config.stateFile);
+    this.jobs = new LocalJobs(join(config.workDir, 'runs'));
+  }
+
+  private get secret(): string | null {
+    return this.config.envSecret ?? this.s.secret ?? null;
+  }
+
+  private get secretSource(): 'env' | 'state' {
+    return this.config.envSecret ? 'env' : 'state';
+  }
+
+  async start(): Promise<void> {
+    this.s = await this.state.read();
+    this.s.runnerId = this.config.runnerId ?? this.s.runnerId ?? null;
+    this.s.hostUrl = this.config.hostUrl ?? this.s.hostUrl ?? null;
+    this.s.endpointUrl = this.config.endpointUrl ?? this.s.endpointUrl ?? null;
+    this.verifier.pin(this.s.dispatchKey ?? undefined);
+    const leftovers = this.s.runs ?? [];
+    await this.persist();
+    process.on('SIGTERM', () => this.onSignal());
+    process.on('SIGINT', () => this.onSignal());
+    this.server = createServer((req, res) => void this.route(req, res));
+    // Automn's requests have no time limit: a script may stream its answer for days.
+    this.server.requestTimeout = 0;
+    this.server.headersTimeout = 60_000;
+    await new Promise<void>((resolve) => this.server!.listen(this.config.port, this.config.listenHost, resolve));
+    log('info', `Automn runner ${this.s.runnerId ?? '(no id)'} listening on port ${this.config.port}`);
+    // Scripts of a previous life: their client (the host's request) is gone, so they are stopped.
+    for (const run of leftovers) {
+      await this.jobs.signal(run, 'SIGKILL').catch(() => undefined);
+      await this.jobs.release(run).catch(() => undefined);
+    }
+    // Listening first: the host may send a run as soon as it has heard from the runner.
+    if (this.secret && this.s.hostUrl && this.s.runnerId) await this.register('startup');
+    this.heartbeatTimer = setInterval(() => void this.register('heartbeat'), this.config.heartbeatMs);
+  }
+
+  private persist(): Promise<void> {
+    const { secret, ...rest } = this.s;
+    // A secret of the environment is never written to disk.
+    return this.state.write({
+      ...rest,
+      ...(this.secretSource === 'state' ? { secret: secret ?? null } : {}),
+      runs: [...this.runs.values()],
+    });
+  }
+
+  private summary() {
+    return {
+      runnerId: this.s.runnerId ?? null,
+      hostUrl: this.s.hostUrl ?? null,
+      endpointUrl: this.s.endpointUrl ?? null,
+      secretConfigured: Boolean(this.secret),
+      secretSource: this.secretSource,
+      locked: Boolean(this.s.lockedAt),
+      registeredAt: this.s.registeredAt ?? null,
+      lastRegistrationAttempt: this.s.lastRegistrationAttempt ?? null,
+      lastRegistrationError: this.s.lastRegistrationError ?? null,
+      lastRegistrationStatus: this.s.lastRegistrationStatus ?? null,
+      lastRegistrationResponse: this.s.lastRegistrationResponse ?? null,
+    };
+  }
+
+  // --- registration (also the heartbeat) ---
+
+  async register(reason: string): Promise<{ ok: boolean; error?: string; response?: unknown }> {
+    const secret = this.secret;
+    const { hostUrl, runnerId, endpointUrl } = this.s;
+    if (!secret || !hostUrl || !runnerId || !endpointUrl) {
+      return { ok: false, error: 'Runner is missing configuration. Ensure host URL, runner id, endpoint URL, and secret are provided.' };
+    }
+    const body: AutomnRegistration = {
+      secret,
+      endpoint: endpointUrl,
+      statusMessage: `${this.config.statusMessage} (${reason})`,
+      ...(this.config.maxConcurrency ? { maxConcurrency: this.config.maxConcurrency } : {}),
+      ...(this.config.timeoutMs ? { timeoutMs: this.config.timeoutMs } : {}),
+      version: AUTOMN_RUNNER_VERSION,
+      minimumHostVersion: AUTOMN_MINIMUM_HOST_VERSION,
+      os: platform(),
+      platform: arch(),
+      arch: machine(),
+      uptime: Math.floor(uptime()),
+      runtimes: this.runtimes,
+      dispatchSignatures: 'ed25519',
+      heartbeatMs: this.config.heartbeatMs,
+    };
+    this.s.lastRegistrationAttempt = new Date().toISOString();
+    try {
+      const res = await fetch(new URL(registerPath(runnerId), hostUrl), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const text = await res.text();
+      let parsed: Record<string, unknown> | null = null;
+      try {
+        parsed = text ? JSON.parse(text) : null;
+      } catch {
+        parsed = { raw: text };
+      }
+      if (!res.ok) {
+        const message = String(
+          parsed?.error_message ?? (typeof parsed?.error === 'string' ? parsed.error : `${res.status} ${res.statusText}`),
+        );
+        Object.assign(this.s, { lastRegistrationError: message, lastRegistrationStatus: 'error', lastRegistrationResponse: parsed });
+        await this.persist();
+        log('warn', `registration failed: ${message}`);
+        return { ok: false, error: message, response: parsed };
+      }
+      const now = new Date().toISOString();
+      Object.assign(this.s, {
+        lastRegistrationError: null,
+        lastRegistrationStatus: 'ok',
+        lastRegistrationResponse: parsed,
+        registeredAt: now,
+        lockedAt: this.s.lockedAt ?? now,
+      });
+      const key = (parsed?.runyard as { dispatchKey?: unknown } | undefined)?.dispatchKey;
+      if (typeof key === 'string' && !this.s.dispatchKey) {
+        this.s.dispatchKey = key;
+        this.verifier.pin(key);
+      } else if (typeof key === 'string' && key !== this.s.dispatchKey) {
+        log('error', 'the host answered another dispatch key than the one pinned: its signed dispatches will be refused');
+      }
+      await this.persist();
+      return { ok: true, response: parsed };
+    } catch (e) {
+      const message = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
+      Object.assign(this.s, { lastRegistrationError: message, lastRegistrationStatus: 'network-error' });
+      await this.persist().catch(() => undefined);
+      log('warn', `registration: ${message}`);
+      return { ok: false, error: message };
+    }
+  }
+
+  // --- HTTP ---
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    try {
+      if (req.method === 'GET' && path === '/status') return json(res, 200, this.statusBody());
+      if (req.method === 'GET' && path === '/') return this.page(res, 200);
+      if (req.method === 'GET' && path === '/ui/reregister') {
+        const outcome = await this.register('manual');
+        return this.page(res, outcome.ok ? 200 : 502, outcome.ok ? 'Registration successful.' : `Registration failed: ${outcome.error}`);
+      }
+      if (req.method === 'POST' && path === '/ui/register') return await this.setupForm(req, res);
+      if (req.method === 'POST' && path === '/internal/reset') return await this.reset(req, res);
+      if (req.method === 'POST' && path === this.endpointPath()) return await this.run(req, res);
+      json(res, 404, { error: 'Not found' });
+    } catch (e) {
+      if (res.headersSent) return void res.end();
+      if (e instanceof TooLarge) return json(res, 413, { error: 'Request body is larger than 1mb' });
+      if (e instanceof SyntaxError) return json(res, 400, { error: 'Request body is not valid JSON' });
+      log('error', `${req.method} ${path}: ${(e as Error).message}`);
+      json(res, 500, { error: 'Runner internal error' });
+    }
+  }
+
+  private endpointPath(): string {
+    try {
+      return new URL(this.s.endpointUrl ?? '').pathname || '/api/run';
+    } catch {
+      return '/api/run';
+    }
+  }
+
+  private statusBody() {
+    return {
+      runner: this.summary(),
+      config: {
+        endpointUrl: this.s.endpointUrl ?? null,
+        hostUrl: this.s.hostUrl ?? null,
+        runnerId: this.s.runnerId ?? null,
+        heartbeatInterval: this.config.heartbeatMs,
+        scriptsDir: this.config.workDir,
+        workdirDir: this.config.workDir,
+        secretManagedByEnv: this.secretSource === 'env',
+        activeRuns: this.active,
+        localMaxConcurrency: this.config.localMaxConcurrency ?? null,
+      },
+    };
+  }
+
+  private page(res: ServerResponse, status: number, notice?: string): void {
+    const s = this.summary();
+    const form =
+      !this.secret && this.secretSource === 'state'
+        ? `<form method="post" action="/ui/register"><label>Runner secret <input type="password" name="secret" minlength="${AUTOMN_MIN_SECRET_LENGTH}" required></label> <button>Register</button></form>`
+        : '';
+    const rows = Object.entries(s)
+      .filter(([k]) => k !== 'lastRegistrationResponse')
+      .map(([k, v]) => `<tr><th>${html(k)}</th><td>${html(v)}</td></tr>`)
+      .join('');
+    res
+      .writeHead(status, { 'content-type': 'text/html; charset=utf-8' })
+      .end(
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Runner ${html(s.runnerId)}</title></head><body><h1>Runner ${html(s.runnerId)}</h1>${notice ? `<p>${html(notice)}</p>` : ''}${form}<table>${rows}</table></body></html>`,
+      );
+  }
+
+  /** The setup form: only while no secret is configured by the environment. */
+  private async setupForm(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.secretSource === 'env') return this.page(res, 400, 'The runner secret is managed by environment variables.');
+    const secret = (new URLSearchParams((await readBody(req)).toString('utf8')).get('secret') ?? '').trim();
+    if (secret.length < AUTOMN_MIN_SECRET_LENGTH)
+      return this.page(res, 400, `Secret must be at least ${AUTOMN_MIN_SECRET_LENGTH} characters`);
+    await this.setSecret(secret);
+    const outcome = await this.register('setup');
+    this.page(res, outcome.ok ? 200 : 502, outcome.ok ? 'Registration successful.' : `Registration failed: ${outcome.error}`);
+  }
+
+  private async setSecret(secret: string | null): Promise<void> {
+    Object.assign(this.s, {
+      secret,
+      lockedAt: null,
+      registeredAt: null,
+      lastRegistrationError: null,
+      lastRegistrationStatus: null,
+      lastRegistrationResponse: null,
+    });
+    await this.persist();
+  }
+
+  /** Secret rotation by reset token (compared in constant time); the new secret is stored atomically, then registered. */
+  private async reset(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!this.config.resetToken) return json(res, 404, { error: 'Reset endpoint disabled' });
+    const body = JSON.parse((await readBody(req)).toString('utf8') || '{}') as { token?: unknown; secret?: unknown };
+    const token = typeof body.token === 'string' ? body.token.trim() : '';
+    if (!token || !sameText(token, this.config.resetToken)) return json(res, 403, { error: 'Invalid reset token' });
+    if (this.secretSource === 'env')
+      return json(res, 400, { error: 'Runner secret is managed via environment variables and cannot be changed' });
+    const secret = typeof body.secret === 'string' ? body.secret.trim() : '';
+    if (secret) {
+      if (secret.length < AUTOMN_MIN_SECRET_LENGTH)
+        return json(res, 400, { error: `Secret must be at least ${AUTOMN_MIN_SECRET_LENGTH} characters` });
+      await this.setSecret(secret);
+      const outcome = await this.register('secret-rotation');
+      return json(res, 200, { reset: true, secretUpdated: true, registration: this.summary(), registrationResult: outcome });
+    }
+    await this.setSecret(null);
+    json(res, 200, { reset: true, secretCleared: true, runner: this.summary() });
+  }
+
+  /** Automn's checks in Automn's order: no secret 503, bad secret 401, local cap 429, no script 400; then JSONL frames. */
+  private async run(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    const secret = this.secret;
+    if (!secret) return json(res, 503, { error: 'Runner secret not configured' });
+    const given = req.headers[AUTOMN_SECRET_HEADER];
+    const signed = this.verifier.pinned && this.verifier.verify('POST', req.url ?? '/', req.headers, raw);
+    if (!signed && !(typeof given === 'string' && sameText(given.trim(), secret)))
+      return json(res, 401, { error: 'Invalid runner secret' });
+    const cap = this.config.localMaxConcurrency;
+    if (this.draining || (cap && cap > 0 && this.active >= cap)) return json(res, 429, { error: 'Runner is at capacity' });
+    const body = JSON.parse(raw.toString('utf8') || '{}') as AutomnRunRequest;
+    if (!body || typeof body.script !== 'object' || body.script === null) return json(res, 400, { error: 'Script payload is required' });
+    const runId = typeof body.runId === 'string' && body.runId.trim() ? body.runId.trim() : randomUUID();
+
+    res.writeHead(200, {
+      'content-type': 'application/jsonl; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      'x-content-type-options': 'nosniff',
+      connection: 'keep-alive',
+    });
+    res.flushHeaders();
+    let gone!: () => void;
+    const abandoned = new Promise<void>((r) => (gone = r));
+    res.on('close', () => {
+      if (!res.writableEnded) gone();
+    });
+    const frame = (f: unknown) => {
+      if (!res.writableEnded && !res.destroyed) res.write(`${JSON.stringify(f)}\n`);
+    };
+    this.active++;
+    const localId = this.nextId++;
+    log('info', `run ${runId} started (active ${this.active})`);
+    try {
+      const result = await executeScript(this.jobs, localId, runId, body, {
+        onLog: (line) => frame({ type: 'log', line }),
+        abandoned,
+        graceMs: this.cancelling ? 0 : this.config.killGraceMs,
+        started: async (run) => {
+          this.runs.set(localId, run);
+          await this.persist();
+        },
+      });
+      frame({ type: 'result', data: result });
+      log('info', `run ${runId} finished with code ${result.code}`);
+    } finally {
+      this.runs.delete(localId);
+      await this.persist().catch(() => undefined);
+      if (!res.writableEnded) res.end();
+      this.active--;
+      if (this.draining && this.active === 0) this.exit();
+    }
+  }
+
+  /** SIGTERM: no new runs (429), the running ones finish, then exit; the next SIGTERM stops them. */
+  private onSignal(): void {
+    if (!this.draining) {
+      this.draining = true;
+      log('info', `draining: ${this.active} runs to finish (SIGTERM again to stop them)`);
+      if (this.active === 0) this.exit();
+      return;
+    }
+    if (this.cancelling) return;
+    this.cancelling = true;
+    for (const run of this.runs.values()) void this.jobs.signal(run, 'SIGTERM');
+    setTimeout(() => {
+      for (const run of this.runs.values()) void this.jobs.signal(run, 'SIGKILL');
+    }, this.config.killGraceMs).unref();
+  }
+
+  private exit(): void {
+    clearInterval(this.heartbeatTimer);
+    this.server?.close();
+    log('info', 'drained: exiting');
+    process.exit(0);
+  }
+}

@@ -1,0 +1,133 @@
+import { StringDecoder } from 'node:string_decoder';
+import type { AutomnResult, AutomnRunRequest } from '@runyard/agent-protocol';
+import { isScriptLanguage, parseScriptOutput, scriptCommand, scriptResult } from '@runyard/scripts';
+import type { ExitInfo } from '../../../../libs/runners/src/runner';
+import { sleep } from '../agent-log';
+import { LocalJobs, LocalRun } from '../local-jobs';
+
+const TAIL_EVERY_MS = 50;
+const READ_CHUNK = 256 * 1024;
+/** What of a script's output the result frame repeats (Automn buffers all of it; the log frames carry everything). */
+const MAX_RESULT_TEXT = 8 * 1024 * 1024;
+
+export interface Execution {
+  /** A raw chunk of output, as Automn's log frame carries it. */
+  onLog(text: string): void;
+  /** Settles when whoever asked for the run is gone: the script is stopped. */
+  abandoned: Promise<void>;
+  graceMs: number;
+  /** Where the process is, recorded while it runs so a restarted agent can stop what it left behind. */
+  started(run: LocalRun): Promise<void>;
+}
+
+/**
+ * Runs one script of Automn's `/api/run` under the LOCAL runner and answers Automn's result object.
+ * Its wall-clock `timeout` and a client that goes away both stop it: SIGTERM to its process group,
+ * SIGKILL after the grace. There is no idle timeout: a silent script runs as long as it needs.
+ */
+export async function executeScript(
+  jobs: LocalJobs,
+  localId: number,
+  runId: string,
+  req: AutomnRunRequest,
+  io: Execution,
+): Promise<AutomnResult> {
+  const startedAt = Date.now();
+  const input = req.reqBody ?? {};
+  const answer = (stderr: string, code: number, more: Partial<AutomnResult> = {}): AutomnResult => ({
+    runId,
+    stdout: '',
+    stderr,
+    code,
+    duration: Date.now() - startedAt,
+    returnData: null,
+    automnLogs: [],
+    automnNotifications: [],
+    input,
+    ...more,
+  });
+  const script = req.script ?? {};
+  if (!isScriptLanguage(script.language) || typeof script.code !== 'string') return answer('Unsupported language', 1);
+  const timeout = typeof script.timeout === 'number' && script.timeout > 0 ? Math.min(Math.ceil(script.timeout), 7 * 24 * 3600) : undefined;
+  let command;
+  try {
+    command = scriptCommand({ language: script.language, code: script.code, input, timeout });
+  } catch (e) {
+    return answer((e as Error).message, 1);
+  }
+  const env = { ...command.env, AUTOMN_INTERNAL_INPUT_JSON: command.env.INPUT_JSON, AUTOMN_RUN_ID: runId };
+  let process;
+  try {
+    process = await jobs.start(localId, {
+      loader: 'NO_MODULE',
+      modules: [],
+      program: command.program,
+      args: command.args,
+      env,
+      files: command.files,
+    });
+  } catch (e) {
+    return answer((e as Error).message, 1);
+  }
+  const run: LocalRun = { id: localId, pid: process.pid, runDir: process.runDir };
+  await io.started(run);
+  let stderr = '';
+  let stopping = false;
+  const stop = (note?: string) => {
+    if (stopping) return;
+    stopping = true;
+    if (note) {
+      stderr += `\n${note}`;
+      io.onLog(`${note}\n`);
+    }
+    void jobs.signal(run, 'SIGTERM');
+    setTimeout(() => void jobs.signal(run, 'SIGKILL'), io.graceMs).unref();
+  };
+  const timer = timeout ? setTimeout(() => stop('Timeout exceeded.'), timeout * 1000) : undefined;
+  void io.abandoned.then(() => stop());
+
+  const output = jobs.output(run);
+  const offsets = { stdout: 0, stderr: 0 };
+  const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+  const tail = async (final: boolean) => {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const size = await output.size(stream);
+      while (offsets[stream] < size) {
+        const data = await output.read(stream, offsets[stream], Math.min(READ_CHUNK, size - offsets[stream]));
+        if (data.length === 0) break;
+        offsets[stream] += data.length;
+        const text = decoders[stream].write(data);
+        if (stream === 'stderr' && stderr.length < MAX_RESULT_TEXT) stderr += text;
+        if (text) io.onLog(text);
+      }
+      if (final) {
+        const rest = decoders[stream].end();
+        if (rest) io.onLog(rest);
+      }
+    }
+  };
+  let exit: ExitInfo | null | undefined;
+  void process.exited.then((e) => (exit = e));
+  try {
+    for (;;) {
+      const ended = exit !== undefined;
+      await tail(ended);
+      if (ended) break;
+      await Promise.race([sleep(TAIL_EVERY_MS), process.exited]);
+    }
+    clearTimeout(timer);
+    const stdoutText = (await output.read('stdout', 0, Math.min(offsets.stdout, MAX_RESULT_TEXT))).toString('utf8');
+    const parsed = parseScriptOutput(stdoutText);
+    const result = scriptResult(stdoutText, await jobs.resultFile(run));
+    return answer(stderr, exit?.code ?? 1, {
+      stdout: parsed.stdout.trimEnd(),
+      returnData: result.return_data,
+      automnLogs: parsed.logs,
+      automnNotifications: parsed.notifications,
+    });
+  } finally {
+    clearTimeout(timer);
+    await output.close();
+    await jobs.release(run).catch(() => undefined);
+  }
+}

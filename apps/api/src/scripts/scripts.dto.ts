@@ -1,0 +1,48 @@
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { MAX_CODE_BYTES, MAX_TIMEOUT_SECONDS, SCRIPT_LANGUAGES } from '@runyard/scripts';
+import type { ScriptLanguage } from '@runyard/scripts';
+
+export class RunScriptDto {
+  @IsIn(SCRIPT_LANGUAGES, { message: `language must be one of ${SCRIPT_LANGUAGES.join(', ')}` })
+  language: ScriptLanguage;
+
+  @IsString()
+  @MaxLength(MAX_CODE_BYTES)
+  code: string;
+
+  /** Reaches the script as JSON in INPUT_JSON and AUTOMN_INPUT_JSON only. */
+  @IsOptional()
+  @IsObject()
+  input?: Record<string, unknown>;
+
+  /** Seconds of wall-clock time, then it is stopped. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_TIMEOUT_SECONDS)
+  timeout?: number;
+
+  /** Runs on this agent. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { message: 'agent must be an agent id' })
+  agent?: string;
+
+  /** Runs on an agent whose tags include all of these. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(32)
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, { each: true, message: 'tags must be words of letters, digits, . _ : -' })
+  tags?: string[];
+
+  /** A profile to run it with (its runner, loader and modules); unset: an agent when `agent` or `tags` is given, else the worker's machine. */
+  @IsOptional()
+  @IsString()
+  profile_name?: string;
+
+  /** Seconds it may wait for an agent before it fails (default: the profile's QUEUE_TIMEOUT, else no limit). */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_TIMEOUT_SECONDS)
+  queue_timeout?: number;
+}

@@ -1,0 +1,3 @@
+export * from './agent-protocol';
+export * from './automn-protocol';
+export * from './dispatch-signature';

@@ -1,0 +1,179 @@
+import { Logger } from '@nestjs/common';
+import { request as httpRequest, IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { StringDecoder } from 'node:string_decoder';
+import { AUTOMN_SECRET_HEADER, AutomnFrame, AutomnResult, AutomnRunRequest } from '@runyard/agent-protocol';
+import { ExitInfo, RunnerBusyError } from '@runyard/runners';
+import { RunsRepository } from '@runyard/runs';
+import type { Script } from '@runyard/scripts';
+import { AgentRecord } from './agent';
+import { AgentsRepository } from './agents.repository';
+import { DispatchKeys } from './dispatch-keys.service';
+
+const APPEND_CHUNK = 512 * 1024;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A push dispatch under way: its HTTP answer is the run's output and, at the end, its result. */
+interface OpenDispatch {
+  abort(signal: NodeJS.Signals): void;
+}
+
+/**
+ * Automn's push dispatch: `POST {endpoint}` with `{runId, script, reqBody}`, answered with JSONL log
+ * frames and one result frame. Runyard's own agents get a signed request; a stock Automn runner its
+ * secret in `x-automn-runner-secret`, as it expects. There is no idle timeout: a script silent for
+ * hours is not failed (TCP keep-alive still notices a dead peer). The run lives as long as this
+ * request: a disconnect stops the script on the agent.
+ */
+export class PushDispatch {
+  private readonly log = new Logger('PushDispatch');
+  private readonly open = new Map<number, OpenDispatch>();
+
+  constructor(
+    private readonly runs: RunsRepository,
+    private readonly repo: AgentsRepository,
+    private readonly keys: DispatchKeys,
+    private readonly capBytes: () => number,
+  ) {}
+
+  holds(runId: number): boolean {
+    return this.open.has(runId);
+  }
+
+  signal(runId: number, signal: NodeJS.Signals): void {
+    this.open.get(runId)?.abort(signal);
+  }
+
+  /** Sends the run; resolves once the agent answered that it runs it (or throws: busy, refused, unreachable). */
+  async start(runId: number, agent: AgentRecord, script: Script): Promise<{ exited: Promise<ExitInfo | null> }> {
+    const payload: AutomnRunRequest = {
+      runId: String(runId),
+      script: { id: `runyard-${runId}`, name: `run ${runId}`, language: script.language, code: script.code, timeout: script.timeout },
+      reqBody: script.input,
+    };
+    const body = Buffer.from(JSON.stringify(payload));
+    const url = new URL(agent.endpoint!);
+    const headers: Record<string, string | number> = {
+      'content-type': 'application/json',
+      accept: 'application/jsonl',
+      'content-length': body.length,
+      'x-automn-runner-id': agent.id,
+      'x-automn-runner-name': agent.name,
+    };
+    if (agent.dispatchSignatures) Object.assign(headers, await this.keys.sign('POST', url.pathname + url.search, body));
+    else if (agent.automnSecret) headers[AUTOMN_SECRET_HEADER] = agent.automnSecret;
+    else throw new RunnerBusyError(`waiting for agent ${agent.id} to register again (its secret is needed to send it runs)`);
+
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: 'POST', headers, agent: false });
+    let res: IncomingMessage;
+    try {
+      res = await new Promise<IncomingMessage>((resolve, reject) => {
+        req.once('response', resolve);
+        req.once('error', reject);
+        req.end(body);
+      });
+    } catch (e) {
+      throw new RunnerBusyError(
+        `waiting for agent ${agent.id}: it cannot be reached (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      );
+    }
+    if (res.statusCode !== 200) {
+      const text = await readText(res);
+      if (res.statusCode === 429) throw new RunnerBusyError(`waiting for a free slot on agent ${agent.id} (it answered 429: at capacity)`);
+      if (res.statusCode === 503) throw new RunnerBusyError(`waiting for agent ${agent.id} to be given its secret (it answered 503)`);
+      throw new Error(`agent ${agent.id} refused the run: ${res.statusCode} ${text.slice(0, 500)}`);
+    }
+    res.socket.setKeepAlive(true, 30_000);
+    await this.repo.markRunning(runId, { pid: 0, runDir: '' });
+    let stoppedBy: NodeJS.Signals | null = null;
+    this.open.set(runId, {
+      abort: (signal) => {
+        stoppedBy ??= signal;
+        req.destroy();
+      },
+    });
+    const exited = this.follow(runId, res).then(async (result) => {
+      this.open.delete(runId);
+      const exit: ExitInfo | null = result ? { code: result.code, signal: null } : stoppedBy ? { code: null, signal: stoppedBy } : null;
+      const resultFile =
+        result && result.returnData !== null && result.returnData !== undefined ? Buffer.from(JSON.stringify(result.returnData)) : null;
+      await this.retry(() =>
+        exit ? this.repo.finishAssignment(runId, { exitCode: exit.code, signal: exit.signal, resultFile }) : this.repo.markLost(runId),
+      );
+      return exit;
+    });
+    return { exited };
+  }
+
+  /** Stores the log frames as the run's output as they come; answers the result frame, or null if the stream ended without one. */
+  private follow(runId: number, res: IncomingMessage): Promise<AutomnResult | null> {
+    return new Promise((resolve) => {
+      const decoder = new StringDecoder('utf8');
+      let buffered = '';
+      let result: AutomnResult | null = null;
+      let offset = 0;
+      let appending: Promise<unknown> = Promise.resolve();
+      const append = (text: string) => {
+        const data = Buffer.from(text, 'utf8');
+        appending = appending.then(async () => {
+          for (let at = 0; at < data.length; at += APPEND_CHUNK) {
+            const chunk = data.subarray(at, at + APPEND_CHUNK);
+            const answer = await this.retry(() => this.runs.appendOutputAt(runId, 'stdout', offset, chunk, this.capBytes()));
+            offset = answer ? answer.offset : offset;
+          }
+        });
+      };
+      const frame = (line: string) => {
+        if (!line.trim()) return;
+        let f: AutomnFrame;
+        try {
+          f = JSON.parse(line) as AutomnFrame;
+        } catch {
+          this.log.warn(`run ${runId}: the agent sent a line that is not JSON`);
+          return;
+        }
+        if (f.type === 'log' && typeof f.line === 'string') append(f.line);
+        else if (f.type === 'result' && !result) result = f.data;
+      };
+      res.on('data', (chunk: Buffer) => {
+        buffered += decoder.write(chunk);
+        let nl: number;
+        while ((nl = buffered.indexOf('\n')) !== -1) {
+          frame(buffered.slice(0, nl));
+          buffered = buffered.slice(nl + 1);
+        }
+      });
+      let ended = false;
+      const end = () => {
+        if (ended) return;
+        ended = true;
+        frame(buffered + decoder.end());
+        void appending.then(() => resolve(result));
+      };
+      res.on('end', end);
+      res.on('close', end);
+      res.on('error', end);
+    });
+  }
+
+  /** Writes whose truth is in this process only (the stream is gone once read): tried until they land. */
+  private async retry<T>(fn: () => Promise<T>): Promise<T | undefined> {
+    for (let delay = 200; ; delay = Math.min(delay * 2, 5_000)) {
+      try {
+        return await fn();
+      } catch (e) {
+        this.log.warn(`storing a push run's progress: ${(e as Error).message}`);
+        await sleep(delay);
+      }
+    }
+  }
+}
+
+function readText(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.length < 64 && chunks.push(c));
+    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.on('error', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}

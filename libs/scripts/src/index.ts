@@ -1,0 +1,3 @@
+export * from './script-helpers';
+export * from './script-run';
+export * from './script-result';

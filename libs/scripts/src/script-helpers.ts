@@ -1,0 +1,66 @@
+/**
+ * Automn's script helpers (`AutomnReturn`, `AutomnLog`, `AutomnNotify`, `AutomnRunLog`), so scripts
+ * written for Automn run unchanged. They are constant files written beside the script, never spliced
+ * into its code: each prints the stdout markers Runyard reads back (script-result.ts).
+ */
+export const NODE_HELPERS = `'use strict';
+const mark = (marker, value) => process.stdout.write(marker + JSON.stringify(value === undefined ? null : value) + '\\n');
+const text = (value) => (typeof value === 'string' ? value : JSON.stringify(value));
+globalThis.AutomnRunId = process.env.AUTOMN_RUN_ID || null;
+globalThis.AutomnReturn = (data) => mark('__SCRIPTRETURN__', data);
+globalThis.AutomnLog = (message, level = 'info', context = {}, type = 'general') => mark('__SCRIPTLOG__', { message, level, context, type });
+globalThis.AutomnNotify = (audience, message, level = 'info') => mark('__SCRIPTNOTIFY__', { audience, message, level });
+globalThis.AutomnRunLog = (...values) => process.stdout.write(values.map(text).join(' ') + '\\n');
+`;
+
+/** Runs the script named by its first argument with the helpers among its globals. */
+export const PYTHON_HELPERS = `import json, os, runpy, sys
+
+def _mark(marker, value):
+    print(marker + json.dumps(value), flush=True)
+
+def AutomnReturn(data):
+    _mark("__SCRIPTRETURN__", data)
+
+def AutomnLog(message, level="info", context=None, log_type="general"):
+    _mark("__SCRIPTLOG__", {"message": message, "level": level, "context": context, "type": log_type})
+
+def AutomnNotify(audience, message, level="info"):
+    _mark("__SCRIPTNOTIFY__", {"audience": audience, "message": message, "level": level})
+
+def AutomnRunLog(*values):
+    print(" ".join(v if isinstance(v, str) else json.dumps(v) for v in values), flush=True)
+
+script = sys.argv[1]
+sys.argv = sys.argv[1:]
+helpers = {"AutomnReturn": AutomnReturn, "AutomnLog": AutomnLog, "AutomnNotify": AutomnNotify, "AutomnRunLog": AutomnRunLog,
+           "AUTOMN_RUN_ID": os.environ.get("AUTOMN_RUN_ID")}
+runpy.run_path(script, init_globals=helpers, run_name="__main__")
+`;
+
+/** Sources the script named by its first argument after defining the helpers (bash). */
+export const SHELL_HELPERS = `automn_json_string() {
+  local s=$1
+  s=\${s//\\\\/\\\\\\\\}; s=\${s//\\"/\\\\\\"}; s=\${s//$'\\n'/\\\\n}; s=\${s//$'\\r'/\\\\r}; s=\${s//$'\\t'/\\\\t}
+  printf '"%s"' "$s"
+}
+automn_json() {
+  case $1 in
+    '{'*|'['*|'"'*|true|false|null|-[0-9]*|[0-9]*) printf '%s' "$1" ;;
+    *) automn_json_string "$1" ;;
+  esac
+}
+AutomnReturn() { printf '__SCRIPTRETURN__%s\\n' "$(automn_json "\${1-null}")"; }
+AutomnLog() {
+  printf '__SCRIPTLOG__{"message":%s,"level":%s,"context":%s,"type":%s}\\n' \\
+    "$(automn_json_string "$1")" "$(automn_json_string "\${2:-info}")" "$(automn_json "\${3:-null}")" "$(automn_json_string "\${4:-general}")"
+}
+AutomnNotify() {
+  printf '__SCRIPTNOTIFY__{"audience":%s,"message":%s,"level":%s}\\n' \\
+    "$(automn_json "$1")" "$(automn_json_string "$2")" "$(automn_json_string "\${3:-info}")"
+}
+AutomnRunLog() { printf '%s\\n' "$*"; }
+automn_script=$1
+shift
+. "./$automn_script"
+`;

@@ -1,0 +1,207 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakeAutomnHost } from './support/fake-automn';
+import { processAlive } from './support/fake-autosubmit';
+import { eventually } from './support/http';
+import { freePort, RunyardProcess, startAgentProcess } from './support/runyard';
+
+const activeRuns = async (url: string) =>
+  ((await (await fetch(`${url}/status`)).json()) as { config: { activeRuns: number } }).config.activeRuns;
+
+/** A JSONL answer of /api/run read to its end. */
+async function runScript(url: string, secret: string | undefined, body: unknown, signal?: AbortSignal) {
+  const res = await fetch(`${url}/api/run`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(secret ? { 'x-automn-runner-secret': secret } : {}) },
+    body: JSON.stringify(body),
+    signal,
+  });
+  const text = await res.text();
+  const frames = res.headers.get('content-type')?.startsWith('application/jsonl')
+    ? text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+    : [];
+  return { status: res.status, contentType: res.headers.get('content-type'), text, frames };
+}
+
+/** Runyard's agent in push mode = Automn's runner service: the test plays the Automn host against it. */
+describe("the agent in push mode (Automn's runner protocol)", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'runyard-automn-'));
+  const SECRET = 'automn-runner-secret-0001';
+  let host: FakeAutomnHost;
+  let agent: RunyardProcess;
+  let url: string;
+
+  const startRunner = async (name: string, env: Record<string, string>) => {
+    const port = await freePort();
+    const p = startAgentProcess(
+      {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/root',
+        AUTOMN_HOST_URL: host.url,
+        AUTOMN_RUNNER_ID: name,
+        AUTOMN_RUNNER_PUBLIC_URL: `http://127.0.0.1:${port}`,
+        AUTOMN_RUNNER_PORT: String(port),
+        AUTOMN_RUNNER_LISTEN_HOST: '127.0.0.1',
+        AUTOMN_RUNNER_STATE_DIR: join(dir, name, 'state'),
+        AUTOMN_RUNNER_WORKDIR: join(dir, name, 'work'),
+        AUTOMN_RUNNER_HEARTBEAT_MS: '300',
+        AUTOMN_RUNNER_KILL_GRACE_MS: '500',
+        ...env,
+      },
+      join(dir, `${name}.log`),
+    );
+    const base = `http://127.0.0.1:${port}`;
+    await eventually(async () => (await fetch(`${base}/status`).catch(() => null))?.ok, 10_000, `${name} listening`);
+    return { process: p, url: base };
+  };
+
+  beforeAll(async () => {
+    host = await new FakeAutomnHost().start();
+    ({ process: agent, url } = await startRunner('runner-1', { AUTOMN_RUNNER_SECRET: SECRET, AUTOMN_RUNNER_LOCAL_MAX_CONCURRENCY: '1' }));
+  });
+  afterAll(async () => {
+    await agent?.stop();
+    await host?.close();
+  });
+
+  it("registers with the host as Automn's runner does, heartbeats with the same call, and reports in /status", async () => {
+    await eventually(async () => host.registrations.filter((r) => r.id === 'runner-1').length >= 3, 10_000, 'heartbeats');
+    const [first] = host.registrations;
+    expect(first.body).toMatchObject({
+      secret: SECRET,
+      endpoint: `${url}/api/run`,
+      statusMessage: 'Runner heartbeat (startup)',
+      version: '0.2.16',
+      minimumHostVersion: '0.2.15',
+      os: 'linux',
+      runtimes: expect.objectContaining({ node: process.versions.node }),
+    });
+    expect(host.registrations[2].body.statusMessage).toBe('Runner heartbeat (heartbeat)');
+    const status = await (await fetch(`${url}/status`)).text();
+    expect(JSON.parse(status).runner).toMatchObject({
+      runnerId: 'runner-1',
+      secretConfigured: true,
+      secretSource: 'env',
+      lastRegistrationStatus: 'ok',
+    });
+    expect(status).not.toContain(SECRET);
+  });
+
+  it('streams JSONL log frames and then one result frame with the return value, the logs and the input', async () => {
+    const code =
+      'console.log("one"); AutomnLog("half way", "warn"); AutomnReturn({ n: JSON.parse(process.env.INPUT_JSON).n * 2 }); console.log("two");';
+    const r = await runScript(url, SECRET, { runId: 'run-42', script: { language: 'node', code }, reqBody: { n: 21 } });
+    expect(r.status).toBe(200);
+    expect(r.contentType).toBe('application/jsonl; charset=utf-8');
+    const logs = r.frames.filter((f) => f.type === 'log');
+    expect(logs.map((f) => f.line).join('')).toContain('one\n');
+    expect(r.frames.at(-1)).toEqual({
+      type: 'result',
+      data: {
+        runId: 'run-42',
+        stdout: 'one\ntwo',
+        stderr: '',
+        code: 0,
+        duration: expect.any(Number),
+        returnData: { n: 42 },
+        automnLogs: [expect.objectContaining({ message: 'half way', level: 'warn' })],
+        automnNotifications: [],
+        input: { n: 21 },
+      },
+    });
+    expect(r.frames.filter((f) => f.type === 'result')).toHaveLength(1);
+  });
+
+  it("checks in Automn's order: no secret 503, bad secret 401, at its local cap 429, no script 400", async () => {
+    const bare = await startRunner('runner-bare', {});
+    try {
+      expect((await runScript(bare.url, 'whatever', {})).status).toBe(503);
+    } finally {
+      await bare.process.stop();
+    }
+    expect((await runScript(url, 'not-the-secret', {})).status).toBe(401);
+    expect((await runScript(url, undefined, { script: { language: 'shell', code: 'echo' } })).status).toBe(401);
+    const busy = runScript(url, SECRET, { script: { language: 'shell', code: 'sleep 2; echo done' } });
+    await eventually(async () => (await activeRuns(url)) === 1, 5000, 'the first run');
+    const refused = await runScript(url, SECRET, {});
+    expect(refused.status).toBe(429);
+    expect(JSON.parse(refused.text)).toEqual({ error: 'Runner is at capacity' });
+    expect((await busy).frames.at(-1).data.code).toBe(0);
+    const noScript = await runScript(url, SECRET, { reqBody: {} });
+    expect(noScript.status).toBe(400);
+    expect(JSON.parse(noScript.text)).toEqual({ error: 'Script payload is required' });
+  });
+
+  it('stops the script when the client disconnects', async () => {
+    const pidFile = join(dir, 'disconnect.pid');
+    const code = `import os, time\nopen(${JSON.stringify(pidFile)}, "w").write(str(os.getpid()))\nprint("started", flush=True)\ntime.sleep(60)`;
+    const abort = new AbortController();
+    const answer = runScript(url, SECRET, { script: { language: 'python', code } }, abort.signal).catch((e: Error) => e);
+    const pid = await eventually(
+      async () => Number(existsSync(pidFile) && readFileSync(pidFile, 'utf8')) || null,
+      10_000,
+      'the script to start',
+    );
+    expect(processAlive(pid)).toBe(true);
+    abort.abort();
+    await answer;
+    await eventually(async () => !processAlive(pid), 10_000, 'the script to be stopped');
+    await eventually(async () => (await activeRuns(url)) === 0, 5000, 'the slot to free');
+  });
+
+  it('stops a script past its timeout, with SIGKILL if it ignores SIGTERM', async () => {
+    const r = await runScript(url, SECRET, {
+      script: { language: 'shell', code: "trap '' TERM; echo waiting; sleep 30; echo never", timeout: 1 },
+    });
+    const result = r.frames.at(-1).data;
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('Timeout exceeded.');
+    expect(result.stdout).toBe('waiting');
+  });
+
+  it('takes its secret from the setup form, rotates it by reset token (constant-time checks), and keeps it in a 0600 file written atomically', async () => {
+    const ui = await startRunner('runner-ui', { AUTOMN_RUNNER_RESET_TOKEN: 'reset-token-0123456789' });
+    try {
+      expect((await runScript(ui.url, 'anything-at-all', {})).status).toBe(503);
+      const form = await fetch(`${ui.url}/ui/register`, { method: 'POST', body: new URLSearchParams({ secret: 'first-secret-0001' }) });
+      expect(form.status).toBe(200);
+      await eventually(
+        async () => host.registrations.some((r) => r.id === 'runner-ui' && r.body.secret === 'first-secret-0001'),
+        5000,
+        'registration',
+      );
+      const stateDir = join(dir, 'runner-ui', 'state');
+      const stateFile = join(stateDir, 'runner-state.json');
+      expect(statSync(stateFile).mode & 0o777).toBe(0o600);
+      expect(JSON.parse(readFileSync(stateFile, 'utf8')).secret).toBe('first-secret-0001');
+
+      const reset = (body: unknown) =>
+        fetch(`${ui.url}/internal/reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect((await reset({ token: 'reset-token-0123456788', secret: 'second-secret-0002' })).status).toBe(403);
+      expect((await reset({ token: 'reset-token-0123456789', secret: 'short' })).status).toBe(400);
+      const rotated = await reset({ token: 'reset-token-0123456789', secret: 'second-secret-0002' });
+      expect(rotated.status).toBe(200);
+      expect(await rotated.json()).toMatchObject({ reset: true, secretUpdated: true, registrationResult: { ok: true } });
+      expect(host.registrations.filter((r) => r.id === 'runner-ui').at(-1)!.body).toMatchObject({ secret: 'second-secret-0002' });
+      expect(JSON.parse(readFileSync(stateFile, 'utf8')).secret).toBe('second-secret-0002');
+      expect(statSync(stateFile).mode & 0o777).toBe(0o600);
+      expect(readdirSync(stateDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+      expect((await runScript(ui.url, 'first-secret-0001', { script: { language: 'shell', code: 'echo' } })).status).toBe(401);
+      expect(
+        (await runScript(ui.url, 'second-secret-0002', { script: { language: 'shell', code: 'echo ok' } })).frames.at(-1).data.stdout,
+      ).toBe('ok');
+    } finally {
+      await ui.process.stop();
+    }
+    const reset = await fetch(`${url}/internal/reset`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"token":"x"}',
+    });
+    expect(reset.status).toBe(404);
+  });
+});
