@@ -3,7 +3,7 @@ import { AutosubmitCommand, CommandInputError } from '@runyard/autosubmit';
 import { Environment, ProfileParamsError, resolveProfile, RUNYARD_CONFIG } from '@runyard/config';
 import type { ResolvedProfile, RunyardConfig } from '@runyard/config';
 import { DEFAULT_LOADER_SETTINGS, getLoader, LoaderError, LoaderSettings } from '@runyard/loaders';
-import { isFinal, Run, RunFile, RunKind, RunSettings, RunStatus } from '@runyard/persistence';
+import { isFinal, Run, RunKind, RunSettings, RunStatus } from '@runyard/persistence';
 import { EnqueueTimeoutError, RunQueues } from '@runyard/queue';
 import { RunnerTypes } from '@runyard/runners';
 import { BadInputError, CommandTimeoutError, ConflictError, CommandFailedError, NotFoundError, UnavailableError } from './errors';
