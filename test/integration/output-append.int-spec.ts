@@ -1,4 +1,5 @@
 import { engineDatabase, queueRun } from './support/engine';
+import { maskTokenBytes } from '../../libs/auth/src/api-token';
 
 /** Output that arrives through the API by byte offset (an agent's): stored once, whatever is retried. */
 describe('appending output at an offset', () => {
@@ -23,6 +24,17 @@ describe('appending output at an offset', () => {
     expect(await db.repo.appendOutputAt(id, 'stdout', 20, Buffer.from('gap'), 1000)).toEqual({ appended: false, offset: 12 });
     expect((await db.repo.outputOf(id, 'stdout')).toString()).toBe('hello world\n');
     expect((await db.repo.byId(id))!.logBytes).toBe(17);
+  });
+
+  it('stores a chunk with its issued tokens masked, the offset moving by what was sent', async () => {
+    const id = await held();
+    const sent = Buffer.from(`token ry_abcdefghijkl_${'Z'.repeat(43)} ok\n`);
+    expect(await db.repo.appendOutputAt(id, 'stdout', 0, sent, 1000, maskTokenBytes(sent))).toEqual({
+      appended: true,
+      offset: sent.length,
+    });
+    expect((await db.repo.outputOf(id)).toString()).toBe('token [MASKED] ok\n');
+    expect((await db.repo.byId(id))!.logBytes).toBe('token [MASKED] ok\n'.length);
   });
 
   it('past the cap moves the offset and counts the bytes as truncated', async () => {

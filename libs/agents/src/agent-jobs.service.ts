@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { FinishReport, JobState, OutputAnswer, OutputChunk, StartedReport } from '@runyard/agent-protocol';
+import { maskTokenBytes } from '@runyard/auth';
 import { Environment } from '@runyard/config';
 import { BadInputError, NotFoundError, RunsRepository, UnauthorizedError } from '@runyard/runs';
 import { MAX_RESULT_FILE_BYTES } from '@runyard/scripts';
@@ -55,7 +56,15 @@ export class AgentJobsService {
   async output(a: Assignment, chunk: OutputChunk): Promise<OutputAnswer> {
     if (a.state === 'assigned') throw new AgentRouteError(409, `run ${a.runId} was not accepted`);
     const data = Buffer.from(chunk.data, 'base64');
-    const answer = await this.runs.appendOutputAt(a.runId, chunk.stream, chunk.offset, data, this.env.RUN_LOG_CAP_BYTES);
+    // Tokens Runyard issued never reach the stored log (within a chunk: an agent's uploads are not re-read).
+    const answer = await this.runs.appendOutputAt(
+      a.runId,
+      chunk.stream,
+      chunk.offset,
+      data,
+      this.env.RUN_LOG_CAP_BYTES,
+      maskTokenBytes(data),
+    );
     if (!answer) throw new NotFoundError(`run ${a.runId} does not exist`);
     return answer;
   }

@@ -4,6 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import { StringDecoder } from 'node:string_decoder';
 import { AUTOMN_SECRET_HEADER, AutomnFrame, AutomnResult, AutomnRunRequest } from '@runyard/agent-protocol';
 import { ExitInfo, RunnerBusyError } from '@runyard/runners';
+import { maskTokenBytes } from '@runyard/auth';
 import { RunsRepository } from '@runyard/runs';
 import type { Script } from '@runyard/scripts';
 import { AgentRecord } from './agent';
@@ -118,7 +119,9 @@ export class PushDispatch {
         appending = appending.then(async () => {
           for (let at = 0; at < data.length; at += APPEND_CHUNK) {
             const chunk = data.subarray(at, at + APPEND_CHUNK);
-            const answer = await this.retry(() => this.runs.appendOutputAt(runId, 'stdout', offset, chunk, this.capBytes()));
+            const answer = await this.retry(() =>
+              this.runs.appendOutputAt(runId, 'stdout', offset, chunk, this.capBytes(), maskTokenBytes(chunk)),
+            );
             offset = answer ? answer.offset : offset;
           }
         });

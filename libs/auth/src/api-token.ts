@@ -11,6 +11,9 @@ export const ISSUED_TOKEN_START = /r(?:y(?:_[a-z0-9]{0,12}(?:_[A-Za-z0-9_-]{0,42
 /** The text with every issued token replaced by [MASKED]. */
 export const maskTokens = (text: string): string => text.replace(new RegExp(ISSUED_TOKEN.source, 'g'), '[MASKED]');
 
+/** The same for raw output bytes (a token is ASCII, so latin1 keeps every other byte as it is). */
+export const maskTokenBytes = (data: Buffer): Buffer => Buffer.from(maskTokens(data.toString('latin1')), 'latin1');
+
 export function newToken(): { id: string; secret: string; token: string } {
   const id = randomBytes(9)
     .toString('base64url')

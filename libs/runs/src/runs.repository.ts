@@ -422,18 +422,20 @@ export class RunsRepository {
     offset: number,
     data: Buffer,
     capBytes: number,
+    /** What is stored of `data` (the same bytes with tokens masked); the offset moves by `data`'s length. */
+    stored: Buffer = data,
   ): Promise<{ appended: boolean; offset: number } | null> {
     const rows: { next: string }[] = await this.db.query(
       `WITH cur AS (
-         SELECT id, LEAST($4::bigint, GREATEST(0, $5::bigint - log_bytes)) AS kept FROM runs
+         SELECT id, LEAST(octet_length($6::bytea)::bigint, GREATEST(0, $5::bigint - log_bytes)) AS kept FROM runs
           WHERE id = $1 AND status = ANY($7) AND coalesce((output_offsets ->> $2)::bigint, 0) = $3 FOR UPDATE),
        upd AS (
          UPDATE runs r SET output_offsets = jsonb_set(r.output_offsets, ARRAY[$2::text], to_jsonb($3::bigint + $4::bigint)),
-                log_bytes = r.log_bytes + cur.kept, log_truncated_bytes = r.log_truncated_bytes + $4::bigint - cur.kept
+                log_bytes = r.log_bytes + cur.kept, log_truncated_bytes = r.log_truncated_bytes + octet_length($6::bytea) - cur.kept
            FROM cur WHERE r.id = cur.id RETURNING cur.kept),
        ins AS (INSERT INTO run_output (run_id, stream, data) SELECT $1, $2, substring($6::bytea FROM 1 FOR kept::int) FROM upd WHERE kept > 0)
        SELECT $3::bigint + $4::bigint AS next FROM upd`,
-      [runId, stream, offset, data.length, capBytes, data, HELD],
+      [runId, stream, offset, data.length, capBytes, stored, HELD],
     );
     if (rows.length > 0) return { appended: true, offset: Number(rows[0].next) };
     const run = await this.byId(runId);
