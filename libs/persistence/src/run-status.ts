@@ -10,7 +10,16 @@ export const FINAL_STATUSES: readonly RunStatus[] = ['COMPLETED', 'FAILED', 'TER
 export const isFinal = (s: RunStatus): boolean => FINAL_STATUSES.includes(s);
 
 /** What a run executes: the experiment itself, one of the short Autosubmit commands, a script (Automn's kind of run), or a Runner SDK session's executor. */
-export const RUN_KINDS = ['run', 'setstatus', 'create-experiment', 'update-description', 'create-job-list', 'version', 'script', 'session'] as const;
+export const RUN_KINDS = [
+  'run',
+  'setstatus',
+  'create-experiment',
+  'update-description',
+  'create-job-list',
+  'version',
+  'script',
+  'session',
+] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
 
 /** Runs held by a worker for as long as the process lives; everything else is a short command. */
