@@ -7,6 +7,7 @@ import { untilDone } from './retry';
 // Small enough that a run printing hundreds of MB keeps the worker's memory flat (the driver copies each batch once more).
 const READ_CHUNK = 512 * 1024;
 const MAX_PER_TICK = 2 * 1024 * 1024;
+const RECENT_BYTES = 4096;
 
 type Chunk = { stream: OutputStream; data: Buffer };
 
@@ -27,6 +28,8 @@ export class OutputShipper {
   private running: Promise<unknown> = Promise.resolve();
   /** The process has ended: nothing more will be written, so nothing is held back for masking. */
   private ended = false;
+  /** The newest stored bytes (both streams in the order stored), for the dashboard's summary. */
+  private recent: Buffer = Buffer.alloc(0);
 
   constructor(
     private readonly store: OutputStore,
@@ -135,7 +138,14 @@ export class OutputShipper {
     }
     this.committed = next;
     this.notes.splice(0, notes);
+    this.recent = Buffer.concat([this.recent, ...chunks.map((c) => c.data)]);
+    this.recent = this.recent.subarray(Math.max(0, this.recent.length - RECENT_BYTES));
     return more && progressed;
+  }
+
+  /** The newest output this shipper stored (empty when an earlier worker stored it all). */
+  tail(): Buffer {
+    return this.recent;
   }
 
   /** For output stored by someone else: the notes are appended without touching its offsets. */

@@ -8,14 +8,23 @@ import { HELD_STATUSES, isFinal, Run, RunStatus } from '@runyard/persistence';
 import { ConnectionProblems, RunQueues } from '@runyard/queue';
 import type { RetryCause } from '@runyard/config';
 import { ExitInfo, Runner, RunnerBusyError, RunnerRegistry, RunnerUnreachableError, RunningProcess } from '@runyard/runners';
-import { loaderSettings, RunsRepository, StopRequest } from '@runyard/runs';
+import { loaderSettings, RunsRepository, StopRequest, tailOf } from '@runyard/runs';
 import { atTime, limitDetail, retryDelay, timeoutDetail } from './attempt-policy';
 import { Outcome, outcomeOf, StopState } from './outcome';
 import { OutputMasker } from './output-masker';
 import { OutputShipper } from './output-shipper';
-import { runResult } from './run-result';
+import { ResultSources, runResult } from './run-result';
 import { untilDone } from './retry';
 import { StopEscalation } from './stop-escalation';
+
+const SUMMARY_BYTES = 4000;
+const SUMMARY_LINES = 40;
+
+const summaryText = (run: Run, end: { status: RunStatus; detail: string | null; exitCode: number | null }, tail: Buffer) =>
+  `run ${run.id} (${run.kind} ${run.expid ?? ''}) ${end.status}, exit code ${end.exitCode ?? '-'}: ${end.detail ?? ''}\n${run.argv.join(' ')}\n${tail.toString('utf8')}`;
+
+/** Held and not asked to stop. */
+const UNSTOPPED: RunStatus[] = ['STARTING', 'ACTIVE'];
 
 /** The run could not start yet and is QUEUED again: its job comes back after `retryAfterMs`. */
 export interface Deferred {
@@ -57,6 +66,8 @@ export class RunExecutor {
   private readonly log = new Logger('RunExecutor');
   private readonly problems = new ConnectionProblems(this.log);
   private readonly held = new Map<number, HeldRun>();
+  /** Dashboard summaries of runs just finished, taken once by their job. */
+  private readonly summaries = new Map<number, string>();
   /** Set on graceful shutdown: what happens to the processes after that is the next worker's to see. */
   private released = false;
 
@@ -98,7 +109,7 @@ export class RunExecutor {
     const startedAt = new Date();
     const deadlineAt = run.settings.timeoutMs === undefined ? null : new Date(startedAt.getTime() + run.settings.timeoutMs);
     Object.assign(run, { pid: process.pid, host: process.host, runDir: process.runDir, startedAt, deadlineAt });
-    const held = this.hold(run, runner, process, 'not-acted');
+    const held = this.hold(run, runner, process, 'not-acted', true);
     await untilDone(() => this.repo.markStarted(runId, { ...process, argv: run.argv, startedAt }, run.settings.timeoutMs), {
       failed: (e) => this.dbProblem(e),
       giveUp: () => this.released,
@@ -185,12 +196,17 @@ export class RunExecutor {
     for (const request of await this.repo.heartbeat(this.workerId, live)) this.serveStop(request);
   }
 
-  /** What the queue dashboard shows in the job's log: the outcome and the tail of the output. */
+  /**
+   * What the queue dashboard shows in the job's log: the outcome and the tail of the output. From
+   * memory for a run this worker just finished (a query per run saved), else from the row.
+   */
   async summary(runId: number): Promise<string> {
+    const known = this.summaries.get(runId);
+    this.summaries.delete(runId);
+    if (known) return known;
     const run = await this.repo.byId(runId);
     if (!run) return `run ${runId} is gone`;
-    const tail = (await this.repo.outputTail(runId, 4000, 40)).toString('utf8');
-    return `run ${run.id} (${run.kind} ${run.expid ?? ''}) ${run.status}, exit code ${run.exitCode ?? '-'}: ${run.detail ?? ''}\n${run.argv.join(' ')}\n${tail}`;
+    return summaryText(run, run, await this.repo.outputTail(runId, SUMMARY_BYTES, SUMMARY_LINES));
   }
 
   /** Graceful shutdown: processes keep running; the rows are released so the next worker on this host re-attaches at once. */
@@ -202,7 +218,8 @@ export class RunExecutor {
     await this.repo.release(this.workerId).catch((e: Error) => this.log.warn(`releasing runs: ${e.message}`));
   }
 
-  private hold(run: Run, runner: Runner, process: RunningProcess, stop: StopState): Promise<Outcome | Retried | null> {
+  /** `forJob`: a BullMQ job waits for the outcome (and takes its dashboard summary). */
+  private hold(run: Run, runner: Runner, process: RunningProcess, stop: StopState, forJob = false): Promise<Outcome | Retried | null> {
     const masker = new OutputMasker(Object.values(this.secretsOf(run)));
     const shipper = new OutputShipper(
       this.repo,
@@ -244,6 +261,8 @@ export class RunExecutor {
       await escalation.settled(this.env.STOP_GRACE_MS + 1_000);
       await shipper.finish();
       const outcome = await this.finish(run, runner, exit, escalation);
+      if (forJob && outcome && 'status' in outcome)
+        this.summaries.set(run.id, summaryText(run, outcome, tailOf(shipper.tail(), SUMMARY_BYTES, SUMMARY_LINES)));
       this.held.delete(run.id);
       return outcome;
     });
@@ -267,8 +286,15 @@ export class RunExecutor {
 
   /** Records the outcome (or the next attempt), retrying through an outage of Postgres (the exit status is already on disk). */
   private async finish(run: Run, runner: Runner, exit: ExitInfo | null, stop: StopEscalation): Promise<Outcome | Retried | null> {
+    const sources = {
+      stdout: async () => (await this.repo.outputOf(run.id, 'stdout')).toString('utf8'),
+      output: async () => (await this.repo.outputOf(run.id)).toString('utf8'),
+      resultFile: async () => (await runner.resultFile?.(run)) ?? null,
+    };
     const outcome = await untilDone(
       async (): Promise<Outcome | Retried | null> => {
+        const unstopped = stop.state === 'not-acted' ? await this.finishUnstopped(run, exit, sources) : null;
+        if (unstopped) return unstopped;
         const row = await this.repo.byId(run.id);
         if (!row) return null;
         // Already final: another worker re-attached and finished it, or an earlier try committed unanswered.
@@ -277,11 +303,7 @@ export class RunExecutor {
         const cause: RetryCause | null = o.status === 'LOST' ? 'lost' : o.status === 'FAILED' ? 'failed' : null;
         const retried = cause ? await this.retry(row, cause, HELD_STATUSES, o.detail) : null;
         if (retried) return retried;
-        const result = await runResult(row.kind, o.status, {
-          stdout: async () => (await this.repo.outputOf(run.id, 'stdout')).toString('utf8'),
-          output: async () => (await this.repo.outputOf(run.id)).toString('utf8'),
-          resultFile: async () => (await runner.resultFile?.(run)) ?? null,
-        });
+        const result = await runResult(row.kind, o.status, sources);
         const detail = row.attempts > 1 ? `${o.detail} (attempt ${row.attempts})` : o.detail;
         await this.repo.finish(run.id, { ...o, detail, result });
         return { ...o, detail };
@@ -293,6 +315,20 @@ export class RunExecutor {
     this.problems.recovered(`run ${run.id}'s host`);
     await runner.release(run).catch((e: Error) => this.log.warn(`run ${run.id}: could not clean up after it: ${e.message}`));
     return outcome ?? null;
+  }
+
+  /**
+   * The common end, in one statement: nobody asked to stop the run and its policy does not try it
+   * again, so its outcome follows from its exit alone, recorded if the row is still unstopped. Null
+   * when it is not (a stop request landed meanwhile): the caller reads the row.
+   */
+  private async finishUnstopped(run: Run, exit: ExitInfo | null, sources: ResultSources): Promise<Outcome | null> {
+    const o = outcomeOf({ status: 'ACTIVE', detail: null, stopReason: null }, exit, 'not-acted');
+    const cause: RetryCause | null = o.status === 'LOST' ? 'lost' : o.status === 'FAILED' ? 'failed' : null;
+    if (cause && retryDelay(run.settings.retry, run.attempts, cause) !== null) return null;
+    const result = await runResult(run.kind, o.status, sources);
+    const detail = run.attempts > 1 ? `${o.detail} (attempt ${run.attempts})` : o.detail;
+    return (await this.repo.finish(run.id, { ...o, detail, result }, UNSTOPPED)) ? { ...o, detail } : null;
   }
 
   private async stopCommandOf(run: Run, force: boolean): Promise<{ argv: string[]; stdin?: string } | null> {

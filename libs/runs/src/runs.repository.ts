@@ -50,6 +50,17 @@ export interface StopRequest {
   requestedAt: Date;
 }
 
+/** The end of some output: at most `bytes`, and at most `lines` lines (a final newline ends the last line). */
+export function tailOf(output: Buffer, bytes: number, lines = Infinity): Buffer {
+  let tail = output.subarray(Math.max(0, output.length - bytes));
+  if (Number.isFinite(lines)) {
+    let cut = tail.length - (tail[tail.length - 1] === 0x0a ? 1 : 0);
+    for (let n = 0; n < lines && cut > 0; n++) cut = tail.lastIndexOf(0x0a, cut - 1);
+    if (cut > 0) tail = tail.subarray(cut + 1);
+  }
+  return tail;
+}
+
 /** TypeORM answers an UPDATE … RETURNING on Postgres as [rows, count]. */
 export const returnedRows = <T>(result: unknown): T[] => (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : (result as T[]));
 
@@ -266,11 +277,11 @@ export class RunsRepository {
   }
 
   /** The run's final status, if it is still held; false when someone else already ended it. */
-  async finish(id: number, outcome: RunOutcome): Promise<boolean> {
+  async finish(id: number, outcome: RunOutcome, from: readonly RunStatus[] = HELD): Promise<boolean> {
     return this.changed(
       `UPDATE runs SET status = $2, detail = $3, exit_code = $4, result = $5, finished_at = now(), modified_at = now(), worker_id = NULL
         WHERE id = $1 AND status = ANY($6)`,
-      [id, outcome.status, outcome.detail, outcome.exitCode, outcome.result ? JSON.stringify(outcome.result) : null, HELD],
+      [id, outcome.status, outcome.detail, outcome.exitCode, outcome.result ? JSON.stringify(outcome.result) : null, [...from]],
     );
   }
 
@@ -484,15 +495,7 @@ export class RunsRepository {
       if (rows.length < 256) break;
       before = rows[rows.length - 1].id;
     }
-    let tail = Buffer.concat(parts);
-    tail = tail.subarray(Math.max(0, tail.length - bytes));
-    if (Number.isFinite(lines)) {
-      // Keep the last `lines` lines; a final newline ends the last line rather than starting another.
-      let cut = tail.length - (tail[tail.length - 1] === 0x0a ? 1 : 0);
-      for (let n = 0; n < lines && cut > 0; n++) cut = tail.lastIndexOf(0x0a, cut - 1);
-      if (cut > 0) tail = tail.subarray(cut + 1);
-    }
-    return tail;
+    return tailOf(Buffer.concat(parts), bytes, lines);
   }
 
   /** The run's output chunks stored after `afterId` (a `run_output.id`, '0' for the beginning), oldest first. */
