@@ -31,7 +31,8 @@ const MKDIR = ['root=$1; id=$2', 'umask 077', 'mkdir -p "$root/$id" || exit 90',
 /** `exit N` when the wrapper recorded a status, `alive` while our wrapper for this run directory lives, else `gone`. */
 const STATUS = [
   'd=$1; p=$2',
-  'if [ -f "$d/exit" ]; then echo "exit $(cat "$d/exit")"',
+  // An exit file is complete once it ends with its newline (the wrapper writes it in one go).
+  'if c=$(cat "$d/exit" 2>/dev/null) && [ -n "$c" ]; then echo "exit $c"',
   `elif kill -0 "$p" 2>/dev/null && tr '\\0' '\\n' < "/proc/$p/cmdline" 2>/dev/null | grep -qxF -- "$d"; then echo alive`,
   'else echo gone; fi',
 ].join('\n');
@@ -153,7 +154,7 @@ export class SshRunner implements Runner {
     const res = await conn.exec(remote(STATUS, run.runDir, String(run.pid)));
     const line = res.stdout.trim();
     if (line === 'alive' || line === 'gone') return line;
-    const code = parseExitFile(line.replace(/^exit /, ''));
+    const code = parseExitFile(`${line.replace(/^exit /, '')}\n`);
     if (line.startsWith('exit ') && code !== null) return { code, signal: null };
     throw new Error(`unexpected answer from ${run.host} about run ${run.id}: ${line || res.stderr.trim()}`);
   }
