@@ -31,7 +31,11 @@ describe('run lifecycle across worker restarts', () => {
     behave(rt, 'n001', { seconds: 1 });
     const res = await run('n001');
     expect(res.status).toBe(202);
-    expect(res.body).toMatchObject({ id: expect.any(Number), expid: 'n001', status: 'QUEUED', kind: 'run' });
+    expect(res.body).toMatchObject({ id: expect.any(Number), expid: 'n001', status: 'QUEUED', kind: 'run', log_bytes: 0, attempts: 1 });
+    // The 202 answer is the run document GET answers (every field, the same types), not a partial one.
+    const read = await get(res.body.id);
+    expect(Object.keys(res.body).sort()).toEqual(Object.keys(read).sort());
+    expect(res.body.created_at).toBe(read.created_at);
     const done = await until(res.body.id, ['COMPLETED']);
     expect(done).toMatchObject({ exit_code: 0, argv: ['autosubmit', 'run', 'n001'], host: expect.any(String), pid: expect.any(Number) });
     expect(new Date(done.finished_at).getTime()).toBeGreaterThanOrEqual(new Date(done.started_at).getTime());

@@ -138,9 +138,21 @@ export class OutputShipper {
     }
     this.committed = next;
     this.notes.splice(0, notes);
-    this.recent = Buffer.concat([this.recent, ...chunks.map((c) => c.data)]);
-    this.recent = this.recent.subarray(Math.max(0, this.recent.length - RECENT_BYTES));
+    this.remember(chunks);
     return more && progressed;
+  }
+
+  /** Keeps the newest RECENT_BYTES stored (copies only those, whatever the size of the batch). */
+  private remember(chunks: Chunk[]): void {
+    const newest: Buffer[] = [];
+    let size = 0;
+    for (let i = chunks.length - 1; i >= 0 && size < RECENT_BYTES; i--) {
+      const data = chunks[i].data.subarray(Math.max(0, chunks[i].data.length - (RECENT_BYTES - size)));
+      newest.unshift(data);
+      size += data.length;
+    }
+    const kept = this.recent.subarray(Math.max(0, this.recent.length - (RECENT_BYTES - size)));
+    this.recent = Buffer.concat([kept, ...newest]);
   }
 
   /** The newest output this shipper stored (empty when an earlier worker stored it all). */
