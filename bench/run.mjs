@@ -198,6 +198,8 @@ const PROF_DIR = join(BENCH, 'results', 'profiles');
 fs.mkdirSync(LOGS, { recursive: true });
 if (PROFILE) fs.mkdirSync(PROF_DIR, { recursive: true });
 const STAMPS = join(TMP, 'stamps');
+/** Every NOOP run appends its expid here (bench/bin/noop): each must appear exactly once. */
+const RUNS_LOG = join(TMP, 'runs.log');
 fs.mkdirSync(STAMPS);
 const GATE = join(TMP, 'gate.fifo');
 execFileSync('mkfifo', [GATE]);
@@ -399,6 +401,7 @@ async function startRunyard({ role = 'api', embedded = false, env: extra = {} } 
     RUNYARD_CONFIG: config,
     RUNYARD_DATA_DIR: join(dir, 'data'),
     BENCH_STAMP_DIR: STAMPS,
+    BENCH_RUNS_LOG: RUNS_LOG,
     BENCH_GATE: GATE,
     BENCH_SPEW_FILE: SPEW_FILE,
     RUNYARD_BOOTSTRAP_TOKEN: TOKEN,
@@ -723,6 +726,7 @@ async function drainOnce(rt, slots, runs, deadlineMs, withStats) {
   const enqueueMs = performance.now() - tq;
   const ids = new Set(submitted.map((r) => r.id));
   const minId = Math.min(...ids);
+  fs.writeFileSync(RUNS_LOG, '');
   await sleep(1200);
   const rs0 = withStats ? await redisCommandStats() : null;
   const pg0 = withStats ? await pgDatabaseStats(rt.db.name) : null;
@@ -761,11 +765,18 @@ async function drainOnce(rt, slots, runs, deadlineMs, withStats) {
   }
   // With a deadline hit, the rate is over the window that was measured.
   const end = timedOut ? Date.now() : last;
+  // Exactly once: every submitted run's expid in the runs' own log one time, none twice.
+  const executed = new Map();
+  for (const e of fs.readFileSync(RUNS_LOG, 'utf8').split('\n').filter(Boolean)) executed.set(e, (executed.get(e) ?? 0) + 1);
+  const expids = submitted.map((s) => s.expid);
   const r = {
     runs,
     completed,
     not_completed: runs - completed,
     failed,
+    executed_once: expids.filter((e) => executed.get(e) === 1).length,
+    executed_twice_or_more: expids.filter((e) => (executed.get(e) ?? 0) > 1).length,
+    never_executed: expids.filter((e) => !executed.has(e)).length,
     timed_out: timedOut,
     enqueue_per_s: round(runs / (enqueueMs / 1000), 0),
     drain_s: round((end - t0) / 1000, 2),
@@ -786,7 +797,8 @@ async function baselineDrain(runs, processes, concurrency) {
       const p = launch(
         'baseline-drain',
         [join(BENCH, 'baseline.mjs'), 'drain', String(Math.min(per, runs - i * per)), String(concurrency), join(BIN, 'noop')],
-        baseEnv(),
+        // The same work per run as Runyard's (the noop appends to a log).
+        { ...baseEnv(), BENCH_RUNS_LOG: join(TMP, 'baseline-runs.log') },
       );
       let text = '';
       p.child.stdout.on('data', (d) => (text += d));
@@ -815,7 +827,7 @@ async function scenarioDrain() {
         res.reps.push(r);
         res.baseline_reps.push(b);
         log(
-          `drain ${w} worker(s) rep ${i + 1}: runyard ${r.completed_per_s}/s (${r.completed}/${r.runs}); baseline ${b.completed_per_s}/s`,
+          `drain ${w} worker(s) rep ${i + 1}: runyard ${r.completed_per_s}/s (${r.completed}/${r.runs}, each executed once: ${r.executed_once === r.runs}); baseline ${b.completed_per_s}/s`,
         );
       }
     } finally {
@@ -824,7 +836,11 @@ async function scenarioDrain() {
     res.runyard_per_s = round(median(res.reps.map((r) => r.completed_per_s)), 1);
     res.baseline_per_s = round(median(res.baseline_reps.map((r) => r.completed_per_s)), 1);
     res.ratio = round(res.runyard_per_s / res.baseline_per_s, 3);
-    res.targets = { ge_50pct_of_baseline: res.ratio >= 0.5, all_completed: res.reps.every((r) => r.not_completed === 0) };
+    res.targets = {
+      ge_50pct_of_baseline: res.ratio >= 0.5,
+      all_completed: res.reps.every((r) => r.not_completed === 0),
+      each_executed_once: res.reps.every((r) => r.executed_once === r.runs),
+    };
     out.by_workers[w] = res;
   }
   results.scenarios.drain = out;
@@ -1238,7 +1254,7 @@ function table() {
         `drain ${s.drain.runs} runs, ${w} worker(s)`,
         `${d.runyard_per_s} runs/s`,
         `${d.baseline_per_s} runs/s`,
-        `${Math.round(d.ratio * 100)}% of baseline (${ok(d.targets.ge_50pct_of_baseline)})`,
+        `${Math.round(d.ratio * 100)}% of baseline (${ok(d.targets.ge_50pct_of_baseline)}); each run executed once ${ok(d.targets.each_executed_once)}`,
       ]);
     }
   }
