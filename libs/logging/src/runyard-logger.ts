@@ -13,22 +13,11 @@ export const REDACTED_PATHS = [
   '*.password',
 ];
 
-/**
- * One JSON line per event on stdout; LOG_LEVEL sets the level. Written in batches (up to 4 KiB, or
- * every 100 ms), not one write per line: at thousands of requests a second the writes cost more than
- * the requests; what is buffered is flushed when the process exits.
- */
-const stdout = pino.destination({ dest: 1, sync: false, minLength: 4096 });
-setInterval(() => stdout.flush(), 100).unref();
-process.once('exit', () => stdout.flushSync());
-
-export const rootLogger: Logger = pino(
-  {
-    level: process.env.LOG_LEVEL ?? 'info',
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-  },
-  stdout,
-);
+/** One JSON line per event on stdout; LOG_LEVEL sets the level. */
+export const rootLogger: Logger = pino({
+  level: process.env.LOG_LEVEL ?? 'info',
+  redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+});
 
 /** The logger of the request being served (it carries the request id), set by the HTTP middleware. */
 export const requestLogger = new AsyncLocalStorage<Logger>();
