@@ -5,6 +5,7 @@ what to serve, the package, the calls in order, results and state back.
 """
 
 import base64
+import contextlib
 import json
 import os
 import platform
@@ -123,24 +124,17 @@ class Executor:
                     _extract(tar, staging)
             with open(os.path.join(staging, ".runyard-package"), "w") as m:
                 m.write(sha)
-            if _read(marker) == sha:
-                _rmtree(staging)  # another executor of the application was quicker
-            else:
-                if os.path.isdir(extracted):
-                    # Another package under the same name: the old one is moved away whole.
-                    old = os.path.join(app_dir, f".old-{uuid.uuid4().hex}")
-                    try:
+            # One executor at a time replaces it: another one must never move away what was just put there for it.
+            with _dir_lock(os.path.join(app_dir, ".extract-lock")):
+                if _read(marker) == sha:
+                    _rmtree(staging)  # another executor of the application was quicker
+                else:
+                    if os.path.isdir(extracted):
+                        # Another package under the same name: the old one is moved away whole.
+                        old = os.path.join(app_dir, f".old-{uuid.uuid4().hex}")
                         os.rename(extracted, old)
-                    except OSError:
-                        old = None
-                    if old:
                         _rmtree(old)
-                try:
                     os.rename(staging, extracted)
-                except OSError:
-                    _rmtree(staging)
-                    if _read(marker) != sha:
-                        raise
         os.chdir(app_dir)
         sys.path.insert(0, extracted)
 
@@ -257,6 +251,34 @@ def _read(path):
             return f.read().strip()
     except OSError:
         return None
+
+
+@contextlib.contextmanager
+def _dir_lock(path, wait_s=120, stale_s=60):
+    """A lock directory (mkdir is atomic): executors of one application on one host take turns; a lock
+    older than `stale_s` was left by an executor that died holding it."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            os.mkdir(path)
+            break
+        except FileExistsError:
+            try:
+                if time.time() - os.stat(path).st_mtime > stale_s:
+                    os.rmdir(path)
+                    continue
+            except OSError:
+                continue
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{path} is held by another executor for too long")
+            time.sleep(0.05)
+    try:
+        yield
+    finally:
+        try:
+            os.rmdir(path)
+        except OSError:
+            pass
 
 
 def _rmtree(path):

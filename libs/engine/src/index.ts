@@ -1,7 +1,6 @@
 export * from './outcome';
 export * from './output-shipper';
 export * from './stop-escalation';
-export * from './stop-listener';
 export * from './run-executor';
 export * from './reconciler';
 export * from './run-processors';

@@ -1,12 +1,12 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import { Environment } from '@runyard/config';
-import { DATABASE_URL } from '@runyard/persistence';
+import { ChannelListener, DATABASE_URL } from '@runyard/persistence';
 import { COMMANDS_QUEUE, ConnectionProblems, QueueConnection, RUNS_QUEUE, RunJob } from '@runyard/queue';
 import { RunnerRegistry } from '@runyard/runners';
+import { STOP_CHANNEL } from '@runyard/runs';
 import { Reconciler } from './reconciler';
 import { RunExecutor } from './run-executor';
-import { StopListener } from './stop-listener';
 
 /** The BullMQ workers of both run queues and the worker's periodic duties. */
 @Injectable()
@@ -15,7 +15,7 @@ export class RunProcessors implements OnApplicationBootstrap, BeforeApplicationS
   private readonly problems = new ConnectionProblems(this.log);
   private workers: Worker<RunJob>[] = [];
   private timers: NodeJS.Timeout[] = [];
-  private listener?: StopListener;
+  private listener?: ChannelListener;
 
   constructor(
     private readonly connection: QueueConnection,
@@ -51,13 +51,21 @@ export class RunProcessors implements OnApplicationBootstrap, BeforeApplicationS
       this.connection.createWorker(COMMANDS_QUEUE, processor, { concurrency: this.env.COMMAND_CONCURRENCY }),
     ];
     const heartbeat = () => this.executor.heartbeat();
-    this.listener = new StopListener(
-      this.databaseUrl,
-      this.executor.workerId,
-      (id) => void this.executor.onStopNotice(id).catch((e: Error) => this.log.warn(`stop of run ${id}: ${e.message}`)),
-      () => void heartbeat().catch(() => undefined),
-      this.log,
-    );
+    // A stop reaches the worker holding the run as soon as it is committed (`<worker id> <run id>`);
+    // the heartbeat's poll is the fallback, and runs once more after a reconnect.
+    this.listener = new ChannelListener({
+      databaseUrl: this.databaseUrl,
+      channel: STOP_CHANNEL,
+      applicationName: 'runyard-stop-listener',
+      what: 'stop requests',
+      onNotification: (payload) => {
+        const [worker, id] = payload.split(' ');
+        if (worker !== this.executor.workerId || !/^\d+$/.test(id ?? '')) return;
+        void this.executor.onStopNotice(Number(id)).catch((e: Error) => this.log.warn(`stop of run ${id}: ${e.message}`));
+      },
+      onConnected: () => void heartbeat().catch(() => undefined),
+      log: this.log,
+    });
     this.listener.start();
     this.every(this.env.HEARTBEAT_MS, 'heartbeat', heartbeat);
     this.every(this.env.HEARTBEAT_MS, 'reconciler', () => this.reconciler.reconcile());

@@ -6,4 +6,5 @@ export * from './kernel.entities';
 export * from './auth.entities';
 export * from './schedule.entities';
 export * from './data-source-options';
+export * from './channel-listener';
 export * from './database.module';

@@ -1,6 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { Client } from 'pg';
-import { DATABASE_URL } from '@runyard/persistence';
+import { ChannelListener, DATABASE_URL } from '@runyard/persistence';
 import { SDK_CHANNEL } from './sessions.repository';
 
 /** A wake-up a request waits for; armed before the request looks, so a change between the look and the wait is not missed. */
@@ -20,16 +19,27 @@ export const LOOK_AGAIN_MS = 2_000;
 export class SdkSignals implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly log = new Logger('SdkSignals');
   private readonly waiting = new Map<string, Set<() => void>>();
-  private client?: Client;
-  private started = false;
-  private closed = false;
+  private readonly listener: ChannelListener;
   /** The process is shutting down: waits end at once, so no long-poll holds its HTTP server open. */
   closing = false;
 
-  constructor(@Inject(DATABASE_URL) private readonly databaseUrl: string) {}
+  constructor(@Inject(DATABASE_URL) databaseUrl: string) {
+    this.listener = new ChannelListener({
+      databaseUrl,
+      channel: SDK_CHANNEL,
+      applicationName: 'runyard-sdk-signals',
+      what: 'SDK wake-ups',
+      onNotification: (payload) => payload && this.fire(payload),
+      // Whatever happened while away is found by the next look at the rows.
+      onConnected: () => {
+        for (const topic of this.waiting.keys()) this.fire(topic);
+      },
+      log: this.log,
+    });
+  }
 
   arm(topic: string): Armed {
-    this.start();
+    this.listener.start();
     let wake!: () => void;
     const fired = new Promise<void>((resolve) => (wake = resolve));
     const set = this.waiting.get(topic) ?? new Set();
@@ -59,55 +69,12 @@ export class SdkSignals implements BeforeApplicationShutdown, OnApplicationShutd
     for (const wake of this.waiting.get(topic) ?? []) wake();
   }
 
-  private start(): void {
-    if (this.started) return;
-    this.started = true;
-    void this.listen();
-  }
-
-  private async listen(): Promise<void> {
-    let delay = 250;
-    let failedBefore = false;
-    while (!this.closed) {
-      const client = new Client({
-        connectionString: this.databaseUrl,
-        connectionTimeoutMillis: 3_000,
-        application_name: 'runyard-sdk-signals',
-      });
-      const lost = new Promise<void>((resolve) => {
-        client.on('error', () => resolve());
-        client.on('end', () => resolve());
-      });
-      try {
-        await client.connect();
-        client.on('notification', (n) => n.payload && this.fire(n.payload));
-        await client.query(`LISTEN ${SDK_CHANNEL}`);
-        this.client = client;
-        if (failedBefore) this.log.log('listening for SDK wake-ups again');
-        failedBefore = false;
-        delay = 250;
-        // Whatever happened while away is found by the next look at the rows.
-        for (const topic of this.waiting.keys()) this.fire(topic);
-        await lost;
-      } catch (e) {
-        if (!failedBefore)
-          this.log.warn(`cannot listen for SDK wake-ups (looking every ${LOOK_AGAIN_MS} ms meanwhile): ${(e as Error).message}`);
-        failedBefore = true;
-      }
-      this.client = undefined;
-      await client.end().catch(() => undefined);
-      if (!this.closed) await new Promise((r) => setTimeout(r, delay));
-      delay = Math.min(delay * 2, 5_000);
-    }
-  }
-
   beforeApplicationShutdown(): void {
     this.closing = true;
     for (const topic of [...this.waiting.keys()]) this.fire(topic);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.closed = true;
-    await this.client?.end().catch(() => undefined);
+    await this.listener.close();
   }
 }

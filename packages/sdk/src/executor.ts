@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -139,23 +139,20 @@ export class Executor {
       await this.provideSdk(staging);
       await writeFile(join(staging, '.runyard-package'), b.package.sha256);
       const current = async () => (await readFile(marker, 'utf8').catch(() => '')).trim() === b.package.sha256;
-      if (await current()) {
-        await rm(staging, { recursive: true, force: true }); // another executor of the application was quicker
-      } else {
+      // One executor at a time replaces it: another one must never move away what was just put there for it.
+      await withDirLock(join(appDir, '.extract-lock'), async () => {
+        if (await current()) {
+          await rm(staging, { recursive: true, force: true }); // another executor of the application was quicker
+          return;
+        }
         if (existsSync(extracted)) {
           // Another package under the same name: the old one is moved away whole.
           const old = join(appDir, `.old-${process.pid}-${Date.now()}`);
-          const moved = await rename(extracted, old).then(
-            () => true,
-            () => false,
-          );
-          if (moved) await rm(old, { recursive: true, force: true });
+          await rename(extracted, old);
+          await rm(old, { recursive: true, force: true });
         }
-        await rename(staging, extracted).catch(async (e) => {
-          await rm(staging, { recursive: true, force: true });
-          if (!(await current())) throw e;
-        });
-      }
+        await rename(staging, extracted);
+      });
     }
     process.chdir(appDir);
     return extracted;
@@ -284,3 +281,30 @@ export class Executor {
     console.log('runyard executor: session closed');
   }
 }
+
+/**
+ * Runs `fn` holding a lock directory (mkdir is atomic): executors of one application starting on one
+ * host take turns. A lock older than STALE_LOCK_MS was left by an executor that died holding it.
+ */
+async function withDirLock<T>(lock: string, fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const since = (await stat(lock).catch(() => null))?.mtimeMs;
+      if (since !== undefined && Date.now() - since > STALE_LOCK_MS) await rm(lock, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new RunyardError(`${lock} is held by another executor for too long`);
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+const LOCK_WAIT_MS = 120_000;
+const STALE_LOCK_MS = 60_000;
