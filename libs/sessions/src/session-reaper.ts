@@ -40,6 +40,8 @@ export class SessionReaper implements OnApplicationBootstrap, BeforeApplicationS
     for (const storage of [this.packageStorage, this.objectStorage]) {
       await storage.check().catch((e: Error) => this.log.warn(e.message));
     }
+    // An API that was down (a restart, an upgrade) gave no client the chance to renew: no lease ends during that gap.
+    await this.repo.extendLeases(this.env.SESSION_LEASE_MS);
     this.queue = this.connection.createQueue(SESSIONS_QUEUE);
     this.worker = this.connection.createWorker(SESSIONS_QUEUE, () => this.sweep(), { concurrency: 1 });
     await this.queue.upsertJobScheduler(REAPER_ID, { every: this.env.SESSION_REAPER_MS }, { name: 'reap' });

@@ -160,6 +160,15 @@ export class SessionsRepository {
     return row?.lease_expires_at ?? null;
   }
 
+  /** Every lease runs at least leaseMs from now: clients could not renew while no API answered them. */
+  async extendLeases(leaseMs: number): Promise<void> {
+    await this.db.query(
+      `UPDATE sdk_applications SET lease_expires_at = now() + make_interval(secs => $1)
+        WHERE lease_expires_at < now() + make_interval(secs => $1)`,
+      [leaseMs / 1000],
+    );
+  }
+
   async expiredApplications(): Promise<string[]> {
     const rows: { name: string }[] = await this.db.query(`SELECT name FROM sdk_applications WHERE lease_expires_at < now() ORDER BY name`);
     return rows.map((r) => r.name);
