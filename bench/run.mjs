@@ -32,6 +32,8 @@ const BIN = join(BENCH, 'bin');
 const APP_ROOT = resolve(process.env.RUNYARD_BENCH_ROOT ?? ROOT);
 const API_MAIN = join(APP_ROOT, 'dist', 'apps', 'api', 'main.js');
 const WORKER_MAIN = join(APP_ROOT, 'dist', 'apps', 'worker', 'main.js');
+/** A worker is started as `npm run start:worker` starts it (package.json). */
+const WORKER_NODE_FLAGS = ['--max-semi-space-size=2'];
 /** An admin token Runyard creates at start-up (RUNYARD_BOOTSTRAP_TOKEN) where it has API tokens; sent with every request. */
 const TOKEN = `bench-${randomBytes(12).toString('hex')}`;
 const AUTH_HEADER = { authorization: `Bearer ${TOKEN}` };
@@ -214,7 +216,8 @@ function launch(name, args, env, ready) {
   const logFile = join(LOGS, `${String(++logSeq).padStart(2, '0')}-${name}.log`);
   const out = fs.createWriteStream(logFile);
   const nodeArgs = PROFILE && args[0] !== join(BENCH, 'baseline.mjs') ? ['-r', join(BENCH, 'cpu-profile.cjs')] : [];
-  const child = spawn(process.execPath, [...nodeArgs, ...args], {
+  const flags = args[0] === WORKER_MAIN ? WORKER_NODE_FLAGS : [];
+  const child = spawn(process.execPath, [...flags, ...nodeArgs, ...args], {
     env: { ...env, BENCH_PROF_DIR: PROF_DIR, BENCH_PROF_NAME: name },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

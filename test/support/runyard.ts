@@ -65,8 +65,12 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Node's flags for a worker process, as `npm run start:worker` and docker-compose.yml give them. */
+const WORKER_NODE_FLAGS = ['--max-semi-space-size=2'];
+
 function launch(main: string, env: Record<string, string>, logFile: string): RunyardProcess {
-  const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const flags = main === WORKER_MAIN ? WORKER_NODE_FLAGS : [];
+  const child = spawn(process.execPath, [...flags, main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const log = createWriteStream(logFile, { flags: 'a' });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
