@@ -191,6 +191,17 @@ function procStatus(pid) {
   }
 }
 
+/** CPU time (user + system) a process has used so far, in ms (clock ticks of 10 ms). */
+function procCpuMs(pid) {
+  try {
+    // Fields after the command name, which may hold spaces: utime and stime are the 12th and 13th.
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------
 // What the benchmark starts, and stops again
 
@@ -544,7 +555,9 @@ async function scenarioAccept() {
       const rs0 = await redisCommandStats();
       await sleep(1200);
       const pg0 = await pgDatabaseStats(rt.db.name);
+      const cpu0 = procCpuMs(rt.api.pid);
       const r = acceptFigures(await autocannonRun(rt.url, '/api/v1/runs', o));
+      r.api_cpu_ms_per_run = round((procCpuMs(rt.api.pid) - cpu0) / r.accepted, 3);
       const rs1 = await redisCommandStats();
       await sleep(1200);
       const pg1 = await pgDatabaseStats(rt.db.name);
@@ -552,11 +565,14 @@ async function scenarioAccept() {
       r.postgres = diffPgStats(pg0, pg1, r.accepted);
       out.reps.push(r);
       const b0 = await redisCommandStats();
+      const bcpu0 = procCpuMs(base.proc.pid);
       const b = acceptFigures(await autocannonRun(base.url, '/accept', o));
+      b.api_cpu_ms_per_run = round((procCpuMs(base.proc.pid) - bcpu0) / b.accepted, 3);
       b.redis = diffCommandStats(b0, await redisCommandStats(), b.accepted);
       out.baseline_reps.push(b);
       log(
-        `accept rep ${i + 1}: runyard ${r.accepted_per_s}/s p99 ${r.latency_p99_ms} ms; baseline ${b.accepted_per_s}/s p99 ${b.latency_p99_ms} ms`,
+        `accept rep ${i + 1}: runyard ${r.accepted_per_s}/s p99 ${r.latency_p99_ms} ms, ${r.api_cpu_ms_per_run} ms CPU per run; ` +
+          `baseline ${b.accepted_per_s}/s p99 ${b.latency_p99_ms} ms, ${b.api_cpu_ms_per_run} ms CPU per run`,
       );
     }
   } finally {
@@ -568,11 +584,13 @@ async function scenarioAccept() {
     accepted_per_s: m(out.reps, 'accepted_per_s'),
     p50_ms: m(out.reps, 'latency_p50_ms'),
     p99_ms: m(out.reps, 'latency_p99_ms'),
+    api_cpu_ms_per_run: m(out.reps, 'api_cpu_ms_per_run'),
   };
   out.baseline = {
     accepted_per_s: m(out.baseline_reps, 'accepted_per_s'),
     p50_ms: m(out.baseline_reps, 'latency_p50_ms'),
     p99_ms: m(out.baseline_reps, 'latency_p99_ms'),
+    api_cpu_ms_per_run: m(out.baseline_reps, 'api_cpu_ms_per_run'),
   };
   out.ratio = round(out.runyard.accepted_per_s / out.baseline.accepted_per_s, 3);
   out.targets = { throughput_ge_50pct_of_baseline: out.ratio >= 0.5, p99_le_50ms: out.runyard.p99_ms <= 50 };
@@ -957,7 +975,7 @@ async function scenarioOutput() {
           `output cap ${cap >> 20} MiB rep ${i + 1}: ${r.wall_s} s, worker peak RSS ${r.worker_peak_rss_mib} MiB, stored ${r.stored_bytes}, truncated ${r.log_truncated_bytes}, intact ${r.stored_equals_printed_prefix && r.accounted_bytes_equal_printed}`,
         );
       }
-      res.wall_s = median(res.reps.map((r) => r.wall_s));
+      res.wall_s = round(median(res.reps.map((r) => r.wall_s)), 2);
       res.worker_peak_rss_mib = Math.max(...res.reps.map((r) => r.worker_peak_rss_mib));
       res.targets = {
         worker_rss_le_200mb: res.worker_peak_rss_mib * MiB <= 200e6,
@@ -967,6 +985,9 @@ async function scenarioOutput() {
       };
       out.by_cap[cap] = res;
     }
+    // Measured 500 ms after each output worker said it was consuming, before its run.
+    out.worker_idle_rss_mib = round(median(Object.values(out.by_cap).flatMap((c) => c.reps.map((r) => r.worker_idle_rss_mib))));
+    out.targets = { worker_idle_rss_le_80mib: out.worker_idle_rss_mib <= 80 };
   } finally {
     await rt.close();
   }
@@ -1271,6 +1292,9 @@ function table() {
         `RSS ${ok(d.targets.worker_rss_le_200mb)}; nothing lost ${ok(d.targets.nothing_lost_below_cap)}`,
       ]);
     }
+  }
+  if (s.output?.worker_idle_rss_mib) {
+    rows.push(['idle worker RSS', `${s.output.worker_idle_rss_mib} MiB`, '', `≤ 80 MiB ${ok(s.output.targets.worker_idle_rss_le_80mib)}`]);
   }
   if (s.history) {
     const h = s.history;

@@ -80,6 +80,7 @@ describe('Postgres going away under load', () => {
       expect(a.ms).toBeLessThan(5000);
     }
     // The first two exited while Postgres was away: finished within 10 s of its return.
+    const finishedAfter: number[] = [];
     for (const r of runs.slice(0, 2)) {
       const done = await eventually(
         async () => {
@@ -90,6 +91,7 @@ describe('Postgres going away under load', () => {
         `${r.expid} completed after the outage`,
       );
       expect(done.exit_code).toBe(0);
+      finishedAfter.push(Date.now() - restoredAt);
     }
     await eventually(async () => (await get(runs[2].id)).status === 'COMPLETED', 20_000, 'the long run completed');
     for (const r of runs) {
@@ -102,6 +104,11 @@ describe('Postgres going away under load', () => {
     }
     // The refused submissions never ran.
     expect(recordedArgv(rt.argvLog).filter((a) => a[1]?.startsWith('x00'))).toEqual([]);
+    const slowest = Math.max(...answers.map((a) => a.ms));
+    console.log(
+      `outage figures: Postgres cut 10 s: ${answers.length} answers all 503, slowest ${slowest} ms; ` +
+        `runs that exited during the cut COMPLETED ${finishedAfter.join(' and ')} ms after it returned; output byte for byte`,
+    );
   });
 });
 
@@ -132,6 +139,7 @@ describe('Redis going away', () => {
     const run = (await call(rt.url, 'GET', `/api/v1/runs/${refused.body.run_id}`)).body;
     expect(run).toMatchObject({ status: 'FAILED', pid: null, started_at: null });
     expect(recordedArgv(rt.argvLog)).not.toContainEqual(['run', 'q001']);
+    console.log(`outage figures: Redis unreachable: a run POST answered 503 in ${refused.ms} ms; that run ended FAILED, never executed`);
     // Redis back: the same experiment runs normally (the refused run holds no lock on it).
     const again = await call(rt.url, 'POST', '/api/v1/runs', { expid: 'q001', profile_name: 'LOCAL_NO_MODULE' });
     expect(again.status).toBe(202);
@@ -208,7 +216,12 @@ RUNNER_CONFIGURATION:
       's001 to end',
     );
     expect(stopped.status).toBe('TERMINATED');
-    expect(Date.now() - restoredAt).toBeLessThan(20_000);
+    const terminatedAfter = Date.now() - restoredAt;
+    expect(terminatedAfter).toBeLessThan(20_000);
+    console.log(
+      `outage figures: SSH host away 10 s: the stop sent meanwhile ended the run TERMINATED ${terminatedAfter} ms after the host returned; ` +
+        `a run requested 2 s after it started (${started.status})`,
+    );
     expect(readFileSync(join(sshd.dir, 'sshd.log'), 'utf8')).toContain('Accepted publickey');
   });
 });
