@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cli } from './support/cli';
 import { FakeAutomnRunner } from './support/fake-automn';
 import { behave } from './support/fake-autosubmit';
-import { eventually } from './support/http';
-import { freePort, profilesYaml, ROOT, RunyardProcess, RunyardUnderTest, startRunyard } from './support/runyard';
+import { call, eventually } from './support/http';
+import { freePort, profilesYaml, RunyardProcess, RunyardUnderTest, startRunyard } from './support/runyard';
 import { TcpProxy } from './support/tcp-proxy';
 
 const ADMIN = 'bootstrap-admin-secret-for-agents';
@@ -35,24 +35,7 @@ describe('runner agents', () => {
   const secrets: Record<string, string> = {};
   const agents: Record<string, RunyardProcess> = {};
 
-  const api = async (method: string, path: string, body?: unknown, token: string | null = ADMIN) => {
-    const res = await fetch(rt.url + path, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    let parsed: Json = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      /* plain text */
-    }
-    return { status: res.status, body: parsed, text };
-  };
+  const api = (method: string, path: string, body?: unknown, token: string | null = ADMIN) => call(rt.url, method, path, body, token);
   const run = async (id: number): Promise<Json> => (await api('GET', `/api/v1/runs/${id}`)).body;
   const logs = async (id: number): Promise<string> => (await api('GET', `/api/v1/runs/${id}/logs`)).text;
   const until = (id: number, statuses: string[], timeoutMs = 20_000) =>
@@ -496,24 +479,13 @@ describe('runner agents', () => {
   });
 
   it('runyard agents lists them; runyard script run FILE --tags … --wait follows the run and says what it returned', async () => {
-    const cli = (args: string[]) =>
-      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', 'cli', 'main.js'), ...args], {
-          env: { PATH: process.env.PATH ?? '', RUNYARD_URL: rt.url, RUNYARD_TOKEN: ADMIN },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d) => (stdout += d));
-        child.stderr.on('data', (d) => (stderr += d));
-        child.on('close', (code) => resolve({ code, stdout, stderr }));
-      });
-    const list = await cli(['agents']);
+    const asAdmin = (args: string[]) => cli(rt, args, { RUNYARD_TOKEN: ADMIN });
+    const list = await asAdmin(['agents']);
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/^cpu1\s+online\s+pull\s+cpu,linux\s+\d+\/4\s/m);
     const file = join(rt.dir, 'hello.py');
     writeFileSync(file, 'import json, os\nprint("hello", json.loads(os.environ["INPUT_JSON"])["who"])\nAutomnReturn({"ok": True})\n');
-    const r = await cli(['script', 'run', file, '--tags', 'cpu', '--input', '{"who":"agent"}', '--wait']);
+    const r = await asAdmin(['script', 'run', file, '--tags', 'cpu', '--input', '{"who":"agent"}', '--wait']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('hello agent\n');
     expect(r.stderr).toContain('returned {"ok":true}');

@@ -1,33 +1,13 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { join } from 'node:path';
+import { cli, CLI } from './support/cli';
 import { behave } from './support/fake-autosubmit';
 import { call, eventually } from './support/http';
-import { profilesYaml, ROOT, RunyardUnderTest, startRunyard } from './support/runyard';
+import { profilesYaml, RunyardUnderTest, startRunyard } from './support/runyard';
 
-const CLI = join(ROOT, 'dist', 'apps', 'cli', 'main.js');
 // eslint-disable-next-line no-control-regex -- looking for escapes
 const ANSI = /\x1b\[/;
-
-/** Runs `node dist/apps/cli/main.js …` with piped output (not a terminal). */
-function cli(
-  rt: RunyardUnderTest | null,
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH ?? '', ...(rt ? { RUNYARD_URL: rt.url } : {}), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('runyard CLI', () => {
   let rt: RunyardUnderTest;

@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { behave } from './support/fake-autosubmit';
 import { embeddedDataDir, removeEmbeddedDataDir } from './support/embedded-data-dir';
-import { eventually } from './support/http';
+import { call, eventually } from './support/http';
 import { profilesYaml, RunyardUnderTest, startRunyard } from './support/runyard';
 
 const ADMIN = 'schedules-admin-secret';
@@ -35,27 +35,8 @@ interface ScheduleAnswer {
 }
 
 /** JSON over HTTP with a bearer token (or none with AUTH_MODE=none). */
-async function api(
-  rt: RunyardUnderTest,
-  token: string | null,
-  method: string,
-  path: string,
-  body?: unknown,
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are checked field by field
-): Promise<{ status: number; body: any; text: string }> {
-  const headers: Record<string, string> = {};
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(rt.url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    /* plain text */
-  }
-  return { status: res.status, body: parsed, text };
-}
+const api = (rt: RunyardUnderTest, token: string | null, method: string, path: string, body?: unknown) =>
+  call(rt.url, method, path, body, token);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Oldest first: the order the fires happened in. */

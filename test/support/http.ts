@@ -1,14 +1,18 @@
-/** A tiny JSON client for the tests: status and parsed body. */
+/** A tiny JSON client for the tests: status and parsed body; with a bearer token when one is given. */
 export async function call(
   base: string,
   method: string,
   path: string,
   body?: unknown,
+  token?: string | null,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are checked field by field in the specs
 ): Promise<{ status: number; body: any; text: string }> {
   const res = await fetch(base + path, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();

@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { profileBody, ProfileOptions, UsageError, withProfileOptions } from './params';
 import { ApiError, LogFrame, RunyardClient } from './client';
-import { formatDuration, formatFields, formatRunsTable, formatTime, paint, RunRow, statusText, styleFor } from './format';
+import { formatDuration, formatFields, formatRunsTable, formatTime, orDash, paint, RunRow, statusText, styleFor } from './format';
 import { Spinner } from './spinner';
 import { Action, CliIo, Context, printJson } from './context';
 import { addAgentCommands } from './agent-commands';
@@ -193,18 +193,17 @@ async function statusCommand(ctx: Context, expid: string): Promise<number> {
     printJson(ctx, s);
     return 0;
   }
-  const v = (x: unknown) => (x === null || x === undefined || x === '' ? '-' : String(x));
   ctx.io.stdout.write(
     formatFields([
       ['expid', s.expid],
       ['status', statusText(ctx.style, s.status)],
       ['detailed status', statusText(ctx.style, s.detailed_status)],
-      ['run', v(s.runner_id)],
-      ['runner', v(s.runner)],
-      ['module loader', v(s.module_loader)],
-      ['modules', v(s.modules)],
-      ['pid', v(s.pid)],
-      ['exit code', v(s.exit_code)],
+      ['run', orDash(s.runner_id)],
+      ['runner', orDash(s.runner)],
+      ['module loader', orDash(s.module_loader)],
+      ['modules', orDash(s.modules)],
+      ['pid', orDash(s.pid)],
+      ['exit code', orDash(s.exit_code)],
       ['created', formatTime(s.created)],
       ['modified', formatTime(s.modified)],
     ]),

@@ -103,6 +103,9 @@ export function formatRunsTable(runs: readonly RunRow[], style: Style, now = Dat
   return formatTable(['ID', 'KIND', 'EXPID', 'PROFILE', 'STATUS', 'EXIT', 'CREATED', 'DURATION'], rows);
 }
 
+/** A value for a field: '-' when there is none. */
+export const orDash = (x: unknown): string => (x === null || x === undefined || x === '' ? '-' : String(x));
+
 /** `key: value` lines, keys aligned. */
 export function formatFields(fields: readonly [string, string][]): string {
   const width = Math.max(...fields.map(([k]) => k.length));

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { Action, Context, printJson } from './context';
-import { formatFields, formatSchedulesTable, formatTime, ScheduleRow, scheduleState } from './format';
+import { formatFields, formatSchedulesTable, formatTime, orDash, ScheduleRow, scheduleState } from './format';
 import { profileBody, ProfileOptions, UsageError, withProfileOptions } from './params';
 
 interface ScheduleAnswer extends ScheduleRow {
@@ -95,7 +95,6 @@ function printSchedule(ctx: Context, s: ScheduleAnswer): number {
     printJson(ctx, s);
     return 0;
   }
-  const v = (x: unknown) => (x === null || x === undefined || x === '' ? '-' : String(x));
   ctx.io.stdout.write(
     formatFields([
       ['schedule', s.name],
@@ -105,7 +104,7 @@ function printSchedule(ctx: Context, s: ScheduleAnswer): number {
       ['state', scheduleState(s) + (s.waiting_since ? ` since ${formatTime(s.waiting_since)}` : '')],
       ['next fires', s.next_fires.length > 0 ? s.next_fires.map((t) => formatTime(t)).join(', ') : '-'],
       ['runs started', `${s.fires}${s.last_run_id ? ` (last: run ${s.last_run_id} at ${formatTime(s.last_fire_at)})` : ''}`],
-      ['skips', `${s.skips}${s.last_skip_at ? ` (last at ${formatTime(s.last_skip_at)}: ${v(s.last_skip_reason)})` : ''}`],
+      ['skips', `${s.skips}${s.last_skip_at ? ` (last at ${formatTime(s.last_skip_at)}: ${orDash(s.last_skip_reason)})` : ''}`],
     ]),
   );
   if (s.recent.length > 0) ctx.io.stdout.write('recent fires:\n');

@@ -1,10 +1,12 @@
-import { IsIn, IsObject, IsOptional, IsString, Matches } from 'class-validator';
-import { OVERLAP_POLICIES, ProfileRecord, Schedule } from '@runyard/persistence';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { OVERLAP_POLICIES, Schedule } from '@runyard/persistence';
 import type { OverlapPolicy } from '@runyard/persistence';
 import { SCHEDULE_NAME } from '@runyard/schedules';
+import { ProfileDto } from '../autosubmit/v4.dto';
 import { FitsColumn } from '../common/column-rules';
 
-export class CreateScheduleDto {
+/** A cron schedule of one experiment's runs; the profile and its parameters as a run request gives them. */
+export class CreateScheduleDto extends ProfileDto {
   @IsString()
   @Matches(SCHEDULE_NAME, { message: 'name must be 1-64 letters, digits, . _ - (starting with a letter or digit)' })
   name: string;
@@ -23,14 +25,6 @@ export class CreateScheduleDto {
   @IsString()
   @FitsColumn(Schedule, 'expid')
   expid: string;
-
-  @IsString()
-  @FitsColumn(ProfileRecord, 'name')
-  profile_name: string;
-
-  @IsOptional()
-  @IsObject()
-  profile_params?: Record<string, unknown>;
 
   /** What a fire does while the experiment still runs: skip it (recorded), or queue it until the run ends. Default skip. */
   @IsOptional()

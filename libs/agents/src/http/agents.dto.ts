@@ -20,10 +20,8 @@ import { AGENT_ID, AGENT_TAG, MAX_AGENT_CONCURRENCY, MAX_TAGS } from '../agent';
 
 const TAGS_MESSAGE = 'tags must be words of letters, digits, . _ : - (at most 64 characters each)';
 
-export class CreateAgentDto {
-  @Matches(AGENT_ID, { message: 'id must be 1-64 letters, digits, . _ - (starting with a letter or digit)' })
-  id: string;
-
+/** What an admin may set on an agent, when registering it and later. */
+abstract class AgentSettingsDto {
   @IsOptional()
   @IsString()
   @MaxLength(128)
@@ -42,24 +40,12 @@ export class CreateAgentDto {
   max_concurrency?: number;
 }
 
-export class UpdateAgentDto {
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
-  name?: string;
+export class CreateAgentDto extends AgentSettingsDto {
+  @Matches(AGENT_ID, { message: 'id must be 1-64 letters, digits, . _ - (starting with a letter or digit)' })
+  id: string;
+}
 
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(MAX_TAGS)
-  @Matches(AGENT_TAG, { each: true, message: TAGS_MESSAGE })
-  tags?: string[];
-
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(MAX_AGENT_CONCURRENCY)
-  max_concurrency?: number;
-
+export class UpdateAgentDto extends AgentSettingsDto {
   @IsOptional()
   @IsBoolean()
   disabled?: boolean;
