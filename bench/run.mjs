@@ -33,7 +33,7 @@ const APP_ROOT = resolve(process.env.RUNYARD_BENCH_ROOT ?? ROOT);
 const API_MAIN = join(APP_ROOT, 'dist', 'apps', 'api', 'main.js');
 const WORKER_MAIN = join(APP_ROOT, 'dist', 'apps', 'worker', 'main.js');
 /** A worker is started as `npm run start:worker` starts it (package.json). */
-const WORKER_NODE_FLAGS = ['--max-semi-space-size=2'];
+const WORKER_NODE_FLAGS = ['--max-semi-space-size=2', '--v8-pool-size=1'];
 /** An admin token Runyard creates at start-up (RUNYARD_BOOTSTRAP_TOKEN) where it has API tokens; sent with every request. */
 const TOKEN = `bench-${randomBytes(12).toString('hex')}`;
 const AUTH_HEADER = { authorization: `Bearer ${TOKEN}` };

@@ -66,7 +66,7 @@ export function freePort(): Promise<number> {
 }
 
 /** Node's flags for a worker process, as `npm run start:worker` and docker-compose.yml give them. */
-const WORKER_NODE_FLAGS = ['--max-semi-space-size=2'];
+const WORKER_NODE_FLAGS = ['--max-semi-space-size=2', '--v8-pool-size=1'];
 
 function launch(main: string, env: Record<string, string>, logFile: string): RunyardProcess {
   const flags = main === WORKER_MAIN ? WORKER_NODE_FLAGS : [];

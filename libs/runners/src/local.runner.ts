@@ -32,9 +32,12 @@ export class LocalRunner implements Runner {
       stdin: run.settings.stdin,
       files: runFiles(run.settings.files),
     });
-    const ended = exited.then(async (exit) =>
-      exit === 'lost' ? this.watchExit({ ...run, pid, runDir: dir, host: this.host }) : ((await this.recordedExit(dir)) ?? exit),
-    );
+    // The wrapper exits with the status it records, so a code from the helper needs no file read; a
+    // signal means the wrapper itself was killed, and the file (if any) says more.
+    const ended = exited.then(async (exit) => {
+      if (exit === 'lost') return this.watchExit({ ...run, pid, runDir: dir, host: this.host });
+      return exit.code !== null ? exit : ((await this.recordedExit(dir)) ?? exit);
+    });
     return { pid, host: this.host, runDir: dir, exited: ended };
   }
 
