@@ -202,6 +202,66 @@ function procCpuMs(pid) {
   }
 }
 
+/** CPU ms of a process itself and of its children it has waited for (clock ticks of 10 ms). */
+function procTimes(pid) {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return { self: (Number(f[11]) + Number(f[12])) * 10, children: (Number(f[13]) + Number(f[14])) * 10 };
+  } catch {
+    return { self: NaN, children: NaN };
+  }
+}
+
+function childPids(pid) {
+  try {
+    return fs
+      .readdirSync(`/proc/${pid}/task`)
+      .flatMap((t) => fs.readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+  } catch {
+    return [];
+  }
+}
+
+/** CPU ms used so far by the machine's PostgreSQL and Redis processes (the shared services). */
+function serviceCpuMs() {
+  const t = { postgres: 0, redis: 0 };
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const st = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const name = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'));
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      const ms = (Number(f[11]) + Number(f[12])) * 10;
+      if (name.startsWith('postgres')) t.postgres += ms;
+      else if (name.startsWith('redis')) t.redis += ms;
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return t;
+}
+
+/**
+ * Where a drain's CPU goes: the API, the workers, their spawn helpers, the runs' own processes
+ * (reaped by the helpers), PostgreSQL and Redis (a backend that exits meanwhile is not counted).
+ */
+function drainCpu(rt) {
+  const workers = rt.workers.map((w) => w.pid);
+  const helpers = workers.flatMap(childPids).map(procTimes);
+  return {
+    api: procTimes(rt.api.pid).self,
+    workers: workers.reduce((n, p) => n + procTimes(p).self, 0),
+    spawn_helpers: helpers.reduce((n, h) => n + h.self, 0),
+    run_processes: helpers.reduce((n, h) => n + h.children, 0),
+    ...serviceCpuMs(),
+  };
+}
+
+function cpuPerRun(before, after, runs) {
+  const per = Object.fromEntries(Object.keys(after).map((k) => [k, round((after[k] - before[k]) / runs, 3)]));
+  return { ...per, total: round(Object.values(per).reduce((n, v) => n + v, 0), 3) };
+}
+
 // ---------------------------------------------------------------------------------------------------
 // What the benchmark starts, and stops again
 
@@ -751,6 +811,7 @@ async function drainOnce(rt, slots, runs, deadlineMs, withStats) {
   await sleep(1200);
   const rs0 = withStats ? await redisCommandStats() : null;
   const pg0 = withStats ? await pgDatabaseStats(rt.db.name) : null;
+  const cpu0 = withStats ? drainCpu(rt) : null;
   const t0 = Date.now();
   await openGate();
   let timedOut = false;
@@ -764,6 +825,7 @@ async function drainOnce(rt, slots, runs, deadlineMs, withStats) {
     250,
   ).catch(() => (timedOut = true));
   const rs1 = withStats ? await redisCommandStats() : null;
+  const cpu1 = withStats ? drainCpu(rt) : null;
   // finished_at of the drained runs (newest first, so stop below the first one).
   let completed = 0;
   let failed = 0;
@@ -807,12 +869,15 @@ async function drainOnce(rt, slots, runs, deadlineMs, withStats) {
     await sleep(1200);
     r.redis = diffCommandStats(rs0, rs1, completed);
     r.postgres = diffPgStats(pg0, await pgDatabaseStats(rt.db.name), completed);
+    r.cpu_ms_per_run = cpuPerRun(cpu0, cpu1, completed);
   }
   return r;
 }
 
 async function baselineDrain(runs, processes, concurrency) {
   const per = Math.ceil(runs / processes);
+  // The spawn loops and the noops they reaped count in this process's children once they are reaped.
+  const cpu0 = procTimes(process.pid).children;
   const outs = await Promise.all(
     Array.from({ length: processes }, async (_, i) => {
       const p = launch(
@@ -830,7 +895,8 @@ async function baselineDrain(runs, processes, concurrency) {
     }),
   );
   const ms = Math.max(...outs.map((o) => o.ms));
-  return { runs, drain_s: round(ms / 1000, 2), completed_per_s: round(runs / (ms / 1000), 1) };
+  const cpu = round((procTimes(process.pid).children - cpu0) / runs, 3);
+  return { runs, drain_s: round(ms / 1000, 2), completed_per_s: round(runs / (ms / 1000), 1), cpu_ms_per_run: cpu };
 }
 
 /** drain: N queued no-op runs through 1 and 2 worker processes vs a spawn loop of the same concurrency. */
@@ -857,6 +923,9 @@ async function scenarioDrain() {
     res.runyard_per_s = round(median(res.reps.map((r) => r.completed_per_s)), 1);
     res.baseline_per_s = round(median(res.baseline_reps.map((r) => r.completed_per_s)), 1);
     res.ratio = round(res.runyard_per_s / res.baseline_per_s, 3);
+    const cpus = res.reps.map((r) => r.cpu_ms_per_run).filter(Boolean);
+    if (cpus.length) res.cpu_ms_per_run = Object.fromEntries(Object.keys(cpus[0]).map((k) => [k, round(median(cpus.map((c) => c[k])), 2)]));
+    res.baseline_cpu_ms_per_run = round(median(res.baseline_reps.map((r) => r.cpu_ms_per_run)), 2);
     res.targets = {
       ge_50pct_of_baseline: res.ratio >= 0.5,
       all_completed: res.reps.every((r) => r.not_completed === 0),
@@ -1274,10 +1343,14 @@ function table() {
   }
   if (s.drain) {
     for (const [w, d] of Object.entries(s.drain.by_workers)) {
+      const c = d.cpu_ms_per_run;
+      const split = c
+        ? ` (CPU per run ${c.total} ms: workers ${c.workers}, spawn helpers ${c.spawn_helpers}, run processes ${c.run_processes}, PostgreSQL ${c.postgres}, Redis ${c.redis}, API ${c.api})`
+        : '';
       rows.push([
         `drain ${s.drain.runs} runs, ${w} worker(s)`,
-        `${d.runyard_per_s} runs/s`,
-        `${d.baseline_per_s} runs/s`,
+        `${d.runyard_per_s} runs/s${split}`,
+        `${d.baseline_per_s} runs/s${d.baseline_cpu_ms_per_run ? ` (CPU per run ${d.baseline_cpu_ms_per_run} ms)` : ''}`,
         `${Math.round(d.ratio * 100)}% of baseline (${ok(d.targets.ge_50pct_of_baseline)}); each run executed once ${ok(d.targets.each_executed_once)}`,
       ]);
     }
