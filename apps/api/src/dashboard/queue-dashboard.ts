@@ -9,6 +9,7 @@ import { tokenAuth, TokensService } from '@runyard/auth';
 import { KernelQueue } from '@runyard/kernelci';
 import { RunQueues } from '@runyard/queue';
 import { ScheduleQueue } from '@runyard/schedules';
+import { mayBeUnder } from '../common/mounted-at';
 
 export const DASHBOARD_PATH = '/admin/queues';
 
@@ -42,6 +43,7 @@ export class QueueDashboardMiddleware implements NestMiddleware {
   }
 
   use(req: Request, res: Response, next: NextFunction): void {
+    if (!mayBeUnder(req.url, DASHBOARD_PATH)) return next();
     this.router(req, res, next);
   }
 }

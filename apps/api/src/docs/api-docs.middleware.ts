@@ -6,6 +6,7 @@ import { getAbsoluteFSPath } from 'swagger-ui-dist';
 import { stringify } from 'yaml';
 import { Environment } from '@runyard/config';
 import { requestToken, tokenAuth, TokensService } from '@runyard/auth';
+import { mayBeUnder } from '../common/mounted-at';
 
 const PAGE = `<!DOCTYPE html>
 <html lang="en">
@@ -84,6 +85,7 @@ export class ApiDocsMiddleware implements NestMiddleware {
   }
 
   use(req: Request, res: Response, next: NextFunction): void {
+    if (!mayBeUnder(req.url, '/docs')) return next();
     this.router(req, res, next);
   }
 }
