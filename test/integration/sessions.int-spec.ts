@@ -28,6 +28,7 @@ describe('Runner SDK sessions in Postgres', () => {
       createdBy: 'spec',
       service: (id) => ({ codec: 'cloudpickle', methods: ['add'], serviceKey: `app/${id}/service` }),
       serviceObject: { codec: 'cloudpickle', size: 1, bytes: { inline: Buffer.from('s') } },
+      executors: [],
     });
     const executor = await newExecutor(s.id, ordered);
     return { id: s.id, executor };
@@ -51,6 +52,24 @@ describe('Runner SDK sessions in Postgres', () => {
     bytes: { inline: Buffer.from(text) },
   });
   const state = (version: number) => ({ version, codec: 'cloudpickle' as const, size: 1, bytes: { inline: Buffer.from(String(version)) } });
+
+  it('creates a session with its executors in one step: the reaper never finds it short of one and starts a second', async () => {
+    const executors = [1, 2].map(() => ({ id: randomUUID(), tokenSha256: 'c'.repeat(64) }));
+    const s = await repo.insertSession({
+      application: 'app',
+      kind: 'function',
+      ordered: false,
+      replicas: 2,
+      createdBy: 'spec',
+      service: (id) => ({ codec: 'cloudpickle', methods: ['add'], serviceKey: `app/${id}/service` }),
+      serviceObject: null,
+      executors,
+    });
+    expect((await repo.sessionsShortOfExecutors()).map((x) => x.id)).not.toContain(s.id);
+    const live = (await repo.liveExecutors()).filter((e) => e.sessionId === s.id);
+    expect(live.map((e) => e.id).sort()).toEqual(executors.map((e) => e.id).sort());
+    expect(live.every((e) => e.runId === null)).toBe(true);
+  });
 
   it('numbers calls submitted concurrently by several clients in one sequence, and hands them out in it', async () => {
     const { id, executor } = await session(true);

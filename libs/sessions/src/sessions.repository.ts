@@ -192,15 +192,33 @@ export class SessionsRepository {
     createdBy: string;
     service: (id: number) => ServiceDescriptor;
     serviceObject: { codec: Codec; size: number; bytes: ObjectBytes } | null;
+    /**
+     * Its first executors (one per replica), committed with it: the reaper, which replaces the
+     * executors a session is short of, never sees it without them and starts none of its own.
+     * The first is the current one of an ordered session.
+     */
+    executors: { id: string; tokenSha256: string }[];
   }): Promise<Session> {
     return this.db.transaction(async (m) => {
       const [{ id }]: { id: string }[] = await m.query(`SELECT nextval('sdk_sessions_id_seq') AS id`);
       const sid = Number(id);
       const service = s.service(sid);
       const [row] = await m.query(
-        `INSERT INTO sdk_sessions (id, application, kind, ordered, replicas, service, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-        [sid, s.application, s.kind, s.ordered, s.replicas, JSON.stringify(service), s.createdBy],
+        `INSERT INTO sdk_sessions (id, application, kind, ordered, replicas, service, created_by, executor_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+        [
+          sid,
+          s.application,
+          s.kind,
+          s.ordered,
+          s.replicas,
+          JSON.stringify(service),
+          s.createdBy,
+          s.ordered ? (s.executors[0]?.id ?? null) : null,
+        ],
       );
+      for (const e of s.executors)
+        await m.query(`INSERT INTO sdk_executors (id, session_id, token_sha256) VALUES ($1, $2, $3)`, [e.id, sid, e.tokenSha256]);
       if (s.serviceObject) await this.writeReadyObject(m, service.serviceKey, s.application, sid, s.serviceObject);
       return toSession(row);
     });

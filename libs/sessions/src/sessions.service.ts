@@ -105,6 +105,7 @@ export class SessionsService {
     if ((req.service === undefined) === (req.serviceKey === undefined))
       throw new BadInputError('give the service inline or by service_key, not both');
     if (req.serviceKey !== undefined) await this.checkOwnObject(app, req.serviceKey, 'service_key');
+    const credentials = Array.from({ length: replicas }, newExecutorCredential);
     const session = await this.repo.insertSession({
       application: app.name,
       kind: req.kind,
@@ -118,10 +119,11 @@ export class SessionsService {
         ...(req.module ? { module: req.module, export: req.export } : {}),
       }),
       serviceObject: req.service ? { codec: req.codec, size: req.service.length, bytes: { inline: req.service } } : null,
+      executors: credentials.map((c) => ({ id: c.id, tokenSha256: c.secretSha256 })),
     });
     await this.repo.renewLease(app.name, this.env.SESSION_LEASE_MS);
     try {
-      for (let i = 0; i < replicas; i++) await this.launch(session, app, session.ordered, req.requestedBy);
+      for (const credential of credentials) await this.startExecutor(session, app, credential, req.requestedBy);
     } catch (e) {
       await this.lose(session.id, `its executor could not be started: ${(e as Error).message}`);
       throw e;
@@ -294,10 +296,20 @@ export class SessionsService {
     }
   }
 
-  /** One executor: a run of kind `session` through the application's profile, with a credential of its own. */
+  /** One more executor for a session short of one (its row first, then its run). */
   private async launch(session: Session, app: Application, current: boolean, requestedBy: string): Promise<number> {
-    const { id, token, secretSha256 } = newExecutorCredential();
-    await this.repo.insertExecutor(id, session.id, secretSha256, current);
+    const credential = newExecutorCredential();
+    await this.repo.insertExecutor(credential.id, session.id, credential.secretSha256, current);
+    return this.startExecutor(session, app, credential, requestedBy);
+  }
+
+  /** An executor's run: a run of kind `session` through the application's profile, with the executor's own credential. */
+  private async startExecutor(
+    session: Session,
+    app: Application,
+    { id, token }: { id: string; token: string },
+    requestedBy: string,
+  ): Promise<number> {
     try {
       const runtime = EXECUTOR_RUNTIMES[app.runtime];
       const start = await runtime.start();
