@@ -32,8 +32,10 @@ const BIN = join(BENCH, 'bin');
 const APP_ROOT = resolve(process.env.RUNYARD_BENCH_ROOT ?? ROOT);
 const API_MAIN = join(APP_ROOT, 'dist', 'apps', 'api', 'main.js');
 const WORKER_MAIN = join(APP_ROOT, 'dist', 'apps', 'worker', 'main.js');
-/** A worker is started as `npm run start:worker` starts it (package.json). */
-const WORKER_NODE_FLAGS = ['--max-semi-space-size=2', '--v8-pool-size=1'];
+/** A worker is started as `npm run start:worker` of the checkout benchmarked starts it: its Node flags. */
+const WORKER_NODE_FLAGS = JSON.parse(fs.readFileSync(join(APP_ROOT, 'package.json'), 'utf8'))
+  .scripts['start:worker'].split(' ')
+  .filter((a) => a.startsWith('--'));
 /** An admin token Runyard creates at start-up (RUNYARD_BOOTSTRAP_TOKEN) where it has API tokens; sent with every request. */
 const TOKEN = `bench-${randomBytes(12).toString('hex')}`;
 const AUTH_HEADER = { authorization: `Bearer ${TOKEN}` };
@@ -191,26 +193,25 @@ function procStatus(pid) {
   }
 }
 
-/** CPU time (user + system) a process has used so far, in ms (clock ticks of 10 ms). */
-function procCpuMs(pid) {
+/**
+ * A process's name and CPU ms from /proc (clock ticks of 10 ms): its own (`self`) and that of the
+ * children it has waited for; null when it is gone. The name may hold spaces and parentheses.
+ */
+function procStat(pid) {
   try {
-    // Fields after the command name, which may hold spaces: utime and stime are the 12th and 13th.
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the name: utime, stime, cutime, cstime are the 12th to the 15th.
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    return {
+      name: st.slice(st.indexOf('(') + 1, st.lastIndexOf(')')),
+      self: (Number(f[11]) + Number(f[12])) * 10,
+      children: (Number(f[13]) + Number(f[14])) * 10,
+    };
   } catch {
-    return NaN;
+    return null;
   }
 }
-
-/** CPU ms of a process itself and of its children it has waited for (clock ticks of 10 ms). */
-function procTimes(pid) {
-  try {
-    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return { self: (Number(f[11]) + Number(f[12])) * 10, children: (Number(f[13]) + Number(f[14])) * 10 };
-  } catch {
-    return { self: NaN, children: NaN };
-  }
-}
+const procTimes = (pid) => procStat(pid) ?? { self: NaN, children: NaN };
 
 function childPids(pid) {
   try {
@@ -226,17 +227,9 @@ function childPids(pid) {
 function serviceCpuMs() {
   const t = { postgres: 0, redis: 0 };
   for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const st = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const name = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'));
-      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-      const ms = (Number(f[11]) + Number(f[12])) * 10;
-      if (name.startsWith('postgres')) t.postgres += ms;
-      else if (name.startsWith('redis')) t.redis += ms;
-    } catch {
-      /* gone meanwhile */
-    }
+    const p = /^\d+$/.test(d) ? procStat(d) : null; // null too when it is gone meanwhile
+    if (p?.name.startsWith('postgres')) t.postgres += p.self;
+    else if (p?.name.startsWith('redis')) t.redis += p.self;
   }
   return t;
 }
@@ -615,9 +608,9 @@ async function scenarioAccept() {
       const rs0 = await redisCommandStats();
       await sleep(1200);
       const pg0 = await pgDatabaseStats(rt.db.name);
-      const cpu0 = procCpuMs(rt.api.pid);
+      const cpu0 = procTimes(rt.api.pid).self;
       const r = acceptFigures(await autocannonRun(rt.url, '/api/v1/runs', o));
-      r.api_cpu_ms_per_run = round((procCpuMs(rt.api.pid) - cpu0) / r.accepted, 3);
+      r.api_cpu_ms_per_run = round((procTimes(rt.api.pid).self - cpu0) / r.accepted, 3);
       const rs1 = await redisCommandStats();
       await sleep(1200);
       const pg1 = await pgDatabaseStats(rt.db.name);
@@ -625,9 +618,9 @@ async function scenarioAccept() {
       r.postgres = diffPgStats(pg0, pg1, r.accepted);
       out.reps.push(r);
       const b0 = await redisCommandStats();
-      const bcpu0 = procCpuMs(base.proc.pid);
+      const bcpu0 = procTimes(base.proc.pid).self;
       const b = acceptFigures(await autocannonRun(base.url, '/accept', o));
-      b.api_cpu_ms_per_run = round((procCpuMs(base.proc.pid) - bcpu0) / b.accepted, 3);
+      b.api_cpu_ms_per_run = round((procTimes(base.proc.pid).self - bcpu0) / b.accepted, 3);
       b.redis = diffCommandStats(b0, await redisCommandStats(), b.accepted);
       out.baseline_reps.push(b);
       log(

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -65,8 +65,12 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Node's flags for a worker process, as `npm run start:worker` and docker-compose.yml give them. */
-const WORKER_NODE_FLAGS = ['--max-semi-space-size=2', '--v8-pool-size=1'];
+/** Node's flags for a worker process: those of `npm run start:worker`, so the tests start workers as users do. */
+const WORKER_NODE_FLAGS: string[] = (
+  JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+).scripts['start:worker']
+  .split(' ')
+  .filter((a) => a.startsWith('--'));
 
 function launch(main: string, env: Record<string, string>, logFile: string): RunyardProcess {
   const flags = main === WORKER_MAIN ? WORKER_NODE_FLAGS : [];
