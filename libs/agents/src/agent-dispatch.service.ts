@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { JobSpec } from '@runyard/agent-protocol';
 import { Environment } from '@runyard/config';
-import { AgentDispatch, AgentTarget, Attachment, ExitInfo, LaunchRef, RunnerBusyError, RunningProcess, RunRef } from '@runyard/runners';
+import { AgentDispatch, AgentTarget, Attachment, ExitInfo, LaunchFailedError, LaunchRef, RunnerBusyError, RunningProcess, RunRef } from '@runyard/runners';
 import { RunsRepository } from '@runyard/runs';
 import { scriptOf } from '@runyard/scripts';
 import { capacityOf, statusOf } from './agent';
@@ -106,7 +106,7 @@ export class AgentDispatchService implements AgentDispatch {
       if (!a) throw new Error(`run ${runId} is no longer handed to agent ${agentId}`);
       if (a.state === 'running') return this.processOf(a);
       if (a.state === 'finished') {
-        if (a.pid === null && a.error) throw new Error(`agent ${agentId}: ${a.error}`);
+        if (a.pid === null && a.error) throw new LaunchFailedError(`agent ${agentId}: ${a.error}`);
         return { ...this.processOf(a), exited: Promise.resolve({ code: a.exitCode, signal: a.exitSignal }) };
       }
       if (a.state === 'withdrawn')

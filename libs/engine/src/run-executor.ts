@@ -7,7 +7,7 @@ import { getLoader } from '@runyard/loaders';
 import { HELD_STATUSES, isFinal, Run, RunStatus } from '@runyard/persistence';
 import { ConnectionProblems, RunQueues } from '@runyard/queue';
 import type { RetryCause } from '@runyard/config';
-import { ExitInfo, Runner, RunnerBusyError, RunnerRegistry, RunnerUnreachableError, RunningProcess } from '@runyard/runners';
+import { ExitInfo, Runner, LaunchFailedError, RunnerBusyError, RunnerRegistry, RunningProcess } from '@runyard/runners';
 import { loaderSettings, RunsRepository, StopRequest, tailOf } from '@runyard/runs';
 import { atTime, limitDetail, retryDelay, timeoutDetail } from './attempt-policy';
 import { Outcome, outcomeOf, StopState } from './outcome';
@@ -101,8 +101,8 @@ export class RunExecutor {
     } catch (e) {
       if (e instanceof RunnerBusyError) return this.defer(run, e);
       const detail = `launch failed: ${(e as Error).message}`;
-      // Nothing executed when the host could not be reached: by default that is tried again, backing off.
-      if (e instanceof RunnerUnreachableError)
+      // Nothing executed (an unreachable host, a directory that could not be made): by default tried again, backing off.
+      if (e instanceof LaunchFailedError)
         return (await this.retry(run, 'launch_failed', ['STARTING'], detail)) ?? this.fail(runId, detail);
       return this.fail(runId, detail);
     }

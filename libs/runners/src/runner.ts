@@ -84,10 +84,13 @@ export interface RunnerDefinition extends RunnerProfileSchema {
 export class RunnerUnavailableError extends Error {}
 
 /**
- * Where the run executes could not be reached (an SSH host that refuses connections, an agent that is
- * gone) before anything was started: the launch may be tried again without running anything twice.
+ * The launch failed before anything of the run executed (its directory could not be made, its program
+ * could not be started): another attempt runs nothing twice. RETRY's `launch_failed` is this error.
  */
-export class RunnerUnreachableError extends Error {}
+export class LaunchFailedError extends Error {}
+
+/** Where the run executes could not be reached (an SSH host that refuses connections, an agent that is gone). */
+export class RunnerUnreachableError extends LaunchFailedError {}
 
 /**
  * Thrown by `launch` when the run cannot start yet (no agent with its tags is free, a concurrency

@@ -1,5 +1,6 @@
 import { ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
+import { LaunchFailedError } from '../runner';
 import type { SpawnReply, SpawnRequest } from './spawn-protocol';
 
 type Pending = { resolve: (reply: SpawnReply) => void; reject: (e: Error) => void };
@@ -66,7 +67,7 @@ export class Spawner {
         this.exits.get(reply.pid)?.({ code: reply.code, signal: reply.signal });
         this.exits.delete(reply.pid);
       } else {
-        this.settle(reply.id, reply, reply.op === 'failed' ? new Error(reply.message) : undefined);
+        this.settle(reply.id, reply, reply.op === 'failed' ? new LaunchFailedError(reply.message) : undefined);
       }
     });
     helper.once('exit', () => {

@@ -1,5 +1,5 @@
 import type { Run } from '@runyard/persistence';
-import { Attachment, ExitInfo, LaunchRef, OutputSource, OutputStream, Runner, RunnerDefinition, RunningProcess, RunRef } from '../runner';
+import { Attachment, ExitInfo, LaunchFailedError, LaunchRef, OutputSource, OutputStream, Runner, RunnerDefinition, RunningProcess, RunRef } from '../runner';
 import { envArguments, runFiles } from '../run-environment';
 import { parseExitFile, WRAPPER_NAME, WRAPPER_SCRIPT } from '../run-wrapper';
 import { shellJoin, shellQuote } from '../shell-quote';
@@ -88,7 +88,9 @@ export class SshRunner implements Runner {
     });
     const match = /^(\d+) (\/.*)$/m.exec(res.stdout);
     if (res.code !== 0 || !match) {
-      throw new Error(`could not start the run on ${target.host}: ${(res.stderr || res.stdout).trim() || `exit ${res.code}`}`);
+      // The start script exits non-zero only before the wrapper was started.
+      const Failure = res.code !== 0 ? LaunchFailedError : Error;
+      throw new Failure(`could not start the run on ${target.host}: ${(res.stderr || res.stdout).trim() || `exit ${res.code}`}`);
     }
     const ref = { id: run.id, settings: run.settings, pid: Number(match[1]), runDir: match[2], host: target.host };
     return { pid: ref.pid, host: target.host, runDir: ref.runDir, exited: this.watch(ref) };
@@ -98,7 +100,7 @@ export class SshRunner implements Runner {
     const res = await conn.exec(remote(MKDIR, target.runRoot, String(id)));
     const dir = res.stdout.trim();
     if (res.code !== 0 || !dir.startsWith('/'))
-      throw new Error(`could not prepare the run directory on ${target.host}: ${res.stderr.trim() || `exit ${res.code}`}`);
+      throw new LaunchFailedError(`could not prepare the run directory on ${target.host}: ${res.stderr.trim() || `exit ${res.code}`}`);
     const sftp = await conn.sftp();
     for (const f of files) {
       await new Promise<void>((resolve, reject) =>
