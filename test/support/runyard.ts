@@ -1,12 +1,35 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createDatabase, redisForSuite } from './services';
 
 export const ROOT = resolve(__dirname, '..', '..');
-export const FIXTURES = resolve(__dirname, '..', 'fixtures');
+/** Every directory from `dir` up lets other accounts through. */
+const enterable = (dir: string): boolean => (statSync(dir).mode & 0o001) !== 0 && (dir === dirname(dir) || enterable(dirname(dir)));
+
+/**
+ * The fixtures (the stand-in autosubmit, modulefiles …) where runs can reach them: runs execute as
+ * accounts of their own, so a checkout under a private directory (/root) is copied out once per process.
+ */
+export const FIXTURES = ((checkout: string) => {
+  if (process.getuid?.() !== 0 || enterable(checkout)) return checkout;
+  const copy = mkdtempSync(join(tmpdir(), 'runyard-fixtures-'));
+  chmodSync(copy, 0o755);
+  cpSync(checkout, copy, { recursive: true });
+  return copy;
+})(resolve(__dirname, '..', 'fixtures'));
+
+/**
+ * A test's own directory that runs may enter (their accounts are not the test's): 0711, so they can
+ * reach what the test leaves for them but not list it.
+ */
+export function runReachableDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, 0o711);
+  return dir;
+}
 const API_MAIN = join(ROOT, 'dist', 'apps', 'api', 'main.js');
 const WORKER_MAIN = join(ROOT, 'dist', 'apps', 'worker', 'main.js');
 const AGENT_MAIN = join(ROOT, 'dist', 'apps', 'agent', 'main.js');
@@ -114,10 +137,16 @@ async function waitHealthy(url: string, proc: RunyardProcess, logFile: string): 
  * and Redis, with the stand-in autosubmit and conda first on PATH.
  */
 export async function startRunyard(opts: StartOptions): Promise<RunyardUnderTest> {
-  const dir = mkdtempSync(join(tmpdir(), 'runyard-e2e-'));
+  const dir = runReachableDir('runyard-e2e-');
   const configFile = join(dir, 'runyard.yaml');
   writeFileSync(configFile, opts.config);
+  // The stand-in autosubmit runs as the runs' accounts: it appends to this log and keeps pid files in a shared, sticky state directory.
   const argvLog = join(dir, 'autosubmit-argv.log');
+  writeFileSync(argvLog, '');
+  chmodSync(argvLog, 0o666);
+  const fakeState = join(dir, 'fake-autosubmit');
+  mkdirSync(fakeState);
+  chmodSync(fakeState, 0o1777);
   const db = opts.embedded ? null : await createDatabase();
   const port = await freePort();
   const env: Record<string, string> = {
@@ -135,7 +164,9 @@ export async function startRunyard(opts: StartOptions): Promise<RunyardUnderTest
     STOP_GRACE_MS: '2000',
     MODULEPATH: join(FIXTURES, 'modulefiles'),
     FAKE_AUTOSUBMIT_LOG: argvLog,
-    FAKE_AUTOSUBMIT_STATE: join(dir, 'fake-autosubmit'),
+    FAKE_AUTOSUBMIT_STATE: fakeState,
+    // What runs inherit from Runyard's environment besides PATH, the locale and Lmod's settings.
+    RUN_ENV_ALLOW: 'FAKE_AUTOSUBMIT_*',
     ...(db ? { DATABASE_URL: opts.databaseVia ? opts.databaseVia(db.url) : db.url, ...redisEnv(opts.redisVia) } : {}),
     ...opts.env,
   };
@@ -162,7 +193,13 @@ export async function startRunyard(opts: StartOptions): Promise<RunyardUnderTest
       return w;
     },
     startAgent: (agentEnv, logName) => {
-      const base = { PATH: env.PATH, HOME: env.HOME, FAKE_AUTOSUBMIT_LOG: argvLog, FAKE_AUTOSUBMIT_STATE: env.FAKE_AUTOSUBMIT_STATE };
+      const base = {
+        PATH: env.PATH,
+        HOME: env.HOME,
+        FAKE_AUTOSUBMIT_LOG: argvLog,
+        FAKE_AUTOSUBMIT_STATE: env.FAKE_AUTOSUBMIT_STATE,
+        RUN_ENV_ALLOW: env.RUN_ENV_ALLOW,
+      };
       const agent = startAgentProcess({ ...base, ...agentEnv }, join(dir, `${logName}.log`));
       workers.push(agent);
       return agent;

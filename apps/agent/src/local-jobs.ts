@@ -7,6 +7,8 @@ import type { RunSettings } from '@runyard/persistence';
 // The files themselves, not the libraries' indexes: the agent loads no Nest, database or SSH code.
 import { LocalRunner } from '../../../libs/runners/src/local.runner';
 import type { Attachment, ExitInfo, OutputSource, RunningProcess, RunRef } from '../../../libs/runners/src/runner';
+import { describeIsolation, runIsolation } from '../../../libs/runners/src/local/run-isolation';
+import { log } from './agent-log';
 
 /** Where the agent keeps a run on its host: enough to re-attach after the agent's own restart. */
 export interface LocalRun {
@@ -24,7 +26,9 @@ export class LocalJobs {
   readonly host = hostname();
 
   constructor(readonly runsDir: string) {
-    this.runner = new LocalRunner(runsDir);
+    const isolation = runIsolation();
+    log('info', describeIsolation(isolation));
+    this.runner = new LocalRunner(runsDir, isolation);
   }
 
   async start(id: number, spec: JobSpec): Promise<RunningProcess> {
@@ -35,7 +39,7 @@ export class LocalJobs {
       safeRootPath: spec.safeRootPath,
       remote: false,
     });
-    const settings = { env: spec.env, files: spec.files, stdin: spec.stdin } as RunSettings;
+    const settings = { env: spec.env, files: spec.files, stdin: spec.stdin, runAs: spec.runAs } as RunSettings;
     return this.runner.launch({ id, argv, settings });
   }
 

@@ -106,7 +106,8 @@ class Executor:
     def prepare(self):
         """`{workdir}/{name}` with the package extracted into `extracted_{name}` (replaced when the package changed)."""
         b = self.brief
-        base = b["workdir"] or os.environ.get("RUNYARD_WORKDIR") or os.path.join(os.getcwd(), os.pardir, os.pardir, "apps")
+        # In the run account's home: a uid of its own has the run directory as its home, a RUN_AS account shares it.
+        base = b["workdir"] or os.environ.get("RUNYARD_WORKDIR") or os.path.join(os.path.expanduser("~"), ".runyard", "apps")
         app_dir = os.path.realpath(os.path.join(base, b["application"]))
         extracted = os.path.join(app_dir, f"extracted_{b['application']}")
         marker = os.path.join(extracted, ".runyard-package")

@@ -24,6 +24,8 @@ export interface JobSpec {
   env?: Record<string, string>;
   files?: JobFile[];
   stdin?: string;
+  /** The profile's RUN_AS: the account the run's processes get on the agent's host (an agent running as root). */
+  runAs?: string;
 }
 
 export interface StreamOffsets {

@@ -1,7 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { JobSpec } from '@runyard/agent-protocol';
 import { Environment } from '@runyard/config';
-import { AgentDispatch, AgentTarget, Attachment, ExitInfo, LaunchFailedError, LaunchRef, RunnerBusyError, RunningProcess, RunRef } from '@runyard/runners';
+import {
+  AgentDispatch,
+  AgentTarget,
+  Attachment,
+  ExitInfo,
+  LaunchFailedError,
+  LaunchRef,
+  RunnerBusyError,
+  RunningProcess,
+  RunRef,
+} from '@runyard/runners';
 import { RunsRepository } from '@runyard/runs';
 import { scriptOf } from '@runyard/scripts';
 import { capacityOf, statusOf } from './agent';
@@ -28,6 +38,7 @@ function specOf(run: LaunchRef): JobSpec {
     env: s.env,
     files: s.files,
     stdin: s.stdin,
+    runAs: s.runAs,
   };
 }
 

@@ -336,7 +336,12 @@ RUNNER_CONFIGURATION:
     it('at the default path gives the demo configuration (no file, a LOCAL profile)', () => {
       const config = loadRunyardConfig(join(dir, 'no-such-runyard.yaml'), false, RUNNER_CATALOGUE);
       expect(config.file).toBeNull();
-      expect(config.profiles.LOCAL).toEqual({ RUNNER_TYPE: 'LOCAL', MODULE_LOADER_TYPE: 'NO_MODULE', SDK_RUNTIMES: ['python', 'node'] });
+      expect(config.profiles.LOCAL).toEqual({
+        RUNNER_TYPE: 'LOCAL',
+        MODULE_LOADER_TYPE: 'NO_MODULE',
+        SDK_RUNTIMES: ['python', 'node'],
+        SCRIPT_RUNTIMES: ['node', 'python', 'shell'],
+      });
       expect(config).toEqual(demoConfig(RUNNER_CATALOGUE));
     });
 

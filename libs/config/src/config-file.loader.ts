@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import { LOADER_TYPES } from '@runyard/loaders';
+import { SCRIPT_LANGUAGES } from '@runyard/scripts';
 import { ConfigPath, isPlain, Plain } from './config-reader';
 import {
   COMMON_PROFILE_KEYS,
@@ -12,7 +13,6 @@ import {
   RunnerToggle,
   RunyardConfig,
   SDK_RUNTIMES,
-  SdkRuntime,
 } from './runyard-config';
 import type { RunnerProfileSchema } from './runner-profile';
 import { demoConfig } from './demo-config';
@@ -132,7 +132,13 @@ function parseProfile(raw: unknown, at: ConfigPath, runners: readonly RunnerProf
   for (const k of PATH_KEYS) {
     if (p[k] !== undefined) profile[k] = at.at(k).path(p[k], 'must be a non-empty path');
   }
-  if (p.SDK_RUNTIMES !== undefined) profile.SDK_RUNTIMES = parseSdkRuntimes(p.SDK_RUNTIMES, at.at('SDK_RUNTIMES'));
+  if (p.SDK_RUNTIMES !== undefined) profile.SDK_RUNTIMES = parseRuntimes(p.SDK_RUNTIMES, SDK_RUNTIMES, at.at('SDK_RUNTIMES'));
+  if (p.SCRIPT_RUNTIMES !== undefined)
+    profile.SCRIPT_RUNTIMES = parseRuntimes(p.SCRIPT_RUNTIMES, SCRIPT_LANGUAGES, at.at('SCRIPT_RUNTIMES'));
+  if (p.RUN_AS !== undefined) {
+    if (typeof p.RUN_AS !== 'string' || !ACCOUNT_NAME.test(p.RUN_AS)) at.at('RUN_AS').fail('must be an account name of the host');
+    profile.RUN_AS = p.RUN_AS as string;
+  }
   if (p.STOP_CONFIRM_ON_STDIN !== undefined)
     profile.STOP_CONFIRM_ON_STDIN = at.at('STOP_CONFIRM_ON_STDIN').bool(p.STOP_CONFIRM_ON_STDIN, false);
   if (p.QUEUE_TIMEOUT !== undefined)
@@ -154,15 +160,16 @@ function parseProfile(raw: unknown, at: ConfigPath, runners: readonly RunnerProf
   return profile;
 }
 
-function parseSdkRuntimes(v: unknown, at: ConfigPath): SdkRuntime[] {
+function parseRuntimes<T extends string>(v: unknown, known: readonly T[], at: ConfigPath): T[] {
   const list = v === null ? [] : Array.isArray(v) ? v : [v];
-  const reason = `must be a list of ${SDK_RUNTIMES.join(', ')}`;
+  const reason = `must be a list of ${known.join(', ')}`;
   return list.map((r) =>
-    typeof r === 'string' && (SDK_RUNTIMES as readonly string[]).includes(r.toLowerCase())
-      ? (r.toLowerCase() as SdkRuntime)
-      : at.fail(reason),
+    typeof r === 'string' && (known as readonly string[]).includes(r.toLowerCase()) ? (r.toLowerCase() as T) : at.fail(reason),
   );
 }
+
+/** What useradd accepts (Debian's NAME_REGEX, with capitals). */
+const ACCOUNT_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?$/;
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 

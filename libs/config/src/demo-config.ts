@@ -14,8 +14,15 @@ export function demoConfig(runners: readonly RunnerProfileSchema[]): RunyardConf
   });
   return {
     file: null,
-    // The quick start runs the Runner SDK's examples too: a file's profiles opt in with SDK_RUNTIMES.
-    profiles: { LOCAL: { RUNNER_TYPE: 'LOCAL', MODULE_LOADER_TYPE: 'NO_MODULE', SDK_RUNTIMES: ['python', 'node'] } },
+    // The quick start runs the Runner SDK's examples and script runs too: a file's profiles opt in with SDK_RUNTIMES and SCRIPT_RUNTIMES.
+    profiles: {
+      LOCAL: {
+        RUNNER_TYPE: 'LOCAL',
+        MODULE_LOADER_TYPE: 'NO_MODULE',
+        SDK_RUNTIMES: ['python', 'node'],
+        SCRIPT_RUNTIMES: ['node', 'python', 'shell'],
+      },
+    },
     sshPublicKeys: [],
     endpoints: Object.fromEntries(ENDPOINT_NAMES.map((n) => [n, { ENABLED: true }])) as RunyardConfig['endpoints'],
     runners: Object.fromEntries(runners.map((r) => [r.type, toggle(r.type === 'LOCAL')])),

@@ -24,6 +24,10 @@ export interface ResolvedProfile {
   limits: RunLimit[];
   /** Names of the worker's environment variables passed to the command as secrets. */
   secrets: string[];
+  /** RUN_AS: the account of the runs' processes on their host. */
+  runAs?: string;
+  /** SCRIPT_RUNTIMES: the script languages it runs on its runner's host. */
+  scriptRuntimes: string[];
 }
 
 /** Keys a request may fill besides the runners' blocks; executables and paths run by the worker are the admin's alone. */
@@ -142,6 +146,8 @@ function finish(name: string, p: Profile, runners: readonly RunnerProfileSchema[
     retry: retryPolicy(p.RETRY),
     limits,
     secrets: p.SECRETS ?? [],
+    runAs: p.RUN_AS,
+    scriptRuntimes: p.SCRIPT_RUNTIMES ?? [],
   };
 }
 

@@ -1,4 +1,5 @@
 import type { LoaderType } from '@runyard/loaders';
+import type { ScriptLanguage } from '@runyard/scripts';
 import type { Plain } from './config-reader';
 
 /** The YAML file of RUNYARD_CONFIG: seed 001's RUNNER_CONFIGURATION block and seed 000's RUNNERS block. */
@@ -38,8 +39,12 @@ export interface ProfileCommon {
   PYTHON_EXECUTABLE?: string;
   /** The interpreter of Node executors (default `node` on PATH). */
   NODE_EXECUTABLE?: string;
-  /** Where applications' working directories are made on the runner's host (default: `apps` beside its run directories). */
+  /** Where applications' working directories are made on the runner's host (default: `.runyard/apps` in the run account's home). */
   SDK_WORKDIR?: string;
+  /** Script languages the profile runs on its runner's host (script runs without an agent need one that lists theirs); unset: none. */
+  SCRIPT_RUNTIMES?: ScriptLanguage[];
+  /** The account the runs' processes get on a LOCAL host or an agent's (Runyard as root); unset: a uid of their own. */
+  RUN_AS?: string;
 }
 
 export const COMMON_PROFILE_KEYS = [
@@ -59,6 +64,8 @@ export const COMMON_PROFILE_KEYS = [
   'PYTHON_EXECUTABLE',
   'NODE_EXECUTABLE',
   'SDK_WORKDIR',
+  'SCRIPT_RUNTIMES',
+  'RUN_AS',
 ] as const;
 
 /**

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { resolve } from 'node:path';
 import { AgentDispatchModule } from '@runyard/agents';
@@ -33,6 +33,7 @@ import { RunProcessors } from './run-processors';
         new RunnerRegistry(types, {
           dataDir: resolve(env.RUNYARD_DATA_DIR),
           get: (token) => modules.get(token as never, { strict: false }),
+          log: (message) => new Logger('Runners').log(message),
         }),
     },
     RunsRepository,

@@ -36,6 +36,8 @@ export interface RunSettings {
   secrets?: string[];
   /** Text written to the process's stdin (Autosubmit < 4.1.16 stop confirmation). */
   stdin?: string;
+  /** The profile's RUN_AS: the account the run's processes get on its host (else one of their own). */
+  runAs?: string;
 }
 
 /** A file a run needs beside its command; `name` is a plain file name in the run directory. */

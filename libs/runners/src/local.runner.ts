@@ -1,23 +1,59 @@
 import { spawn } from 'node:child_process';
-import { FileHandle, open, readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { FileHandle, open, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Run } from '@runyard/persistence';
 import { MAX_RESULT_FILE_BYTES } from '@runyard/scripts';
 import { Attachment, ExitInfo, LaunchRef, OutputSource, OutputStream, Runner, RunnerDefinition, RunningProcess, RunRef } from './runner';
+import { asAccount, namedAccount, RunAccount } from './local/run-account';
+import { accountRequest, describeIsolation, RunIsolation, runIsolation } from './local/run-isolation';
 import { Spawner } from './local/spawner';
-import { childEnvironment, runFiles } from './run-environment';
+import { runFiles } from './run-environment';
 import { parseExitFile, RESULT_FILE, WRAPPER_NAME, WRAPPER_SCRIPT } from './run-wrapper';
 
 const POLL_MS = 250;
+
+/** Commands run for a run outside it (`autosubmit stop`) when it has no RUN_AS account: nobody's. */
+const NOBODY: RunAccount = { uid: 65534, gid: 65534, user: 'nobody', home: '/nonexistent', named: false };
+
+/**
+ * A file of the run directory as Runyard reads it back (exit status, output, result): the run owns
+ * that directory, so a symbolic link, a hard link or a FIFO put there in its place is never followed.
+ */
+async function openRunFile(path: string): Promise<FileHandle | null> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => null);
+  if (!handle) return null;
+  const st = await handle.stat().catch(() => null);
+  if (st?.isFile() && st.nlink === 1) return handle;
+  await handle.close();
+  return null;
+}
+
+async function readRunFile(path: string, limit: number): Promise<Buffer | null> {
+  const handle = await openRunFile(path);
+  if (!handle) return null;
+  try {
+    const buf = Buffer.allocUnsafe(limit + 1);
+    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
 
 /** Runs on the worker's own machine, detached, in its own directory under RUNYARD_DATA_DIR/runs with its output in files there. */
 export class LocalRunner implements Runner {
   readonly type = 'LOCAL';
   private readonly host = hostname();
-  private readonly spawner = new Spawner(childEnvironment(process.env, undefined));
+  private readonly spawner: Spawner;
 
-  constructor(private readonly runsDir: string) {}
+  constructor(
+    private readonly runsDir: string,
+    private readonly isolation: RunIsolation = runIsolation(),
+  ) {
+    this.spawner = new Spawner(isolation.inherited);
+  }
 
   private dirOf(run: Pick<Run, 'id'> & Partial<Pick<Run, 'runDir'>>): string {
     return run.runDir ?? join(this.runsDir, String(run.id));
@@ -31,6 +67,7 @@ export class LocalRunner implements Runner {
       env: { ...run.settings.env, ...secrets },
       stdin: run.settings.stdin,
       files: runFiles(run.settings.files),
+      account: accountRequest(this.isolation, run.settings.runAs),
     });
     // The wrapper exits with the status it records, so a code from the helper needs no file read; a
     // signal means the wrapper itself was killed, and the file (if any) says more.
@@ -54,8 +91,10 @@ export class LocalRunner implements Runner {
   private async isAlive(run: RunRef): Promise<boolean> {
     if (!run.pid) return false;
     try {
+      // `setpriv … -- /bin/sh -c WRAPPER runyard-run DIR …` until setpriv has switched the account, then the wrapper itself.
       const parts = (await readFile(`/proc/${run.pid}/cmdline`, 'latin1')).split('\0');
-      return parts[3] === WRAPPER_NAME && parts[4] === this.dirOf(run);
+      const at = parts.indexOf(WRAPPER_NAME);
+      return at > 0 && parts[at - 1] === WRAPPER_SCRIPT && parts[at + 1] === this.dirOf(run);
     } catch {
       return false;
     }
@@ -70,16 +109,26 @@ export class LocalRunner implements Runner {
     }
   }
 
+  /** As the run's RUN_AS account, or nobody's when the run had a uid of its own; with the environment runs inherit. */
   exec(
-    _run: Pick<Run, 'settings'>,
-    argv: string[],
+    run: Pick<Run, 'settings'>,
+    command: string[],
     stdin: string | undefined,
     timeoutMs: number,
   ): Promise<{ exit: ExitInfo; output: string }> {
     return new Promise((resolve) => {
+      const request = accountRequest(this.isolation, run.settings?.runAs);
+      let account: RunAccount | null = null;
+      try {
+        account = request === null ? null : 'name' in request ? namedAccount(request.name) : NOBODY;
+      } catch (e) {
+        return resolve({ exit: { code: 127, signal: null }, output: `${(e as Error).message}\n` });
+      }
+      const argv = asAccount(account, command);
+      const identity = account ? { HOME: account.home, USER: account.user, LOGNAME: account.user } : {};
       const child = spawn(argv[0], argv.slice(1), {
         stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-        env: childEnvironment(process.env, undefined),
+        env: { ...this.isolation.inherited, ...identity },
         timeout: timeoutMs,
         killSignal: 'SIGKILL',
       });
@@ -87,7 +136,7 @@ export class LocalRunner implements Runner {
       child.stdout!.on('data', (d: Buffer) => chunks.push(d));
       child.stderr!.on('data', (d: Buffer) => chunks.push(d));
       if (stdin !== undefined) child.stdin!.end(stdin);
-      child.once('error', (e) => resolve({ exit: { code: 127, signal: null }, output: `${argv[0]}: ${e.message}\n` }));
+      child.once('error', (e) => resolve({ exit: { code: 127, signal: null }, output: `${command[0]}: ${e.message}\n` }));
       child.once('close', (code, signal) => resolve({ exit: { code, signal }, output: Buffer.concat(chunks).toString('utf8') }));
     });
   }
@@ -105,20 +154,12 @@ export class LocalRunner implements Runner {
   }
 
   /** At most `limit` bytes (one more tells the caller it was larger). */
-  async resultFile(run: RunRef, limit = MAX_RESULT_FILE_BYTES): Promise<Buffer | null> {
-    const handle = await open(join(this.dirOf(run), RESULT_FILE), 'r').catch(() => null);
-    if (!handle) return null;
-    try {
-      const buf = Buffer.allocUnsafe(limit + 1);
-      const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
-      return buf.subarray(0, bytesRead);
-    } finally {
-      await handle.close();
-    }
+  resultFile(run: RunRef, limit = MAX_RESULT_FILE_BYTES): Promise<Buffer | null> {
+    return readRunFile(join(this.dirOf(run), RESULT_FILE), limit);
   }
 
   private async recordedExit(dir: string): Promise<ExitInfo | null> {
-    const code = parseExitFile(await readFile(join(dir, 'exit'), 'utf8').catch(() => null));
+    const code = parseExitFile((await readRunFile(join(dir, 'exit'), 16))?.toString('utf8') ?? null);
     return code === null ? null : { code, signal: null };
   }
 
@@ -134,7 +175,11 @@ export const LOCAL_RUNNER: RunnerDefinition = {
   type: 'LOCAL',
   hostBound: true,
   remote: false,
-  create: (context) => new LocalRunner(join(context.dataDir, 'runs')),
+  create: (context) => {
+    const isolation = runIsolation();
+    context.log?.(`LOCAL: ${describeIsolation(isolation)}`);
+    return new LocalRunner(join(context.dataDir, 'runs'), isolation);
+  },
 };
 
 /** The run's output files, opened once and read at offsets. */
@@ -144,15 +189,23 @@ class LocalOutput implements OutputSource {
 
   constructor(private readonly dir: string) {}
 
+  /** What the open file holds: the file the run was started with, whatever the run later puts under its name. */
   async size(stream: OutputStream): Promise<number> {
-    return (await stat(join(this.dir, stream)).catch(() => null))?.size ?? 0;
+    const handle = await this.handle(stream);
+    return (await handle?.stat().catch(() => null))?.size ?? 0;
   }
 
   async read(stream: OutputStream, offset: number, length: number): Promise<Buffer> {
-    const handle = (this.handles[stream] ??= await open(join(this.dir, stream), 'r'));
+    const handle = await this.handle(stream);
+    if (!handle) return Buffer.alloc(0);
     const buf = Buffer.allocUnsafe(length);
     const { bytesRead } = await handle.read(buf, 0, length, offset);
     return buf.subarray(0, bytesRead);
+  }
+
+  private async handle(stream: OutputStream): Promise<FileHandle | null> {
+    this.handles[stream] ??= (await openRunFile(join(this.dir, stream))) ?? undefined;
+    return this.handles[stream] ?? null;
   }
 
   async close(): Promise<void> {

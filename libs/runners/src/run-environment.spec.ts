@@ -1,19 +1,29 @@
-import { childEnvironment, envArguments, runFiles } from './run-environment';
+import { envArguments, inheritedEnvironment, parseEnvAllow, runFiles } from './run-environment';
 
 describe('a run process environment', () => {
-  it("never carries Runyard's own settings and credentials, and adds the run's variables", () => {
-    const env = childEnvironment(
-      {
-        PATH: '/usr/bin',
-        HOME: '/root',
-        DATABASE_URL: 'postgres://secret',
-        REDIS_URL: 'redis://x',
-        RUNYARD_BOOTSTRAP_TOKEN: 't',
-        TUXSUITE_TOKEN: 'tt',
-      },
-      { INPUT_JSON: '{"a":1}' },
-    );
-    expect(env).toEqual({ PATH: '/usr/bin', HOME: '/root', INPUT_JSON: '{"a":1}' });
+  it("passes only what finding programs, the locale and the loaders need: never Runyard's settings or other variables", () => {
+    const host = {
+      PATH: '/usr/bin',
+      HOME: '/root',
+      LANG: 'C.UTF-8',
+      LC_ALL: 'C',
+      MODULEPATH: '/m',
+      LMOD_CMD: '/l',
+      DATABASE_URL: 'postgres://secret',
+      REDIS_URL: 'redis://x',
+      RUNYARD_BOOTSTRAP_TOKEN: 't',
+      TUXSUITE_TOKEN: 'tt',
+      OTHER_PROFILE_SECRET: 's',
+      SSH_KEY: 'k',
+      FAKE_AUTOSUBMIT_LOG: '/x',
+    };
+    expect(inheritedEnvironment(host)).toEqual({ PATH: '/usr/bin', LANG: 'C.UTF-8', LC_ALL: 'C', MODULEPATH: '/m', LMOD_CMD: '/l' });
+    // An admin may add names; Runyard's own never pass.
+    expect(inheritedEnvironment(host, parseEnvAllow('FAKE_*, RUNYARD_BOOTSTRAP_TOKEN DATABASE_URL'))).toMatchObject({
+      FAKE_AUTOSUBMIT_LOG: '/x',
+    });
+    expect(inheritedEnvironment(host, parseEnvAllow('RUNYARD_*,DATABASE_URL'))).not.toHaveProperty('DATABASE_URL');
+    expect(() => parseEnvAllow('A=B')).toThrow(/RUN_ENV_ALLOW/);
   });
 
   it('passes remote variables as separate NAME=value arguments and refuses names that are not names', () => {

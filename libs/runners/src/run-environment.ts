@@ -9,11 +9,33 @@ export const RESERVED_RUN_FILES = ['stdout', 'stderr', 'stdin', 'exit', 'exit.tm
 export const isRunFileName = (name: string): boolean =>
   /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(name) && !RESERVED_RUN_FILES.includes(name);
 
-/** The environment of a run's process on this host: the host's own, without Runyard's, plus the run's. */
-export function childEnvironment(hostEnv: NodeJS.ProcessEnv, runEnv: Record<string, string> | undefined): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(hostEnv)) if (!RUNYARD_OWN_ENV.test(k)) env[k] = v;
-  return { ...env, ...runEnv };
+/**
+ * What a run inherits from the environment Runyard started with: finding programs, the locale, the
+ * loaders' settings (Lmod's), and the names an admin adds with RUN_ENV_ALLOW. Nothing else: not
+ * Runyard's own settings, not any profile's SECRETS, not keys the host's environment happens to hold.
+ */
+const INHERITED = ['PATH', 'LANG', 'LANGUAGE', 'LC_*', 'TZ', 'TERM', 'MODULEPATH', 'MODULESHOME', 'LMOD_*'];
+
+const matches = (patterns: readonly string[], name: string) =>
+  patterns.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p));
+
+/** RUN_ENV_ALLOW: names (or `PREFIX_*`) separated by commas or spaces. */
+export function parseEnvAllow(text: string | undefined): string[] {
+  const names = (text ?? '').split(/[\s,]+/).filter(Boolean);
+  for (const n of names) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*\*?$/.test(n))
+      throw new Error(`RUN_ENV_ALLOW: ${JSON.stringify(n)} is not a variable name or NAME_* prefix`);
+  }
+  return names;
+}
+
+/** The part of `hostEnv` every run gets (before its account's HOME, USER and LOGNAME, and its own variables). */
+export function inheritedEnvironment(hostEnv: NodeJS.ProcessEnv, allow: readonly string[] = []): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(hostEnv)) {
+    if (v !== undefined && !RUNYARD_OWN_ENV.test(k) && (matches(INHERITED, k) || matches(allow, k))) env[k] = v;
+  }
+  return env;
 }
 
 /** Environment variable names a run may set (what `env NAME=value` and execve accept without surprises). */

@@ -67,6 +67,8 @@ export interface RunnerContext {
   dataDir: string;
   /** A service of the process by its Nest token (e.g. the agents' dispatch for AGENT). */
   get<T>(token: symbol | string | (abstract new (...args: never[]) => T)): T;
+  /** The process's log, for what a runner says once at start (what its runs can reach). */
+  log?(message: string): void;
 }
 
 /**

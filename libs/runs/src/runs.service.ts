@@ -88,6 +88,7 @@ export class RunsService {
       secrets: profile.secrets.length > 0 ? profile.secrets : undefined,
       safeRootPath: this.config.runners[profile.runner].MODULE_LOADERS.VENV.SAFE_ROOT_PATH,
       stdin: req.command.stdin,
+      runAs: profile.runAs,
     };
     let argv: string[];
     try {

@@ -1,6 +1,6 @@
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -120,7 +120,8 @@ export class Executor {
   /** `{workdir}/{name}` with the package extracted into `extracted_{name}`, replaced when the package changed. */
   private async prepare(): Promise<string> {
     const b = this.brief;
-    const base = b.workdir ?? process.env.RUNYARD_WORKDIR ?? join(process.cwd(), '..', '..', 'apps');
+    // In the run account's home: a uid of its own has the run directory as its home, a RUN_AS account shares it between runs.
+    const base = b.workdir ?? process.env.RUNYARD_WORKDIR ?? join(homedir(), '.runyard', 'apps');
     const appDir = resolve(base, b.application);
     const extracted = join(appDir, `extracted_${b.application}`);
     const marker = join(extracted, '.runyard-package');

@@ -3,8 +3,9 @@ import type { Request } from 'express';
 import { resolveProfile } from '@runyard/config';
 import type { ResolvedProfile } from '@runyard/config';
 import { RunnerTypes } from '@runyard/runners';
-import { asBadInput, BadInputError, RunsService } from '@runyard/runs';
+import { asBadInput, BadInputError, ProfilesService, RunsService } from '@runyard/runs';
 import { scriptCommand, ScriptInputError } from '@runyard/scripts';
+import type { ScriptLanguage } from '@runyard/scripts';
 import { requesterOf } from '../common/requester';
 import { presentRun } from '../native/run.presenter';
 import { RunScriptDto } from './scripts.dto';
@@ -15,6 +16,7 @@ export class ScriptsController {
   constructor(
     private readonly runs: RunsService,
     private readonly runners: RunnerTypes,
+    private readonly profiles: ProfilesService,
   ) {}
 
   /** Accepts the script run and answers at once (202); its return value is the run's `result.return_data` once it ended. */
@@ -39,11 +41,38 @@ export class ScriptsController {
     return presentRun(run, this.runners);
   }
 
+  /**
+   * An agent when `agent` or `tags` is given; else the profile named, or the first one that runs the
+   * language: a script executes on a worker's or an SSH host only where a profile's SCRIPT_RUNTIMES allows it.
+   */
   private async profileOf(body: RunScriptDto): Promise<ResolvedProfile> {
     const agent = body.agent !== undefined || body.tags !== undefined ? { AGENT: { ID: body.agent, TAGS: body.tags } } : undefined;
-    if (body.profile_name) return this.runs.profile(body.profile_name, agent);
-    // No profile: the same rules as one that names only the runner, on an agent or the worker's machine.
-    const implicit = { RUNNER_TYPE: agent ? 'AGENT' : 'LOCAL', MODULE_LOADER_TYPE: 'NO_MODULE' as const };
-    return asBadInput(() => resolveProfile('script', implicit, agent, this.runners.definitions));
+    const name = body.profile_name ?? (agent ? undefined : await this.profileRunning(body.language));
+    if (name === undefined)
+      return asBadInput(() =>
+        resolveProfile('script', { RUNNER_TYPE: 'AGENT', MODULE_LOADER_TYPE: 'NO_MODULE' }, agent, this.runners.definitions),
+      );
+    const profile = await this.runs.profile(name, agent);
+    if (profile.runner !== 'AGENT' && !profile.scriptRuntimes.includes(body.language)) {
+      throw new BadInputError(
+        `profile ${name} does not run ${body.language} scripts on its ${profile.runner} host (its SCRIPT_RUNTIMES: ` +
+          `${JSON.stringify(profile.scriptRuntimes)}): add ${body.language} to its SCRIPT_RUNTIMES in runyard.yaml, or send the script to an agent (agent, tags)`,
+      );
+    }
+    return profile;
+  }
+
+  private async profileRunning(language: ScriptLanguage): Promise<string> {
+    const all = await this.profiles.all();
+    const able = Object.keys(all)
+      .sort()
+      .find((n) => all[n].SCRIPT_RUNTIMES?.includes(language));
+    if (able === undefined) {
+      throw new BadInputError(
+        `no profile runs ${language} scripts on a worker's host: send the script to an agent (agent, tags), or add ${language} ` +
+          `to a profile's SCRIPT_RUNTIMES in runyard.yaml (e.g. SCRIPT_RUNTIMES: [${language}])`,
+      );
+    }
+    return able;
   }
 }

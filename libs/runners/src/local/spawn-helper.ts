@@ -2,31 +2,85 @@
  * The spawn helper: a small long-lived process (only Node's own modules) that prepares run directories
  * and starts the runs' processes for a worker. Forking the worker itself costs in proportion to its
  * memory and blocks its event loop; this process is a fraction of its size and spawns beside it.
- * Its environment is already the runs' (the worker starts it without Runyard's own variables).
+ * Its environment is already the runs' inherited part (the worker starts it with nothing else).
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, chownSync, closeSync, mkdirSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import { AccountRequest, asAccount, claimUid, namedAccount, releaseUid, RunAccount } from './run-account';
 import type { SpawnReply, SpawnRequest } from './spawn-protocol';
 
 const send = (reply: SpawnReply) => process.send?.(reply);
 
+const ownUid = process.getuid?.() ?? -1;
+const self = userInfo();
+/** Run uids' locks live in the runs directory, which runs may enter but not list. */
+const locksOf = (dir: string) => join(dirname(dir), '.uids');
+const reachable = new Set<string>();
+
+function accountOf(req: AccountRequest | null, dir: string): RunAccount | null {
+  if (!req) return null;
+  const account = 'name' in req ? namedAccount(req.name) : claimUid(locksOf(dir), dir, req.range);
+  if (account.uid !== ownUid && ownUid !== 0) throw new Error(`RUN_AS ${account.user} needs Runyard to run as root`);
+  return account.uid === ownUid ? null : account;
+}
+
+/**
+ * The runs directory lets other accounts through to their own directory (0711), and so must every
+ * directory above it: Runyard's own (its data directory, an agent's state directory) is opened for
+ * passing through (not for listing; what it holds keeps its own modes), any other must already be.
+ */
+function checkReachable(runsDir: string): void {
+  if (reachable.has(runsDir)) return;
+  mkdirSync(runsDir, { recursive: true, mode: 0o711 });
+  chmodSync(runsDir, 0o711);
+  const parent = statSync(dirname(runsDir));
+  if (parent.uid === ownUid) chmodSync(dirname(runsDir), (parent.mode & 0o777) | 0o001);
+  for (let d = dirname(runsDir); ; d = dirname(d)) {
+    const mode = statSync(d).mode & 0o777;
+    if (!(mode & 0o001)) {
+      throw new Error(
+        `runs execute as accounts of their own, which cannot enter ${d} (mode 0${mode.toString(8)}): ` +
+          'set RUNYARD_DATA_DIR (on an agent: its state directory) to a directory other accounts may enter, e.g. /var/lib/runyard',
+      );
+    }
+    if (d === dirname(d)) break;
+  }
+  reachable.add(runsDir);
+}
+
+const identity = (account: RunAccount | null, dir: string) =>
+  account
+    ? { HOME: account.home, USER: account.user, LOGNAME: account.user }
+    : { HOME: self.homedir || dir, USER: self.username, LOGNAME: self.username };
+
 // File work is synchronous: this process has nothing else to do meanwhile, and a few quick metadata
 // calls in a row cost less than as many round trips through libuv's thread pool (drain profile).
 function launch(req: Extract<SpawnRequest, { op: 'launch' }>): void {
+  const account = accountOf(req.account, req.dir);
+  if (account) checkReachable(dirname(req.dir));
   // A run is launched once (the claim sees to it): a new directory, files truncated should one be left over.
   mkdirSync(req.dir, { recursive: true, mode: 0o700 });
+  if (account) chownSync(req.dir, account.uid, account.gid);
   rmSync(join(req.dir, 'exit'), { force: true });
-  for (const f of req.files) writeFileSync(join(req.dir, f.name), f.data, { mode: f.mode });
+  for (const f of req.files) {
+    const file = join(req.dir, f.name);
+    writeFileSync(file, f.data, { mode: f.mode });
+    if (account) chownSync(file, account.uid, account.gid);
+  }
   const out = openSync(join(req.dir, 'stdout'), 'w');
   let err: number | undefined;
+  // A uid of its own creates files for itself alone, in /tmp too.
+  const umask = account && !account.named ? process.umask(0o077) : undefined;
   try {
     err = openSync(join(req.dir, 'stderr'), 'w');
-    const child = spawn(req.argv[0], req.argv.slice(1), {
+    const argv = asAccount(account, req.argv);
+    const child = spawn(argv[0], argv.slice(1), {
       detached: true, // its own session and process group: it survives the worker and is signalled as a group
       stdio: [req.stdin === undefined ? 'ignore' : 'pipe', out, err],
       cwd: req.dir,
-      env: { ...process.env, ...req.env },
+      env: { ...process.env, ...identity(account, req.dir), ...req.env },
     });
     // spawn() throws for what it can tell at once; an exec failure (ENOENT…) comes as 'error' instead of 'spawn'.
     child.once('error', (e) => send({ op: 'failed', id: req.id, message: e.message }));
@@ -36,14 +90,23 @@ function launch(req: Extract<SpawnRequest, { op: 'launch' }>): void {
       send({ op: 'launched', id: req.id, pid: child.pid! });
     });
   } finally {
+    if (umask !== undefined) process.umask(umask);
     closeSync(out);
     if (err !== undefined) closeSync(err);
   }
 }
 
+/** The run is over: what it left running under a uid of its own ends, its directory goes, the uid is free again. */
+function release(dir: string): void {
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  const owner = statSync(dir, { throwIfNoEntry: false })?.uid;
+  if (ownUid === 0 && owner !== undefined && owner !== 0) return releaseUid(locksOf(dir), dir, owner, remove);
+  remove();
+}
+
 function serve(req: SpawnRequest): void {
   if (req.op === 'launch') return launch(req);
-  rmSync(req.dir, { recursive: true, force: true });
+  release(req.dir);
   send({ op: 'done', id: req.id });
 }
 

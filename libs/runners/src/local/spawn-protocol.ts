@@ -1,3 +1,5 @@
+import type { AccountRequest } from './run-account';
+
 /** What the worker asks of its spawn helper, and what it answers (Node IPC, advanced serialization). */
 export type SpawnRequest =
   | {
@@ -9,6 +11,8 @@ export type SpawnRequest =
       env: Record<string, string>;
       stdin?: string;
       files: { name: string; data: Buffer; mode: number }[];
+      /** Whose processes the run's are; null: this helper's own account (Runyard's, not root). */
+      account: AccountRequest | null;
     }
   | { op: 'release'; id: number; dir: string };
 

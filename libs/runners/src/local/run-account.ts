@@ -1,0 +1,113 @@
+/**
+ * Whose processes a run's are, on the host it executes on. Node's own modules only: the spawn helper
+ * and the runner agent load this file alone.
+ *
+ * When Runyard runs as root, a run never shares its account: it gets its profile's RUN_AS account, or
+ * a uid of its own from RUN_UID_RANGE (no passwd entry, no groups, like systemd's DynamicUser), so two
+ * runs can neither read each other's files nor signal each other. Otherwise every run shares Runyard's
+ * account, and the start-up log says what that lets a run reach.
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { basename, join } from 'node:path';
+
+/** What a launch asks for: a named account (RUN_AS), or a uid of its own from the range. */
+export type AccountRequest = { name: string } | { range: [number, number] };
+
+/** The account a run's processes get. */
+export interface RunAccount {
+  uid: number;
+  gid: number;
+  /** USER and LOGNAME. */
+  user: string;
+  /** HOME: the account's own, or the run directory for a uid of its own. */
+  home: string;
+  /** A named account keeps its supplementary groups; a uid of its own has none. */
+  named: boolean;
+}
+
+/** The range systemd gives DynamicUser= services: unused by distributions' own accounts. */
+export const DEFAULT_UID_RANGE: [number, number] = [61184, 65519];
+
+/** `61184-65519` → [61184, 65519]; throws a message naming the setting. */
+export function parseUidRange(text: string | undefined): [number, number] {
+  if (text === undefined || text === '') return DEFAULT_UID_RANGE;
+  const m = /^(\d+)-(\d+)$/.exec(text.trim());
+  const [lo, hi] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+  if (!(lo >= 1000 && hi >= lo && hi < 2 ** 31)) {
+    throw new Error(`RUN_UID_RANGE must be FIRST-LAST, two uids from 1000 up, e.g. 61184-65519 (got ${JSON.stringify(text)})`);
+  }
+  return [lo, hi];
+}
+
+const known = new Map<string, RunAccount>();
+
+/** A RUN_AS account from the host's user database (getent: /etc/passwd, LDAP …). */
+export function namedAccount(name: string): RunAccount {
+  const cached = known.get(name);
+  if (cached) return cached;
+  const r = spawnSync('getent', ['passwd', name], { encoding: 'utf8', timeout: 5000 });
+  const fields = r.status === 0 ? r.stdout.trim().split(':') : [];
+  if (fields.length < 7) throw new Error(`RUN_AS account ${name} does not exist on this host`);
+  const account = { uid: Number(fields[2]), gid: Number(fields[3]), user: name, home: fields[5] || '/', named: true };
+  known.set(name, account);
+  return account;
+}
+
+/**
+ * Claims a uid of the range for the run directory `dir` (one lock file per uid, created exclusively,
+ * naming the directory): a retry of the same run gets its uid back; a lock whose directory is gone
+ * was left by a run that ended without its release and is taken over.
+ */
+export function claimUid(locks: string, dir: string, [lo, hi]: [number, number]): RunAccount {
+  mkdirSync(locks, { recursive: true, mode: 0o700 });
+  const size = hi - lo + 1;
+  const start = Number.parseInt(basename(dir), 10) || 0;
+  for (let i = 0; i < size; i++) {
+    const uid = lo + ((start + i) % size);
+    const lock = join(locks, String(uid));
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = openSync(lock, 'wx', 0o600);
+        writeSync(fd, dir);
+        closeSync(fd);
+        return { uid, gid: uid, user: `runyard-${uid}`, home: dir, named: false };
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+      const holder = readFileSync(lock, 'utf8');
+      if (holder === dir) return { uid, gid: uid, user: `runyard-${uid}`, home: dir, named: false };
+      if (holder === '' || existsSync(holder)) break;
+      rmSync(lock, { force: true });
+    }
+  }
+  throw new Error(`every uid of RUN_UID_RANGE ${lo}-${hi} is held by a run: widen the range`);
+}
+
+/**
+ * Ends the run's hold on its uid: whatever it left running under that uid is killed, then `removeDir`
+ * runs, then the uid is free again. A directory whose owner holds no lock of its (a RUN_AS account)
+ * is only removed.
+ */
+export function releaseUid(locks: string, dir: string, uid: number, removeDir: () => void): void {
+  const lock = join(locks, String(uid));
+  let holder: string | null = null;
+  try {
+    holder = readFileSync(lock, 'utf8');
+  } catch {
+    /* no lock: not a uid of the range */
+  }
+  if (holder === dir) {
+    // kill(-1) as that uid reaches exactly its processes: whatever the run left behind ends with it.
+    spawnSync('kill', ['-KILL', '-1'], { uid, gid: uid, stdio: 'ignore', timeout: 5000 });
+  }
+  removeDir();
+  if (holder === dir) rmSync(lock, { force: true });
+}
+
+/** The argv that starts `argv` as `account`: setpriv switches uid, gid and groups, and forbids gaining privileges. */
+export function asAccount(account: RunAccount | null, argv: string[]): string[] {
+  if (!account || account.uid === process.getuid?.()) return argv;
+  const groups = account.named ? ['--init-groups'] : ['--clear-groups'];
+  return ['setpriv', `--reuid=${account.uid}`, `--regid=${account.gid}`, ...groups, '--no-new-privs', '--', ...argv];
+}

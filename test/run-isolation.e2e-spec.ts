@@ -1,0 +1,156 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { call, eventually } from './support/http';
+import { profilesYaml, RunyardUnderTest, startRunyard } from './support/runyard';
+
+const ADMIN = 'run-isolation-admin-secret';
+const MINE = 'mine-0f-the-profile-2026';
+const OTHER = 'other-profile-secret-2026';
+const SSH_KEY = '-----BEGIN OPENSSH PRIVATE KEY----- isolation';
+
+/**
+ * A hostile run, as an operator could submit it: it tries every way out of its run it can find and
+ * reports each attempt. Runyard must leave it nothing: `leaks` stays empty.
+ */
+const HOSTILE = String.raw`
+import json, os
+inp = json.loads(os.environ["INPUT_JSON"])
+leaks, refused = [], []
+
+def attempt(what, fn):
+    try:
+        fn()
+        leaks.append(what)
+    except Exception:
+        refused.append(what)
+
+for name in inp["env_names"]:
+    if name in os.environ:
+        leaks.append("env " + name)
+own = {k: v for k, v in os.environ.items() if not k.endswith("INPUT_JSON")}
+for value in inp["env_values"]:
+    if any(value in v for v in own.values()):
+        leaks.append("a secret value in the environment")
+for pid in inp["pids"]:
+    attempt("environ of %d" % pid, lambda: open("/proc/%d/environ" % pid, "rb").read())
+    attempt("signal %d" % pid, lambda: os.kill(pid, 0))
+for path in inp["files"]:
+    attempt("read " + path, lambda: open(path, "rb").read())
+for d in inp["dirs"]:
+    attempt("list " + d, lambda: os.listdir(d))
+# What Runyard reads back as root must not follow the run's links.
+os.symlink("/etc/shadow", os.environ["RUNYARD_RESULT_FILE"])
+print(json.dumps({"leaks": leaks, "refused": refused, "uid": os.getuid(), "home": os.environ.get("HOME")}))
+`;
+
+describe('run isolation: a run reaches nothing that is not its own', () => {
+  let rt: RunyardUnderTest;
+  const api = (method: string, path: string, body?: unknown) => call(rt.url, method, path, body, ADMIN);
+  const ended = (id: number) =>
+    eventually(async () => {
+      const r = (await api('GET', `/api/v1/runs/${id}`)).body;
+      return ['COMPLETED', 'FAILED', 'TERMINATED', 'LOST'].includes(r.status) && r;
+    }, 30_000);
+  const script = async (body: Record<string, unknown>) => {
+    const res = await api('POST', '/api/v1/scripts/run', { language: 'python', ...body });
+    expect(res.status).toBe(202);
+    return res.body.id as number;
+  };
+  const report = async (id: number) => {
+    const done = await ended(id);
+    const logs = (await api('GET', `/api/v1/runs/${id}/logs`)).text;
+    const line = logs.split('\n').find((l) => l.startsWith('{"leaks"'));
+    if (!line) throw new Error(`run ${id} ${done.status} (${done.detail}) printed no report:\n${logs}`);
+    return { done, report: JSON.parse(line) as { leaks: string[]; refused: string[]; uid: number; home: string } };
+  };
+  /** The processes of Runyard under test: the API (with its worker) and its spawn helper. */
+  const runyardPids = () => {
+    const fs = require('node:fs') as typeof import('node:fs');
+    const helpers = readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .map(Number)
+      .filter((pid) => {
+        try {
+          const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+          const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+          return ppid === rt.api.child.pid && fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('spawn-helper');
+        } catch {
+          return false;
+        }
+      });
+    return [rt.api.child.pid!, ...helpers];
+  };
+
+  beforeAll(async () => {
+    rt = await startRunyard({
+      config: profilesYaml(`
+    SCRIPTS:
+      RUNNER_TYPE: LOCAL
+      MODULE_LOADER_TYPE: NO_MODULE
+      SCRIPT_RUNTIMES: [python, shell]
+      SECRETS: [ISO_MINE]
+    OTHER:
+      RUNNER_TYPE: LOCAL
+      MODULE_LOADER_TYPE: NO_MODULE
+      SCRIPT_RUNTIMES: [python]
+      SECRETS: [ISO_OTHER]
+    NO_SCRIPTS:
+      RUNNER_TYPE: LOCAL
+      MODULE_LOADER_TYPE: NO_MODULE
+`),
+      env: { AUTH_MODE: 'token', RUNYARD_BOOTSTRAP_TOKEN: ADMIN, ISO_MINE: MINE, ISO_OTHER: OTHER, ISO_SSH_KEY: SSH_KEY },
+    });
+  });
+  afterAll(() => rt?.close());
+
+  it('a script run executes as a uid of its own and finds none of Runyard, no other run, no other secret', async () => {
+    // The victim: another run, still running, with files of its own.
+    const victim = await script({ profile_name: 'OTHER', code: 'import time\nopen("mine.txt", "w").write("victim")\ntime.sleep(30)\n' });
+    const active = await eventually(async () => {
+      const r = (await api('GET', `/api/v1/runs/${victim}`)).body;
+      return r.status === 'ACTIVE' && r;
+    });
+    const data = rt.env.RUNYARD_DATA_DIR;
+    const pids = runyardPids();
+    expect(pids.length).toBeGreaterThanOrEqual(2); // the API and its spawn helper at least
+    const attacker = await script({
+      profile_name: 'SCRIPTS',
+      code: HOSTILE,
+      input: {
+        env_names: ['DATABASE_URL', 'REDIS_URL', 'RUNYARD_BOOTSTRAP_TOKEN', 'RUNYARD_DATA_DIR', 'ISO_OTHER', 'ISO_SSH_KEY'],
+        env_values: [OTHER, SSH_KEY, ADMIN, rt.databaseUrl],
+        pids: [...pids, active.pid],
+        files: [join(active.run_dir, 'mine.txt'), join(active.run_dir, 'script.py'), join(active.run_dir, 'executor-token')],
+        dirs: [join(data, 'runs'), data, active.run_dir],
+      },
+    });
+    const { done, report: r } = await report(attacker);
+    expect(r.leaks).toEqual([]);
+    expect(r.refused).toEqual(
+      expect.arrayContaining([`environ of ${rt.api.child.pid}`, `signal ${active.pid}`, `list ${join(data, 'runs')}`]),
+    );
+    // Its own account, and its own home: neither Runyard's (root) nor the victim's.
+    expect(r.uid).not.toBe(0);
+    expect(r.home).toBe(done.run_dir);
+    expect(statSync(done.run_dir, { throwIfNoEntry: false })).toBeUndefined(); // released
+    // Its own secret reached it (masked in what it printed); the link it left as its result was not followed.
+    expect(done.status).toBe('COMPLETED');
+    expect(JSON.stringify(done.result ?? {})).not.toMatch(/root:/);
+    await api('POST', `/api/v1/runs/${victim}/stop`);
+    await ended(victim);
+  });
+
+  it('script runs on the worker host need a profile that allows their language: others are refused, saying which key allows them', async () => {
+    const refused = await api('POST', '/api/v1/scripts/run', { language: 'python', code: 'print(1)', profile_name: 'NO_SCRIPTS' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error_message).toMatch(/SCRIPT_RUNTIMES/);
+    const node = await api('POST', '/api/v1/scripts/run', { language: 'node', code: 'console.log(1)' });
+    expect(node.status).toBe(400);
+    expect(node.body.error_message).toMatch(/no profile runs node scripts.*SCRIPT_RUNTIMES/);
+    // Without a profile, the first one (by name) that allows the language takes it.
+    const picked = await api('POST', '/api/v1/scripts/run', { language: 'shell', code: 'echo hi' });
+    expect(picked.status).toBe(202);
+    expect(picked.body.profile).toBe('SCRIPTS');
+    expect((await ended(picked.body.id)).status).toBe('COMPLETED');
+  });
+});
