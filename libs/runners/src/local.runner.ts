@@ -118,7 +118,7 @@ export class LocalRunner implements Runner {
   ): Promise<{ exit: ExitInfo; output: string }> {
     return new Promise((resolve) => {
       const request = accountRequest(this.isolation, run.settings?.runAs);
-      let account: RunAccount | null = null;
+      let account: RunAccount | null;
       try {
         account = request === null ? null : 'name' in request ? namedAccount(request.name) : NOBODY;
       } catch (e) {
