@@ -270,6 +270,12 @@ fs.mkdirSync(STAMPS);
 const GATE = join(TMP, 'gate.fifo');
 execFileSync('mkfifo', [GATE]);
 const SPEW_FILE = join(TMP, 'spew.txt');
+// Runs execute as accounts of their own (Runyard as root): they pass through TMP and write their stamps and log.
+fs.chmodSync(TMP, 0o711);
+fs.chmodSync(STAMPS, 0o1777);
+fs.writeFileSync(RUNS_LOG, '');
+fs.chmodSync(RUNS_LOG, 0o666);
+fs.chmodSync(GATE, 0o666);
 
 const live = new Set(); // processes
 const databases = new Set(); // names
@@ -456,6 +462,7 @@ function baseEnv() {
  */
 async function startRunyard({ role = 'api', embedded = false, env: extra = {} } = {}) {
   const dir = fs.mkdtempSync(join(TMP, 'runyard-'));
+  fs.chmodSync(dir, 0o711);
   const config = join(dir, 'runyard.yaml');
   fs.writeFileSync(config, PROFILES_YAML);
   const db = embedded ? null : await createDatabase();
@@ -471,6 +478,8 @@ async function startRunyard({ role = 'api', embedded = false, env: extra = {} } 
     BENCH_RUNS_LOG: RUNS_LOG,
     BENCH_GATE: GATE,
     BENCH_SPEW_FILE: SPEW_FILE,
+    // What the runs inherit from Runyard's environment besides PATH and the locale.
+    RUN_ENV_ALLOW: 'BENCH_*',
     RUNYARD_BOOTSTRAP_TOKEN: TOKEN,
     ...(db ? { DATABASE_URL: db.url, REDIS_URL } : {}),
     ...extra,

@@ -19,6 +19,10 @@ const PROFILES = `
       MODULE_LOADER_TYPE: NO_MODULE
       AGENT: {TAGS: [nowhere]}
       QUEUE_TIMEOUT: 2
+    LOCAL_SCRIPTS:
+      RUNNER_TYPE: LOCAL
+      MODULE_LOADER_TYPE: NO_MODULE
+      SCRIPT_RUNTIMES: [python]
 `;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are checked field by field

@@ -1,10 +1,9 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakeAutomnHost } from './support/fake-automn';
 import { processAlive } from './support/fake-autosubmit';
 import { eventually } from './support/http';
-import { freePort, RunyardProcess, startAgentProcess } from './support/runyard';
+import { freePort, runReachableDir, RunyardProcess, sharedStateDir, startAgentProcess } from './support/runyard';
 
 const activeRuns = async (url: string) =>
   ((await (await fetch(`${url}/status`)).json()) as { config: { activeRuns: number } }).config.activeRuns;
@@ -29,7 +28,7 @@ async function runScript(url: string, secret: string | undefined, body: unknown,
 
 /** Runyard's agent in push mode = Automn's runner service: the test plays the Automn host against it. */
 describe("the agent in push mode (Automn's runner protocol)", () => {
-  const dir = mkdtempSync(join(tmpdir(), 'runyard-automn-'));
+  const dir = runReachableDir('runyard-automn-');
   const SECRET = 'automn-runner-secret-0001';
   let host: FakeAutomnHost;
   let agent: RunyardProcess;
@@ -137,7 +136,8 @@ describe("the agent in push mode (Automn's runner protocol)", () => {
   });
 
   it('stops the script when the client disconnects', async () => {
-    const pidFile = join(dir, 'disconnect.pid');
+    // Where the script (an account of its own) may write.
+    const pidFile = join(sharedStateDir('runyard-automn-pid-'), 'disconnect.pid');
     const code = `import os, time\nopen(${JSON.stringify(pidFile)}, "w").write(str(os.getpid()))\nprint("started", flush=True)\ntime.sleep(60)`;
     const abort = new AbortController();
     const answer = runScript(url, SECRET, { script: { language: 'python', code } }, abort.signal).catch((e: Error) => e);

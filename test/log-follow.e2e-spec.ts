@@ -1,9 +1,8 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { behave } from './support/fake-autosubmit';
 import { call, eventually } from './support/http';
-import { profilesYaml, RunyardUnderTest, startRunyard } from './support/runyard';
+import { profilesYaml, runReachableDir, RunyardUnderTest, startRunyard } from './support/runyard';
 
 interface Frame {
   type: 'log' | 'result' | 'error';
@@ -83,7 +82,7 @@ describe('live logs', () => {
   };
 
   beforeAll(async () => {
-    const bin = mkdtempSync(join(tmpdir(), 'runyard-ticker-'));
+    const bin = runReachableDir('runyard-ticker-');
     const ticker = join(bin, 'ticker');
     writeFileSync(ticker, TICKER);
     chmodSync(ticker, 0o755);

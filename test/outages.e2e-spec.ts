@@ -1,10 +1,9 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { recordedArgv } from './support/argv-log';
 import { behave } from './support/fake-autosubmit';
 import { call, eventually } from './support/http';
-import { FIXTURES, profilesYaml, RunyardUnderTest, startRunyard } from './support/runyard';
+import { FIXTURES, profilesYaml, RunyardUnderTest, sharedStateDir, startRunyard } from './support/runyard';
 import { startSshd, TestSshd } from './support/sshd';
 import { TcpProxy } from './support/tcp-proxy';
 
@@ -152,7 +151,7 @@ describe('an SSH host going away', () => {
   let proxy: TcpProxy;
   let rt: RunyardUnderTest;
   // The stand-in on the host and the test share its state (how long each run lasts): one machine.
-  const state = mkdtempSync(join(tmpdir(), 'runyard-outage-ssh-'));
+  const state = sharedStateDir('runyard-outage-ssh-');
 
   beforeAll(async () => {
     sshd = await startSshd({ env: { FAKE_AUTOSUBMIT_STATE: state } });

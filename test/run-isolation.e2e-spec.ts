@@ -1,7 +1,8 @@
-import { readdirSync, statSync } from 'node:fs';
+import { chmodSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { call, eventually } from './support/http';
-import { profilesYaml, RunyardUnderTest, startRunyard } from './support/runyard';
+import { profilesYaml, runReachableDir, RunyardUnderTest, startRunyard } from './support/runyard';
+import { pythonEnv, pythonProject, startClient } from './support/sdk-clients';
 
 const ADMIN = 'run-isolation-admin-secret';
 const MINE = 'mine-0f-the-profile-2026';
@@ -14,7 +15,7 @@ const SSH_KEY = '-----BEGIN OPENSSH PRIVATE KEY----- isolation';
  */
 const HOSTILE = String.raw`
 import json, os
-inp = json.loads(os.environ["INPUT_JSON"])
+inp = json.loads(os.environ.get("INPUT_JSON") or open(os.environ["HOSTILE_INPUT"]).read())
 leaks, refused = [], []
 
 def attempt(what, fn):
@@ -43,9 +44,11 @@ os.symlink("/etc/shadow", os.environ["RUNYARD_RESULT_FILE"])
 print(json.dumps({"leaks": leaks, "refused": refused, "uid": os.getuid(), "home": os.environ.get("HOME")}))
 `;
 
-describe('run isolation: a run reaches nothing that is not its own', () => {
-  let rt: RunyardUnderTest;
-  const api = (method: string, path: string, body?: unknown) => call(rt.url, method, path, body, ADMIN);
+type Report = { leaks: string[]; refused: string[]; uid: number; home: string };
+
+/** The API calls the specs make of one Runyard, as its admin. */
+function client(get: () => RunyardUnderTest) {
+  const api = (method: string, path: string, body?: unknown) => call(get().url, method, path, body, ADMIN);
   const ended = (id: number) =>
     eventually(async () => {
       const r = (await api('GET', `/api/v1/runs/${id}`)).body;
@@ -61,8 +64,18 @@ describe('run isolation: a run reaches nothing that is not its own', () => {
     const logs = (await api('GET', `/api/v1/runs/${id}/logs`)).text;
     const line = logs.split('\n').find((l) => l.startsWith('{"leaks"'));
     if (!line) throw new Error(`run ${id} ${done.status} (${done.detail}) printed no report:\n${logs}`);
-    return { done, report: JSON.parse(line) as { leaks: string[]; refused: string[]; uid: number; home: string } };
+    return { done, report: JSON.parse(line) as Report };
   };
+  return { api, ended, script, report };
+}
+
+describe('run isolation: a run reaches nothing that is not its own', () => {
+  let rt: RunyardUnderTest;
+  const { api, ended, script, report } = client(() => rt);
+  // An "Autosubmit" that is the hostile program, reading what to try from a file beside it.
+  const hostile = runReachableDir('runyard-hostile-');
+  writeFileSync(join(hostile, 'autosubmit'), `#!/usr/bin/python3\n${HOSTILE}`);
+  chmodSync(join(hostile, 'autosubmit'), 0o755);
   /** The processes of Runyard under test: the API (with its worker) and its spawn helper. */
   const runyardPids = () => {
     const fs = require('node:fs') as typeof import('node:fs');
@@ -97,8 +110,25 @@ describe('run isolation: a run reaches nothing that is not its own', () => {
     NO_SCRIPTS:
       RUNNER_TYPE: LOCAL
       MODULE_LOADER_TYPE: NO_MODULE
+    HOSTILE_AUTOSUBMIT:
+      RUNNER_TYPE: LOCAL
+      MODULE_LOADER_TYPE: NO_MODULE
+      AUTOSUBMIT_EXECUTABLE: ${hostile}/autosubmit
+      SECRETS: [ISO_MINE]
+    SDK:
+      RUNNER_TYPE: LOCAL
+      MODULE_LOADER_TYPE: NO_MODULE
+      SDK_RUNTIMES: [python]
 `),
-      env: { AUTH_MODE: 'token', RUNYARD_BOOTSTRAP_TOKEN: ADMIN, ISO_MINE: MINE, ISO_OTHER: OTHER, ISO_SSH_KEY: SSH_KEY },
+      env: {
+        AUTH_MODE: 'token',
+        RUNYARD_BOOTSTRAP_TOKEN: ADMIN,
+        ISO_MINE: MINE,
+        ISO_OTHER: OTHER,
+        ISO_SSH_KEY: SSH_KEY,
+        HOSTILE_INPUT: join(hostile, 'input.json'),
+        RUN_ENV_ALLOW: 'FAKE_AUTOSUBMIT_*,HOSTILE_INPUT',
+      },
     });
   });
   afterAll(() => rt?.close());
@@ -140,6 +170,106 @@ describe('run isolation: a run reaches nothing that is not its own', () => {
     await ended(victim);
   });
 
+  it('an Autosubmit run through a LOCAL profile is held the same way (a hostile autosubmit finds nothing)', async () => {
+    const data = rt.env.RUNYARD_DATA_DIR;
+    writeFileSync(
+      join(hostile, 'input.json'),
+      JSON.stringify({
+        env_names: ['DATABASE_URL', 'REDIS_URL', 'RUNYARD_BOOTSTRAP_TOKEN', 'ISO_OTHER', 'ISO_SSH_KEY'],
+        env_values: [OTHER, SSH_KEY, ADMIN],
+        pids: runyardPids(),
+        files: [],
+        dirs: [join(data, 'runs'), data],
+      }),
+    );
+    const res = await api('POST', '/api/v1/runs', { expid: 'h001', profile_name: 'HOSTILE_AUTOSUBMIT' });
+    expect(res.status).toBe(202);
+    const { done, report: r } = await report(res.body.id);
+    expect(r.leaks).toEqual([]);
+    expect(r.refused).toEqual(expect.arrayContaining([`environ of ${rt.api.child.pid}`, `list ${join(data, 'runs')}`]));
+    expect(r.uid).not.toBe(0);
+    expect(done.status).toBe('COMPLETED');
+  });
+
+  it("an SDK executor's credential is out of another run's reach, and the executor still serves its client under a uid of its own", async () => {
+    const project = pythonProject(
+      {
+        'victim.py': `from runyard import Runner
+import sys
+
+def echo(x):
+    import time
+    time.sleep(float(x))
+    return x
+
+with Runner("victim-app", profile="SDK") as rr:
+    svc = rr.service(echo)
+    print("started", flush=True)
+    print(svc("6").get(), flush=True)
+`,
+      },
+      false,
+    );
+    const victim = startClient('python3', ['victim.py'], project, pythonEnv(rt.url, ADMIN));
+    try {
+      const executor = await eventually(async () => {
+        const runs = (await api('GET', '/api/v1/runs?kind=session&limit=10')).body.runs as { id: number; status: string }[];
+        const active = runs.find((r) => r.status === 'ACTIVE');
+        return active && (await api('GET', `/api/v1/runs/${active.id}`)).body;
+      }, 30_000);
+      const attacker = await script({
+        profile_name: 'SCRIPTS',
+        code: HOSTILE,
+        input: {
+          env_names: [],
+          env_values: [],
+          pids: [executor.pid],
+          files: [join(executor.run_dir, 'executor-token')],
+          dirs: [executor.run_dir],
+        },
+      });
+      const { report: r } = await report(attacker);
+      expect(r.leaks).toEqual([]);
+      expect(r.refused).toEqual([
+        `environ of ${executor.pid}`,
+        `signal ${executor.pid}`,
+        `read ${join(executor.run_dir, 'executor-token')}`,
+        `list ${executor.run_dir}`,
+      ]);
+      await new Promise((resolve) => victim.once('close', resolve));
+      expect(victim.output()).toContain('started\n6\n');
+    } finally {
+      victim.kill('SIGKILL');
+    }
+  });
+
+  it("a run on a pull agent running as root finds neither the agent's secret nor its state file nor its process", async () => {
+    const registered = await api('POST', '/api/v1/agents', { id: 'iso1', tags: ['iso'] });
+    expect(registered.status).toBe(201);
+    const secret = registered.body.secret as string;
+    const stateDir = join(rt.dir, 'agent-iso1');
+    const agent = rt.startAgent(
+      { RUNYARD_URL: rt.url, RUNYARD_AGENT_ID: 'iso1', RUNYARD_AGENT_SECRET: secret, RUNYARD_AGENT_STATE_DIR: stateDir },
+      'agent-iso1',
+    );
+    const attacker = await script({
+      agent: 'iso1',
+      code: HOSTILE,
+      input: {
+        env_names: ['RUNYARD_AGENT_SECRET', 'RUNYARD_AGENT_ID', 'RUNYARD_URL'],
+        env_values: [secret],
+        pids: [agent.child.pid],
+        files: [join(stateDir, 'agent-state.json')],
+        dirs: [stateDir, join(stateDir, 'runs')],
+      },
+    });
+    const { done, report: r } = await report(attacker);
+    expect(r.leaks).toEqual([]);
+    expect(r.refused).toEqual(expect.arrayContaining([`environ of ${agent.child.pid}`, `read ${join(stateDir, 'agent-state.json')}`]));
+    expect(r.uid).not.toBe(0);
+    expect(done.status).toBe('COMPLETED');
+  });
+
   it('script runs on the worker host need a profile that allows their language: others are refused, saying which key allows them', async () => {
     const refused = await api('POST', '/api/v1/scripts/run', { language: 'python', code: 'print(1)', profile_name: 'NO_SCRIPTS' });
     expect(refused.status).toBe(400);
@@ -152,5 +282,42 @@ describe('run isolation: a run reaches nothing that is not its own', () => {
     expect(picked.status).toBe(202);
     expect(picked.body.profile).toBe('SCRIPTS');
     expect((await ended(picked.body.id)).status).toBe('COMPLETED');
+  });
+});
+
+describe('run isolation with the embedded PostgreSQL', () => {
+  let rt: RunyardUnderTest;
+  const { script, report } = client(() => rt);
+
+  beforeAll(async () => {
+    rt = await startRunyard({
+      embedded: true,
+      config: profilesYaml(`
+    SCRIPTS:
+      RUNNER_TYPE: LOCAL
+      MODULE_LOADER_TYPE: NO_MODULE
+      SCRIPT_RUNTIMES: [python]
+`),
+      env: { AUTH_MODE: 'token', RUNYARD_BOOTSTRAP_TOKEN: ADMIN },
+    });
+  });
+  afterAll(() => rt?.close());
+
+  it("a run can neither read the database's password (postgres.json) nor list Runyard's data directory", async () => {
+    const data = rt.env.RUNYARD_DATA_DIR;
+    const attacker = await script({
+      profile_name: 'SCRIPTS',
+      code: HOSTILE,
+      input: {
+        env_names: ['DATABASE_URL', 'RUNYARD_BOOTSTRAP_TOKEN'],
+        env_values: [ADMIN],
+        pids: [rt.api.child.pid],
+        files: [join(data, 'postgres.json'), join(data, 'runyard.lock')],
+        dirs: [data, join(data, 'postgres')],
+      },
+    });
+    const { report: r } = await report(attacker);
+    expect(r.leaks).toEqual([]);
+    expect(r.refused).toEqual(expect.arrayContaining([`read ${join(data, 'postgres.json')}`, `list ${data}`]));
   });
 });

@@ -1,10 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { recordedArgv } from './support/argv-log';
 import { behave, processAlive } from './support/fake-autosubmit';
 import { call, eventually } from './support/http';
-import { FIXTURES, profilesYaml, RunyardProcess, RunyardUnderTest, startRunyard } from './support/runyard';
+import { FIXTURES, profilesYaml, RunyardProcess, RunyardUnderTest, sharedStateDir, startRunyard } from './support/runyard';
 import { startSshd, TestSshd } from './support/sshd';
 import { TcpProxy } from './support/tcp-proxy';
 
@@ -18,7 +16,7 @@ describe('run policies', () => {
   let rt: RunyardUnderTest;
   const workers: RunyardProcess[] = [];
   // The stand-in on the SSH host and the test share its state (how each run behaves): one machine.
-  const state = mkdtempSync(join(tmpdir(), 'runyard-policies-'));
+  const state = sharedStateDir('runyard-policies-');
 
   const submit = async (expid: string, profile: string) => {
     const res = await call(rt.url, 'POST', '/api/v1/runs', { expid, profile_name: profile });

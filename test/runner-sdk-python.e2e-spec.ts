@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NOTHING_LEFT, pythonEnv, pythonProject, runClient, sdkLeftovers, startClient } from './support/sdk-clients';
 import { eventually } from './support/http';
-import { ROOT, RunyardUnderTest, startRunyard } from './support/runyard';
+import { ROOT, RunyardUnderTest, sharedStateDir, startRunyard } from './support/runyard';
 
 const CLI = join(ROOT, 'dist', 'apps', 'cli', 'main.js');
 
@@ -95,7 +95,8 @@ with Runner("failing-app") as rr:
 
   it('does not wait for a future passed as an argument: the call is submitted while its argument is still running', async () => {
     // The first call finishes only once the client has submitted the second: a client that waited would never get there.
-    const gate = join(project, 'gate-opened');
+    // Where both can see it: the executor runs as an account of its own, which cannot enter the client's project.
+    const gate = join(sharedStateDir('runyard-gate-'), 'gate-opened');
     const dir = pythonProject(
       {
         'gate.py': `import os, sys, time

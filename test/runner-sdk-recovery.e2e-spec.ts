@@ -1,8 +1,8 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { eventually } from './support/http';
-import { RunyardProcess, RunyardUnderTest, startRunyard } from './support/runyard';
+import { RunyardProcess, RunyardUnderTest, sharedStateDir, startRunyard } from './support/runyard';
 import { NOTHING_LEFT, pythonEnv, pythonProject, sdkLeftovers, startClient } from './support/sdk-clients';
 
 /** API and two workers as separate processes: what becomes of a session when a worker, or its client, is killed. */
@@ -61,10 +61,19 @@ with Runner("ledger-app") as rr:
       },
       false,
     );
-    const started = join(dir, 'started');
-    const gate = join(dir, 'gate');
+    // Where client, test and executor all see them: the executor runs as an account of its own.
+    const shared = sharedStateDir('runyard-ledger-');
+    const started = join(shared, 'started');
+    const gate = join(shared, 'gate');
+    // Each attempt of the call runs in an executor of its own account: both append to one file the test made writable.
+    writeFileSync(started, '');
+    chmodSync(started, 0o666);
     const client = startClient('python3', ['ledger.py', started, gate], dir, pythonEnv(rt.url));
-    await eventually(async () => client.output().includes('first 1') && existsSync(started), 20_000, 'the slow call to run');
+    await eventually(
+      async () => client.output().includes('first 1') && readFileSync(started, 'utf8').length > 0,
+      20_000,
+      'the slow call to run',
+    );
 
     // The worker holding the session's run dies, and the executor with it (its whole process group): a host going down.
     const [run] = await sql<{ id: number; pid: number; worker_id: string }>(`SELECT id, pid, worker_id FROM runs WHERE kind = 'session'`);

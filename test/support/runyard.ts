@@ -30,6 +30,13 @@ export function runReachableDir(prefix: string): string {
   chmodSync(dir, 0o711);
   return dir;
 }
+
+/** A state directory the test shares with runs (the stand-in autosubmit's pid files): world-writable and sticky, like /tmp. */
+export function sharedStateDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, 0o1777);
+  return dir;
+}
 const API_MAIN = join(ROOT, 'dist', 'apps', 'api', 'main.js');
 const WORKER_MAIN = join(ROOT, 'dist', 'apps', 'worker', 'main.js');
 const AGENT_MAIN = join(ROOT, 'dist', 'apps', 'agent', 'main.js');
@@ -145,7 +152,7 @@ export async function startRunyard(opts: StartOptions): Promise<RunyardUnderTest
   writeFileSync(argvLog, '');
   chmodSync(argvLog, 0o666);
   const fakeState = join(dir, 'fake-autosubmit');
-  mkdirSync(fakeState);
+  mkdirSync(fakeState, { mode: 0o1777 });
   chmodSync(fakeState, 0o1777);
   const db = opts.embedded ? null : await createDatabase();
   const port = await freePort();

@@ -55,8 +55,9 @@ export class LocalJobs {
     return this.runner.signal(this.ref(run), signal);
   }
 
-  exec(argv: string[], stdin: string | undefined, timeoutMs: number): Promise<{ exit: ExitInfo; output: string }> {
-    return this.runner.exec(this.ref({ id: 0, pid: 0, runDir: '' }), argv, stdin, timeoutMs);
+  /** A short command of run `runId` (`autosubmit stop`): as that run's account, where its directory still is. */
+  exec(argv: string[], stdin: string | undefined, timeoutMs: number, runId = 0): Promise<{ exit: ExitInfo; output: string }> {
+    return this.runner.exec(this.ref({ id: runId, pid: 0, runDir: runId ? this.dirOf(runId) : '' }), argv, stdin, timeoutMs);
   }
 
   output(run: LocalRun): OutputSource {

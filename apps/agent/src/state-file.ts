@@ -12,7 +12,8 @@ export class StateFile<T extends object> {
   private writing: Promise<void> = Promise.resolve();
 
   constructor(readonly path: string) {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    // Runs' own accounts may pass through (their directories are below), never list; the file itself is 0600.
+    mkdirSync(dirname(path), { recursive: true, mode: 0o711 });
   }
 
   async read(): Promise<Partial<T>> {

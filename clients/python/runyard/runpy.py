@@ -7,6 +7,7 @@ what to serve, the package, the calls in order, results and state back.
 import base64
 import contextlib
 import json
+import linecache
 import os
 import platform
 import sys
@@ -138,6 +139,7 @@ class Executor:
                     os.rename(staging, extracted)
         os.chdir(app_dir)
         sys.path.insert(0, extracted)
+        _source_from_package(extracted)
 
     # --- the service ---
 
@@ -244,6 +246,26 @@ def describe(e):
     except Exception:  # noqa: BLE001 - an exception that does not pickle still reaches the caller by name
         pass
     return info
+
+
+def _source_from_package(extracted):
+    """Remote tracebacks show the lines of the code this executor runs: a function's file names the client's
+    path, which is not on this host (or not the run's to read), so its lines come from the same path in the package."""
+    original = linecache.getlines
+
+    def getlines(filename, module_globals=None):
+        lines = original(filename, module_globals)
+        if lines or not filename.endswith(".py"):
+            return lines
+        parts = [p for p in filename.split(os.sep) if p]
+        for i in range(len(parts)):
+            candidate = os.path.join(extracted, *parts[i:])
+            if os.path.isfile(candidate):
+                with open(candidate, encoding="utf-8", errors="replace") as f:
+                    return f.readlines()
+        return lines
+
+    linecache.getlines = getlines
 
 
 def _read(path):

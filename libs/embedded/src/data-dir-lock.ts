@@ -51,7 +51,7 @@ export async function acquireDataDirLock(dataDir: string): Promise<() => void> {
   const mine: LockHolder = { pid: process.pid, hostname: os.hostname(), startedAt: new Date().toISOString() };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const fd = fs.openSync(file, 'wx');
+      const fd = fs.openSync(file, 'wx', 0o600);
       fs.writeSync(fd, JSON.stringify(mine) + '\n');
       fs.closeSync(fd);
       return () => {

@@ -67,7 +67,8 @@ export const BINARIES_COPY_DIR = '/var/cache/runyard';
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const t0 = Date.now();
   const dataDir = path.resolve(opts.dataDir);
-  fs.mkdirSync(dataDir, { recursive: true });
+  // Enterable, not listable: the server's account and the runs' accounts pass through to their own directories.
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o711 });
   const release = await acquireDataDirLock(dataDir);
   let child: ChildProcess | undefined;
   const stop = async () => {

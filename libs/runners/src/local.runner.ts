@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Run } from '@runyard/persistence';
 import { MAX_RESULT_FILE_BYTES } from '@runyard/scripts';
 import { Attachment, ExitInfo, LaunchRef, OutputSource, OutputStream, Runner, RunnerDefinition, RunningProcess, RunRef } from './runner';
-import { asAccount, namedAccount, RunAccount } from './local/run-account';
+import { accountOwning, asAccount, namedAccount, RunAccount } from './local/run-account';
 import { accountRequest, describeIsolation, RunIsolation, runIsolation } from './local/run-isolation';
 import { Spawner } from './local/spawner';
 import { runFiles } from './run-environment';
@@ -47,6 +47,8 @@ export class LocalRunner implements Runner {
   readonly type = 'LOCAL';
   private readonly host = hostname();
   private readonly spawner: Spawner;
+  /** Commands of runs (`autosubmit stop`) under way, by run directory. */
+  private readonly commands = new Map<string, Set<Promise<unknown>>>();
 
   constructor(
     private readonly runsDir: string,
@@ -109,9 +111,20 @@ export class LocalRunner implements Runner {
     }
   }
 
-  /** As the run's RUN_AS account, or nobody's when the run had a uid of its own; with the environment runs inherit. */
-  exec(
-    run: Pick<Run, 'settings'>,
+  /** As the run's own account (its directory's owner), else its RUN_AS account, else nobody; with the environment runs inherit. */
+  exec(run: RunRef, command: string[], stdin: string | undefined, timeoutMs: number): Promise<{ exit: ExitInfo; output: string }> {
+    const done = this.execAs(run, command, stdin, timeoutMs);
+    if (run.runDir) {
+      const dir = run.runDir;
+      const running = this.commands.get(dir) ?? new Set<Promise<unknown>>();
+      this.commands.set(dir, running.add(done));
+      void done.finally(() => running.delete(done) && running.size === 0 && this.commands.delete(dir));
+    }
+    return done;
+  }
+
+  private execAs(
+    run: RunRef,
     command: string[],
     stdin: string | undefined,
     timeoutMs: number,
@@ -120,7 +133,10 @@ export class LocalRunner implements Runner {
       const request = accountRequest(this.isolation, run.settings?.runAs);
       let account: RunAccount | null;
       try {
-        account = request === null ? null : 'name' in request ? namedAccount(request.name) : NOBODY;
+        account =
+          request === null
+            ? null
+            : ((run.runDir ? accountOwning(run.runDir) : null) ?? ('name' in request ? namedAccount(request.name) : NOBODY));
       } catch (e) {
         return resolve({ exit: { code: 127, signal: null }, output: `${(e as Error).message}\n` });
       }
@@ -145,8 +161,11 @@ export class LocalRunner implements Runner {
     return new LocalOutput(this.dirOf(run));
   }
 
+  /** Its release ends every process of a uid of its own: a command of the run still running (`autosubmit stop`) finishes first. */
   async release(run: RunRef): Promise<void> {
-    await this.spawner.release(this.dirOf(run));
+    const dir = this.dirOf(run);
+    await Promise.allSettled(this.commands.get(dir) ?? []);
+    await this.spawner.release(dir);
   }
 
   async close(): Promise<void> {

@@ -345,7 +345,7 @@ export class PullAgent {
   private async runCommand(c: AgentCommand): Promise<void> {
     this.commands.add(c.id);
     try {
-      const { exit, output } = await this.jobs.exec(c.argv, c.stdin, c.timeout_ms);
+      const { exit, output } = await this.jobs.exec(c.argv, c.stdin, c.timeout_ms, c.run_id);
       for (let attempt = 0; attempt < 10; attempt++) {
         try {
           const body = { exit_code: exit.code, signal: exit.signal, output: output.slice(-200_000) };

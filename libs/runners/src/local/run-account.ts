@@ -8,7 +8,7 @@
  * account, and the start-up log says what that lets a run reach.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 /** What a launch asks for: a named account (RUN_AS), or a uid of its own from the range. */
@@ -40,18 +40,30 @@ export function parseUidRange(text: string | undefined): [number, number] {
   return [lo, hi];
 }
 
-const known = new Map<string, RunAccount>();
+const known = new Map<string, RunAccount | null>();
 
-/** A RUN_AS account from the host's user database (getent: /etc/passwd, LDAP …). */
-export function namedAccount(name: string): RunAccount {
-  const cached = known.get(name);
-  if (cached) return cached;
-  const r = spawnSync('getent', ['passwd', name], { encoding: 'utf8', timeout: 5000 });
-  const fields = r.status === 0 ? r.stdout.trim().split(':') : [];
-  if (fields.length < 7) throw new Error(`RUN_AS account ${name} does not exist on this host`);
-  const account = { uid: Number(fields[2]), gid: Number(fields[3]), user: name, home: fields[5] || '/', named: true };
-  known.set(name, account);
+/** An account of the host's user database (getent: /etc/passwd, LDAP …) by name or uid; null when there is none. */
+function lookUp(key: string): RunAccount | null {
+  if (known.has(key)) return known.get(key)!;
+  const r = spawnSync('getent', ['passwd', key], { encoding: 'utf8', timeout: 5000 });
+  const f = r.status === 0 ? r.stdout.trim().split(':') : [];
+  const account = f.length >= 7 ? { uid: Number(f[2]), gid: Number(f[3]), user: f[0], home: f[5] || '/', named: true } : null;
+  known.set(key, account);
   return account;
+}
+
+/** A RUN_AS account. */
+export function namedAccount(name: string): RunAccount {
+  const account = lookUp(name);
+  if (!account) throw new Error(`RUN_AS account ${name} does not exist on this host`);
+  return account;
+}
+
+/** The account a run directory belongs to (a run's own commands execute as the run), or null when it is gone or this process's. */
+export function accountOwning(dir: string): RunAccount | null {
+  const uid = statSync(dir, { throwIfNoEntry: false })?.uid;
+  if (uid === undefined || uid === process.getuid?.()) return null;
+  return lookUp(String(uid)) ?? { uid, gid: uid, user: `runyard-${uid}`, home: dir, named: false };
 }
 
 /**
@@ -99,7 +111,8 @@ export function releaseUid(locks: string, dir: string, uid: number, removeDir: (
   }
   if (holder === dir) {
     // kill(-1) as that uid reaches exactly its processes: whatever the run left behind ends with it.
-    spawnSync('kill', ['-KILL', '-1'], { uid, gid: uid, stdio: 'ignore', timeout: 5000 });
+    // The shell's builtin: no procps needed.
+    spawnSync('/bin/sh', ['-c', 'kill -KILL -1'], { uid, gid: uid, stdio: 'ignore', timeout: 5000 });
   }
   removeDir();
   if (holder === dir) rmSync(lock, { force: true });

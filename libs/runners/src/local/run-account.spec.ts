@@ -1,0 +1,58 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { asAccount, claimUid, parseUidRange } from './run-account';
+
+describe('uids of their own for runs', () => {
+  const root = mkdtempSync(join(tmpdir(), 'run-account-'));
+  const locks = join(root, '.uids');
+  const run = (id: number) => {
+    const dir = join(root, String(id));
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  };
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('gives each live run its own uid of the range, the same one again to the same run, and says when the range is full', () => {
+    const range: [number, number] = [70000, 70002];
+    const a = claimUid(locks, run(1), range);
+    const b = claimUid(locks, run(4), range); // 4 maps onto 1's uid: the next free one is taken
+    const c = claimUid(locks, run(7), range);
+    expect(new Set([a.uid, b.uid, c.uid]).size).toBe(3);
+    expect([a, b, c].every((x) => x.uid >= 70000 && x.uid <= 70002 && x.gid === x.uid && !x.named)).toBe(true);
+    expect(a.home).toBe(join(root, '1'));
+    expect(claimUid(locks, join(root, '1'), range).uid).toBe(a.uid);
+    expect(() => claimUid(locks, run(10), range)).toThrow(/every uid of RUN_UID_RANGE 70000-70002 is held/);
+  });
+
+  it('takes over the uid of a run whose directory is gone (it ended without its release)', () => {
+    const range: [number, number] = [71000, 71000];
+    const gone = run(20);
+    const held = claimUid(locks, gone, range);
+    rmSync(gone, { recursive: true });
+    expect(claimUid(locks, run(21), range).uid).toBe(held.uid);
+  });
+
+  it('reads RUN_UID_RANGE strictly', () => {
+    expect(parseUidRange(undefined)).toEqual([61184, 65519]);
+    expect(parseUidRange('100000-100999')).toEqual([100000, 100999]);
+    for (const bad of ['0-10', '65519-61184', 'abc', '500-600']) expect(() => parseUidRange(bad)).toThrow(/RUN_UID_RANGE/);
+  });
+
+  it('switches account through setpriv, with no groups and no new privileges for a uid of its own', () => {
+    const own = { uid: 61200, gid: 61200, user: 'runyard-61200', home: '/r', named: false };
+    expect(asAccount(own, ['/bin/sh', '-c', 'x'])).toEqual([
+      'setpriv',
+      '--reuid=61200',
+      '--regid=61200',
+      '--clear-groups',
+      '--no-new-privs',
+      '--',
+      '/bin/sh',
+      '-c',
+      'x',
+    ]);
+    expect(asAccount({ ...own, named: true }, ['x'])).toContain('--init-groups');
+    expect(asAccount(null, ['x'])).toEqual(['x']);
+  });
+});
