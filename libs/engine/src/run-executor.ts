@@ -102,8 +102,7 @@ export class RunExecutor {
       if (e instanceof RunnerBusyError) return this.defer(run, e);
       const detail = `launch failed: ${(e as Error).message}`;
       // Nothing executed (an unreachable host, a directory that could not be made): by default tried again, backing off.
-      if (e instanceof LaunchFailedError)
-        return (await this.retry(run, 'launch_failed', ['STARTING'], detail)) ?? this.fail(runId, detail);
+      if (e instanceof LaunchFailedError) return (await this.retry(run, 'launch_failed', ['STARTING'], detail)) ?? this.fail(runId, detail);
       return this.fail(runId, detail);
     }
     const startedAt = new Date();

@@ -1,5 +1,16 @@
 import type { Run } from '@runyard/persistence';
-import { Attachment, ExitInfo, LaunchFailedError, LaunchRef, OutputSource, OutputStream, Runner, RunnerDefinition, RunningProcess, RunRef } from '../runner';
+import {
+  Attachment,
+  ExitInfo,
+  LaunchFailedError,
+  LaunchRef,
+  OutputSource,
+  OutputStream,
+  Runner,
+  RunnerDefinition,
+  RunningProcess,
+  RunRef,
+} from '../runner';
 import { envArguments, runFiles } from '../run-environment';
 import { parseExitFile, WRAPPER_NAME, WRAPPER_SCRIPT } from '../run-wrapper';
 import { shellJoin, shellQuote } from '../shell-quote';
