@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CallResult, FencedError, SessionsRepository } from '../../libs/sessions/src/sessions.repository';
+import { CallResult, FencedError, RefusedResultsError, SessionsRepository } from '../../libs/sessions/src/sessions.repository';
 import type { ExecutorIdentity } from '../../libs/sessions/src/sdk-types';
 import { engineDatabase } from './support/engine';
 
@@ -124,6 +124,34 @@ describe('Runner SDK sessions in Postgres', () => {
     await repo.commitResults(successor, [ok(b.id, 'two')], state(2));
     expect(await repo.object(`app/${id}/state`)).toMatchObject({ version: 2, inline: Buffer.from('2') });
     expect((await repo.object(b.resultKey))!.inline).toEqual(Buffer.from('two'));
+  });
+
+  it("refuses a whole exchange naming another executor's calls, storing nothing; its own commit sent again still lands once", async () => {
+    const victim = await session(false);
+    const [first, second] = (await repo.submitCalls(victim.id, 'app', [call(victim.id), call(victim.id)]))!;
+    const [held] = (await repo.claimCalls(victim.executor, 1)).calls;
+    expect(held.resultKey).toBe(first.key);
+    const [heldId, pendingId] = [held.id, held.id + 1]; // the second call, still pending
+    for (const ordered of [false, true]) {
+      const attacker = await session(ordered);
+      await repo.submitCalls(attacker.id, 'app', [call(attacker.id)]);
+      const [own] = (await repo.claimCalls(attacker.executor, 1)).calls;
+      const forged = [ok(own.id, 'mine'), ok(heldId, 'forged'), ok(pendingId, 'forged')];
+      await expect(repo.commitResults(attacker.executor, forged, ordered ? state(1) : null)).rejects.toThrow(
+        new RefusedResultsError(`calls ${heldId}, ${pendingId} were not handed to this executor: nothing of this exchange was stored`),
+      );
+      expect(await repo.object(own.resultKey)).toMatchObject({ state: 'pending', version: 0 });
+      expect((await repo.session(attacker.id))!.stateVersion).toBe(0);
+    }
+    expect(await repo.object(first.key)).toMatchObject({ state: 'pending', version: 0, inline: null });
+    expect(await repo.object(second.key)).toMatchObject({ state: 'pending', version: 0, inline: null });
+    await expect(repo.commitResults(victim.executor, [ok(heldId, 'true'), ok(heldId, 'true')], null)).rejects.toBeInstanceOf(
+      RefusedResultsError,
+    );
+    // The victim's executor reports its call, twice (the first answer lost): it lands once, with the true bytes.
+    await repo.commitResults(victim.executor, [ok(heldId, 'true')], null);
+    await repo.commitResults(victim.executor, [ok(heldId, 'true')], null);
+    expect(await repo.object(first.key)).toMatchObject({ state: 'ready', version: 1, inline: Buffer.from('true') });
   });
 
   it('fails a call that took its executor down as often as allowed instead of trying it again', async () => {
