@@ -417,7 +417,12 @@ export class SessionsRepository {
    * session's counter under its row lock, so they are in commit order, and their result objects
    * exist (pending) from then on. Null when the session is not open.
    */
-  async submitCalls(sessionId: number, application: string, calls: NewCall[]): Promise<{ seq: number; key: string }[] | null> {
+  async submitCalls(
+    sessionId: number,
+    application: string,
+    calls: NewCall[],
+    createdBy: string,
+  ): Promise<{ seq: number; key: string }[] | null> {
     const rows = returnedRows<{ seq: string; result_key: string }>(
       await this.db.query(
         `WITH s AS (
@@ -429,7 +434,7 @@ export class SessionsRepository {
                   AS t(method, args, args_key, refs, result_key, i)
            RETURNING seq, result_key
          ), o AS (
-           INSERT INTO sdk_objects (key, application, session_id, state) SELECT result_key, $8, $1, 'pending' FROM c
+           INSERT INTO sdk_objects (key, application, session_id, state, created_by) SELECT result_key, $8, $1, 'pending', $10 FROM c
          )
          SELECT c.seq, c.result_key, pg_notify($9, 'c ' || $1) FROM c ORDER BY c.seq`,
         [
@@ -442,6 +447,7 @@ export class SessionsRepository {
           calls.map((c) => c.resultKey),
           application,
           SDK_CHANNEL,
+          createdBy,
         ],
       ),
     );
@@ -685,9 +691,19 @@ export class SessionsRepository {
     key: string,
     application: string,
     sessionId: number | null,
+    createdBy: string,
     o: { codec: Codec; size: number; bytes: ObjectBytes },
   ): Promise<void> {
-    await this.db.transaction((m) => this.writeReadyObject(m, key, application, sessionId, o));
+    await this.db.transaction((m) => this.writeReadyObject(m, key, application, sessionId, o, 1, createdBy));
+  }
+
+  /** Who created the objects of an application. */
+  async objectOwnersOf(application: string): Promise<(string | null)[]> {
+    const rows: { created_by: string | null }[] = await this.db.query(
+      `SELECT DISTINCT created_by FROM sdk_objects WHERE application = $1`,
+      [application],
+    );
+    return rows.map((r) => r.created_by);
   }
 
   async deleteObjectsOf(application: string): Promise<number> {
@@ -727,12 +743,14 @@ export class SessionsRepository {
     sessionId: number | null,
     o: { codec: Codec; size: number; bytes: ObjectBytes },
     version = 1,
+    createdBy: string | null = null,
   ): Promise<void> {
+    // Without a creator named, the object is its session's owner's (the service, the state).
     await m.query(
-      `INSERT INTO sdk_objects (key, application, session_id, version, state, codec, size, inline, blob)
-       VALUES ($1, $2, $3, $4, 'ready', $5, $6, $7, $8)
+      `INSERT INTO sdk_objects (key, application, session_id, version, state, codec, size, inline, blob, created_by)
+       VALUES ($1, $2, $3, $4, 'ready', $5, $6, $7, $8, coalesce($9::varchar, (SELECT created_by FROM sdk_sessions WHERE id = $3)))
        ON CONFLICT (key) DO UPDATE SET version = $4, state = 'ready', codec = $5, size = $6, inline = $7, blob = $8, error = NULL`,
-      [key, application, sessionId, version, o.codec, o.size, o.bytes.inline ?? null, o.bytes.blob ?? null],
+      [key, application, sessionId, version, o.codec, o.size, o.bytes.inline ?? null, o.bytes.blob ?? null, createdBy],
     );
   }
 
@@ -820,5 +838,6 @@ function toObject(r: Record<string, unknown>): StoredObject {
     inline: r.inline as Buffer | null,
     blob: r.blob as string | null,
     error: r.error as RemoteErrorInfo | null,
+    createdBy: r.created_by as string | null,
   };
 }
