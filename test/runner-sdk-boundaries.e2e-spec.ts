@@ -50,6 +50,13 @@ describe('Runner SDK boundaries', () => {
   let rt: RunyardUnderTest;
   let db: Client;
   const tokens: Record<string, string> = {};
+  let project: string;
+  let alice: ReturnType<typeof startClient>;
+  let mallory: ReturnType<typeof startClient>;
+  /** Alice's call's result key, her session; Mallory's session and its executor's run. */
+  let key: string, aliceSession: string, mallorySession: string, malloryRun: number;
+  /** Mallory's executor credential, read from its run directory as a hostile run of hers would. */
+  let stolen: string;
   const as = (who: string, method: string, path: string, body?: unknown) => call(rt.url, method, path, body, tokens[who]);
   const asExecutor = (credential: string, method: string, path: string, body?: unknown) => call(rt.url, method, path, body, credential);
   const firstLine = async (client: ReturnType<typeof startClient>) =>
@@ -74,125 +81,121 @@ describe('Runner SDK boundaries', () => {
     }
     db = new Client({ connectionString: rt.databaseUrl });
     await db.connect();
+    project = pythonProject({ 'victim.py': VICTIM, 'mallory.py': MALLORY }, false);
+    alice = startClient('python3', ['victim.py', join(project, 'release')], project, pythonEnv(rt.url, tokens.alice));
+    mallory = startClient('python3', ['mallory.py'], project, pythonEnv(rt.url, tokens.mallory));
+    [key, aliceSession] = await firstLine(alice);
+    [, mallorySession] = await firstLine(mallory);
+    [malloryRun] = (await as('admin', 'GET', `/api/v1/sessions/${mallorySession}`)).body.run_ids as number[];
+    const runDir = (await as('admin', 'GET', `/api/v1/runs/${malloryRun}`)).body.run_dir as string;
+    stolen = readFileSync(join(runDir, 'executor-token'), 'utf8').trim();
   });
   afterAll(async () => {
+    for (const c of [alice, mallory]) if (c && c.exitCode === null) c.kill('SIGKILL');
     await db?.end();
     await rt?.close();
   });
 
-  it("refuses forged results and others' changes; a dead run's credential is useless; the victim still gets the true result", async () => {
-    const project = pythonProject({ 'victim.py': VICTIM, 'mallory.py': MALLORY }, false);
-    const flag = join(project, 'release');
+  it("refuses results for another session's call from a stolen executor credential: 403, nothing stored, nothing unpickled", async () => {
+    // Alice's call, running on her executor (its id is a small number: guessable).
+    const victimCall = await eventually(async () => {
+      const { rows } = await db.query(`SELECT id, state FROM sdk_calls WHERE result_key = $1`, [key]);
+      return rows[0]?.state === 'running' ? Number(rows[0].id) : null;
+    });
     const pwned = join(project, 'pwned');
-    const alice = startClient('python3', ['victim.py', flag], project, pythonEnv(rt.url, tokens.alice));
-    const mallory = startClient('python3', ['mallory.py'], project, pythonEnv(rt.url, tokens.mallory));
-    try {
-      const [key, aliceSession] = await firstLine(alice);
-      const [, mallorySession] = await firstLine(mallory);
-
-      // Mallory's executor credential, read from its run directory as a hostile run of hers would.
-      const [malloryRun] = (await as('admin', 'GET', `/api/v1/sessions/${mallorySession}`)).body.run_ids as number[];
-      const runDir = (await as('admin', 'GET', `/api/v1/runs/${malloryRun}`)).body.run_dir as string;
-      const stolen = readFileSync(join(runDir, 'executor-token'), 'utf8').trim();
-      // Alice's call, running on her executor (its id is a small number: guessable).
-      const victimCall = await eventually(async () => {
-        const { rows } = await db.query(`SELECT id, state FROM sdk_calls WHERE result_key = $1`, [key]);
-        return rows[0]?.state === 'running' ? Number(rows[0].id) : null;
-      });
-
-      for (const result of [
-        { call: victimCall, ok: true, codec: 'cloudpickle', data: EVIL_PICKLE(pwned) },
-        { call: victimCall, ok: false, error: { type: 'ValueError', message: 'forged', pickled: EVIL_PICKLE(pwned) } },
-      ]) {
-        const forged = await asExecutor(stolen, 'POST', '/api/v1/executor/exchange', { results: [result], max: 0, wait_ms: 0 });
-        expect(forged).toMatchObject({
-          status: 403,
-          body: { error: true, error_message: `call ${victimCall} was not handed to this executor: nothing of this exchange was stored` },
-        });
-      }
-      const { rows } = await db.query(
-        `SELECT c.state, o.state AS object_state, o.version, o.inline FROM sdk_calls c JOIN sdk_objects o ON o.key = c.result_key WHERE c.id = $1`,
-        [victimCall],
-      );
-      expect(rows).toEqual([{ state: 'running', object_state: 'pending', version: 0, inline: null }]);
-      expect((await as('alice', 'GET', `/api/v1/objects/${key}?wait_ms=0`)).status).toBe(202);
-
-      // Mallory's operator token on Alice's application and session: every change is refused, saying whose they are.
-      const app = (await as('mallory', 'GET', '/api/v1/applications/victim-app')).body;
-      expect(app.created_by).toBe('alice');
-      const whose = (what: string, action: string) =>
-        `${what} belongs to alice: only its owner or an admin may ${action} (this token is mallory)`;
-      const attempts: [string, string, unknown, string][] = [
-        ['POST', '/api/v1/applications/victim-app/lease', {}, whose('application victim-app', 'renew its lease')],
-        [
-          'POST',
-          '/api/v1/applications',
-          { name: 'victim-app', package_sha: app.package.sha256, runtime: 'python', reuse: true },
-          whose('application victim-app', 'reuse it'),
-        ],
-        [
-          'POST',
-          '/api/v1/sessions',
-          { application: 'victim-app', kind: 'function', codec: 'cloudpickle', service: 'eA==', methods: [] },
-          whose('application victim-app', 'open sessions on it'),
-        ],
-        [
-          'POST',
-          `/api/v1/sessions/${aliceSession}/calls`,
-          { calls: [{ id: 'f'.repeat(32), method: '__call__', args: 'eA==', refs: [] }] },
-          whose(`session ${aliceSession}`, 'submit calls to it'),
-        ],
-        ['DELETE', '/api/v1/objects/victim-app', undefined, whose('application victim-app', 'delete its objects')],
-        ['DELETE', `/api/v1/sessions/${aliceSession}`, undefined, whose(`session ${aliceSession}`, 'close it')],
-        ['DELETE', '/api/v1/applications/victim-app', undefined, whose('application victim-app', 'unregister it')],
-      ];
-      for (const [method, path, body, message] of attempts) {
-        const res = await as('mallory', method, path, body);
-        expect({ method, path, status: res.status, body: res.body }).toEqual({
-          method,
-          path,
-          status: 403,
-          body: { error: true, error_message: message },
-        });
-      }
-      const put = await fetch(`${rt.url}/api/v1/objects/victim-app/shared?codec=cloudpickle`, {
-        method: 'PUT',
-        headers: { authorization: `Bearer ${tokens.mallory}`, 'content-type': 'application/octet-stream' },
-        body: 'bytes',
-      });
-      expect({ status: put.status, body: await put.json() }).toEqual({
+    for (const result of [
+      { call: victimCall, ok: true, codec: 'cloudpickle', data: EVIL_PICKLE(pwned) },
+      { call: victimCall, ok: false, error: { type: 'ValueError', message: 'forged', pickled: EVIL_PICKLE(pwned) } },
+    ]) {
+      const forged = await asExecutor(stolen, 'POST', '/api/v1/executor/exchange', { results: [result], max: 0, wait_ms: 0 });
+      expect(forged).toMatchObject({
         status: 403,
-        body: { error: true, error_message: whose('application victim-app', 'put objects in it') },
+        body: { error: true, error_message: `call ${victimCall} was not handed to this executor: nothing of this exchange was stored` },
       });
-      expect((await as('vera', 'DELETE', `/api/v1/sessions/${aliceSession}`)).status).toBe(403);
-      expect((await as('mallory', 'GET', `/api/v1/sessions/${aliceSession}`)).body).toMatchObject({ status: 'open', created_by: 'alice' });
-
-      // Alice's call finishes: her client gets the true result, and refused to fetch an object of someone else's.
-      writeFileSync(flag, '');
-      await eventually(async () => alice.output().includes('the true result\n'), 30_000, "Alice's result");
-      alice.stdin!.end('\n');
-      expect(await new Promise((r) => alice.once('close', r))).toBe(0);
-      expect(alice.output().split('\n').slice(1)).toEqual([
-        "refused: 'mallory-app/1/00000000000000000000000000000000' is not an object of this client's sessions of victim-app: it is not fetched nor unpickled",
-        'the true result',
-        '',
-      ]);
-
-      // An admin may close Mallory's session; once its executor's run has ended, the stolen credential is refused.
-      expect((await as('admin', 'DELETE', `/api/v1/sessions/${mallorySession}`)).body).toMatchObject({ status: 'closed' });
-      await eventually(async () =>
-        ['COMPLETED', 'FAILED', 'LOST'].includes((await as('admin', 'GET', `/api/v1/runs/${malloryRun}`)).body.status),
-      );
-      expect(await asExecutor(stolen, 'GET', '/api/v1/executor/session')).toMatchObject({
-        status: 401,
-        body: { error_message: `this executor credential belonged to run ${malloryRun}, which has ended: it is no longer valid` },
-      });
-      expect((await asExecutor(stolen, 'POST', '/api/v1/executor/exchange', { results: [], max: 1, wait_ms: 0 })).status).toBe(401);
-      mallory.stdin!.end('\n');
-      expect(await new Promise((r) => mallory.once('close', r))).toBe(0);
-    } finally {
-      for (const c of [alice, mallory]) if (c.exitCode === null) c.kill('SIGKILL');
     }
+    const { rows } = await db.query(
+      `SELECT c.state, o.state AS object_state, o.version, o.inline FROM sdk_calls c JOIN sdk_objects o ON o.key = c.result_key WHERE c.id = $1`,
+      [victimCall],
+    );
+    expect(rows).toEqual([{ state: 'running', object_state: 'pending', version: 0, inline: null }]);
+    expect((await as('alice', 'GET', `/api/v1/objects/${key}?wait_ms=0`)).status).toBe(202);
     expect(() => readFileSync(pwned)).toThrow();
+  });
+
+  it("refuses every change another operator's token tries on Alice's application, session and objects, saying whose they are", async () => {
+    const app = (await as('mallory', 'GET', '/api/v1/applications/victim-app')).body;
+    expect(app.created_by).toBe('alice');
+    const whose = (what: string, action: string) =>
+      `${what} belongs to alice: only its owner or an admin may ${action} (this token is mallory)`;
+    const attempts: [string, string, unknown, string][] = [
+      ['POST', '/api/v1/applications/victim-app/lease', {}, whose('application victim-app', 'renew its lease')],
+      [
+        'POST',
+        '/api/v1/applications',
+        { name: 'victim-app', package_sha: app.package.sha256, runtime: 'python', reuse: true },
+        whose('application victim-app', 'reuse it'),
+      ],
+      [
+        'POST',
+        '/api/v1/sessions',
+        { application: 'victim-app', kind: 'function', codec: 'cloudpickle', service: 'eA==', methods: [] },
+        whose('application victim-app', 'open sessions on it'),
+      ],
+      [
+        'POST',
+        `/api/v1/sessions/${aliceSession}/calls`,
+        { calls: [{ id: 'f'.repeat(32), method: '__call__', args: 'eA==', refs: [] }] },
+        whose(`session ${aliceSession}`, 'submit calls to it'),
+      ],
+      ['DELETE', '/api/v1/objects/victim-app', undefined, whose('application victim-app', 'delete its objects')],
+      ['DELETE', `/api/v1/sessions/${aliceSession}`, undefined, whose(`session ${aliceSession}`, 'close it')],
+      ['DELETE', '/api/v1/applications/victim-app', undefined, whose('application victim-app', 'unregister it')],
+    ];
+    for (const [method, path, body, message] of attempts) {
+      const res = await as('mallory', method, path, body);
+      expect({ method, path, status: res.status, body: res.body }).toEqual({
+        method,
+        path,
+        status: 403,
+        body: { error: true, error_message: message },
+      });
+    }
+    const put = await fetch(`${rt.url}/api/v1/objects/victim-app/shared?codec=cloudpickle`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${tokens.mallory}`, 'content-type': 'application/octet-stream' },
+      body: 'bytes',
+    });
+    expect({ status: put.status, body: await put.json() }).toEqual({
+      status: 403,
+      body: { error: true, error_message: whose('application victim-app', 'put objects in it') },
+    });
+    expect((await as('vera', 'DELETE', `/api/v1/sessions/${aliceSession}`)).status).toBe(403);
+    expect((await as('mallory', 'GET', `/api/v1/sessions/${aliceSession}`)).body).toMatchObject({ status: 'open', created_by: 'alice' });
+  });
+
+  it('gives Alice the true result, and her client refuses to fetch (unpickle) an object of a session that is not hers', async () => {
+    writeFileSync(join(project, 'release'), '');
+    await eventually(async () => alice.output().includes('the true result\n'), 30_000, "Alice's result");
+    alice.stdin!.end('\n');
+    expect(await new Promise((r) => alice.once('close', r))).toBe(0);
+    expect(alice.output().split('\n').slice(1)).toEqual([
+      "refused: 'mallory-app/1/00000000000000000000000000000000' is not an object of this client's sessions of victim-app: it is not fetched nor unpickled",
+      'the true result',
+      '',
+    ]);
+  });
+
+  it("refuses an executor credential once its run has ended (an admin closed Mallory's session)", async () => {
+    expect((await as('admin', 'DELETE', `/api/v1/sessions/${mallorySession}`)).body).toMatchObject({ status: 'closed' });
+    await eventually(async () =>
+      ['COMPLETED', 'FAILED', 'LOST'].includes((await as('admin', 'GET', `/api/v1/runs/${malloryRun}`)).body.status),
+    );
+    expect(await asExecutor(stolen, 'GET', '/api/v1/executor/session')).toMatchObject({
+      status: 401,
+      body: { error_message: `this executor credential belonged to run ${malloryRun}, which has ended: it is no longer valid` },
+    });
+    expect((await asExecutor(stolen, 'POST', '/api/v1/executor/exchange', { results: [], max: 1, wait_ms: 0 })).status).toBe(401);
+    mallory.stdin!.end('\n');
+    expect(await new Promise((r) => mallory.once('close', r))).toBe(0);
   });
 });
