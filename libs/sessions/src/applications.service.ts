@@ -131,8 +131,9 @@ export class ApplicationsService {
 
   /** The client is still there: the reaper leaves the application alone until the new expiry. */
   async renewLease(name: string, who: Requester): Promise<Date> {
-    checkOwner(who, await this.get(name), `application ${name}`, 'renew its lease');
-    const expires = await this.repo.renewLease(name, this.env.SESSION_LEASE_MS);
+    const app = isAppName(name) ? await this.repo.application(name) : null;
+    if (app) checkOwner(who, app, `application ${name}`, 'renew its lease');
+    const expires = app ? await this.repo.renewLease(name, this.env.SESSION_LEASE_MS) : null;
     if (!expires) throw new NotFoundError(`application ${name} is not registered (the reaper may have removed it after its lease expired)`);
     return expires;
   }
