@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CallResult, FencedError, SessionsRepository } from '../../libs/sessions/src/sessions.repository';
+import { CallResult, FencedError, RefusedResultsError, SessionsRepository } from '../../libs/sessions/src/sessions.repository';
 import type { ExecutorIdentity } from '../../libs/sessions/src/sdk-types';
 import { engineDatabase } from './support/engine';
 
@@ -73,7 +73,7 @@ describe('Runner SDK sessions in Postgres', () => {
 
   it('numbers calls submitted concurrently by several clients in one sequence, and hands them out in it', async () => {
     const { id, executor } = await session(true);
-    const batches = await Promise.all(Array.from({ length: 8 }, () => repo.submitCalls(id, 'app', [call(id), call(id), call(id)])));
+    const batches = await Promise.all(Array.from({ length: 8 }, () => repo.submitCalls(id, 'app', [call(id), call(id), call(id)], 'spec')));
     const seqs = batches.flatMap((b) => b!.map((c) => c.seq)).sort((a, b) => a - b);
     expect(seqs).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
     for (const b of batches) expect(b!.map((c) => c.seq)).toEqual([b![0].seq, b![0].seq + 1, b![0].seq + 2]);
@@ -84,10 +84,10 @@ describe('Runner SDK sessions in Postgres', () => {
   it('never lets an ordered call overtake one waiting for its argument; a stateless one may', async () => {
     for (const ordered of [true, false]) {
       const { id, executor } = await session(ordered);
-      const [producer] = (await repo.submitCalls(id, 'app', [call(id)]))!;
+      const [producer] = (await repo.submitCalls(id, 'app', [call(id)], 'spec'))!;
       const first = await repo.claimCalls(executor, 1);
       expect(first.calls.map((c) => c.resultKey)).toEqual([producer.key]);
-      await repo.submitCalls(id, 'app', [call(id, [producer.key]), call(id)]);
+      await repo.submitCalls(id, 'app', [call(id, [producer.key]), call(id)], 'spec');
       const next = await repo.claimCalls(executor, 10);
       expect(next.calls.map((c) => c.seq)).toEqual(ordered ? [] : [3]);
     }
@@ -95,10 +95,10 @@ describe('Runner SDK sessions in Postgres', () => {
 
   it('fails a call whose argument failed, with the reason', async () => {
     const { id, executor } = await session(false);
-    const [producer] = (await repo.submitCalls(id, 'app', [call(id)]))!;
+    const [producer] = (await repo.submitCalls(id, 'app', [call(id)], 'spec'))!;
     const [claimed] = (await repo.claimCalls(executor, 1)).calls;
     await repo.commitResults(executor, [{ callId: claimed.id, ok: false, error: { type: 'ValueError', message: 'bad input' } }], null);
-    const [dependent] = (await repo.submitCalls(id, 'app', [call(id, [producer.key])]))!;
+    const [dependent] = (await repo.submitCalls(id, 'app', [call(id, [producer.key])], 'spec'))!;
     expect((await repo.claimCalls(executor, 10)).calls).toEqual([]);
     expect(await repo.object(dependent.key)).toMatchObject({
       state: 'failed',
@@ -108,7 +108,7 @@ describe('Runner SDK sessions in Postgres', () => {
 
   it('commits results and state together; the same commit sent twice lands once; a replaced executor commits nothing', async () => {
     const { id, executor } = await session(true);
-    await repo.submitCalls(id, 'app', [call(id), call(id)]);
+    await repo.submitCalls(id, 'app', [call(id), call(id)], 'spec');
     const [a, b] = (await repo.claimCalls(executor, 10)).calls;
     await repo.commitResults(executor, [ok(a.id, 'one')], state(1));
     await repo.commitResults(executor, [ok(a.id, 'one')], state(1));
@@ -126,9 +126,37 @@ describe('Runner SDK sessions in Postgres', () => {
     expect((await repo.object(b.resultKey))!.inline).toEqual(Buffer.from('two'));
   });
 
+  it("refuses a whole exchange naming another executor's calls, storing nothing; its own commit sent again still lands once", async () => {
+    const victim = await session(false);
+    const [first, second] = (await repo.submitCalls(victim.id, 'app', [call(victim.id), call(victim.id)], 'spec'))!;
+    const [held] = (await repo.claimCalls(victim.executor, 1)).calls;
+    expect(held.resultKey).toBe(first.key);
+    const [heldId, pendingId] = [held.id, held.id + 1]; // the second call, still pending
+    for (const ordered of [false, true]) {
+      const attacker = await session(ordered);
+      await repo.submitCalls(attacker.id, 'app', [call(attacker.id)], 'spec');
+      const [own] = (await repo.claimCalls(attacker.executor, 1)).calls;
+      const forged = [ok(own.id, 'mine'), ok(heldId, 'forged'), ok(pendingId, 'forged')];
+      await expect(repo.commitResults(attacker.executor, forged, ordered ? state(1) : null)).rejects.toThrow(
+        new RefusedResultsError(`calls ${heldId}, ${pendingId} were not handed to this executor: nothing of this exchange was stored`),
+      );
+      expect(await repo.object(own.resultKey)).toMatchObject({ state: 'pending', version: 0 });
+      expect((await repo.session(attacker.id))!.stateVersion).toBe(0);
+    }
+    expect(await repo.object(first.key)).toMatchObject({ state: 'pending', version: 0, inline: null });
+    expect(await repo.object(second.key)).toMatchObject({ state: 'pending', version: 0, inline: null });
+    await expect(repo.commitResults(victim.executor, [ok(heldId, 'true'), ok(heldId, 'true')], null)).rejects.toBeInstanceOf(
+      RefusedResultsError,
+    );
+    // The victim's executor reports its call, twice (the first answer lost): it lands once, with the true bytes.
+    await repo.commitResults(victim.executor, [ok(heldId, 'true')], null);
+    await repo.commitResults(victim.executor, [ok(heldId, 'true')], null);
+    expect(await repo.object(first.key)).toMatchObject({ state: 'ready', version: 1, inline: Buffer.from('true') });
+  });
+
   it('fails a call that took its executor down as often as allowed instead of trying it again', async () => {
     const { id, executor } = await session(true);
-    const [c] = (await repo.submitCalls(id, 'app', [call(id)]))!;
+    const [c] = (await repo.submitCalls(id, 'app', [call(id)], 'spec'))!;
     let current = executor;
     for (let attempt = 0; attempt < 2; attempt++) {
       expect((await repo.claimCalls(current, 1)).calls).toHaveLength(1);
@@ -140,9 +168,9 @@ describe('Runner SDK sessions in Postgres', () => {
 
   it('cancels pending calls when the session closes, their results failing with the reason', async () => {
     const { id } = await session(true);
-    const [c] = (await repo.submitCalls(id, 'app', [call(id)]))!;
+    const [c] = (await repo.submitCalls(id, 'app', [call(id)], 'spec'))!;
     expect(await repo.endSession(id, 'closed', 'closed by spec', { type: 'SessionClosedError', message: 'closed first' })).toBe(true);
     expect(await repo.object(c.key)).toMatchObject({ state: 'failed', error: { type: 'SessionClosedError' } });
-    expect(await repo.submitCalls(id, 'app', [call(id)])).toBeNull();
+    expect(await repo.submitCalls(id, 'app', [call(id)], 'spec')).toBeNull();
   });
 });

@@ -3,7 +3,7 @@
 import threading
 
 from .api import error_from
-from .errors import remote_exception
+from .errors import RunyardError, remote_exception
 
 _WAIT_MS = 25_000
 
@@ -69,15 +69,22 @@ class ObjectFuture:
         while True:
             status, resp, data = self._api.request("GET", f"/api/v1/objects/{self._key}?wait_ms={_WAIT_MS}", headers={"Accept": "*/*"})
             if status == 200:
+                self._check_answer(resp.getheader("X-Runyard-Key"))
                 self._value = cloudpickle.loads(data)
                 return
             if status == 202:
                 continue
             err = error_from(status, data)
             if status == 424 and "remote_error" in err.body:
+                self._check_answer(err.body.get("key"))
                 self._error = remote_exception(err.body["remote_error"])
                 return
             raise err
+
+    def _check_answer(self, key):
+        # Unpickling runs code: only what Runyard says is this very object (a call this client submitted) is unpickled.
+        if key != self._key:
+            raise RunyardError(f"Runyard answered object {key!r} when {self._key!r} was asked for: it was not unpickled")
 
     def __repr__(self):
         return f"ObjectFuture({self._key!r})"

@@ -116,7 +116,13 @@ class Runner:
         return ObjectRef(self._put_bytes(cloudpickle.dumps(obj), "shared"))
 
     def get(self, ref):
-        return ObjectFuture(self._api, ref.key if isinstance(ref, ObjectRef) else ref).get()
+        """An object of this client's own: a result of its sessions' calls, or one it put. Anything else is refused, never unpickled."""
+        key = ref.key if isinstance(ref, ObjectRef) else ref
+        app, _, rest = str(key).partition("/")
+        session = rest.partition("/")[0]
+        if app != self.name or session not in {"shared", *(str(s.session_id) for s in self._services)}:
+            raise RunyardError(f"{key!r} is not an object of this client's sessions of {self.name}: it is not fetched nor unpickled")
+        return ObjectFuture(self._api, key).get()
 
     def _put_bytes(self, payload, session):
         status, _, data = self._api.request(

@@ -205,7 +205,7 @@ export class RunExecutor {
     if (known) return known;
     const run = await this.repo.byId(runId);
     if (!run) return `run ${runId} is gone`;
-    return summaryText(run, run, await this.repo.outputTail(runId, SUMMARY_BYTES, SUMMARY_LINES));
+    return this.maskerOf(run).maskText(summaryText(run, run, await this.repo.outputTail(runId, SUMMARY_BYTES, SUMMARY_LINES)));
   }
 
   /** Graceful shutdown: processes keep running; the rows are released so the next worker on this host re-attaches at once. */
@@ -219,7 +219,7 @@ export class RunExecutor {
 
   /** `forJob`: a BullMQ job waits for the outcome (and takes its dashboard summary). */
   private hold(run: Run, runner: Runner, process: RunningProcess, stop: StopState, forJob = false): Promise<Outcome | Retried | null> {
-    const masker = new OutputMasker(Object.values(this.secretsOf(run)));
+    const masker = this.maskerOf(run);
     const shipper = new OutputShipper(
       this.repo,
       run,
@@ -259,9 +259,9 @@ export class RunExecutor {
       held.finishing = true;
       await escalation.settled(this.env.STOP_GRACE_MS + 1_000);
       await shipper.finish();
-      const outcome = await this.finish(run, runner, exit, escalation);
+      const outcome = await this.finish(run, runner, exit, escalation, masker);
       if (forJob && outcome && 'status' in outcome)
-        this.summaries.set(run.id, summaryText(run, outcome, tailOf(shipper.tail(), SUMMARY_BYTES, SUMMARY_LINES)));
+        this.summaries.set(run.id, masker.maskText(summaryText(run, outcome, tailOf(shipper.tail(), SUMMARY_BYTES, SUMMARY_LINES))));
       this.held.delete(run.id);
       return outcome;
     });
@@ -284,7 +284,13 @@ export class RunExecutor {
   }
 
   /** Records the outcome (or the next attempt), retrying through an outage of Postgres (the exit status is already on disk). */
-  private async finish(run: Run, runner: Runner, exit: ExitInfo | null, stop: StopEscalation): Promise<Outcome | Retried | null> {
+  private async finish(
+    run: Run,
+    runner: Runner,
+    exit: ExitInfo | null,
+    stop: StopEscalation,
+    masker: OutputMasker,
+  ): Promise<Outcome | Retried | null> {
     const sources = {
       stdout: async () => (await this.repo.outputOf(run.id, 'stdout')).toString('utf8'),
       output: async () => (await this.repo.outputOf(run.id)).toString('utf8'),
@@ -292,7 +298,7 @@ export class RunExecutor {
     };
     const outcome = await untilDone(
       async (): Promise<Outcome | Retried | null> => {
-        const unstopped = stop.state === 'not-acted' ? await this.finishUnstopped(run, exit, sources) : null;
+        const unstopped = stop.state === 'not-acted' ? await this.finishUnstopped(run, exit, sources, masker) : null;
         if (unstopped) return unstopped;
         const row = await this.repo.byId(run.id);
         if (!row) return null;
@@ -302,7 +308,7 @@ export class RunExecutor {
         const cause: RetryCause | null = o.status === 'LOST' ? 'lost' : o.status === 'FAILED' ? 'failed' : null;
         const retried = cause ? await this.retry(row, cause, HELD_STATUSES, o.detail) : null;
         if (retried) return retried;
-        const result = await runResult(row.kind, o.status, sources);
+        const result = await runResult(row.kind, o.status, sources, masker);
         const detail = row.attempts > 1 ? `${o.detail} (attempt ${row.attempts})` : o.detail;
         await this.repo.finish(run.id, { ...o, detail, result });
         return { ...o, detail };
@@ -321,11 +327,11 @@ export class RunExecutor {
    * again, so its outcome follows from its exit alone, recorded if the row is still unstopped. Null
    * when it is not (a stop request landed meanwhile): the caller reads the row.
    */
-  private async finishUnstopped(run: Run, exit: ExitInfo | null, sources: ResultSources): Promise<Outcome | null> {
+  private async finishUnstopped(run: Run, exit: ExitInfo | null, sources: ResultSources, masker: OutputMasker): Promise<Outcome | null> {
     const o = outcomeOf({ status: 'ACTIVE', detail: null, stopReason: null }, exit, 'not-acted');
     const cause: RetryCause | null = o.status === 'LOST' ? 'lost' : o.status === 'FAILED' ? 'failed' : null;
     if (cause && retryDelay(run.settings.retry, run.attempts, cause) !== null) return null;
-    const result = await runResult(run.kind, o.status, sources);
+    const result = await runResult(run.kind, o.status, sources, masker);
     const detail = run.attempts > 1 ? `${o.detail} (attempt ${run.attempts})` : o.detail;
     return (await this.repo.finish(run.id, { ...o, detail, result }, UNSTOPPED)) ? { ...o, detail } : null;
   }
@@ -347,6 +353,11 @@ export class RunExecutor {
       if (value !== undefined) secrets[name] = value;
     }
     return secrets;
+  }
+
+  /** What masks everything the run returns: its secrets' values and any token Runyard issued. */
+  private maskerOf(run: Run): OutputMasker {
+    return new OutputMasker(Object.values(this.secretsOf(run)));
   }
 
   private loaderSettingsOf(run: Run) {

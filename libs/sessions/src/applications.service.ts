@@ -5,6 +5,7 @@ import { BadInputError, ConflictError, isUniqueViolation, NotFoundError, Profile
 import { ObjectsService } from './objects.service';
 import { PackagesService } from './packages.service';
 import { isAppName, SHA256 } from './sdk-names';
+import { checkOwner, Requester, RUNYARD } from './sdk-owners';
 import type { Application } from './sdk-types';
 import { ApplicationSummary, SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
@@ -17,7 +18,7 @@ export interface RegisterApplication {
   workdir?: string;
   /** Flame's fail_if_exists=False: use the application if it exists (and leave its cleanup to its owner). */
   reuse?: boolean;
-  requestedBy: string;
+  requester: Requester;
 }
 
 /** The runtimes a profile starts executors for: only those it lists (an executor runs whatever code its client sends). */
@@ -65,7 +66,7 @@ export class ApplicationsService {
           runtime: req.runtime,
           profileName,
           workdir: req.workdir ?? profile.SDK_WORKDIR ?? null,
-          createdBy: req.requestedBy,
+          createdBy: req.requester.name,
         },
         this.env.SESSION_LEASE_MS,
       );
@@ -86,6 +87,7 @@ export class ApplicationsService {
         { application: existing.name },
       );
     }
+    checkOwner(req.requester, existing, `application ${existing.name}`, 'reuse it');
     if (existing.runtime !== req.runtime) {
       throw new ConflictError(`application ${existing.name} runs ${existing.runtime} code; this client is ${req.runtime}`);
     }
@@ -128,16 +130,19 @@ export class ApplicationsService {
   }
 
   /** The client is still there: the reaper leaves the application alone until the new expiry. */
-  async renewLease(name: string): Promise<Date> {
-    const expires = isAppName(name) ? await this.repo.renewLease(name, this.env.SESSION_LEASE_MS) : null;
+  async renewLease(name: string, who: Requester): Promise<Date> {
+    const app = isAppName(name) ? await this.repo.application(name) : null;
+    if (app) checkOwner(who, app, `application ${name}`, 'renew its lease');
+    const expires = app ? await this.repo.renewLease(name, this.env.SESSION_LEASE_MS) : null;
     if (!expires) throw new NotFoundError(`application ${name} is not registered (the reaper may have removed it after its lease expired)`);
     return expires;
   }
 
   /** Closes its sessions (their executors stop) and unregisters it; its objects and package are the next steps. */
-  async unregister(name: string, requestedBy: string): Promise<string> {
+  async unregister(name: string, who: Requester): Promise<string> {
     const app = await this.get(name);
-    await this.sessions.closeAllOf(app.name, requestedBy);
+    checkOwner(who, app, `application ${name}`, 'unregister it');
+    await this.sessions.closeAllOf(app.name, who.name);
     await this.repo.deleteApplication(app.name);
     return app.packageSha;
   }
@@ -159,7 +164,7 @@ export class ApplicationsService {
     await step('closing its sessions', () => this.sessions.closeAllOf(name, requestedBy));
     await step('unregistering it', () => this.repo.deleteApplication(name));
     await step('deleting its objects', () =>
-      this.objects.deleteAll(name).catch((e) => (e instanceof NotFoundError ? 0 : Promise.reject(e))),
+      this.objects.deleteAll(name, RUNYARD).catch((e) => (e instanceof NotFoundError ? 0 : Promise.reject(e))),
     );
     if (app)
       await step('releasing its package', () =>

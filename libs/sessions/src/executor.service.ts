@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { ReadStream } from 'node:fs';
-import { BadInputError, NotFoundError } from '@runyard/runs';
+import { BadInputError, ForbiddenError, NotFoundError } from '@runyard/runs';
 import { INLINE_MAX_BYTES, MAX_WAIT_MS, ObjectContent, ObjectsService } from './objects.service';
 import { ObjectStorage } from './object-storage';
 import { PackagesService } from './packages.service';
 import { ExecutorGoneError, TooLargeError } from './sdk-errors';
 import { SdkSignals } from './sdk-signals';
 import type { ClaimedCall, Codec, ExecutorIdentity, ObjectBytes, RemoteErrorInfo } from './sdk-types';
-import { CallResult, FencedError, SessionsRepository, StateSnapshot, stateKey } from './sessions.repository';
+import { CallResult, FencedError, RefusedResultsError, SessionsRepository, StateSnapshot, stateKey } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 
 /** One call's outcome as an executor reports it: bytes inline, or uploaded before (`staged`). */
@@ -136,6 +136,7 @@ export class ExecutorService {
       return claimed;
     } catch (e) {
       if (e instanceof FencedError) throw new ExecutorGoneError(`this executor was replaced: ${e.message}`);
+      if (e instanceof RefusedResultsError) throw new ForbiddenError(e.message);
       throw e;
     } finally {
       armed?.cancel();

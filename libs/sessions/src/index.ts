@@ -1,6 +1,7 @@
 export * from './sdk-types';
 export * from './sdk-errors';
 export * from './sdk-names';
+export * from './sdk-owners';
 export * from './executor-credentials';
 export * from './sessions.repository';
 export * from './sdk-signals';

@@ -5,6 +5,7 @@ import { BadInputError, NotFoundError } from '@runyard/runs';
 import { ObjectStorage } from './object-storage';
 import { ObjectFailedError } from './sdk-errors';
 import { isAppName, objectKey, parseObjectKey, SHARED } from './sdk-names';
+import { checkOwner, Requester } from './sdk-owners';
 import { SdkSignals } from './sdk-signals';
 import type { Codec, ObjectBytes, StoredObject } from './sdk-types';
 import { SessionsRepository } from './sessions.repository';
@@ -76,18 +77,27 @@ export class ObjectsService {
   }
 
   /** A client's own object (Flame's put_object, large arguments): under `{app}/shared` or one of the app's sessions. */
-  async put(app: string, session: string, codec: Codec, body: NodeJS.ReadableStream): Promise<{ key: string; size: number }> {
+  async put(
+    app: string,
+    session: string,
+    codec: Codec,
+    body: NodeJS.ReadableStream,
+    who: Requester,
+  ): Promise<{ key: string; size: number }> {
     if (!isAppName(app)) throw new BadInputError(`${JSON.stringify(app)} is not an application name`);
-    if (!(await this.repo.application(app))) throw new NotFoundError(`application ${app} is not registered`);
+    const application = await this.repo.application(app);
+    if (!application) throw new NotFoundError(`application ${app} is not registered`);
+    checkOwner(who, application, `application ${app}`, 'put objects in it');
     let sessionId: number | null = null;
     if (session !== SHARED) {
       sessionId = /^[1-9][0-9]{0,17}$/.test(session) ? Number(session) : NaN;
       const s = Number.isNaN(sessionId) ? null : await this.repo.session(sessionId);
       if (!s || s.application !== app) throw new NotFoundError(`application ${app} has no session ${session}`);
+      checkOwner(who, s, `session ${session}`, 'put objects in it');
     }
     const key = objectKey(app, sessionId ?? SHARED, randomUUID());
     const bytes = await this.store(key, body);
-    await this.repo.putObject(key, app, sessionId, { codec, ...bytes });
+    await this.repo.putObject(key, app, sessionId, who.name, { codec, ...bytes });
     return { key, size: bytes.size };
   }
 
@@ -100,11 +110,14 @@ export class ObjectsService {
   }
 
   /** Deletes every object of an application, rows and files; 404 when there was nothing of an application nobody registered. */
-  async deleteAll(app: string): Promise<number> {
+  async deleteAll(app: string, who: Requester): Promise<number> {
     if (!isAppName(app)) throw new BadInputError(`${JSON.stringify(app)} is not an application name`);
+    const application = await this.repo.application(app);
+    if (application) checkOwner(who, application, `application ${app}`, 'delete its objects');
+    else for (const createdBy of await this.repo.objectOwnersOf(app)) checkOwner(who, { createdBy }, `objects of ${app}`, 'delete them');
     const n = await this.repo.deleteObjectsOf(app);
     await this.storage.removeApplication(app);
-    if (n === 0 && !(await this.repo.application(app))) throw new NotFoundError(`application ${app} has no objects`);
+    if (n === 0 && !application) throw new NotFoundError(`application ${app} has no objects`);
     return n;
   }
 }

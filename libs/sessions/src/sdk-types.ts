@@ -99,6 +99,8 @@ export interface StoredObject {
   inline: Buffer | null;
   blob: string | null;
   error: RemoteErrorInfo | null;
+  /** The token that created it (the session's owner for results and state). */
+  createdBy: string | null;
 }
 
 /** Where an object's bytes are: in the row, or a file of the object storage. */

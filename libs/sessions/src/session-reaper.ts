@@ -6,6 +6,7 @@ import { ApplicationsService } from './applications.service';
 import { ObjectsService } from './objects.service';
 import { PackageStorage } from './package-storage';
 import { PackagesService } from './packages.service';
+import { RUNYARD } from './sdk-owners';
 import { ObjectStorage } from './object-storage';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
@@ -56,7 +57,7 @@ export class SessionReaper implements OnApplicationBootstrap, BeforeApplicationS
     // Leftovers of a client that died between two steps, once it cannot be in the middle of them any more.
     const settled = (2 * this.env.SESSION_LEASE_MS) / 1000;
     for (const sha of await this.packages.removeUnused(settled)) this.log.log(`removed package ${sha}: no application uses it`);
-    for (const app of await this.repo.orphanObjectOwners(settled)) await this.objects.deleteAll(app);
+    for (const app of await this.repo.orphanObjectOwners(settled)) await this.objects.deleteAll(app, RUNYARD);
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { SdkRuntime } from '@runyard/config';
+import type { RunStatus } from '@runyard/persistence';
 import { returnedRows } from '@runyard/runs';
 import type {
   Application,
@@ -69,8 +70,23 @@ export interface LiveExecutor extends Executor {
   closedAt: Date | null;
 }
 
+/** What an executor's credential is checked against on every request. */
+export interface ExecutorCredentialRow extends ExecutorIdentity {
+  tokenSha256: string;
+  status: Executor['status'];
+  /** Null between the executor's row and its run's (the launch). */
+  runId: number | null;
+  runStatus: RunStatus | null;
+  sessionStatus: SessionStatus;
+  /** It runs calls it has not reported yet. */
+  holding: boolean;
+}
+
 /** The executor was replaced or its session is gone: its claims and commits are refused. */
 export class FencedError extends Error {}
+
+/** An exchange reported calls its executor was never handed (or one twice): the whole exchange is refused. */
+export class RefusedResultsError extends Error {}
 
 const FK_VIOLATION = '23503';
 
@@ -299,11 +315,18 @@ export class SessionsRepository {
     await this.db.query(`UPDATE sdk_executors SET run_id = $2 WHERE id = $1`, [id, runId]);
   }
 
-  /** The executor a credential names, with its token's hash; null when it or its session is gone. */
-  async executorCredential(id: string): Promise<(ExecutorIdentity & { tokenSha256: string; status: Executor['status'] }) | null> {
+  /**
+   * The executor a credential names, with its token's hash and what decides whether the credential
+   * still works: its run's status, its session's, and whether it still holds running calls. Null
+   * when it or its session is gone.
+   */
+  async executorCredential(id: string): Promise<ExecutorCredentialRow | null> {
     const [row]: Record<string, unknown>[] = await this.db.query(
-      `SELECT e.id, e.session_id, e.token_sha256, e.status, s.application, s.ordered
-         FROM sdk_executors e JOIN sdk_sessions s ON s.id = e.session_id WHERE e.id = $1`,
+      `SELECT e.id, e.session_id, e.token_sha256, e.status, e.run_id, r.status AS run_status, s.application, s.ordered,
+              s.status AS session_status,
+              EXISTS (SELECT 1 FROM sdk_calls c WHERE c.executor_id = e.id AND c.state = 'running') AS holding
+         FROM sdk_executors e JOIN sdk_sessions s ON s.id = e.session_id LEFT JOIN runs r ON r.id = e.run_id
+        WHERE e.id = $1`,
       [id],
     );
     if (!row) return null;
@@ -314,6 +337,10 @@ export class SessionsRepository {
       ordered: row.ordered as boolean,
       tokenSha256: row.token_sha256 as string,
       status: row.status as Executor['status'],
+      runId: row.run_id === null ? null : Number(row.run_id),
+      runStatus: (row.run_status as RunStatus | null) ?? null,
+      sessionStatus: row.session_status as SessionStatus,
+      holding: row.holding as boolean,
     };
   }
 
@@ -390,7 +417,12 @@ export class SessionsRepository {
    * session's counter under its row lock, so they are in commit order, and their result objects
    * exist (pending) from then on. Null when the session is not open.
    */
-  async submitCalls(sessionId: number, application: string, calls: NewCall[]): Promise<{ seq: number; key: string }[] | null> {
+  async submitCalls(
+    sessionId: number,
+    application: string,
+    calls: NewCall[],
+    createdBy: string,
+  ): Promise<{ seq: number; key: string }[] | null> {
     const rows = returnedRows<{ seq: string; result_key: string }>(
       await this.db.query(
         `WITH s AS (
@@ -402,7 +434,7 @@ export class SessionsRepository {
                   AS t(method, args, args_key, refs, result_key, i)
            RETURNING seq, result_key
          ), o AS (
-           INSERT INTO sdk_objects (key, application, session_id, state) SELECT result_key, $8, $1, 'pending' FROM c
+           INSERT INTO sdk_objects (key, application, session_id, state, created_by) SELECT result_key, $8, $1, 'pending', $10 FROM c
          )
          SELECT c.seq, c.result_key, pg_notify($9, 'c ' || $1) FROM c ORDER BY c.seq`,
         [
@@ -415,6 +447,7 @@ export class SessionsRepository {
           calls.map((c) => c.resultKey),
           application,
           SDK_CHANNEL,
+          createdBy,
         ],
       ),
     );
@@ -485,6 +518,7 @@ export class SessionsRepository {
     results: CallResult[],
     state: StateSnapshot | null,
   ): Promise<boolean> {
+    await this.checkHeld(m, executor, results);
     if (state) {
       const moved = returnedRows(
         await m.query(
@@ -537,6 +571,29 @@ export class SessionsRepository {
       `r ${executor.sessionId}`,
     ]);
     return true;
+  }
+
+  /**
+   * Every reported call was handed to this executor (it runs it, or ran it and this is a commit sent
+   * again): anything else is another executor's call, and nothing of the exchange is stored.
+   */
+  private async checkHeld(m: EntityManager, executor: ExecutorIdentity, results: CallResult[]): Promise<void> {
+    if (results.length === 0) return;
+    const ids = results.map((r) => r.callId);
+    const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (twice !== undefined) throw new RefusedResultsError(`call ${twice} is reported twice: nothing of this exchange was stored`);
+    const held: { id: string }[] = await m.query(
+      `SELECT id FROM sdk_calls WHERE id = ANY($1::bigint[]) AND session_id = $2 AND executor_id = $3 FOR UPDATE`,
+      [ids, executor.sessionId, executor.id],
+    );
+    const mine = new Set(held.map((h) => Number(h.id)));
+    const foreign = ids.filter((id) => !mine.has(id));
+    if (foreign.length > 0) {
+      throw new RefusedResultsError(
+        `call${foreign.length > 1 ? 's' : ''} ${foreign.join(', ')} ${foreign.length > 1 ? 'were' : 'was'} not handed to this executor: ` +
+          'nothing of this exchange was stored',
+      );
+    }
   }
 
   private async claimIn(m: EntityManager, executor: ExecutorIdentity, max: number): Promise<ClaimedCall[]> {
@@ -634,9 +691,19 @@ export class SessionsRepository {
     key: string,
     application: string,
     sessionId: number | null,
+    createdBy: string,
     o: { codec: Codec; size: number; bytes: ObjectBytes },
   ): Promise<void> {
-    await this.db.transaction((m) => this.writeReadyObject(m, key, application, sessionId, o));
+    await this.db.transaction((m) => this.writeReadyObject(m, key, application, sessionId, o, 1, createdBy));
+  }
+
+  /** Who created the objects of an application. */
+  async objectOwnersOf(application: string): Promise<(string | null)[]> {
+    const rows: { created_by: string | null }[] = await this.db.query(
+      `SELECT DISTINCT created_by FROM sdk_objects WHERE application = $1`,
+      [application],
+    );
+    return rows.map((r) => r.created_by);
   }
 
   async deleteObjectsOf(application: string): Promise<number> {
@@ -676,12 +743,14 @@ export class SessionsRepository {
     sessionId: number | null,
     o: { codec: Codec; size: number; bytes: ObjectBytes },
     version = 1,
+    createdBy: string | null = null,
   ): Promise<void> {
+    // Without a creator named, the object is its session's owner's (the service, the state).
     await m.query(
-      `INSERT INTO sdk_objects (key, application, session_id, version, state, codec, size, inline, blob)
-       VALUES ($1, $2, $3, $4, 'ready', $5, $6, $7, $8)
+      `INSERT INTO sdk_objects (key, application, session_id, version, state, codec, size, inline, blob, created_by)
+       VALUES ($1, $2, $3, $4, 'ready', $5, $6, $7, $8, coalesce($9::varchar, (SELECT created_by FROM sdk_sessions WHERE id = $3)))
        ON CONFLICT (key) DO UPDATE SET version = $4, state = 'ready', codec = $5, size = $6, inline = $7, blob = $8, error = NULL`,
-      [key, application, sessionId, version, o.codec, o.size, o.bytes.inline ?? null, o.bytes.blob ?? null],
+      [key, application, sessionId, version, o.codec, o.size, o.bytes.inline ?? null, o.bytes.blob ?? null, createdBy],
     );
   }
 
@@ -769,5 +838,6 @@ function toObject(r: Record<string, unknown>): StoredObject {
     inline: r.inline as Buffer | null,
     blob: r.blob as string | null,
     error: r.error as RemoteErrorInfo | null,
+    createdBy: r.created_by as string | null,
   };
 }

@@ -15,6 +15,7 @@ import { EXECUTOR_RUNTIMES } from './executor-runtimes';
 import { INLINE_MAX_BYTES, MAX_WAIT_MS, ObjectsService } from './objects.service';
 import { TooLargeError } from './sdk-errors';
 import { METHOD_NAME, OBJECT_NAME, objectKey, parseObjectKey } from './sdk-names';
+import { checkOwner, Requester } from './sdk-owners';
 import { SdkSignals } from './sdk-signals';
 import type { Application, Codec, RemoteErrorInfo, Session, SessionKind } from './sdk-types';
 import { FinishedCall, NewCall, SessionsRepository, SessionSummary } from './sessions.repository';
@@ -33,7 +34,7 @@ export interface OpenSession {
   replicas?: number;
   module?: string;
   export?: string;
-  requestedBy: string;
+  requester: Requester;
 }
 
 export interface SubmittedCall {
@@ -82,6 +83,7 @@ export class SessionsService {
   async open(req: OpenSession): Promise<SessionSummary> {
     const app = await this.repo.application(req.application);
     if (!app) throw new NotFoundError(`application ${req.application} is not registered`);
+    checkOwner(req.requester, app, `application ${app.name}`, 'open sessions on it');
     if (req.codec !== CODEC_OF_RUNTIME[app.runtime]) {
       throw new BadInputError(
         `application ${app.name} runs ${app.runtime}: its services are encoded with ${CODEC_OF_RUNTIME[app.runtime]}, not ${req.codec}`,
@@ -111,7 +113,7 @@ export class SessionsService {
       kind: req.kind,
       ordered: req.kind !== 'function' && replicas === 1,
       replicas,
-      createdBy: req.requestedBy,
+      createdBy: req.requester.name,
       service: (id) => ({
         codec: req.codec,
         methods,
@@ -123,7 +125,7 @@ export class SessionsService {
     });
     await this.repo.renewLease(app.name, this.env.SESSION_LEASE_MS);
     try {
-      for (const credential of credentials) await this.startExecutor(session, app, credential, req.requestedBy);
+      for (const credential of credentials) await this.startExecutor(session, app, credential, req.requester.name);
     } catch (e) {
       await this.lose(session.id, `its executor could not be started: ${(e as Error).message}`);
       throw e;
@@ -148,9 +150,9 @@ export class SessionsService {
   }
 
   /** No more calls: pending ones are cancelled; executors finish what they hold and exit. */
-  async close(id: number, requestedBy: string): Promise<Session> {
-    await this.get(id);
-    await this.repo.endSession(id, 'closed', `closed by ${requestedBy}`, closedError);
+  async close(id: number, who: Requester): Promise<Session> {
+    checkOwner(who, await this.get(id), `session ${id}`, 'close it');
+    await this.repo.endSession(id, 'closed', `closed by ${who.name}`, closedError);
     return this.get(id);
   }
 
@@ -170,8 +172,9 @@ export class SessionsService {
   }
 
   /** Appends calls in the order given; their results' keys are `{app}/{session}/{id}`. */
-  async submit(sessionId: number, calls: SubmittedCall[]): Promise<{ seq: number; key: string }[]> {
+  async submit(sessionId: number, calls: SubmittedCall[], who: Requester): Promise<{ seq: number; key: string }[]> {
     const session = await this.get(sessionId);
+    checkOwner(who, session, `session ${sessionId}`, 'submit calls to it');
     if (session.status !== 'open') throw this.notOpen(session);
     const app = session.application;
     const known = await this.repo.existingKeys([...new Set(calls.flatMap((c) => [...c.refs, ...(c.argsKey ? [c.argsKey] : [])]))]);
@@ -209,7 +212,7 @@ export class SessionsService {
     }
     let stored: { seq: number; key: string }[] | null;
     try {
-      stored = await this.repo.submitCalls(sessionId, app, rows);
+      stored = await this.repo.submitCalls(sessionId, app, rows, who.name);
     } catch (e) {
       if (!isUniqueViolation(e)) throw e;
       // The same batch sent again (its answer was lost on the way): it was stored once, answer it as stored.

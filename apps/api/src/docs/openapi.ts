@@ -153,7 +153,7 @@ const TAGS = [
 const ERRORS: Record<string, string> = {
   400: 'bad input (nothing stored or executed)',
   401: 'no or bad token (or signature, for callbacks)',
-  403: 'role too low, or endpoint/runner/loader disabled',
+  403: 'role too low, not the owner (Runner SDK), or endpoint/runner/loader disabled',
   404: 'unknown run, profile, experiment or uid',
   409: 'the experiment is already running (or the schedule name is taken)',
   413: 'the body is larger than 1 MiB',

@@ -511,7 +511,8 @@ export const RESPONSES: Record<string, RouteDoc> = {
     summary: 'Commit results (and state) and take the next calls',
     status: 200,
     schema: obj({ open: { type: 'boolean' }, calls: arr(CLAIMED_CALL) }),
-    description: 'one transaction guarded by the state version; the next calls long-polled up to wait_ms; 410 for a replaced executor',
+    description:
+      'one transaction guarded by the state version; the next calls long-polled up to wait_ms; 403 (nothing stored) for a call not handed to this executor; 401 once its run ended; 410 for a replaced executor or an ended session',
   },
   'post /api/v1/executor/fatal': {
     tag: EXECUTORS,

@@ -2,8 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, Res } from '
 import type { Request, Response } from 'express';
 import { Environment } from '@runyard/config';
 import { ApplicationsService, SessionsRepository } from '@runyard/sessions';
-import { requesterOf } from '../common/requester';
 import { RegisterApplicationDto } from './sessions.dto';
+import { sdkRequester } from './sdk-requester';
 import { presentApplication } from './sessions.presenter';
 
 /** Runner SDK applications: registered on a package with a runtime and a profile; kept while their client renews the lease. */
@@ -25,7 +25,7 @@ export class ApplicationsController {
       profile: body.profile,
       workdir: body.workdir,
       reuse: body.reuse,
-      requestedBy: requesterOf(req),
+      requester: sdkRequester(req),
     });
     res.status(reused ? 200 : 201);
     return { ...(await this.present(application.name)), reused, lease_ms: this.env.SESSION_LEASE_MS };
@@ -45,14 +45,14 @@ export class ApplicationsController {
   /** The client is alive: renewed every third of the lease by the SDKs. */
   @Post(':app/lease')
   @HttpCode(200)
-  async renew(@Param('app') name: string) {
-    return { lease_expires_at: await this.applications.renewLease(name), lease_ms: this.env.SESSION_LEASE_MS };
+  async renew(@Param('app') name: string, @Req() req: Request) {
+    return { lease_expires_at: await this.applications.renewLease(name, sdkRequester(req)), lease_ms: this.env.SESSION_LEASE_MS };
   }
 
   /** Closes its sessions and unregisters it; its objects (DELETE /api/v1/objects/:app) and package are released apart, as Flame does. */
   @Delete(':app')
   async unregister(@Param('app') name: string, @Req() req: Request) {
-    return { name, package_sha: await this.applications.unregister(name, requesterOf(req)) };
+    return { name, package_sha: await this.applications.unregister(name, sdkRequester(req)) };
   }
 
   private async present(name: string) {

@@ -3,11 +3,15 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ObjectContent } from '@runyard/sessions';
 
-/** A ready object as bytes: its codec and version in headers (the version doubles as the ETag); a client holding it gets 304. */
+/**
+ * A ready object as bytes: its key, codec and version in headers (the version doubles as the ETag);
+ * a client holding it gets 304. The key lets a client check the answer is the object it asked for.
+ */
 export async function sendObject(req: Request, res: Response, content: ObjectContent): Promise<void> {
   const { object } = content;
   const etag = `"${object.version}"`;
   res.setHeader('ETag', etag);
+  res.setHeader('X-Runyard-Key', object.key);
   res.setHeader('X-Runyard-Codec', object.codec ?? '');
   res.setHeader('X-Runyard-Version', String(object.version));
   if (req.headers['if-none-match'] === etag) {

@@ -2,6 +2,7 @@ import { Controller, Delete, Get, HttpCode, Param, Put, Query, Req, Res } from '
 import type { Request, Response } from 'express';
 import { ObjectsService } from '@runyard/sessions';
 import { sendObject, sendPending } from './object-responses';
+import { sdkRequester } from './sdk-requester';
 import { PutObjectQuery, WaitQuery } from './sessions.dto';
 
 /** Runner SDK objects under Flame's keys `{app}/{session}/{uuid}`: call results, and what clients put. */
@@ -35,13 +36,13 @@ export class ObjectsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     res.status(201);
-    return this.objects.put(app, session, q.codec, req);
+    return this.objects.put(app, session, q.codec, req, sdkRequester(req));
   }
 
   /** Every object of the application. */
   @Delete(':app')
   @HttpCode(204)
-  async deleteAll(@Param('app') app: string): Promise<void> {
-    await this.objects.deleteAll(app);
+  async deleteAll(@Param('app') app: string, @Req() req: Request): Promise<void> {
+    await this.objects.deleteAll(app, sdkRequester(req));
   }
 }

@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, Param, Post, Query, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { SessionsService } from '@runyard/sessions';
-import { requesterOf } from '../common/requester';
 import { recordId } from '../common/validation';
 import { FinishedCallsQuery, ListSessionsQuery, OpenSessionDto, SubmitCallsDto } from './sessions.dto';
+import { sdkRequester } from './sdk-requester';
 import { presentFinished, presentSession } from './sessions.presenter';
 
 /** Runner SDK sessions: a service served by executors (runs of kind `session`), its calls, their results. */
@@ -24,7 +24,7 @@ export class SessionsController {
       replicas: body.replicas,
       module: body.module,
       export: body.export,
-      requestedBy: requesterOf(req),
+      requester: sdkRequester(req),
     });
     return presentSession(session);
   }
@@ -43,12 +43,12 @@ export class SessionsController {
   /** Closes the service: pending calls are cancelled, its executors exit. */
   @Delete(':id')
   async close(@Param('id', recordId) id: number, @Req() req: Request) {
-    return presentSession(await this.sessions.close(id, requesterOf(req)));
+    return presentSession(await this.sessions.close(id, sdkRequester(req)));
   }
 
   /** Appends calls in the order given (served in that order by an ordered session); their results are `{app}/{session}/{id}`. */
   @Post(':id/calls')
-  async submit(@Param('id', recordId) id: number, @Body() body: SubmitCallsDto) {
+  async submit(@Param('id', recordId) id: number, @Body() body: SubmitCallsDto, @Req() req: Request) {
     const stored = await this.sessions.submit(
       id,
       body.calls.map((c) => ({
@@ -58,6 +58,7 @@ export class SessionsController {
         argsKey: c.args_key,
         refs: c.refs,
       })),
+      sdkRequester(req),
     );
     return { calls: stored };
   }

@@ -1,0 +1,201 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { call, eventually } from './support/http';
+import { RunyardUnderTest, startRunyard } from './support/runyard';
+import { pythonEnv, pythonProject, startClient } from './support/sdk-clients';
+
+const BOOTSTRAP = 'runner-sdk-boundaries-bootstrap-secret';
+
+/** Alice's call waits for a flag file: it is running on her executor while the attacks happen. */
+const VICTIM = `import sys
+from runyard import Runner, RunyardError
+
+def slow(flag):
+    import os, time
+    while not os.path.exists(flag):
+        time.sleep(0.05)
+    return "the true result"
+
+with Runner("victim-app") as rr:
+    svc = rr.service(slow)
+    future = svc(sys.argv[1])
+    print(future.key, svc.session_id, flush=True)
+    try:
+        rr.get("mallory-app/1/" + "0" * 32)
+    except RunyardError as e:
+        print("refused:", e, flush=True)
+    print(future.get(), flush=True)
+    sys.stdin.readline()
+`;
+
+/** Mallory's own session, kept open: its executor's credential is what a hostile run of hers would find. */
+const MALLORY = `import sys
+from runyard import Runner
+
+def echo(x):
+    return x
+
+with Runner("mallory-app") as rr:
+    svc = rr.service(echo)
+    print(svc(1).get(), svc.session_id, flush=True)
+    sys.stdin.readline()
+`;
+
+/** A pickle that runs a command when loaded: what a forged result would carry. */
+const EVIL_PICKLE = (path: string) => Buffer.from(`cos\nsystem\n(S'touch ${path}'\ntR.`).toString('base64');
+
+/** The Runner SDK's boundaries, from the attacker's side: executor credentials, the exchange, and who may change what. */
+describe('Runner SDK boundaries', () => {
+  let rt: RunyardUnderTest;
+  let db: Client;
+  const tokens: Record<string, string> = {};
+  let project: string;
+  let alice: ReturnType<typeof startClient>;
+  let mallory: ReturnType<typeof startClient>;
+  /** Alice's call's result key, her session; Mallory's session and its executor's run. */
+  let key: string, aliceSession: string, mallorySession: string, malloryRun: number;
+  /** Mallory's executor credential, read from its run directory as a hostile run of hers would. */
+  let stolen: string;
+  const as = (who: string, method: string, path: string, body?: unknown) => call(rt.url, method, path, body, tokens[who]);
+  const asExecutor = (credential: string, method: string, path: string, body?: unknown) => call(rt.url, method, path, body, credential);
+  const firstLine = async (client: ReturnType<typeof startClient>) =>
+    (await eventually(async () => /^(.*)\n/.exec(client.output())?.[1], 60_000, 'the client to print its first line')).split(' ');
+
+  beforeAll(async () => {
+    // The reaper would retire an ended executor on its next round; its rounds are far apart here, so
+    // what refuses a dead run's credential is the credential check itself.
+    rt = await startRunyard({
+      config: '',
+      env: { RUNYARD_CONFIG: '', AUTH_MODE: 'token', RUNYARD_BOOTSTRAP_TOKEN: BOOTSTRAP, SESSION_REAPER_MS: '600000' },
+    });
+    tokens.admin = BOOTSTRAP;
+    for (const [name, role] of [
+      ['alice', 'operator'],
+      ['mallory', 'operator'],
+      ['vera', 'viewer'],
+    ]) {
+      const created = await as('admin', 'POST', '/api/v1/tokens', { name, role });
+      expect(created.status).toBe(201);
+      tokens[name] = created.body.token;
+    }
+    db = new Client({ connectionString: rt.databaseUrl });
+    await db.connect();
+    project = pythonProject({ 'victim.py': VICTIM, 'mallory.py': MALLORY }, false);
+    alice = startClient('python3', ['victim.py', join(project, 'release')], project, pythonEnv(rt.url, tokens.alice));
+    mallory = startClient('python3', ['mallory.py'], project, pythonEnv(rt.url, tokens.mallory));
+    [key, aliceSession] = await firstLine(alice);
+    [, mallorySession] = await firstLine(mallory);
+    [malloryRun] = (await as('admin', 'GET', `/api/v1/sessions/${mallorySession}`)).body.run_ids as number[];
+    const runDir = (await as('admin', 'GET', `/api/v1/runs/${malloryRun}`)).body.run_dir as string;
+    stolen = readFileSync(join(runDir, 'executor-token'), 'utf8').trim();
+  });
+  afterAll(async () => {
+    for (const c of [alice, mallory]) if (c && c.exitCode === null) c.kill('SIGKILL');
+    await db?.end();
+    await rt?.close();
+  });
+
+  it("refuses results for another session's call from a stolen executor credential: 403, nothing stored, nothing unpickled", async () => {
+    // Alice's call, running on her executor (its id is a small number: guessable).
+    const victimCall = await eventually(async () => {
+      const { rows } = await db.query(`SELECT id, state FROM sdk_calls WHERE result_key = $1`, [key]);
+      return rows[0]?.state === 'running' ? Number(rows[0].id) : null;
+    });
+    const pwned = join(project, 'pwned');
+    for (const result of [
+      { call: victimCall, ok: true, codec: 'cloudpickle', data: EVIL_PICKLE(pwned) },
+      { call: victimCall, ok: false, error: { type: 'ValueError', message: 'forged', pickled: EVIL_PICKLE(pwned) } },
+    ]) {
+      const forged = await asExecutor(stolen, 'POST', '/api/v1/executor/exchange', { results: [result], max: 0, wait_ms: 0 });
+      expect(forged).toMatchObject({
+        status: 403,
+        body: { error: true, error_message: `call ${victimCall} was not handed to this executor: nothing of this exchange was stored` },
+      });
+    }
+    const { rows } = await db.query(
+      `SELECT c.state, o.state AS object_state, o.version, o.inline FROM sdk_calls c JOIN sdk_objects o ON o.key = c.result_key WHERE c.id = $1`,
+      [victimCall],
+    );
+    expect(rows).toEqual([{ state: 'running', object_state: 'pending', version: 0, inline: null }]);
+    expect((await as('alice', 'GET', `/api/v1/objects/${key}?wait_ms=0`)).status).toBe(202);
+    expect(() => readFileSync(pwned)).toThrow();
+  });
+
+  it("refuses every change another operator's token tries on Alice's application, session and objects, saying whose they are", async () => {
+    const app = (await as('mallory', 'GET', '/api/v1/applications/victim-app')).body;
+    expect(app.created_by).toBe('alice');
+    const whose = (what: string, action: string) =>
+      `${what} belongs to alice: only its owner or an admin may ${action} (this token is mallory)`;
+    const attempts: [string, string, unknown, string][] = [
+      ['POST', '/api/v1/applications/victim-app/lease', {}, whose('application victim-app', 'renew its lease')],
+      [
+        'POST',
+        '/api/v1/applications',
+        { name: 'victim-app', package_sha: app.package.sha256, runtime: 'python', reuse: true },
+        whose('application victim-app', 'reuse it'),
+      ],
+      [
+        'POST',
+        '/api/v1/sessions',
+        { application: 'victim-app', kind: 'function', codec: 'cloudpickle', service: 'eA==', methods: [] },
+        whose('application victim-app', 'open sessions on it'),
+      ],
+      [
+        'POST',
+        `/api/v1/sessions/${aliceSession}/calls`,
+        { calls: [{ id: 'f'.repeat(32), method: '__call__', args: 'eA==', refs: [] }] },
+        whose(`session ${aliceSession}`, 'submit calls to it'),
+      ],
+      ['DELETE', '/api/v1/objects/victim-app', undefined, whose('application victim-app', 'delete its objects')],
+      ['DELETE', `/api/v1/sessions/${aliceSession}`, undefined, whose(`session ${aliceSession}`, 'close it')],
+      ['DELETE', '/api/v1/applications/victim-app', undefined, whose('application victim-app', 'unregister it')],
+    ];
+    for (const [method, path, body, message] of attempts) {
+      const res = await as('mallory', method, path, body);
+      expect({ method, path, status: res.status, body: res.body }).toEqual({
+        method,
+        path,
+        status: 403,
+        body: { error: true, error_message: message },
+      });
+    }
+    const put = await fetch(`${rt.url}/api/v1/objects/victim-app/shared?codec=cloudpickle`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${tokens.mallory}`, 'content-type': 'application/octet-stream' },
+      body: 'bytes',
+    });
+    expect({ status: put.status, body: await put.json() }).toEqual({
+      status: 403,
+      body: { error: true, error_message: whose('application victim-app', 'put objects in it') },
+    });
+    expect((await as('vera', 'DELETE', `/api/v1/sessions/${aliceSession}`)).status).toBe(403);
+    expect((await as('mallory', 'GET', `/api/v1/sessions/${aliceSession}`)).body).toMatchObject({ status: 'open', created_by: 'alice' });
+  });
+
+  it('gives Alice the true result, and her client refuses to fetch (unpickle) an object of a session that is not hers', async () => {
+    writeFileSync(join(project, 'release'), '');
+    await eventually(async () => alice.output().includes('the true result\n'), 30_000, "Alice's result");
+    alice.stdin!.end('\n');
+    expect(await new Promise((r) => alice.once('close', r))).toBe(0);
+    expect(alice.output().split('\n').slice(1)).toEqual([
+      "refused: 'mallory-app/1/00000000000000000000000000000000' is not an object of this client's sessions of victim-app: it is not fetched nor unpickled",
+      'the true result',
+      '',
+    ]);
+  });
+
+  it("refuses an executor credential once its run has ended (an admin closed Mallory's session)", async () => {
+    expect((await as('admin', 'DELETE', `/api/v1/sessions/${mallorySession}`)).body).toMatchObject({ status: 'closed' });
+    await eventually(async () =>
+      ['COMPLETED', 'FAILED', 'LOST'].includes((await as('admin', 'GET', `/api/v1/runs/${malloryRun}`)).body.status),
+    );
+    expect(await asExecutor(stolen, 'GET', '/api/v1/executor/session')).toMatchObject({
+      status: 401,
+      body: { error_message: `this executor credential belonged to run ${malloryRun}, which has ended: it is no longer valid` },
+    });
+    expect((await asExecutor(stolen, 'POST', '/api/v1/executor/exchange', { results: [], max: 1, wait_ms: 0 })).status).toBe(401);
+    mallory.stdin!.end('\n');
+    expect(await new Promise((r) => mallory.once('close', r))).toBe(0);
+  });
+});
