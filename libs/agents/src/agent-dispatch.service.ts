@@ -7,6 +7,7 @@ import { scriptOf } from '@runyard/scripts';
 import { capacityOf, statusOf } from './agent';
 import { AgentCandidate, AgentFilter, Assignment, AgentsRepository } from './agents.repository';
 import { DispatchKeys } from './dispatch-keys.service';
+import { OutboundAddresses } from './outbound-addresses';
 import { PushDispatch } from './push-dispatch';
 import { WakeUps } from './wake-ups';
 
@@ -55,8 +56,9 @@ export class AgentDispatchService implements AgentDispatch {
     keys: DispatchKeys,
     private readonly wake: WakeUps,
     private readonly env: Environment,
+    outbound: OutboundAddresses,
   ) {
-    this.push = new PushDispatch(runs, repo, keys, () => env.RUN_LOG_CAP_BYTES);
+    this.push = new PushDispatch(runs, repo, keys, () => env.RUN_LOG_CAP_BYTES, outbound);
   }
 
   async launch(run: LaunchRef, target: AgentTarget): Promise<RunningProcess> {
