@@ -112,7 +112,7 @@ export class AgentDispatchService implements AgentDispatch {
         return { ...this.processOf(a), exited: Promise.resolve({ code: a.exitCode, signal: a.exitSignal }) };
       }
       if (a.state === 'withdrawn')
-        throw new RunnerBusyError(`agent ${agentId} did not take the run (it is shutting down); waiting for another`);
+        throw new RunnerBusyError(`${a.error ?? `agent ${agentId} did not take the run (it is shutting down)`}; waiting for another`);
       if (a.state === 'lost') throw new RunnerBusyError(`agent ${agentId} went silent while starting the run; waiting for another`);
       if (a.state === 'assigned' && a.acceptDeadline.getTime() <= Date.now()) {
         if (await this.repo.moveFromAssigned(runId, 'withdrawn')) {
@@ -151,6 +151,8 @@ export class AgentDispatchService implements AgentDispatch {
         await sleep(RECHECK_MS);
         continue;
       }
+      // Its agent revoked: the run is LOST, saying why.
+      if (a?.state === 'lost' && a.error) return { code: null, signal: null, lost: true, reason: `${a.error} while the run was on it` };
       if (!a || a.state === 'withdrawn' || a.state === 'lost') return null;
       if (a.state === 'finished') return { code: a.exitCode, signal: a.exitSignal };
       if (this.silent(a) && (await this.repo.markLost(runId).catch(() => false))) {
