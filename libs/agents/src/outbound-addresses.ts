@@ -50,7 +50,7 @@ function plain(address: string): { address: string; family: 'ipv4' | 'ipv6' } {
 export class OutboundAddresses {
   private readonly allowed = new BlockList();
 
-  constructor(env: Pick<Environment, 'AGENT_ENDPOINT_ALLOW'>) {
+  constructor(env: Environment) {
     for (const c of cidrList(env.AGENT_ENDPOINT_ALLOW)) this.allowed.addSubnet(c.address, c.prefix, c.family);
   }
 
