@@ -21,6 +21,7 @@ describe('OutboundAddresses', () => {
     'fe80::1',
     'ff02::1',
     '::ffff:127.0.0.1',
+    '::ffff:a9fe:a9fe',
   ])('refuses %s by default', (a) => expect(none.refusal(a)).toMatch(/address/));
 
   it.each(['93.184.216.34', '2606:4700::1111', '8.8.8.8'])('lets %s through', (a) => expect(none.refusal(a)).toBeNull());

@@ -33,10 +33,15 @@ export class OutboundRefusedError extends Error {
   readonly code = 'ERR_RUNYARD_ADDRESS_REFUSED';
 }
 
-/** `::ffff:127.0.0.1` is 127.0.0.1: the IPv4 rules apply to it. */
+/** `::ffff:127.0.0.1` (or `::ffff:7f00:1`, as a URL writes it) is 127.0.0.1: the IPv4 rules apply to it. */
 function plain(address: string): { address: string; family: 'ipv4' | 'ipv6' } {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return { address: mapped[1], family: 'ipv4' };
+  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (dotted) return { address: dotted[1], family: 'ipv4' };
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
+  if (hex) {
+    const [hi, lo] = [parseInt(hex[1], 16), parseInt(hex[2], 16)];
+    return { address: [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.'), family: 'ipv4' };
+  }
   return { address, family: isIP(address) === 6 ? 'ipv6' : 'ipv4' };
 }
 
