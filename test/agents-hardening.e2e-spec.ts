@@ -317,6 +317,26 @@ describe('runner agents under attack', () => {
     });
   });
 
+  it('a token a push agent prints in two pieces across log frames is stored masked', async () => {
+    const token = `ry_abcdef012345_${'P'.repeat(43)}`;
+    const peer = await listen('127.0.0.2', (_req, body, res) => {
+      const runId = (JSON.parse(body.toString()) as { runId: string }).runId;
+      res.writeHead(200, { 'content-type': 'application/jsonl' });
+      res.write(`${JSON.stringify({ type: 'log', line: `token is ${token.slice(0, 30)}` })}\n`);
+      res.write(`${JSON.stringify({ type: 'log', line: `${token.slice(30)} and more\n` })}\n`);
+      const data = { runId, stdout: '', stderr: '', code: 0, duration: 1, returnData: null, automnLogs: [], automnNotifications: [] };
+      res.end(`${JSON.stringify({ type: 'result', data })}\n`);
+    });
+    stops.push(peer.close);
+    await register('maskpush');
+    expect((await automnRegister('maskpush', { secret: secrets.maskpush, endpoint: `${peer.url}/api/run` })).status).toBe(200);
+    const id = await script({ language: 'shell', code: 'echo hi', agent: 'maskpush' });
+    expect(await until(id, ['COMPLETED', 'FAILED', 'LOST'])).toMatchObject({ status: 'COMPLETED' });
+    const stored = await logs(id);
+    expect(stored).toContain('token is [MASKED] and more');
+    expect(stored).not.toContain(token.slice(30));
+  });
+
   describe('pull agents (the test speaks the protocol as the agent)', () => {
     const report = { version: 'test', os: 'linux', arch: 'x64', runtimes: {}, draining: false, running: [] };
     const as = (path: string, body: unknown, credential: string, signal?: AbortSignal) =>

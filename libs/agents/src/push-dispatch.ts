@@ -3,13 +3,13 @@ import { request as httpRequest, IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { AUTOMN_SECRET_HEADER, AutomnFrame, AutomnResult, AutomnRunRequest } from '@runyard/agent-protocol';
 import { ExitInfo, RunnerBusyError } from '@runyard/runners';
-import { maskTokenBytes } from '@runyard/auth';
 import { RunsRepository } from '@runyard/runs';
 import type { Script } from '@runyard/scripts';
 import { AgentRecord } from './agent';
 import { AgentsRepository } from './agents.repository';
 import { DispatchKeys } from './dispatch-keys.service';
 import { OutboundAddresses, OutboundRefusedError } from './outbound-addresses';
+import { OutputCarry } from './output-carry';
 
 const APPEND_CHUNK = 512 * 1024;
 const NEWLINE = 0x0a;
@@ -38,6 +38,8 @@ interface OpenDispatch {
 export class PushDispatch {
   private readonly log = new Logger('PushDispatch');
   private readonly open = new Map<number, OpenDispatch>();
+  /** Tokens printed across two log frames are masked too. */
+  private readonly carry = new OutputCarry();
 
   constructor(
     private readonly runs: RunsRepository,
@@ -150,16 +152,25 @@ export class PushDispatch {
       let overCap: string | undefined;
       let offset = 0;
       let appending: Promise<unknown> = Promise.resolve();
+      const store = (chunk: Buffer, masked: { stored: Buffer; kept: () => void }) =>
+        this.retry(() => this.runs.appendOutputAt(runId, 'stdout', offset, chunk, this.capBytes(), masked.stored)).then((answer) => {
+          if (answer?.appended) masked.kept();
+          offset = answer ? answer.offset : offset;
+        });
       const append = (text: string) => {
         const data = Buffer.from(text, 'utf8');
         appending = appending.then(async () => {
           for (let at = 0; at < data.length; at += APPEND_CHUNK) {
             const chunk = data.subarray(at, at + APPEND_CHUNK);
-            const answer = await this.retry(() =>
-              this.runs.appendOutputAt(runId, 'stdout', offset, chunk, this.capBytes(), maskTokenBytes(chunk)),
-            );
-            offset = answer ? answer.offset : offset;
+            await store(chunk, this.carry.prepare(runId, 'stdout', offset, chunk));
           }
+        });
+      };
+      // After the last frame's bytes: what the masker still holds back.
+      const flush = () => {
+        appending = appending.then(() => {
+          const rest = this.carry.release(runId, 'stdout');
+          return rest && store(Buffer.alloc(0), { stored: rest, kept: () => undefined });
         });
       };
       const frame = (line: Buffer) => {
@@ -184,6 +195,7 @@ export class PushDispatch {
         ended = true;
         if (!overCap) frame(Buffer.concat(pending));
         pending = [];
+        flush();
         void appending.then(() => resolve({ result, overCap }));
       };
       const over = (what: string, cap: number) => {
