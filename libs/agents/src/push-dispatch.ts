@@ -101,7 +101,7 @@ export class PushDispatch {
         req.end(body);
       });
     } catch (e) {
-      if (e instanceof OutboundRefusedError) throw new Error(`agent ${agent.id}'s endpoint is refused: ${e.message}`);
+      if (e instanceof OutboundRefusedError) throw new Error(`agent ${agent.id}'s endpoint is refused: ${e.message}`, { cause: e });
       throw new RunnerBusyError(
         `waiting for agent ${agent.id}: it cannot be reached (${(e as NodeJS.ErrnoException).code ?? 'no connection'})`,
       );
