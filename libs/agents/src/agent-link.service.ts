@@ -12,7 +12,7 @@ const ROTATION_OVERLAP_MS = 10 * 60 * 1000;
 /** How often an open long poll looks at the rows should a wake-up be missed. */
 const POLL_RECHECK_MS = 2_000;
 /** Long polls one agent may hold open (per API process): a newer one answers the oldest, empty. */
-export const MAX_OPEN_POLLS = 2;
+const MAX_OPEN_POLLS = 2;
 const NOTHING: PollAnswer = { jobs: [], signals: [], commands: [] };
 
 /** The agent's side, authenticated by its secret: heartbeats, long polls for work, its secret's rotation, its commands' answers. */
@@ -70,8 +70,8 @@ export class AgentLinkService {
     try {
       const deadline = Date.now() + this.env.AGENT_LONG_POLL_MS;
       for (let first = true; ; first = false) {
-        if (!first) agent = (await this.authenticate(agent.id, secret)).agent;
         if (superseded.signal.aborted) return NOTHING;
+        if (!first) agent = (await this.authenticate(agent.id, secret)).agent;
         const answer = await this.workFor(agent, secret, req);
         const left = deadline - Date.now();
         if (answer.jobs.length + answer.signals.length + answer.commands.length > 0 || left <= 0 || signal.aborted) return answer;

@@ -19,7 +19,7 @@ const NEWLINE = 0x0a;
  * frame repeats the whole output, JSON-escaped) at most 4 × the cap + 1 MiB, the whole answer at most
  * 8 × the cap + 1 MiB. Over either the run ends FAILED saying so.
  */
-export const pushAnswerCaps = (capBytes: number) => ({ frame: 4 * capBytes + 2 ** 20, total: 8 * capBytes + 2 ** 20 });
+const pushAnswerCaps = (capBytes: number) => ({ frame: 4 * capBytes + 2 ** 20, total: 8 * capBytes + 2 ** 20 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -82,11 +82,9 @@ export class PushDispatch {
     else throw new RunnerBusyError(`waiting for agent ${agent.id} to register again (its secret is needed to send it runs)`);
 
     // Checked again on the address it resolves to now (a literal address is not looked up); redirects are not followed.
-    const refused = await this.outbound.checkUrl(url).then(
-      () => null,
-      (e: Error) => e.message,
-    );
-    if (refused) throw new Error(`agent ${agent.id}'s endpoint is refused: ${refused}`);
+    await this.outbound.checkUrl(url).catch((e: Error) => {
+      throw new Error(`agent ${agent.id}'s endpoint is refused: ${e.message}`, { cause: e });
+    });
     const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
       method: 'POST',
       headers,
