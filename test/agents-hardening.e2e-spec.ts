@@ -273,13 +273,24 @@ describe('runner agents under attack', () => {
       expect(elsewhere.requests).toEqual([]);
     });
 
-    it("an endpoint's answer never reaches the run's detail: its status code only, in Runyard's words", async () => {
+    it("an endpoint's answer never reaches the run's detail: its status code only, in Runyard's words; redirects are not followed", async () => {
+      const inside = await listen('127.0.0.1', (_req, _body, res) => res.writeHead(200).end('internal service'));
+      stops.push(inside.close);
+      let answered = 0;
       const peer = await listen('127.0.0.2', (_req, _body, res) =>
-        res.writeHead(500, { 'content-type': 'text/plain' }).end('INTERNAL-ADMIN-PAGE password=hunter2'),
+        answered++ === 0
+          ? res.writeHead(307, { location: `${inside.url}/steal` }).end()
+          : res.writeHead(500, { 'content-type': 'text/plain' }).end('INTERNAL-ADMIN-PAGE password=hunter2'),
       );
       stops.push(peer.close);
       await register('leak1');
       expect((await automnRegister('leak1', { secret: secrets.leak1, endpoint: `${peer.url}/api/run` })).status).toBe(200);
+      const redirected = await script({ language: 'shell', code: 'echo hi', agent: 'leak1' });
+      expect(await until(redirected, ['FAILED', 'COMPLETED', 'LOST'])).toMatchObject({
+        status: 'FAILED',
+        detail: expect.stringContaining('HTTP 307'),
+      });
+      expect(inside.requests).toEqual([]);
       const id = await script({ language: 'shell', code: 'echo hi', agent: 'leak1' });
       const failed = await until(id, ['FAILED', 'COMPLETED', 'LOST']);
       expect(failed.status).toBe('FAILED');
