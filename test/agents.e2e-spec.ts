@@ -94,6 +94,8 @@ describe('runner agents', () => {
         AGENT_LONG_POLL_MS: '1500',
         AGENT_LOST_AFTER_MS: '5000',
         AGENT_ACCEPT_TIMEOUT_MS: '3000',
+        // The push agents of these tests listen on loopback, a range Runyard refuses to send requests to unless allowed.
+        AGENT_ENDPOINT_ALLOW: '127.0.0.0/8',
       },
     });
     worker = await rt.startWorker();

@@ -31,9 +31,11 @@ describe("the agent's environment", () => {
         runnerId: 'default',
         endpointUrl: 'http://runner:3030/api/run',
         port: 3030,
+        listenHost: '127.0.0.1',
         heartbeatMs: 60_000,
       },
     });
+    expect(agentConfig({ AUTOMN_RUNNER_ID: 'r', AUTOMN_RUNNER_LISTEN_HOST: '0.0.0.0' })).toMatchObject({ push: { listenHost: '0.0.0.0' } });
     const explicit = agentConfig({ AUTOMN_RUNNER_ID: 'r', AUTOMN_RUNNER_ENDPOINT_URL: 'https://r.example.org/hooks/run', PORT: '4000' });
     expect(explicit).toMatchObject({ push: { endpointUrl: 'https://r.example.org/hooks/run', port: 4000 } });
     expect(() => agentConfig({ AUTOMN_RUNNER_ID: 'r', AUTOMN_RUNNER_SECRET: 'short' })).toThrow(/at least 12 characters/);

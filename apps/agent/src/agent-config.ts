@@ -76,7 +76,8 @@ export function agentConfig(env: NodeJS.ProcessEnv): AgentConfig {
         envSecret: secret,
         endpointUrl,
         port: int('AUTOMN_RUNNER_PORT', undefined, 1, 65535) ?? int('PORT', 3030, 1, 65535)!,
-        listenHost: get('AUTOMN_RUNNER_LISTEN_HOST'),
+        // Loopback unless told otherwise: the runner executes what it is sent, so it is exposed only on purpose.
+        listenHost: get('AUTOMN_RUNNER_LISTEN_HOST') ?? '127.0.0.1',
         stateFile: resolve(get('AUTOMN_RUNNER_STATE_FILE') ?? resolve(stateDir, 'runner-state.json')),
         workDir: resolve(get('AUTOMN_RUNNER_WORKDIR') ?? resolve(dataRoot, 'script_workdir')),
         heartbeatMs: int('AUTOMN_RUNNER_HEARTBEAT_MS', 60_000, 100)!,

@@ -17,6 +17,7 @@ import { scriptOf } from '@runyard/scripts';
 import { capacityOf, statusOf } from './agent';
 import { AgentCandidate, AgentFilter, Assignment, AgentsRepository } from './agents.repository';
 import { DispatchKeys } from './dispatch-keys.service';
+import { OutboundAddresses } from './outbound-addresses';
 import { PushDispatch } from './push-dispatch';
 import { WakeUps } from './wake-ups';
 
@@ -66,8 +67,9 @@ export class AgentDispatchService implements AgentDispatch {
     keys: DispatchKeys,
     private readonly wake: WakeUps,
     private readonly env: Environment,
+    outbound: OutboundAddresses,
   ) {
-    this.push = new PushDispatch(runs, repo, keys, () => env.RUN_LOG_CAP_BYTES);
+    this.push = new PushDispatch(runs, repo, keys, () => env.RUN_LOG_CAP_BYTES, outbound);
   }
 
   async launch(run: LaunchRef, target: AgentTarget): Promise<RunningProcess> {
@@ -121,7 +123,7 @@ export class AgentDispatchService implements AgentDispatch {
         return { ...this.processOf(a), exited: Promise.resolve({ code: a.exitCode, signal: a.exitSignal }) };
       }
       if (a.state === 'withdrawn')
-        throw new RunnerBusyError(`agent ${agentId} did not take the run (it is shutting down); waiting for another`);
+        throw new RunnerBusyError(`${a.error ?? `agent ${agentId} did not take the run (it is shutting down)`}; waiting for another`);
       if (a.state === 'lost') throw new RunnerBusyError(`agent ${agentId} went silent while starting the run; waiting for another`);
       if (a.state === 'assigned' && a.acceptDeadline.getTime() <= Date.now()) {
         if (await this.repo.moveFromAssigned(runId, 'withdrawn')) {
@@ -160,6 +162,8 @@ export class AgentDispatchService implements AgentDispatch {
         await sleep(RECHECK_MS);
         continue;
       }
+      // Its agent revoked: the run is LOST, saying why.
+      if (a?.state === 'lost' && a.error) return { code: null, signal: null, lost: true, reason: `${a.error} while the run was on it` };
       if (!a || a.state === 'withdrawn' || a.state === 'lost') return null;
       if (a.state === 'finished') return { code: a.exitCode, signal: a.exitSignal };
       if (this.silent(a) && (await this.repo.markLost(runId).catch(() => false))) {

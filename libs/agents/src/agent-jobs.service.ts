@@ -1,18 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import type { FinishReport, JobState, OutputAnswer, OutputChunk, StartedReport } from '@runyard/agent-protocol';
-import { maskTokenBytes } from '@runyard/auth';
 import { Environment } from '@runyard/config';
-import { BadInputError, NotFoundError, RunsRepository, UnauthorizedError } from '@runyard/runs';
+import { BadInputError, ForbiddenError, NotFoundError, RunsRepository, UnauthorizedError } from '@runyard/runs';
 import { MAX_RESULT_FILE_BYTES } from '@runyard/scripts';
 import { AgentRouteError, GoneError } from './agent-errors';
 import { matchesHash } from './agent-secrets';
 import { Assignment, AgentsRepository } from './agents.repository';
+import { OutputCarry } from './output-carry';
 
 const UNDER_WAY = ['assigned', 'accepted', 'running'];
 
 /** A run's side of the agent protocol, authenticated by the run's job token: taking it, its output, its end. */
 @Injectable()
 export class AgentJobsService {
+  private readonly carry = new OutputCarry();
+
   constructor(
     private readonly repo: AgentsRepository,
     private readonly runs: RunsRepository,
@@ -23,6 +25,7 @@ export class AgentJobsService {
   async authenticate(runId: number, token: string | null, finishedToo = false): Promise<Assignment> {
     const a = token ? await this.repo.assignment(runId) : null;
     if (!a || !token || !matchesHash(token, a.jobTokenSha256)) throw new UnauthorizedError(`run ${runId}: bad job token`);
+    if (a.agentDisabled) throw new ForbiddenError(`agent ${a.agentId} is disabled: its job tokens no longer work`);
     if (!UNDER_WAY.includes(a.state) && !(finishedToo && a.state === 'finished')) {
       throw new GoneError(`run ${runId} is ${a.state}: its job token no longer works`);
     }
@@ -56,16 +59,11 @@ export class AgentJobsService {
   async output(a: Assignment, chunk: OutputChunk): Promise<OutputAnswer> {
     if (a.state === 'assigned') throw new AgentRouteError(409, `run ${a.runId} was not accepted`);
     const data = Buffer.from(chunk.data, 'base64');
-    // Tokens Runyard issued never reach the stored log (within a chunk: an agent's uploads are not re-read).
-    const answer = await this.runs.appendOutputAt(
-      a.runId,
-      chunk.stream,
-      chunk.offset,
-      data,
-      this.env.RUN_LOG_CAP_BYTES,
-      maskTokenBytes(data),
-    );
+    // Tokens Runyard issued never reach the stored log, even printed across two chunks.
+    const masked = this.carry.prepare(a.runId, chunk.stream, chunk.offset, data);
+    const answer = await this.runs.appendOutputAt(a.runId, chunk.stream, chunk.offset, data, this.env.RUN_LOG_CAP_BYTES, masked.stored);
     if (!answer) throw new NotFoundError(`run ${a.runId} does not exist`);
+    if (answer.appended) masked.kept();
     return answer;
   }
 
@@ -77,6 +75,10 @@ export class AgentJobsService {
     const stored = run.outputOffsets;
     if ((stored.stdout ?? 0) < r.sizes.stdout || (stored.stderr ?? 0) < r.sizes.stderr) {
       throw new AgentRouteError(409, `run ${a.runId}: its output is not all stored yet`, { offsets: stored });
+    }
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const rest = this.carry.release(a.runId, stream);
+      if (rest) await this.runs.appendOutputAt(a.runId, stream, stored[stream] ?? 0, Buffer.alloc(0), this.env.RUN_LOG_CAP_BYTES, rest);
     }
     if (r.vanished) {
       await this.repo.markLost(a.runId);

@@ -11,10 +11,16 @@ import { WakeUps } from './wake-ups';
 const ROTATION_OVERLAP_MS = 10 * 60 * 1000;
 /** How often an open long poll looks at the rows should a wake-up be missed. */
 const POLL_RECHECK_MS = 2_000;
+/** Long polls one agent may hold open (per API process): a newer one answers the oldest, empty. */
+const MAX_OPEN_POLLS = 2;
+const NOTHING: PollAnswer = { jobs: [], signals: [], commands: [] };
 
 /** The agent's side, authenticated by its secret: heartbeats, long polls for work, its secret's rotation, its commands' answers. */
 @Injectable()
 export class AgentLinkService {
+  /** Each agent's open long polls, oldest first. */
+  private readonly openPolls = new Map<string, Set<AbortController>>();
+
   constructor(
     private readonly repo: AgentsRepository,
     private readonly wake: WakeUps,
@@ -56,21 +62,45 @@ export class AgentLinkService {
   /**
    * Held open until there is something for the agent (a run, a signal for one of its runs, a
    * command) or the long poll's time is up; woken at once by the notification that something came.
+   * Its secret is checked again each time it wakes: revoked or disabled, the poll ends with 401/403.
    */
-  async poll(agent: AgentRecord, req: PollRequest, signal: AbortSignal): Promise<PollAnswer> {
-    const deadline = Date.now() + this.env.AGENT_LONG_POLL_MS;
-    for (;;) {
-      const answer = await this.workFor(agent, req);
-      const left = deadline - Date.now();
-      if (answer.jobs.length + answer.signals.length + answer.commands.length > 0 || left <= 0 || signal.aborted) return answer;
-      await this.wake.wait(`work ${agent.id}`, Math.min(left, POLL_RECHECK_MS), signal);
+  async poll(agent: AgentRecord, secret: string, req: PollRequest, gone: AbortSignal): Promise<PollAnswer> {
+    const superseded = this.holdPoll(agent.id);
+    const signal = AbortSignal.any([gone, superseded.signal]);
+    try {
+      const deadline = Date.now() + this.env.AGENT_LONG_POLL_MS;
+      for (let first = true; ; first = false) {
+        if (superseded.signal.aborted) return NOTHING;
+        if (!first) agent = (await this.authenticate(agent.id, secret)).agent;
+        const answer = await this.workFor(agent, secret, req);
+        const left = deadline - Date.now();
+        if (answer.jobs.length + answer.signals.length + answer.commands.length > 0 || left <= 0 || signal.aborted) return answer;
+        await this.wake.wait(`work ${agent.id}`, Math.min(left, POLL_RECHECK_MS), signal);
+      }
+    } finally {
+      this.openPolls.get(agent.id)?.delete(superseded);
+      if (this.openPolls.get(agent.id)?.size === 0) this.openPolls.delete(agent.id);
     }
   }
 
-  private async workFor(agent: AgentRecord, req: PollRequest): Promise<PollAnswer> {
+  /** Counts a new long poll of the agent in; past MAX_OPEN_POLLS, the oldest is answered. */
+  private holdPoll(agentId: string): AbortController {
+    const open = this.openPolls.get(agentId) ?? new Set<AbortController>();
+    this.openPolls.set(agentId, open);
+    const mine = new AbortController();
+    open.add(mine);
+    for (const oldest of open) {
+      if (open.size <= MAX_OPEN_POLLS) break;
+      open.delete(oldest);
+      oldest.abort();
+    }
+    return mine;
+  }
+
+  private async workFor(agent: AgentRecord, secret: string, req: PollRequest): Promise<PollAnswer> {
     const taking = !agent.drainRequested;
     const jobs = taking
-      ? await this.repo.deliver(agent.id, [...req.starting, ...req.running.map((r) => r.run_id)], req.free_slots, () => {
+      ? await this.repo.deliver(agent.id, sha256(secret), [...req.starting, ...req.running.map((r) => r.run_id)], req.free_slots, () => {
           const token = newSecret();
           return { token, sha: sha256(token) };
         })

@@ -8,6 +8,7 @@ import { AgentsRepository } from './agents.repository';
 import { AgentsService } from './agents.service';
 import { AutomnHostService } from './automn-host.service';
 import { DispatchKeys } from './dispatch-keys.service';
+import { OutboundAddresses } from './outbound-addresses';
 import { AgentJobsController } from './http/agent-jobs.controller';
 import { AgentLinkController } from './http/agent-link.controller';
 import { AgentSecretGuard, JobTokenGuard } from './http/agent.guards';
@@ -22,6 +23,7 @@ import { WakeUps } from './wake-ups';
     RunsRepository,
     WakeUps,
     DispatchKeys,
+    OutboundAddresses,
     AgentDispatchService,
     { provide: AGENT_DISPATCH, useExisting: AgentDispatchService },
   ],
@@ -37,6 +39,7 @@ export class AgentDispatchModule {}
     RunsRepository,
     WakeUps,
     DispatchKeys,
+    OutboundAddresses,
     AgentsService,
     AgentLinkService,
     AgentJobsService,

@@ -30,6 +30,7 @@ export interface Assignment {
   resultFile: Buffer | null;
   acceptDeadline: Date;
   agentLastSeenAt: Date | null;
+  agentDisabled: boolean;
 }
 
 /** A row of `agent_commands`. */
@@ -120,6 +121,7 @@ function assignmentOf(r: Record<string, unknown>): Assignment {
     resultFile: (r.result_file as Buffer | null) ?? null,
     acceptDeadline: toDate(r.accept_deadline)!,
     agentLastSeenAt: toDate(r.agent_last_seen_at),
+    agentDisabled: r.agent_disabled_at !== null && r.agent_disabled_at !== undefined,
   };
 }
 
@@ -138,7 +140,7 @@ function commandOf(r: Record<string, unknown>): AgentCommandRow {
   };
 }
 
-const ASSIGNMENT_COLUMNS = `x.*, a.last_seen_at AS agent_last_seen_at`;
+const ASSIGNMENT_COLUMNS = `x.*, a.last_seen_at AS agent_last_seen_at, a.disabled_at AS agent_disabled_at`;
 const ACTIVE_COUNT = `(SELECT count(*) FROM agent_assignments x WHERE x.agent_id = a.id AND x.state = ANY('{assigned,accepted,running}'))::int`;
 
 /** Every statement on the agents' tables: agents, the runs handed to them, the commands sent to them. */
@@ -359,8 +361,12 @@ export class AgentsRepository {
     return rows.map(assignmentOf);
   }
 
-  /** Runs handed to this agent that it has not taken yet, each with a fresh job token (the hash replaces any earlier one). */
-  async deliver(agentId: string, exclude: number[], limit: number, tokenSha: () => { token: string; sha: string }) {
+  /**
+   * Runs handed to this agent that it has not taken yet, each with a fresh job token (the hash
+   * replaces any earlier one); none once the secret it presented (`secretSha`) was revoked or the
+   * agent disabled, checked in the same statement.
+   */
+  async deliver(agentId: string, secretSha: string, exclude: number[], limit: number, tokenSha: () => { token: string; sha: string }) {
     if (limit <= 0) return [];
     const rows: { run_id: number }[] = await this.db.query(
       `SELECT run_id FROM agent_assignments WHERE agent_id = $1 AND via = 'pull' AND state = 'assigned' AND accept_deadline > now()
@@ -372,8 +378,10 @@ export class AgentsRepository {
       const { token, sha } = tokenSha();
       const [row] = returnedRows<{ spec: JobSpec }>(
         await this.db.query(
-          `UPDATE agent_assignments SET job_token_sha256 = $3 WHERE run_id = $1 AND agent_id = $2 AND state = 'assigned' RETURNING spec`,
-          [run_id, agentId, sha],
+          `UPDATE agent_assignments SET job_token_sha256 = $3 WHERE run_id = $1 AND agent_id = $2 AND state = 'assigned'
+              AND EXISTS (SELECT 1 FROM agents a WHERE a.id = $2 AND a.disabled_at IS NULL AND $4 IN (a.secret_sha256, a.previous_secret_sha256))
+            RETURNING spec`,
+          [run_id, agentId, sha, secretSha],
         ),
       );
       if (row) jobs.push({ runId: run_id, token, spec: row.spec });
@@ -409,6 +417,21 @@ export class AgentsRepository {
                    WHERE run_id = $1 AND state = ANY($6) RETURNING run_id)
        SELECT run_id, pg_notify($7, 'job ' || run_id) FROM u`,
       [runId, end.exitCode, end.signal, end.error ?? null, end.resultFile ?? null, ['assigned', ...STARTED], AGENT_EVENTS],
+    );
+  }
+
+  /**
+   * Its secret revoked or the agent disabled: its pull runs end now, their job tokens void. Runs it had
+   * not taken go back to the queue (withdrawn), those it had are LOST with `reason`; its open long
+   * polls and the workers following the runs are woken.
+   */
+  async revokeRuns(agentId: string, reason: string): Promise<void> {
+    await this.db.query(
+      `WITH u AS (UPDATE agent_assignments SET state = CASE WHEN state = 'assigned' THEN 'withdrawn' ELSE 'lost' END, error = $2,
+                         job_token_sha256 = NULL, finished_at = now()
+                   WHERE agent_id = $1 AND via = 'pull' AND state = ANY($3) RETURNING run_id)
+       SELECT pg_notify($4, 'job ' || run_id) FROM u UNION ALL SELECT pg_notify($4, 'work ' || $1::text)`,
+      [agentId, reason, ACTIVE, AGENT_EVENTS],
     );
   }
 

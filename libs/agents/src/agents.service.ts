@@ -54,16 +54,19 @@ export class AgentsService {
   async update(id: string, patch: AgentPatch): Promise<AgentDocument> {
     const agent = await this.repo.update(id, patch);
     if (!agent) throw new NotFoundError(`agent ${id} does not exist`);
+    if (patch.disabled) await this.repo.revokeRuns(id, `agent ${id} was disabled`);
     return this.present(agent, await this.repo.activeRunsOf(id));
   }
 
   /**
-   * Replaces the secret at once (revocation, as Automn's rotate does): the old one stops working and
-   * the operator gives the agent the new one. For rotation without downtime, PATCH `rotate_secret`.
+   * Replaces the secret at once (revocation, as Automn's rotate does): the old one stops working, the
+   * agent's open long polls end and its runs with their job tokens (as disabling it does), and the
+   * operator gives the agent the new one. For rotation without downtime, PATCH `rotate_secret`.
    */
   async rotateSecret(id: string): Promise<{ id: string; secret: string }> {
     const secret = newSecret();
     if (!(await this.repo.replaceSecret(id, sha256(secret)))) throw new NotFoundError(`agent ${id} does not exist`);
+    await this.repo.revokeRuns(id, `agent ${id}'s secret was revoked`);
     return { id, secret };
   }
 

@@ -6,6 +6,7 @@ import { AgentRouteError } from './agent-errors';
 import { matchesHash } from './agent-secrets';
 import { AgentsRepository } from './agents.repository';
 import { DispatchKeys } from './dispatch-keys.service';
+import { OutboundAddresses } from './outbound-addresses';
 
 const str = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
 const positiveInt = (v: unknown): number | null => {
@@ -36,6 +37,7 @@ export class AutomnHostService {
     private readonly repo: AgentsRepository,
     private readonly keys: DispatchKeys,
     private readonly env: Environment,
+    private readonly outbound: OutboundAddresses,
   ) {}
 
   async register(rawId: string, body: unknown, clientIp: string | undefined) {
@@ -55,6 +57,10 @@ export class AutomnHostService {
     if ((endpoint.protocol !== 'http:' && endpoint.protocol !== 'https:') || !endpoint.host || endpoint.username || endpoint.password) {
       throw new AgentRouteError(400, 'Runner endpoint must be a valid http(s) URL');
     }
+    // Runyard will send requests there: not into its own network unless an admin allowed the range.
+    await this.outbound.checkUrl(endpoint).catch((e: Error) => {
+      throw new AgentRouteError(400, `Runner endpoint is refused: ${e.message}`, { code: 'endpoint_refused' });
+    });
     const agent = AGENT_ID.test(id) ? await this.repo.byId(id) : null;
     if (!agent) throw new AgentRouteError(404, 'Runner host not found');
     if (agent.disabledAt) throw new AgentRouteError(403, 'Runner host is disabled', { code: 'runner_disabled' });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createPrivateKey, generateKeyPairSync, KeyObject, randomBytes, sign } from 'node:crypto';
-import { SIGNATURE_HEADERS, signingText } from '@runyard/agent-protocol';
+import { DispatchTarget, SIGNATURE_HEADERS, signingText } from '@runyard/agent-protocol';
 import { AgentsRepository } from './agents.repository';
 
 /**
@@ -32,12 +32,12 @@ export class DispatchKeys {
     return (await this.load()).publicKey;
   }
 
-  /** The headers that sign one request. */
-  async sign(method: string, path: string, body: Buffer): Promise<Record<string, string>> {
+  /** The headers that sign one request to one agent. */
+  async sign(to: DispatchTarget, method: string, path: string, body: Buffer): Promise<Record<string, string>> {
     const { privateKey } = await this.load();
     const timestamp = String(Date.now());
     const nonce = randomBytes(16).toString('hex');
-    const signature = sign(null, Buffer.from(signingText(method, path, timestamp, nonce, body)), privateKey).toString('base64');
+    const signature = sign(null, Buffer.from(signingText(to, method, path, timestamp, nonce, body)), privateKey).toString('base64');
     return { [SIGNATURE_HEADERS.timestamp]: timestamp, [SIGNATURE_HEADERS.nonce]: nonce, [SIGNATURE_HEADERS.signature]: signature };
   }
 }

@@ -1,17 +1,26 @@
 import { Logger } from '@nestjs/common';
 import { request as httpRequest, IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { StringDecoder } from 'node:string_decoder';
 import { AUTOMN_SECRET_HEADER, AutomnFrame, AutomnResult, AutomnRunRequest } from '@runyard/agent-protocol';
 import { ExitInfo, RunnerBusyError } from '@runyard/runners';
-import { maskTokenBytes } from '@runyard/auth';
 import { RunsRepository } from '@runyard/runs';
 import type { Script } from '@runyard/scripts';
 import { AgentRecord } from './agent';
 import { AgentsRepository } from './agents.repository';
 import { DispatchKeys } from './dispatch-keys.service';
+import { OutboundAddresses, OutboundRefusedError } from './outbound-addresses';
+import { OutputCarry } from './output-carry';
 
 const APPEND_CHUNK = 512 * 1024;
+const NEWLINE = 0x0a;
+
+/**
+ * The most of an agent's answer Runyard reads, from the run's output cap: one frame (the result
+ * frame repeats the whole output, JSON-escaped) at most 4 × the cap + 1 MiB, the whole answer at most
+ * 8 × the cap + 1 MiB. Over either the run ends FAILED saying so.
+ */
+const pushAnswerCaps = (capBytes: number) => ({ frame: 4 * capBytes + 2 ** 20, total: 8 * capBytes + 2 ** 20 });
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A push dispatch under way: its HTTP answer is the run's output and, at the end, its result. */
@@ -29,12 +38,15 @@ interface OpenDispatch {
 export class PushDispatch {
   private readonly log = new Logger('PushDispatch');
   private readonly open = new Map<number, OpenDispatch>();
+  /** Tokens printed across two log frames are masked too. */
+  private readonly carry = new OutputCarry();
 
   constructor(
     private readonly runs: RunsRepository,
     private readonly repo: AgentsRepository,
     private readonly keys: DispatchKeys,
     private readonly capBytes: () => number,
+    private readonly outbound: OutboundAddresses,
   ) {}
 
   holds(runId: number): boolean {
@@ -61,11 +73,24 @@ export class PushDispatch {
       'x-automn-runner-id': agent.id,
       'x-automn-runner-name': agent.name,
     };
-    if (agent.dispatchSignatures) Object.assign(headers, await this.keys.sign('POST', url.pathname + url.search, body));
+    if (agent.dispatchSignatures)
+      Object.assign(
+        headers,
+        await this.keys.sign({ agentId: agent.id, endpoint: agent.endpoint! }, 'POST', url.pathname + url.search, body),
+      );
     else if (agent.automnSecret) headers[AUTOMN_SECRET_HEADER] = agent.automnSecret;
     else throw new RunnerBusyError(`waiting for agent ${agent.id} to register again (its secret is needed to send it runs)`);
 
-    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: 'POST', headers, agent: false });
+    // Checked again on the address it resolves to now (a literal address is not looked up); redirects are not followed.
+    await this.outbound.checkUrl(url).catch((e: Error) => {
+      throw new Error(`agent ${agent.id}'s endpoint is refused: ${e.message}`, { cause: e });
+    });
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
+      method: 'POST',
+      headers,
+      agent: false,
+      lookup: this.outbound.lookup,
+    });
     let res: IncomingMessage;
     try {
       res = await new Promise<IncomingMessage>((resolve, reject) => {
@@ -74,15 +99,18 @@ export class PushDispatch {
         req.end(body);
       });
     } catch (e) {
+      if (e instanceof OutboundRefusedError) throw new Error(`agent ${agent.id}'s endpoint is refused: ${e.message}`, { cause: e });
       throw new RunnerBusyError(
-        `waiting for agent ${agent.id}: it cannot be reached (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+        `waiting for agent ${agent.id}: it cannot be reached (${(e as NodeJS.ErrnoException).code ?? 'no connection'})`,
       );
     }
     if (res.statusCode !== 200) {
-      const text = await readText(res);
+      // What the peer said is not repeated: its status code only, and Runyard's words for it.
+      res.resume();
+      req.destroy();
       if (res.statusCode === 429) throw new RunnerBusyError(`waiting for a free slot on agent ${agent.id} (it answered 429: at capacity)`);
       if (res.statusCode === 503) throw new RunnerBusyError(`waiting for agent ${agent.id} to be given its secret (it answered 503)`);
-      throw new Error(`agent ${agent.id} refused the run: ${res.statusCode} ${text.slice(0, 500)}`);
+      throw new Error(`agent ${agent.id} refused the run: it answered HTTP ${res.statusCode}`);
     }
     res.socket.setKeepAlive(true, 30_000);
     await this.repo.markRunning(runId, { pid: 0, runDir: '' });
@@ -93,8 +121,12 @@ export class PushDispatch {
         req.destroy();
       },
     });
-    const exited = this.follow(runId, res).then(async (result) => {
+    const exited = this.follow(runId, res, () => req.destroy()).then(async ({ result, overCap }) => {
       this.open.delete(runId);
+      if (overCap) {
+        await this.retry(() => this.repo.finishAssignment(runId, { exitCode: null, signal: null, error: overCap }));
+        return { code: null, signal: null, reason: overCap };
+      }
       const exit: ExitInfo | null = result ? { code: result.code, signal: null } : stoppedBy ? { code: null, signal: stoppedBy } : null;
       const resultFile =
         result && result.returnData !== null && result.returnData !== undefined ? Buffer.from(JSON.stringify(result.returnData)) : null;
@@ -106,31 +138,45 @@ export class PushDispatch {
     return { exited };
   }
 
-  /** Stores the log frames as the run's output as they come; answers the result frame, or null if the stream ended without one. */
-  private follow(runId: number, res: IncomingMessage): Promise<AutomnResult | null> {
+  /**
+   * Stores the log frames as the run's output as they come; answers the result frame (null if the
+   * stream ended without one), or why the answer was cut (`overCap`). Each byte is looked at once:
+   * a line's pieces wait in a list until its newline comes.
+   */
+  private follow(runId: number, res: IncomingMessage, cut: () => void): Promise<{ result: AutomnResult | null; overCap?: string }> {
+    const caps = pushAnswerCaps(this.capBytes());
     return new Promise((resolve) => {
-      const decoder = new StringDecoder('utf8');
-      let buffered = '';
       let result: AutomnResult | null = null;
+      let overCap: string | undefined;
       let offset = 0;
       let appending: Promise<unknown> = Promise.resolve();
+      const store = (chunk: Buffer, masked: { stored: Buffer; kept: () => void }) =>
+        this.retry(() => this.runs.appendOutputAt(runId, 'stdout', offset, chunk, this.capBytes(), masked.stored)).then((answer) => {
+          if (answer?.appended) masked.kept();
+          offset = answer ? answer.offset : offset;
+        });
       const append = (text: string) => {
         const data = Buffer.from(text, 'utf8');
         appending = appending.then(async () => {
           for (let at = 0; at < data.length; at += APPEND_CHUNK) {
             const chunk = data.subarray(at, at + APPEND_CHUNK);
-            const answer = await this.retry(() =>
-              this.runs.appendOutputAt(runId, 'stdout', offset, chunk, this.capBytes(), maskTokenBytes(chunk)),
-            );
-            offset = answer ? answer.offset : offset;
+            await store(chunk, this.carry.prepare(runId, 'stdout', offset, chunk));
           }
         });
       };
-      const frame = (line: string) => {
-        if (!line.trim()) return;
+      // After the last frame's bytes: what the masker still holds back.
+      const flush = () => {
+        appending = appending.then(() => {
+          const rest = this.carry.release(runId, 'stdout');
+          return rest && store(Buffer.alloc(0), { stored: rest, kept: () => undefined });
+        });
+      };
+      const frame = (line: Buffer) => {
+        const text = line.toString('utf8');
+        if (!text.trim()) return;
         let f: AutomnFrame;
         try {
-          f = JSON.parse(line) as AutomnFrame;
+          f = JSON.parse(text) as AutomnFrame;
         } catch {
           this.log.warn(`run ${runId}: the agent sent a line that is not JSON`);
           return;
@@ -138,21 +184,40 @@ export class PushDispatch {
         if (f.type === 'log' && typeof f.line === 'string') append(f.line);
         else if (f.type === 'result' && !result) result = f.data;
       };
-      res.on('data', (chunk: Buffer) => {
-        buffered += decoder.write(chunk);
-        let nl: number;
-        while ((nl = buffered.indexOf('\n')) !== -1) {
-          frame(buffered.slice(0, nl));
-          buffered = buffered.slice(nl + 1);
-        }
-      });
+      let pending: Buffer[] = [];
+      let pendingBytes = 0;
+      let total = 0;
       let ended = false;
       const end = () => {
         if (ended) return;
         ended = true;
-        frame(buffered + decoder.end());
-        void appending.then(() => resolve(result));
+        if (!overCap) frame(Buffer.concat(pending));
+        pending = [];
+        flush();
+        void appending.then(() => resolve({ result, overCap }));
       };
+      const over = (what: string, cap: number) => {
+        overCap = `the agent's answer was cut: ${what} is over ${cap} bytes`;
+        res.removeAllListeners('data');
+        cut();
+        end();
+      };
+      res.on('data', (chunk: Buffer) => {
+        total += chunk.length;
+        if (total > caps.total) return over('the whole answer (8 × RUN_LOG_CAP_BYTES + 1 MiB)', caps.total);
+        let from = 0;
+        for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, from)) {
+          if (pendingBytes + nl - from > caps.frame) return over('one line (4 × RUN_LOG_CAP_BYTES + 1 MiB)', caps.frame);
+          const piece = chunk.subarray(from, nl);
+          frame(pending.length > 0 ? Buffer.concat([...pending, piece]) : piece);
+          pending = [];
+          pendingBytes = 0;
+          from = nl + 1;
+        }
+        pendingBytes += chunk.length - from;
+        if (pendingBytes > caps.frame) return over('one line (4 × RUN_LOG_CAP_BYTES + 1 MiB)', caps.frame);
+        if (from < chunk.length) pending.push(chunk.subarray(from));
+      });
       res.on('end', end);
       res.on('close', end);
       res.on('error', end);
@@ -170,13 +235,4 @@ export class PushDispatch {
       }
     }
   }
-}
-
-function readText(res: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.length < 64 && chunks.push(c));
-    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    res.on('error', () => resolve(Buffer.concat(chunks).toString('utf8')));
-  });
 }

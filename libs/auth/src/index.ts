@@ -6,3 +6,4 @@ export * from './tokens.service';
 export * from './tokens.controller';
 export * from './auth.module';
 export * from './token-auth.middleware';
+export * from './output-masker';

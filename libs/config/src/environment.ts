@@ -1,5 +1,6 @@
 import { plainToInstance, Transform, Type } from 'class-transformer';
 import { IsDefined, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
+import { cidrList } from './cidr-list';
 
 /** Every environment variable Runyard reads, validated once at start-up. */
 export class Environment {
@@ -242,6 +243,13 @@ export class Environment {
   @Min(0)
   AGENT_SECRET_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
 
+  /**
+   * Address ranges (comma-separated CIDRs) push agents' endpoints may be in although they are
+   * loopback, private, link-local … (refused by default: Runyard would be a way into its own network).
+   */
+  @IsString()
+  AGENT_ENDPOINT_ALLOW = '';
+
   @Transform(({ value }) => (value === undefined ? undefined : String(value).toLowerCase() === 'true'))
   @IsOptional()
   RUNYARD_LOG_SQL?: boolean;
@@ -268,6 +276,13 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   if (env.AGENT_LOST_AFTER_MS <= 3 * env.AGENT_HEARTBEAT_MS) {
     throw new EnvironmentError(
       `Invalid environment variables:\n  AGENT_HEARTBEAT_MS=${env.AGENT_HEARTBEAT_MS}, AGENT_LOST_AFTER_MS=${env.AGENT_LOST_AFTER_MS}: AGENT_LOST_AFTER_MS must be more than three heartbeats, or agents that are online lose their runs`,
+    );
+  }
+  try {
+    cidrList(env.AGENT_ENDPOINT_ALLOW);
+  } catch (e) {
+    throw new EnvironmentError(
+      `Invalid environment variables:\n  AGENT_ENDPOINT_ALLOW=${JSON.stringify(raw.AGENT_ENDPOINT_ALLOW)}: ${(e as Error).message}`,
     );
   }
   if (env.AUTH_MODE === 'none' && !isLoopback(env.HOST)) {

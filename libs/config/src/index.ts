@@ -1,4 +1,5 @@
 export * from './environment';
+export * from './cidr-list';
 export * from './config-reader';
 export * from './runner-profile';
 export * from './runyard-config';

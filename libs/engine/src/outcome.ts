@@ -17,18 +17,19 @@ export interface Outcome {
  */
 export function outcomeOf(row: Pick<Run, 'status' | 'detail' | 'stopReason'>, exit: ExitInfo | null, stop: StopState): Outcome {
   const how =
-    exit === null
+    exit?.reason ??
+    (exit === null
       ? 'the process vanished without recording an exit status'
       : exit.signal
         ? `killed by ${exit.signal}`
-        : `exit code ${exit.code}${exit.code === 127 ? ' (command not found)' : ''}`;
+        : `exit code ${exit.code}${exit.code === 127 ? ' (command not found)' : ''}`);
   const exitCode = exit?.code ?? null;
   if (row.status === 'STOPPING' && stop !== 'not-acted') {
     // Stopped for its TIMEOUT, a run failed; stopped on request, it was terminated.
     const status: RunStatus = row.stopReason === 'timeout' ? 'FAILED' : 'TERMINATED';
     return { status, detail: `${row.detail ?? 'stopped'}; ${how}`, exitCode };
   }
-  const status: RunStatus = exit === null ? 'LOST' : exit.code === 0 ? 'COMPLETED' : 'FAILED';
+  const status: RunStatus = exit === null || exit.lost ? 'LOST' : exit.code === 0 ? 'COMPLETED' : 'FAILED';
   const late = row.status === 'STOPPING' ? `; a stop (${row.detail ?? 'requested'}) could not be carried out before the run ended` : '';
   return { status, detail: `${how}${late}`, exitCode };
 }

@@ -1,7 +1,7 @@
+import { OutputMasker } from '@runyard/auth';
 import type { Run } from '@runyard/persistence';
 import { OUTPUT_STREAMS, OutputSource, OutputStream } from '@runyard/runners';
 import type { OutputProgress, RunsRepository } from '@runyard/runs';
-import { OutputMasker } from './output-masker';
 import { untilDone } from './retry';
 
 // Small enough that a run printing hundreds of MB keeps the worker's memory flat (the driver copies each batch once more).

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { OutputMasker } from '@runyard/auth';
 import { stopCommand } from '@runyard/autosubmit';
 import { Environment } from '@runyard/config';
 import { getLoader } from '@runyard/loaders';
@@ -11,7 +12,6 @@ import { ExitInfo, Runner, LaunchFailedError, RunnerBusyError, RunnerRegistry, R
 import { loaderSettings, RunsRepository, StopRequest, tailOf } from '@runyard/runs';
 import { atTime, limitDetail, retryDelay, timeoutDetail } from './attempt-policy';
 import { Outcome, outcomeOf, StopState } from './outcome';
-import { OutputMasker } from './output-masker';
 import { OutputShipper } from './output-shipper';
 import { ResultSources, runResult } from './run-result';
 import { untilDone } from './retry';

@@ -1,4 +1,4 @@
-import { OutputMasker } from './output-masker';
+import { OutputMasker } from '@runyard/auth';
 import { runResult } from './run-result';
 
 const sources = (stdout: string, file: string | null = null) => ({

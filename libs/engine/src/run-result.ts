@@ -1,7 +1,7 @@
 import { commandResult, hasCommandResult } from '@runyard/autosubmit';
 import type { RunKind, RunStatus } from '@runyard/persistence';
 import { scriptResult } from '@runyard/scripts';
-import type { OutputMasker } from './output-masker';
+import type { OutputMasker } from '@runyard/auth';
 
 /** How the result is read: lazily, so a run whose kind answers nothing reads nothing. */
 export interface ResultSources {

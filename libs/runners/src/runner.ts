@@ -5,6 +5,10 @@ import type { Run } from '@runyard/persistence';
 export interface ExitInfo {
   code: number | null;
   signal: string | null;
+  /** Runyard's own account of the end, said in the run's detail instead of the exit status (an agent's answer over its cap, its agent revoked). */
+  reason?: string;
+  /** The process is out of reach and how it ended unknown (its agent was revoked): the run is LOST. */
+  lost?: boolean;
 }
 
 export const OUTPUT_STREAMS = ['stdout', 'stderr'] as const;

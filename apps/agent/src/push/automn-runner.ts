@@ -26,7 +26,8 @@ export interface AutomnRunnerConfig {
   envSecret?: string;
   endpointUrl?: string;
   port: number;
-  listenHost?: string;
+  /** AUTOMN_RUNNER_LISTEN_HOST, loopback by default. */
+  listenHost: string;
   stateFile: string;
   workDir: string;
   heartbeatMs: number;
@@ -52,6 +53,8 @@ interface RunnerState {
   lastRegistrationError?: string | null;
   /** The Runyard host's dispatch key, pinned at the first registration that gave one. */
   dispatchKey?: string | null;
+  /** Nonces of the signed dispatches taken, until their window is over: none is taken twice, restarts included. */
+  dispatchNonces?: Record<string, number>;
   /** Scripts under way: stopped at start, their client (the host's request) is gone. */
   runs?: LocalRun[];
 }
@@ -93,7 +96,7 @@ const html = (text: unknown) =>
 export class AutomnRunner {
   private readonly state: StateFile<RunnerState>;
   private readonly jobs: LocalJobs;
-  private readonly verifier = new DispatchVerifier();
+  private verifier = new DispatchVerifier();
   private readonly runtimes = detectRuntimes();
   private s: RunnerState = {};
   private server?: Server;
@@ -122,6 +125,7 @@ export class AutomnRunner {
     this.s.runnerId = this.config.runnerId ?? this.s.runnerId ?? null;
     this.s.hostUrl = this.config.hostUrl ?? this.s.hostUrl ?? null;
     this.s.endpointUrl = this.config.endpointUrl ?? this.s.endpointUrl ?? null;
+    this.verifier = new DispatchVerifier(this.s.dispatchNonces ?? {});
     this.verifier.pin(this.s.dispatchKey ?? undefined);
     const leftovers = this.s.runs ?? [];
     await this.persist();
@@ -132,7 +136,7 @@ export class AutomnRunner {
     this.server.requestTimeout = 0;
     this.server.headersTimeout = 60_000;
     await new Promise<void>((resolve) => this.server!.listen(this.config.port, this.config.listenHost, resolve));
-    log('info', `Automn runner ${this.s.runnerId ?? '(no id)'} listening on port ${this.config.port}`);
+    log('info', `Automn runner ${this.s.runnerId ?? '(no id)'} listening on ${this.config.listenHost}:${this.config.port}`);
     // Scripts of a previous life: their client (the host's request) is gone, so they are stopped.
     for (const run of leftovers) {
       await this.jobs.signal(run, 'SIGKILL').catch(() => undefined);
@@ -149,6 +153,7 @@ export class AutomnRunner {
     return this.state.write({
       ...rest,
       ...(this.secretSource === 'state' ? { secret: secret ?? null } : {}),
+      dispatchNonces: this.verifier.nonces,
       runs: [...this.runs.values()],
     });
   }
@@ -274,6 +279,12 @@ export class AutomnRunner {
     }
   }
 
+  /** Whom a signed dispatch must be for: this runner at the endpoint it registered. */
+  private dispatchTarget() {
+    const { runnerId, endpointUrl } = this.s;
+    return runnerId && endpointUrl ? { agentId: runnerId, endpoint: endpointUrl } : null;
+  }
+
   private statusBody() {
     return {
       runner: this.summary(),
@@ -293,10 +304,9 @@ export class AutomnRunner {
 
   private page(res: ServerResponse, status: number, notice?: string): void {
     const s = this.summary();
-    const form =
-      !this.secret && this.secretSource === 'state'
-        ? `<form method="post" action="/ui/register"><label>Runner secret <input type="password" name="secret" minlength="${AUTOMN_MIN_SECRET_LENGTH}" required></label> <button>Register</button></form>`
-        : '';
+    const form = this.formOpen
+      ? `<form method="post" action="/ui/register"><label>Runner secret <input type="password" name="secret" minlength="${AUTOMN_MIN_SECRET_LENGTH}" required></label> <button>Register</button></form>`
+      : '';
     const rows = Object.entries(s)
       .filter(([k]) => k !== 'lastRegistrationResponse')
       .map(([k, v]) => `<tr><th>${html(k)}</th><td>${html(v)}</td></tr>`)
@@ -308,9 +318,14 @@ export class AutomnRunner {
       );
   }
 
-  /** The setup form: only while no secret is configured by the environment. */
+  /** The setup form sets the first secret only: once one is set (or the runner was locked by a registration), only /internal/reset changes it. */
+  private get formOpen(): boolean {
+    return this.secretSource === 'state' && !this.secret && !this.s.lockedAt;
+  }
+
   private async setupForm(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (this.secretSource === 'env') return this.page(res, 400, 'The runner secret is managed by environment variables.');
+    if (!this.formOpen) return this.page(res, 409, 'The runner secret is set: it is changed only through /internal/reset with its token.');
     const secret = (new URLSearchParams((await readBody(req)).toString('utf8')).get('secret') ?? '').trim();
     if (secret.length < AUTOMN_MIN_SECRET_LENGTH)
       return this.page(res, 400, `Secret must be at least ${AUTOMN_MIN_SECRET_LENGTH} characters`);
@@ -356,10 +371,16 @@ export class AutomnRunner {
     const raw = await readBody(req);
     const secret = this.secret;
     if (!secret) return json(res, 503, { error: 'Runner secret not configured' });
-    const given = req.headers[AUTOMN_SECRET_HEADER];
-    const signed = this.verifier.pinned && this.verifier.verify('POST', req.url ?? '/', req.headers, raw);
-    if (!signed && !(typeof given === 'string' && sameText(given.trim(), secret)))
-      return json(res, 401, { error: 'Invalid runner secret' });
+    // Once its host's key is pinned, the runner takes signed dispatches only: its secret alone runs nothing.
+    if (this.verifier.pinned) {
+      if (!this.verifier.verify(this.dispatchTarget(), 'POST', req.url ?? '/', req.headers, raw))
+        return json(res, 401, { error: 'Invalid or replayed dispatch signature' });
+      // Its nonce is on disk before the script starts: a replay after a restart is refused too.
+      await this.persist();
+    } else {
+      const given = req.headers[AUTOMN_SECRET_HEADER];
+      if (!(typeof given === 'string' && sameText(given.trim(), secret))) return json(res, 401, { error: 'Invalid runner secret' });
+    }
     const cap = this.config.localMaxConcurrency;
     if (this.draining || (cap && cap > 0 && this.active >= cap)) return json(res, 429, { error: 'Runner is at capacity' });
     const body = JSON.parse(raw.toString('utf8') || '{}') as AutomnRunRequest;

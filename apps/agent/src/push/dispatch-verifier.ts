@@ -1,13 +1,18 @@
 import { createPublicKey, KeyObject, verify } from 'node:crypto';
-import { SIGNATURE_HEADERS, SIGNATURE_WINDOW_MS, signingText } from '@runyard/agent-protocol';
+import { DispatchTarget, SIGNATURE_HEADERS, SIGNATURE_WINDOW_MS, signingText } from '@runyard/agent-protocol';
 
 /**
- * Checks Runyard's signed dispatches against the key pinned at registration: in the window, each
- * nonce once. Such a request carries no secret a listener could reuse.
+ * Checks Runyard's signed dispatches against the key pinned at registration: for this agent and its
+ * endpoint, in the window, each nonce once. The nonces seen are kept (`nonces`, in the state file)
+ * until their window is over, so a captured dispatch cannot be replayed after a restart either.
  */
 export class DispatchVerifier {
   private key?: KeyObject;
-  private readonly seen = new Map<string, number>();
+  private readonly seen: Map<string, number>;
+
+  constructor(seen: Record<string, number> = {}) {
+    this.seen = new Map(Object.entries(seen));
+  }
 
   pin(publicKeyBase64: string | undefined): void {
     this.key = publicKeyBase64 ? createPublicKey({ key: Buffer.from(publicKeyBase64, 'base64'), format: 'der', type: 'spki' }) : undefined;
@@ -17,18 +22,35 @@ export class DispatchVerifier {
     return this.key !== undefined;
   }
 
-  verify(method: string, path: string, headers: Record<string, string | string[] | undefined>, body: Buffer): boolean {
+  /** Nonces still in their window, with when they expire: what the state file keeps. */
+  get nonces(): Record<string, number> {
+    this.forget(Date.now());
+    return Object.fromEntries(this.seen);
+  }
+
+  verify(
+    to: DispatchTarget | null,
+    method: string,
+    path: string,
+    headers: Record<string, string | string[] | undefined>,
+    body: Buffer,
+  ): boolean {
     const one = (name: string) => (typeof headers[name] === 'string' ? (headers[name] as string) : '');
     const timestamp = one(SIGNATURE_HEADERS.timestamp);
     const nonce = one(SIGNATURE_HEADERS.nonce);
     const signature = one(SIGNATURE_HEADERS.signature);
-    if (!this.key || !timestamp || !/^[0-9a-f]{32}$/.test(nonce) || !signature) return false;
+    if (!this.key || !to || !timestamp || !/^[0-9a-f]{32}$/.test(nonce) || !signature) return false;
     const now = Date.now();
     if (!/^\d{1,16}$/.test(timestamp) || Math.abs(now - Number(timestamp)) > SIGNATURE_WINDOW_MS) return false;
-    for (const [n, expires] of this.seen) if (expires < now) this.seen.delete(n);
+    this.forget(now);
     if (this.seen.has(nonce)) return false;
-    const ok = verify(null, Buffer.from(signingText(method, path, timestamp, nonce, body)), this.key, Buffer.from(signature, 'base64'));
+    const text = signingText(to, method, path, timestamp, nonce, body);
+    const ok = verify(null, Buffer.from(text), this.key, Buffer.from(signature, 'base64'));
     if (ok) this.seen.set(nonce, now + 2 * SIGNATURE_WINDOW_MS);
     return ok;
+  }
+
+  private forget(now: number): void {
+    for (const [n, expires] of this.seen) if (expires < now) this.seen.delete(n);
   }
 }

@@ -25,7 +25,7 @@ export class AgentLinkController {
   poll(@Req() req: AgentRequest, @Body() body: PollDto, @Res({ passthrough: true }) res: Response) {
     const gone = new AbortController();
     res.on('close', () => gone.abort());
-    return this.link.poll(req.agent, body, gone.signal);
+    return this.link.poll(req.agent, req.agentSecret, body, gone.signal);
   }
 
   @Post('rotate')

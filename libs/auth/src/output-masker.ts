@@ -1,4 +1,4 @@
-import { ISSUED_TOKEN, ISSUED_TOKEN_START } from '@runyard/auth';
+import { ISSUED_TOKEN, ISSUED_TOKEN_START } from './api-token';
 
 export const MASK = '[MASKED]';
 
