@@ -2,10 +2,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { call, eventually } from './support/http';
-import { RunyardUnderTest, startRunyard } from './support/runyard';
+import { RunyardUnderTest, sharedStateDir, startRunyard } from './support/runyard';
 import { pythonEnv, pythonProject, startClient } from './support/sdk-clients';
 
 const BOOTSTRAP = 'runner-sdk-boundaries-bootstrap-secret';
+/** Opens the victim's slow call: a file its executor (an account of its own) can see. */
+const RELEASE = join(sharedStateDir('runyard-sdk-release-'), 'release');
 
 /** Alice's call waits for a flag file: it is running on her executor while the attacks happen. */
 const VICTIM = `import sys
@@ -82,7 +84,7 @@ describe('Runner SDK boundaries', () => {
     db = new Client({ connectionString: rt.databaseUrl });
     await db.connect();
     project = pythonProject({ 'victim.py': VICTIM, 'mallory.py': MALLORY }, false);
-    alice = startClient('python3', ['victim.py', join(project, 'release')], project, pythonEnv(rt.url, tokens.alice));
+    alice = startClient('python3', ['victim.py', RELEASE], project, pythonEnv(rt.url, tokens.alice));
     mallory = startClient('python3', ['mallory.py'], project, pythonEnv(rt.url, tokens.mallory));
     [key, aliceSession] = await firstLine(alice);
     [, mallorySession] = await firstLine(mallory);
@@ -174,7 +176,7 @@ describe('Runner SDK boundaries', () => {
   });
 
   it('gives Alice the true result, and her client refuses to fetch (unpickle) an object of a session that is not hers', async () => {
-    writeFileSync(join(project, 'release'), '');
+    writeFileSync(RELEASE, '');
     await eventually(async () => alice.output().includes('the true result\n'), 30_000, "Alice's result");
     alice.stdin!.end('\n');
     expect(await new Promise((r) => alice.once('close', r))).toBe(0);
