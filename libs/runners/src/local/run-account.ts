@@ -7,7 +7,7 @@
  * runs can neither read each other's files nor signal each other. Otherwise every run shares Runyard's
  * account, and the start-up log says what that lets a run reach.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
@@ -101,7 +101,7 @@ export function claimUid(locks: string, dir: string, [lo, hi]: [number, number])
  * runs, then the uid is free again. A directory whose owner holds no lock of its (a RUN_AS account)
  * is only removed.
  */
-export function releaseUid(locks: string, dir: string, uid: number, removeDir: () => void): void {
+export async function releaseUid(locks: string, dir: string, uid: number, removeDir: () => void): Promise<void> {
   const lock = join(locks, String(uid));
   let holder: string | null = null;
   try {
@@ -110,9 +110,13 @@ export function releaseUid(locks: string, dir: string, uid: number, removeDir: (
     /* no lock: not a uid of the range */
   }
   if (holder === dir) {
-    // kill(-1) as that uid reaches exactly its processes: whatever the run left behind ends with it.
-    // The shell's builtin: no procps needed.
-    spawnSync('/bin/sh', ['-c', 'kill -KILL -1'], { uid, gid: uid, stdio: 'ignore', timeout: 5000 });
+    // kill(-1) as that uid reaches exactly its processes (the shell's builtin: no procps needed). Not
+    // waited for synchronously: the helper goes on launching meanwhile.
+    await new Promise<void>((resolve) => {
+      const killer = spawn('/bin/sh', ['-c', 'kill -KILL -1'], { uid, gid: uid, stdio: 'ignore' });
+      killer.once('error', () => resolve());
+      killer.once('close', () => resolve());
+    });
   }
   removeDir();
   if (holder === dir) rmSync(lock, { force: true });

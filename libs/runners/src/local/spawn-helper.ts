@@ -97,7 +97,7 @@ function launch(req: Extract<SpawnRequest, { op: 'launch' }>): void {
 }
 
 /** The run is over: what it left running under a uid of its own ends, its directory goes, the uid is free again. */
-function release(dir: string): void {
+async function release(dir: string): Promise<void> {
   const remove = () => rmSync(dir, { recursive: true, force: true });
   const owner = statSync(dir, { throwIfNoEntry: false })?.uid;
   if (ownUid === 0 && owner !== undefined && owner !== 0) return releaseUid(locksOf(dir), dir, owner, remove);
@@ -106,8 +106,10 @@ function release(dir: string): void {
 
 function serve(req: SpawnRequest): void {
   if (req.op === 'launch') return launch(req);
-  release(req.dir);
-  send({ op: 'done', id: req.id });
+  release(req.dir).then(
+    () => send({ op: 'done', id: req.id }),
+    (e: Error) => send({ op: 'failed', id: req.id, message: e.message }),
+  );
 }
 
 process.on('message', (req: SpawnRequest) => {
