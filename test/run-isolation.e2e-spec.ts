@@ -1,5 +1,6 @@
 import { chmodSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { processAlive } from './support/fake-autosubmit';
 import { call, eventually } from './support/http';
 import { profilesYaml, runReachableDir, RunyardUnderTest, startRunyard } from './support/runyard';
 import { pythonEnv, pythonProject, startClient } from './support/sdk-clients';
@@ -268,6 +269,19 @@ with Runner("victim-app", profile="SDK") as rr:
     expect(r.refused).toEqual(expect.arrayContaining([`environ of ${agent.child.pid}`, `read ${join(stateDir, 'agent-state.json')}`]));
     expect(r.uid).not.toBe(0);
     expect(done.status).toBe('COMPLETED');
+  });
+
+  it('what a run leaves running, even in a session of its own, ends with the run', async () => {
+    const id = await script({
+      language: 'shell',
+      profile_name: 'SCRIPTS',
+      code: 'setsid sleep 300 </dev/null >/dev/null 2>&1 &\necho "left $!"',
+    });
+    const done = await ended(id);
+    expect(done.status).toBe('COMPLETED');
+    const pid = Number(/left (\d+)/.exec((await api('GET', `/api/v1/runs/${id}/logs`)).text)?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    await eventually(async () => !processAlive(pid), 10_000, 'the process the run left behind to end');
   });
 
   it('script runs on the worker host need a profile that allows their language: others are refused, saying which key allows them', async () => {

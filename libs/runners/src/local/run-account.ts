@@ -8,7 +8,7 @@
  * account, and the start-up log says what that lets a run reach.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 /** What a launch asks for: a named account (RUN_AS), or a uid of its own from the range. */
@@ -109,7 +109,7 @@ export async function releaseUid(locks: string, dir: string, uid: number, remove
   } catch {
     /* no lock: not a uid of the range */
   }
-  if (holder === dir) {
+  if (holder === dir && hasProcesses(uid)) {
     // kill(-1) as that uid reaches exactly its processes (the shell's builtin: no procps needed). Not
     // waited for synchronously: the helper goes on launching meanwhile.
     await new Promise<void>((resolve) => {
@@ -120,6 +120,14 @@ export async function releaseUid(locks: string, dir: string, uid: number, remove
   }
   removeDir();
   if (holder === dir) rmSync(lock, { force: true });
+}
+
+/** Whether a process of `uid` still runs: a look through /proc costs less than starting a process to kill none. */
+function hasProcesses(uid: number): boolean {
+  for (const pid of readdirSync('/proc')) {
+    if (/^\d/.test(pid) && statSync(`/proc/${pid}`, { throwIfNoEntry: false })?.uid === uid) return true;
+  }
+  return false;
 }
 
 /** The argv that starts `argv` as `account`: setpriv switches uid, gid and groups, and forbids gaining privileges. */
