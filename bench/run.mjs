@@ -26,7 +26,6 @@ import pg from 'pg';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH, '..');
-const BIN = join(BENCH, 'bin');
 // The built Runyard under test: this checkout's dist/, or another checkout's (RUNYARD_BENCH_ROOT), e.g. a
 // clean export of a commit while this work tree is being edited and rebuilt.
 const APP_ROOT = resolve(process.env.RUNYARD_BENCH_ROOT ?? ROOT);
@@ -272,6 +271,11 @@ execFileSync('mkfifo', [GATE]);
 const SPEW_FILE = join(TMP, 'spew.txt');
 // Runs execute as accounts of their own (Runyard as root): they pass through TMP and write their stamps and log.
 fs.chmodSync(TMP, 0o711);
+/** Every directory from `dir` up lets other accounts through. */
+const enterable = (dir) => (fs.statSync(dir).mode & 0o001) !== 0 && (dir === dirname(dir) || enterable(dirname(dir)));
+/** The benchmark's "autosubmit" programs, where the runs' accounts reach them (a copy when the checkout is private, e.g. under /root). */
+const BIN = enterable(BENCH) ? join(BENCH, 'bin') : join(TMP, 'bin');
+if (!enterable(BENCH)) fs.cpSync(join(BENCH, 'bin'), BIN, { recursive: true });
 fs.chmodSync(STAMPS, 0o1777);
 fs.writeFileSync(RUNS_LOG, '');
 fs.chmodSync(RUNS_LOG, 0o666);
