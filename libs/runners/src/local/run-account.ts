@@ -8,7 +8,19 @@
  * account, and the start-up log says what that lets a run reach.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { basename, join } from 'node:path';
 
 /** What a launch asks for: a named account (RUN_AS), or a uid of its own from the range. */
@@ -90,16 +102,33 @@ export function claimUid(locks: string, dir: string, [lo, hi]: [number, number])
       const holder = readFileSync(lock, 'utf8');
       if (holder === dir) return { uid, gid: uid, user: `runyard-${uid}`, home: dir, named: false };
       if (holder === '' || existsSync(holder)) break;
-      rmSync(lock, { force: true });
+      // Left by a crash. Moved aside before it is taken over, so that of two helpers doing this at once
+      // only one takes it: the other finds it moved, or moved a fresh lock and puts that back.
+      const aside = `${lock}.${process.pid}`;
+      try {
+        renameSync(lock, aside);
+      } catch {
+        continue;
+      }
+      if (readFileSync(aside, 'utf8') !== holder) {
+        try {
+          linkSync(aside, lock);
+        } catch {
+          /* taken meanwhile */
+        }
+        rmSync(aside, { force: true });
+        break;
+      }
+      rmSync(aside, { force: true });
     }
   }
   throw new Error(`every uid of RUN_UID_RANGE ${lo}-${hi} is held by a run: widen the range`);
 }
 
 /**
- * Ends the run's hold on its uid: whatever it left running under that uid is killed, then `removeDir`
- * runs, then the uid is free again. A directory whose owner holds no lock of its (a RUN_AS account)
- * is only removed.
+ * Ends the run's hold on its uid: whatever it left running under that uid is killed, the uid is free
+ * again, then `removeDir` runs (a lock always names a directory that still exists: one whose directory
+ * is gone was left by a crash). A directory whose owner holds no lock of its (RUN_AS) is only removed.
  */
 export async function releaseUid(locks: string, dir: string, uid: number, removeDir: () => void): Promise<void> {
   const lock = join(locks, String(uid));
@@ -109,17 +138,19 @@ export async function releaseUid(locks: string, dir: string, uid: number, remove
   } catch {
     /* no lock: not a uid of the range */
   }
-  if (holder === dir && hasProcesses(uid)) {
-    // kill(-1) as that uid reaches exactly its processes (the shell's builtin: no procps needed). Not
-    // waited for synchronously: the helper goes on launching meanwhile.
-    await new Promise<void>((resolve) => {
-      const killer = spawn('/bin/sh', ['-c', 'kill -KILL -1'], { uid, gid: uid, stdio: 'ignore' });
-      killer.once('error', () => resolve());
-      killer.once('close', () => resolve());
-    });
+  if (holder === dir) {
+    if (hasProcesses(uid)) {
+      // kill(-1) as that uid reaches exactly its processes (the shell's builtin: no procps needed). Not
+      // waited for synchronously: the helper goes on launching meanwhile.
+      await new Promise<void>((resolve) => {
+        const killer = spawn('/bin/sh', ['-c', 'kill -KILL -1'], { uid, gid: uid, stdio: 'ignore' });
+        killer.once('error', () => resolve());
+        killer.once('close', () => resolve());
+      });
+    }
+    rmSync(lock, { force: true });
   }
   removeDir();
-  if (holder === dir) rmSync(lock, { force: true });
 }
 
 /** Whether a process of `uid` still runs: a look through /proc costs less than starting a process to kill none. */

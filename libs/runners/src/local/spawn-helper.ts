@@ -58,10 +58,11 @@ const identity = (account: RunAccount | null, dir: string) =>
 // File work is synchronous: this process has nothing else to do meanwhile, and a few quick metadata
 // calls in a row cost less than as many round trips through libuv's thread pool (drain profile).
 function launch(req: Extract<SpawnRequest, { op: 'launch' }>): void {
-  const account = accountOf(req.account, req.dir);
-  if (account) checkReachable(dirname(req.dir));
+  if (req.account && ownUid === 0) checkReachable(dirname(req.dir));
   // A run is launched once (the claim sees to it): a new directory, files truncated should one be left over.
+  // The directory comes first: a uid's lock names a directory that exists for as long as the lock does.
   mkdirSync(req.dir, { recursive: true, mode: 0o700 });
+  const account = accountOf(req.account, req.dir);
   if (account) chownSync(req.dir, account.uid, account.gid);
   rmSync(join(req.dir, 'exit'), { force: true });
   for (const f of req.files) {
