@@ -21,6 +21,7 @@ export class ScheduleProcessors implements OnApplicationBootstrap, BeforeApplica
   private worker?: Worker<ScheduleJob>;
   private timer?: NodeJS.Timeout;
   private restoring = false;
+  private closing = false;
 
   constructor(
     private readonly connection: QueueConnection,
@@ -28,8 +29,14 @@ export class ScheduleProcessors implements OnApplicationBootstrap, BeforeApplica
     private readonly fires: ScheduleFires,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  /** Not awaited: the queue waits for its Redis, and an API started while Redis is away must still serve. */
+  onApplicationBootstrap(): void {
+    void this.start();
+  }
+
+  private async start(): Promise<void> {
     await this.restore();
+    if (this.closing) return;
     this.worker = this.connection.createWorker<ScheduleJob>(SCHEDULES_QUEUE, (job, token) => this.process(job, token), {
       concurrency: FIRE_CONCURRENCY,
     });
@@ -62,6 +69,7 @@ export class ScheduleProcessors implements OnApplicationBootstrap, BeforeApplica
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
     clearInterval(this.timer);
     await this.worker?.close();
   }

@@ -1,0 +1,80 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { behave } from './support/fake-autosubmit';
+import { call, eventually } from './support/http';
+import { freePort, profilesYaml, RunyardProcess, RunyardUnderTest, startRunyard } from './support/runyard';
+
+/** A Redis of the test's own on `port` (no persistence), standing for the one that comes back. */
+function startPrivateRedis(port: number): ChildProcess {
+  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+}
+
+/** The log lines (JSON) one process wrote to the shared log file. */
+function linesOf(rt: RunyardUnderTest, pid: number): { context?: string; msg: string }[] {
+  return readFileSync(join(rt.dir, 'runyard.log'), 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { pid: number; context?: string; msg: string })
+    .filter((l) => l.pid === pid);
+}
+
+describe.each(['api', 'all'] as const)('the %s role started while its Redis is unreachable', (role) => {
+  let rt: RunyardUnderTest;
+  let redis: ChildProcess | undefined;
+  let worker: RunyardProcess | undefined;
+  let redisPort: number;
+
+  beforeAll(async () => {
+    redisPort = await freePort(); // nothing listens there yet
+    rt = await startRunyard({
+      config: profilesYaml(),
+      role,
+      waitFor: 'alive',
+      redisVia: (url) => {
+        const u = new URL(url);
+        u.port = String(redisPort);
+        return u.toString();
+      },
+      env: { REQUEUE_AFTER_MS: '1000' },
+    });
+    if (role === 'api') worker = await rt.startWorker();
+  });
+  afterAll(async () => {
+    await rt?.close();
+    redis?.kill();
+  });
+
+  it('serves at once: alive, not ready naming the queue, run submissions 503; once Redis appears, a run completes', async () => {
+    expect((await call(rt.url, 'GET', '/health')).status).toBe(200);
+    const ready = await call(rt.url, 'GET', '/health/ready');
+    expect(ready.status).toBe(503);
+    expect(ready.body).toMatchObject({ error: true, error_message: expect.stringContaining('queue') });
+
+    const native = await call(rt.url, 'POST', '/api/v1/runs', { expid: 's001', profile_name: 'LOCAL_NO_MODULE' });
+    expect(native.status).toBe(503);
+    expect(native.body).toMatchObject({ error: true, error_message: expect.any(String) });
+    const v4 = await call(rt.url, 'POST', '/v4/runners/command/run-experiment', { expid: 's002', profile_name: 'LOCAL_NO_MODULE' });
+    expect(v4.status).toBe(503);
+    expect(v4.body).toMatchObject({ error: true, error_message: expect.any(String) });
+
+    if (worker) {
+      // The worker process started too, and says what it waits for.
+      const lines = linesOf(rt, worker.child.pid!);
+      expect(worker.child.exitCode).toBeNull();
+      expect(lines.map((l) => l.msg)).toContainEqual(expect.stringMatching(/^redis unavailable: .*ECONNREFUSED/));
+    }
+
+    redis = startPrivateRedis(redisPort);
+    await eventually(async () => (await call(rt.url, 'GET', '/health/ready')).status === 200, 30_000, 'ready once Redis is there');
+    behave(rt, 's003', { seconds: 0 });
+    const accepted = await call(rt.url, 'POST', '/api/v1/runs', { expid: 's003', profile_name: 'LOCAL_NO_MODULE' });
+    expect(accepted.status).toBe(202);
+    await eventually(
+      async () => (await call(rt.url, 'GET', `/api/v1/runs/${accepted.body.id}`)).body.status === 'COMPLETED',
+      30_000,
+      'the run submitted after Redis appeared COMPLETED',
+    );
+    if (worker) expect(linesOf(rt, worker.child.pid!).map((l) => l.msg)).toContain('redis available again');
+  });
+});
