@@ -15,6 +15,7 @@ import { Agents1765200000000 } from './migrations/1765200000000-agents';
 import { Schedule, ScheduleFire } from './schedule.entities';
 import { Schedules1765400000000 } from './migrations/1765400000000-schedules';
 import { RunPolicies1765500000000 } from './migrations/1765500000000-run-policies';
+import { ScheduleOwner1765610000000 } from './migrations/1765610000000-schedule-owner';
 
 export const ENTITIES = [
   Run,
@@ -40,6 +41,7 @@ export const MIGRATIONS = [
   RunnerSdk1765300000000,
   Schedules1765400000000,
   RunPolicies1765500000000,
+  ScheduleOwner1765610000000,
 ];
 
 /** One definition for the app, the tests and the migration CLI: never `synchronize`. */

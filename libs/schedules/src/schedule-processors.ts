@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { DelayedError, Job, Worker } from 'bullmq';
 import { ConnectionProblems, QueueConnection } from '@runyard/queue';
 import { ScheduleFires } from './schedule-fires.service';
+import { ScheduleOwners } from './schedule-owners';
 import { SCHEDULES_QUEUE, ScheduleJob } from './schedule-queue';
 import { SchedulesService } from './schedules.service';
 
@@ -27,6 +28,7 @@ export class ScheduleProcessors implements OnApplicationBootstrap, BeforeApplica
     private readonly connection: QueueConnection,
     private readonly schedules: SchedulesService,
     private readonly fires: ScheduleFires,
+    private readonly owners: ScheduleOwners,
   ) {}
 
   /** Not awaited: the queue waits for its Redis, and an API started while Redis is away must still serve. */
@@ -58,6 +60,8 @@ export class ScheduleProcessors implements OnApplicationBootstrap, BeforeApplica
     if (this.restoring) return;
     this.restoring = true;
     try {
+      // Owners first: a schedule whose owner was revoked meanwhile is paused, and its job scheduler goes.
+      await this.owners.sweep();
       const changed = await this.schedules.restore();
       if (changed.length > 0) this.log.log(`job schedulers restored from the schedules: ${changed.join(', ')}`);
       this.problems.recovered('schedules restore');
