@@ -31,11 +31,7 @@ describe.each(['api', 'all'] as const)('the %s role started while its Redis is u
       config: profilesYaml(),
       role,
       waitFor: 'alive',
-      redisVia: (url) => {
-        const u = new URL(url);
-        u.port = String(redisPort);
-        return u.toString();
-      },
+      redisVia: (url) => Object.assign(new URL(url), { port: String(redisPort) }).toString(),
       env: { REQUEUE_AFTER_MS: '1000' },
     });
     if (role === 'api') worker = await rt.startWorker();
@@ -58,6 +54,16 @@ describe.each(['api', 'all'] as const)('the %s role started while its Redis is u
     expect(v4.status).toBe(503);
     expect(v4.body).toMatchObject({ error: true, error_message: expect.any(String) });
 
+    // What reads the queue answers without it instead of hanging: /metrics without the queue's figures, the dashboard 503.
+    const metrics = await fetch(`${rt.url}/metrics`);
+    expect(metrics.status).toBe(200);
+    const scraped = await metrics.text();
+    expect(scraped).toMatch(/^runyard_runs\{status="FAILED",kind="run"\} 2$/m); // the two refused POSTs
+    expect(scraped).not.toMatch(/^runyard_queue_jobs\{/m);
+    const board = await call(rt.url, 'GET', '/admin/queues/api/queues');
+    expect(board.status).toBe(503);
+    expect(board.body).toMatchObject({ error: true, error_message: expect.stringContaining('the queue is unavailable') });
+
     if (worker) {
       // The worker process started too, and says what it waits for.
       const lines = linesOf(rt, worker.child.pid!);
@@ -76,5 +82,27 @@ describe.each(['api', 'all'] as const)('the %s role started while its Redis is u
       'the run submitted after Redis appeared COMPLETED',
     );
     if (worker) expect(linesOf(rt, worker.child.pid!).map((l) => l.msg)).toContain('redis available again');
+    expect((await call(rt.url, 'GET', '/admin/queues/api/queues')).status).toBe(200);
+    expect(await (await fetch(`${rt.url}/metrics`)).text()).toMatch(/^runyard_queue_jobs\{queue="runyard-runs",state="waiting"\} \d+$/m);
+  });
+});
+
+describe('an API stopped while its Redis is still unreachable', () => {
+  it('exits on SIGTERM like any other time', async () => {
+    const redisPort = await freePort();
+    const rt = await startRunyard({
+      config: profilesYaml(),
+      waitFor: 'alive',
+      redisVia: (url) => Object.assign(new URL(url), { port: String(redisPort) }).toString(),
+    });
+    const worker = await rt.startWorker();
+    try {
+      expect((await call(rt.url, 'GET', '/health')).status).toBe(200);
+      // Nest re-raises the signal after its shutdown hooks: a graceful stop ends with SIGTERM.
+      expect(await rt.api.stop('SIGTERM')).toBe('SIGTERM');
+      expect(await worker.stop('SIGTERM')).toBe('SIGTERM');
+    } finally {
+      await rt.close();
+    }
   });
 });
