@@ -37,9 +37,10 @@ function keepServing(log: Logger): void {
 
 export async function startApi(role: 'api' | 'all'): Promise<INestApplication> {
   const env: Environment = validateEnvironment(process.env);
-  keepServing(new Logger('Runyard'));
+  const log = new Logger('Runyard');
+  keepServing(log);
   const app = await createApiApp(role);
   await app.listen(env.PORT, env.HOST);
-  new Logger('Runyard').log(`listening on http://${env.HOST}:${env.PORT} (role ${role})`);
+  log.log(`listening on http://${env.HOST}:${env.PORT} (role ${role})`);
   return app;
 }
