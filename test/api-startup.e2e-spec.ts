@@ -87,6 +87,59 @@ describe.each(['api', 'all'] as const)('the %s role started while its Redis is u
   });
 });
 
+describe('the all role restarted while Redis is away, with a run waiting in the queue', () => {
+  const oneAtATime = `
+    LOCAL_ONE_AT_A_TIME:
+      RUNNER_TYPE: LOCAL
+      MODULE_LOADER_TYPE: NO_MODULE
+      MAX_CONCURRENT_RUNS: 1`;
+  let rt: RunyardUnderTest;
+  let redis: ChildProcess;
+  let redisPort: number;
+
+  beforeAll(async () => {
+    redisPort = await freePort();
+    redis = startPrivateRedis(redisPort);
+    rt = await startRunyard({
+      config: profilesYaml(oneAtATime),
+      waitFor: 'alive',
+      redisVia: (url) => Object.assign(new URL(url), { port: String(redisPort) }).toString(),
+      env: { REQUEUE_AFTER_MS: '1000' },
+    });
+  });
+  afterAll(async () => {
+    await rt?.close();
+    redis?.kill();
+  });
+
+  it('serves at once, and runs the waiting run once a (fresh) Redis appears', async () => {
+    await eventually(async () => (await call(rt.url, 'GET', '/health/ready')).status === 200, 30_000, 'ready');
+    behave(rt, 'w001', { seconds: 3 });
+    behave(rt, 'w002', { seconds: 0 });
+    const first = await call(rt.url, 'POST', '/api/v1/runs', { expid: 'w001', profile_name: 'LOCAL_ONE_AT_A_TIME' });
+    const second = await call(rt.url, 'POST', '/api/v1/runs', { expid: 'w002', profile_name: 'LOCAL_ONE_AT_A_TIME' });
+    expect([first.status, second.status]).toEqual([202, 202]);
+    const get = async (id: number) => (await call(rt.url, 'GET', `/api/v1/runs/${id}`)).body;
+    await eventually(
+      async () => (await get(second.body.id)).detail?.startsWith('waiting: profile LOCAL_ONE_AT_A_TIME'),
+      15_000,
+      'w002 waits',
+    );
+
+    await rt.api.stop();
+    redis.kill();
+    await new Promise((r) => redis.once('exit', r));
+    await rt.restartApi(); // waits for /health only: Redis is away
+    const ready = await call(rt.url, 'GET', '/health/ready');
+    expect(ready.status).toBe(503);
+
+    redis = startPrivateRedis(redisPort); // empty: the waiting run's job is gone with the old one
+    for (const run of [first, second]) {
+      await eventually(async () => (await get(run.body.id)).status === 'COMPLETED', 30_000, `run ${run.body.id} COMPLETED`);
+    }
+  });
+});
+
 describe('an API stopped while its Redis is still unreachable', () => {
   it('exits on SIGTERM like any other time', async () => {
     const redisPort = await freePort();

@@ -157,7 +157,7 @@ export async function startRunyard(opts: StartOptions): Promise<RunyardUnderTest
     restartApi: async (signal = 'SIGTERM') => {
       await rt.api.stop(signal);
       rt.api = launch(API_MAIN, { ...env, RUNYARD_ROLE: opts.role ?? 'all' }, logFile);
-      await waitHealthy(url, rt.api, logFile);
+      await waitHealthy(url, rt.api, logFile, opts.waitFor);
     },
     startWorker: async (extraEnv = {}) => {
       const w = launch(WORKER_MAIN, { ...env, ...extraEnv }, logFile);
