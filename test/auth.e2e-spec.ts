@@ -1,11 +1,52 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { behave } from './support/fake-autosubmit';
 import { eventually } from './support/http';
 import { profilesYaml, ROOT, RunyardUnderTest, startRunyard } from './support/runyard';
 
 const BOOTSTRAP = 'bootstrap-admin-secret-for-tests';
+const PACKAGE_MAX_BYTES = 1024 * 1024;
+
+/**
+ * A chunked PUT of up to `totalBytes` generated as it is sent (never held in memory), stopped after
+ * `abortAfterBytes` if given: answers the status Runyard gave, or `aborted` / `reset`.
+ */
+function streamUpload(url: string, token: string, totalBytes: number, abortAfterBytes?: number): Promise<number | 'aborted' | 'reset'> {
+  return new Promise((resolve) => {
+    const req = httpRequest(url, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+    });
+    const chunk = Buffer.alloc(64 * 1024, 7);
+    let sent = 0;
+    let done = false;
+    const finish = (outcome: number | 'aborted' | 'reset') => {
+      if (done) return;
+      done = true;
+      resolve(outcome);
+    };
+    req.on('response', (res) => {
+      res.resume();
+      finish(res.statusCode ?? 0);
+      req.destroy();
+    });
+    req.on('error', () => finish('reset'));
+    const pump = () => {
+      while (!done && sent < totalBytes) {
+        if (abortAfterBytes !== undefined && sent >= abortAfterBytes) {
+          req.destroy();
+          return finish('aborted');
+        }
+        sent += chunk.length;
+        if (!req.write(chunk)) return void req.once('drain', pump);
+      }
+      if (!done) req.end();
+    };
+    pump();
+  });
+}
 
 /** Tokens and roles on every route: the matrix anonymous/viewer/operator/admin × route groups. */
 describe('authentication and roles', () => {
@@ -35,7 +76,10 @@ describe('authentication and roles', () => {
   ];
 
   beforeAll(async () => {
-    rt = await startRunyard({ config: profilesYaml(), env: { AUTH_MODE: 'token', RUNYARD_BOOTSTRAP_TOKEN: BOOTSTRAP } });
+    rt = await startRunyard({
+      config: profilesYaml(),
+      env: { AUTH_MODE: 'token', RUNYARD_BOOTSTRAP_TOKEN: BOOTSTRAP, PACKAGE_MAX_BYTES: String(PACKAGE_MAX_BYTES) },
+    });
     for (const role of ['viewer', 'operator', 'admin']) {
       const res = await request('POST', '/api/v1/tokens', BOOTSTRAP, { name: `${role}-1`, role });
       expect(res.status).toBe(201);
@@ -97,6 +141,41 @@ describe('authentication and roles', () => {
     });
     expect(audit).toContainEqual(expect.objectContaining({ actor: 'viewer-1', method: 'POST', path: '/api/v1/runs', status: 403 }));
     expect(audit).toContainEqual(expect.objectContaining({ actor: 'bootstrap', method: 'POST', path: '/api/v1/tokens', status: 201 }));
+  });
+
+  it('audits refused writes on the executor routes, without a credential or with a forged one', async () => {
+    const forged = `rye_${'a'.repeat(12)}_${'b'.repeat(43)}`;
+    for (const token of [undefined, forged, tokens.admin]) {
+      expect((await request('POST', '/api/v1/executor/exchange', token, {})).status).toBe(401);
+    }
+    const audit = await eventually(async () => {
+      const events = (await request('GET', '/api/v1/audit', tokens.admin)).body as { path: string; status: number }[];
+      const refused = events.filter((e) => e.path === '/api/v1/executor/exchange');
+      return refused.length >= 3 && refused;
+    });
+    expect(audit).toEqual(Array(3).fill(expect.objectContaining({ actor: 'anonymous', method: 'POST', status: 401 })));
+  });
+
+  it('survives an oversized chunked upload and a client that aborts mid-upload, and audits both', async () => {
+    const sha = 'c'.repeat(64);
+    const oversized = await streamUpload(`${rt.url}/api/v1/packages/${sha}`, tokens.operator, 300 * 1024 * 1024);
+    expect([413, 'reset']).toContain(oversized);
+    const aborted = await streamUpload(`${rt.url}/api/v1/packages/${'d'.repeat(64)}`, tokens.operator, 300 * 1024 * 1024, 256 * 1024);
+    expect(aborted).toBe('aborted');
+    // Still serving, and still itself (the same process, not a restarted one).
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(rt.api.child.exitCode).toBeNull();
+    expect((await request('GET', '/health')).status).toBe(200);
+    expect((await request('GET', '/api/v1/runs', tokens.viewer)).status).toBe(200);
+    // Nothing of either upload was kept.
+    for (const s of [sha, 'd'.repeat(64)]) expect((await request('GET', `/api/v1/packages/${s}?size=1`, tokens.viewer)).status).toBe(404);
+    const audit = await eventually(async () => {
+      const events = (await request('GET', '/api/v1/audit', tokens.admin)).body as { path: string; status: number }[];
+      const uploads = events.filter((e) => e.path.startsWith('/api/v1/packages/'));
+      return uploads.length >= 2 && uploads;
+    });
+    expect(audit).toContainEqual(expect.objectContaining({ actor: 'operator-1', path: `/api/v1/packages/${sha}`, status: 413 }));
+    expect(audit).toContainEqual(expect.objectContaining({ path: `/api/v1/packages/${'d'.repeat(64)}`, status: 499 }));
   });
 
   it('shows a token only once, stores only its hash, and refuses it once revoked', async () => {

@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
+import { cli } from './support/cli';
 import { behave } from './support/fake-autosubmit';
 import { embeddedDataDir, removeEmbeddedDataDir } from './support/embedded-data-dir';
 import { call, eventually } from './support/http';
@@ -24,6 +25,7 @@ interface Fire {
 interface ScheduleAnswer {
   name: string;
   paused: boolean;
+  paused_reason: string | null;
   next_fires: string[];
   fires: number;
   skips: number;
@@ -56,7 +58,11 @@ describe('schedules (Redis, tokens)', () => {
   const scheduler = (name: string) => queue.getJobScheduler(name);
 
   beforeAll(async () => {
-    rt = await startRunyard({ config: profilesYaml(), env: { AUTH_MODE: 'token', RUNYARD_BOOTSTRAP_TOKEN: ADMIN } });
+    rt = await startRunyard({
+      config: profilesYaml(),
+      // These schedules fire every second or two, below the default minimum interval.
+      env: { AUTH_MODE: 'token', RUNYARD_BOOTSTRAP_TOKEN: ADMIN, SCHEDULE_MIN_INTERVAL_S: '1' },
+    });
     operator = (await api(rt, ADMIN, 'POST', '/api/v1/tokens', { name: 'night-shift', role: 'operator' })).body.token;
     viewer = (await api(rt, ADMIN, 'POST', '/api/v1/tokens', { name: 'watcher', role: 'viewer' })).body.token;
     redis = new IORedis(rt.env.REDIS_URL, { maxRetriesPerRequest: null });
@@ -278,12 +284,75 @@ describe('schedules (Redis, tokens)', () => {
   });
 });
 
+describe("a schedule's owner and its interval", () => {
+  let rt: RunyardUnderTest;
+  let operator: { id: string; token: string };
+  const get = async (name: string): Promise<ScheduleAnswer> => (await api(rt, ADMIN, 'GET', `/api/v1/schedules/${name}`)).body;
+  const runCount = async (expid: string): Promise<number> =>
+    (await api(rt, ADMIN, 'GET', `/api/v1/runs?expid=${expid}&kind=run&limit=500`)).body.runs.length;
+  const everyTwoSeconds = { name: 'drumbeat', cron: '*/2 * * * * *', expid: 'o001', profile_name: 'LOCAL_NO_MODULE' };
+
+  beforeAll(async () => {
+    rt = await startRunyard({ config: profilesYaml(), env: { AUTH_MODE: 'token', RUNYARD_BOOTSTRAP_TOKEN: ADMIN } });
+    operator = (await api(rt, ADMIN, 'POST', '/api/v1/tokens', { name: 'contractor', role: 'operator' })).body;
+  });
+  afterAll(() => rt?.close());
+
+  it('refuses a schedule firing more often than SCHEDULE_MIN_INTERVAL_S (60 s by default), naming the setting; stores nothing', async () => {
+    const refused = await api(rt, operator.token, 'POST', '/api/v1/schedules', everyTwoSeconds);
+    expect(refused.status).toBe(400);
+    expect(refused.body).toEqual({
+      error: true,
+      error_message: 'cron "*/2 * * * * *" fires 2 s apart; schedules may fire at most every 60 s (SCHEDULE_MIN_INTERVAL_S)',
+    });
+    expect((await api(rt, ADMIN, 'GET', '/api/v1/schedules/drumbeat')).status).toBe(404);
+    // Once a minute is the default's edge: allowed.
+    const minutely = await api(rt, operator.token, 'POST', '/api/v1/schedules', {
+      ...everyTwoSeconds,
+      name: 'minutely',
+      cron: '* * * * *',
+    });
+    expect(minutely.status).toBe(201);
+  });
+
+  it("pauses with the reason and fires no more once its owner's token is revoked; the API and the CLI show why", async () => {
+    // The admin allows short schedules.
+    rt.env.SCHEDULE_MIN_INTERVAL_S = '1';
+    await rt.restartApi();
+    behave(rt, 'o001', { seconds: 0 });
+    const created = await api(rt, operator.token, 'POST', '/api/v1/schedules', everyTwoSeconds);
+    expect(created.status).toBe(201);
+    await eventually(async () => (await get('drumbeat')).fires >= 2, 20_000, 'two fires');
+
+    expect((await api(rt, ADMIN, 'DELETE', `/api/v1/tokens/${operator.id}`)).status).toBe(204);
+    const reason = "its owner's token contractor was revoked";
+    const paused = await eventually(
+      async () => {
+        const s = await get('drumbeat');
+        return s.paused && s;
+      },
+      15_000,
+      'the schedule paused',
+    );
+    expect(paused).toMatchObject({ paused: true, paused_reason: reason, next_fires: [] });
+    await sleep(2_500); // a fire already taken finishes
+    const runs = await runCount('o001');
+    await sleep(5_000);
+    expect(await runCount('o001')).toBe(runs);
+    expect((await get('drumbeat')).paused).toBe(true);
+
+    const listed = await cli(rt, ['schedules'], { RUNYARD_TOKEN: ADMIN });
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`^drumbeat\\s.*\\spaused: ${reason}\\s`, 'm'));
+  });
+});
+
 describe('schedules in embedded mode (BullMQ’s PostgreSQL backend)', () => {
   const dataDir = embeddedDataDir();
   let rt: RunyardUnderTest;
 
   beforeAll(async () => {
-    rt = await startRunyard({ config: profilesYaml(), embedded: true, env: { RUNYARD_DATA_DIR: dataDir } });
+    rt = await startRunyard({ config: profilesYaml(), embedded: true, env: { RUNYARD_DATA_DIR: dataDir, SCHEDULE_MIN_INTERVAL_S: '1' } });
   });
   afterAll(async () => {
     await rt?.close();

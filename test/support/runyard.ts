@@ -77,6 +77,8 @@ export interface StartOptions {
   /** Rewrites the database / Redis URL Runyard gets (e.g. through a TcpProxy the test cuts). */
   databaseVia?: (url: string) => string;
   redisVia?: (url: string) => string;
+  /** What start-up waits for: `ready` (/health/ready 200, the default) or `alive` (/health 200, e.g. with Redis away). */
+  waitFor?: 'ready' | 'alive';
 }
 
 function redisEnv(via: (url: string) => string = (u) => u): Record<string, string> {
@@ -125,18 +127,19 @@ export function startAgentProcess(env: Record<string, string>, logFile: string):
   return launch(AGENT_MAIN, env, logFile);
 }
 
-async function waitHealthy(url: string, proc: RunyardProcess, logFile: string): Promise<void> {
+async function waitHealthy(url: string, proc: RunyardProcess, logFile: string, waitFor: 'ready' | 'alive' = 'ready'): Promise<void> {
+  const probe = waitFor === 'ready' ? '/health/ready' : '/health';
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (proc.child.exitCode !== null) throw new Error(`Runyard exited with ${proc.child.exitCode}; see ${logFile}`);
     try {
-      if ((await fetch(`${url}/health/ready`)).status === 200) return;
+      if ((await fetch(`${url}${probe}`)).status === 200) return;
     } catch {
       /* not listening yet */
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`Runyard did not become ready; see ${logFile}`);
+  throw new Error(`Runyard did not become ${waitFor}; see ${logFile}`);
 }
 
 /**
@@ -180,7 +183,7 @@ export async function startRunyard(opts: StartOptions): Promise<RunyardUnderTest
   const logFile = join(dir, 'runyard.log');
   const url = `http://127.0.0.1:${port}`;
   const api = launch(API_MAIN, { ...env, RUNYARD_ROLE: opts.role ?? 'all' }, logFile);
-  await waitHealthy(url, api, logFile);
+  await waitHealthy(url, api, logFile, opts.waitFor);
   const workers: RunyardProcess[] = [];
   const rt: RunyardUnderTest = {
     url,
@@ -192,7 +195,7 @@ export async function startRunyard(opts: StartOptions): Promise<RunyardUnderTest
     restartApi: async (signal = 'SIGTERM') => {
       await rt.api.stop(signal);
       rt.api = launch(API_MAIN, { ...env, RUNYARD_ROLE: opts.role ?? 'all' }, logFile);
-      await waitHealthy(url, rt.api, logFile);
+      await waitHealthy(url, rt.api, logFile, opts.waitFor);
     },
     startWorker: async (extraEnv = {}) => {
       const w = launch(WORKER_MAIN, { ...env, ...extraEnv }, logFile);

@@ -25,10 +25,22 @@ export async function createApiApp(role: 'api' | 'all', opts: { logger?: false }
   return app;
 }
 
+/**
+ * The last resort: an error that escaped every handler (a library's callback, a stream's event) is
+ * logged, and the process goes on serving the other requests instead of exiting.
+ */
+function keepServing(log: Logger): void {
+  const describe = (e: unknown) => (e instanceof Error ? (e.stack ?? e.message) : String(e));
+  process.on('uncaughtException', (e) => log.error(`uncaught exception, still serving: ${describe(e)}`));
+  process.on('unhandledRejection', (e) => log.error(`unhandled rejection, still serving: ${describe(e)}`));
+}
+
 export async function startApi(role: 'api' | 'all'): Promise<INestApplication> {
   const env: Environment = validateEnvironment(process.env);
+  const log = new Logger('Runyard');
+  keepServing(log);
   const app = await createApiApp(role);
   await app.listen(env.PORT, env.HOST);
-  new Logger('Runyard').log(`listening on http://${env.HOST}:${env.PORT} (role ${role})`);
+  log.log(`listening on http://${env.HOST}:${env.PORT} (role ${role})`);
   return app;
 }

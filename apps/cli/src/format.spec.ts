@@ -136,6 +136,7 @@ describe('formatSchedulesTable', () => {
         schedule({}),
         schedule({ name: 'q', overlap: 'queue', waiting_since: '2026-01-01T00:00:00Z', skips: 0, last_skip_at: null }),
         schedule({ name: 'off', paused: true, next_fires: [] }),
+        schedule({ name: 'orphan', paused: true, paused_reason: "its owner's token nightly-ci was revoked", next_fires: [] }),
       ],
       'UTC',
     ).split('\n');
@@ -145,6 +146,7 @@ describe('formatSchedulesTable', () => {
     );
     expect(out[2]).toMatch(/^q\s+.*\squeue\s+waiting\s+2026-01-02 02:00:00\s+4\s+0\s+-$/);
     expect(out[3]).toMatch(/^off\s+.*\sskip\s+paused\s+-\s+4\s+1\s+/);
+    expect(out[4]).toMatch(/^orphan\s+.*\sskip\s+paused: its owner's token nightly-ci was revoked\s+-\s+4\s+1\s+/);
   });
 
   it('says so when there are none', () => expect(formatSchedulesTable([])).toBe('no schedules\n'));

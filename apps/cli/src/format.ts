@@ -120,6 +120,8 @@ export interface ScheduleRow {
   profile_name: string;
   overlap: string;
   paused: boolean;
+  /** Why Runyard paused it (its owner's token revoked, …); null when a request did. */
+  paused_reason?: string | null;
   waiting_since: string | null;
   next_fires: string[];
   fires: number;
@@ -127,9 +129,9 @@ export interface ScheduleRow {
   last_skip_at: string | null;
 }
 
-/** What a schedule is doing: paused, a fire waiting for the current run, or active. */
-export const scheduleState = (s: Pick<ScheduleRow, 'paused' | 'waiting_since'>): string =>
-  s.paused ? 'paused' : s.waiting_since ? 'waiting' : 'active';
+/** What a schedule is doing: paused (with Runyard's reason, if it paused it), a fire waiting for the current run, or active. */
+export const scheduleState = (s: Pick<ScheduleRow, 'paused' | 'paused_reason' | 'waiting_since'>): string =>
+  s.paused ? (s.paused_reason ? `paused: ${s.paused_reason}` : 'paused') : s.waiting_since ? 'waiting' : 'active';
 
 /** `runyard schedules`: one line per schedule, its next fire in the terminal's time zone. */
 export function formatSchedulesTable(schedules: readonly ScheduleRow[], timeZone?: string): string {

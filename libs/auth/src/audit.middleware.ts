@@ -1,4 +1,4 @@
-import { Injectable, NestMiddleware, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, NestMiddleware, OnApplicationShutdown } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { DataSource, Repository } from 'typeorm';
 import { AuditEvent } from '@runyard/persistence';
@@ -6,15 +6,30 @@ import { maskTokens } from './api-token';
 import { actorOf } from './auth.guard';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
-/** Runner SDK executors report results many times a second on their own credential: machine traffic, not who-did-what. */
-const NOT_AUDITED = '/api/v1/executor/';
+/**
+ * Runner SDK executors report results many times a second on their own credential: machine traffic,
+ * so only their refused or failed calls (status 400 and above) are recorded, not the accepted ones.
+ */
+const EXECUTOR_ROUTES = '/api/v1/executor/';
+/** The status recorded for a request whose client went away before it was answered (nginx's convention). */
+export const CLIENT_CLOSED = 499;
 /** Events are written in batches: one INSERT per burst instead of one per request on the hot path. */
 const FLUSH_MS = 200;
 const FLUSH_AT = 200;
 
-/** Records every write request once answered: who (the token's name), what, and how it ended. */
+/** The client's address, read while the request still has its socket (`req.ip` throws once it is gone). */
+function remoteAddressOf(req: Request): string | null {
+  try {
+    return req.ip ?? req.socket?.remoteAddress ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Records every write request once answered or abandoned: who (the token's name), what, and how it ended. */
 @Injectable()
 export class AuditMiddleware implements NestMiddleware, OnApplicationShutdown {
+  private readonly log = new Logger('Audit');
   private readonly events: Repository<AuditEvent>;
   private pending: Partial<AuditEvent>[] = [];
   private timer?: NodeJS.Timeout;
@@ -24,18 +39,21 @@ export class AuditMiddleware implements NestMiddleware, OnApplicationShutdown {
   }
 
   use(req: Request, res: Response, next: NextFunction): void {
-    if (!READS.has(req.method) && !req.originalUrl.startsWith(NOT_AUDITED)) {
-      res.once('finish', () =>
-        this.record({
-          at: new Date(),
-          actor: actorOf(req)?.name ?? 'anonymous',
-          method: req.method,
-          path: maskTokens(req.originalUrl).slice(0, 1024),
-          status: res.statusCode,
-          remoteAddress: req.ip ?? null,
-        }),
-      );
-    }
+    if (READS.has(req.method)) return next();
+    // Everything but the actor (named later by the guard) is read now, while the request is whole.
+    const arrived = { method: req.method, path: maskTokens(req.originalUrl).slice(0, 1024), remoteAddress: remoteAddressOf(req) };
+    const executorCall = req.originalUrl.startsWith(EXECUTOR_ROUTES);
+    // `close` comes after `finish` when answered, and alone when the client left first.
+    res.once('close', () => {
+      try {
+        const status = res.writableFinished ? res.statusCode : CLIENT_CLOSED;
+        if (executorCall && status < 400) return;
+        this.record({ at: new Date(), actor: actorOf(req)?.name ?? 'anonymous', status, ...arrived });
+      } catch (e) {
+        // A lost audit row is logged; it never takes the process down.
+        this.log.error(`audit of ${arrived.method} ${arrived.path} not recorded: ${(e as Error).message}`);
+      }
+    });
     next();
   }
 

@@ -13,6 +13,8 @@ import { TokensService } from './tokens.service';
 export interface Actor {
   name: string;
   role: Role;
+  /** The API token's id; none with AUTH_MODE=none. */
+  tokenId?: string;
 }
 
 export const actorOf = (req: Request): Actor | undefined => (req as Request & { actor?: Actor }).actor;
@@ -40,7 +42,7 @@ export class AuthGuard implements CanActivate {
     if (!bearer) throw new UnauthorizedError('this endpoint needs an API token: Authorization: Bearer <token>');
     const token = await this.tokens.authenticate(bearer);
     if (!token) throw new UnauthorizedError('the API token is not valid (unknown or revoked)');
-    req.actor = { name: token.name, role: token.role };
+    req.actor = { name: token.name, role: token.role, tokenId: token.id };
     const needed = this.reflector.getAllAndOverride<Role>(REQUIRED_ROLE, targets) ?? (READS.has(req.method) ? 'viewer' : 'operator');
     if (ROLES.indexOf(token.role) < ROLES.indexOf(needed)) {
       throw new ForbiddenError(`token ${token.name} has role ${token.role}; this needs ${needed}`);

@@ -31,7 +31,7 @@ export function tokenAuth(env: Environment, tokens: TokensService, role: Role, r
     void tokens.authenticate(token).then(
       (found) => {
         if (!found) return refuse(res, 401, 'the token is not valid (unknown or revoked)');
-        req.actor = { name: found.name, role: found.role };
+        req.actor = { name: found.name, role: found.role, tokenId: found.id };
         if (ROLES.indexOf(found.role) < ROLES.indexOf(role))
           return refuse(res, 403, `token ${found.name} has role ${found.role}; ${realm} needs ${role}`);
         next();

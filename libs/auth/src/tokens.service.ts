@@ -93,6 +93,11 @@ export class TokensService implements OnApplicationBootstrap {
     return record && sameSecret(secret, record.secretSha256) ? record : null;
   }
 
+  /** A token's record, revoked or not: for what acts later on its behalf (a schedule's fires). */
+  byId(id: string): Promise<ApiToken | null> {
+    return this.tokens.findOneBy({ id });
+  }
+
   list(): Promise<ApiToken[]> {
     return this.tokens.find({ order: { createdAt: 'ASC' } });
   }

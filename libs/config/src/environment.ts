@@ -170,6 +170,12 @@ export class Environment {
   @Matches(/^[a-z0-9_]+$/, { message: 'KCIDB_ORIGIN must be a KCIDB origin (lower case, digits, _)' })
   KCIDB_ORIGIN = 'runyard';
 
+  /** The shortest time between two fires a new schedule may have (its cron checked at creation). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  SCHEDULE_MIN_INTERVAL_S = 60;
+
   /** How often failed KCIDB submissions are tried again. */
   @Type(() => Number)
   @IsInt()

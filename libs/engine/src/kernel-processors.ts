@@ -19,7 +19,6 @@ export class KernelProcessors implements OnApplicationBootstrap, BeforeApplicati
 
   onApplicationBootstrap(): void {
     this.worker = this.connection.createWorker<KernelJob>(KERNEL_QUEUE, (job) => this.process(job), { concurrency: 4 });
-    this.worker.on('error', (e) => this.log.warn(e.message));
     if (this.env.KCIDB_URL) {
       this.retry = setInterval(
         () => void this.work.syncKcidb().catch((e: Error) => this.log.warn(`KCIDB retry: ${e.message}`)),

@@ -16,6 +16,7 @@ export class RunProcessors implements OnApplicationBootstrap, BeforeApplicationS
   private workers: Worker<RunJob>[] = [];
   private timers: NodeJS.Timeout[] = [];
   private listener?: ChannelListener;
+  private closing = false;
 
   constructor(
     private readonly connection: QueueConnection,
@@ -26,9 +27,15 @@ export class RunProcessors implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(DATABASE_URL) private readonly databaseUrl: string,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  /** Not awaited: reconciling may wait for Redis, and the `all` role's API must serve meanwhile. */
+  onApplicationBootstrap(): void {
+    void this.start();
+  }
+
+  private async start(): Promise<void> {
     // Re-attach first: a restarted worker picks its host's runs up before taking new work.
     await this.reconciler.reconcile().catch((e: Error) => this.log.error(`reconcile: ${e.message}`));
+    if (this.closing) return;
     const processor = async (job: Job<RunJob>, token?: string) => {
       const outcome = await this.executor.execute(job.data.runId);
       if (outcome && 'deferred' in outcome) {
@@ -93,6 +100,7 @@ export class RunProcessors implements OnApplicationBootstrap, BeforeApplicationS
 
   /** Takes no new jobs, lets short commands finish, leaves long runs running for the next worker. */
   async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
     this.timers.forEach(clearInterval);
     const [runs, commands] = this.workers;
     await Promise.allSettled([runs?.close(true), commands?.close()]);

@@ -16,6 +16,7 @@ import { Schedule, ScheduleFire } from './schedule.entities';
 import { Schedules1765400000000 } from './migrations/1765400000000-schedules';
 import { RunPolicies1765500000000 } from './migrations/1765500000000-run-policies';
 import { SdkObjectOwners1765610000000 } from './migrations/1765610000000-sdk-object-owners';
+import { ScheduleOwner1765620000000 } from './migrations/1765620000000-schedule-owner';
 
 export const ENTITIES = [
   Run,
@@ -42,6 +43,7 @@ export const MIGRATIONS = [
   Schedules1765400000000,
   RunPolicies1765500000000,
   SdkObjectOwners1765610000000,
+  ScheduleOwner1765620000000,
 ];
 
 /** One definition for the app, the tests and the migration CLI: never `synchronize`. */

@@ -36,6 +36,10 @@ export class Schedule {
   @Column({ type: 'boolean', default: false })
   paused: boolean;
 
+  /** Why Runyard paused it (its owner's token revoked, …); null when paused by a request or active. */
+  @Column({ type: 'text', name: 'paused_reason', nullable: true })
+  pausedReason: string | null;
+
   @Column({ type: 'int', default: 0 })
   fires: number;
 
@@ -60,6 +64,10 @@ export class Schedule {
 
   @Column({ type: 'varchar', name: 'created_by', length: 255 })
   createdBy: string;
+
+  /** The API token whose identity its fires carry (its creator's, or its last resumer's); null without tokens (AUTH_MODE=none). */
+  @Column({ type: 'varchar', name: 'owner_token_id', length: 16, nullable: true })
+  ownerTokenId: string | null;
 
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
   createdAt: Date;

@@ -7,6 +7,25 @@ import { ConnectionProblems } from './connection-problems';
 import type { RunJob } from './queue-names';
 
 /**
+ * BullMQ's graceful close waits for Redis indefinitely: while it is away the worker closes at once
+ * instead (a job it held, if any, is stalled and taken again), so a process stopped during an outage exits.
+ */
+class OutageAwareWorker<T> extends Worker<T> {
+  constructor(
+    name: string,
+    processor: Processor<T>,
+    opts: WorkerOptions,
+    private readonly redis: IORedis,
+  ) {
+    super(name, processor, opts);
+  }
+
+  override close(force = false): Promise<void> {
+    return super.close(force || this.redis.status !== 'ready');
+  }
+}
+
+/**
  * Builds BullMQ queues and workers on Redis (REDIS_URL) or, without it, on BullMQ's own
  * PostgreSQL backend in the same database as the runs.
  */
@@ -48,11 +67,8 @@ export class QueueConnection implements OnApplicationShutdown {
   createWorker<T = RunJob>(name: string, processor: Processor<T>, opts: Omit<WorkerOptions, 'connection'>): Worker<T> {
     let worker: Worker<T>;
     if (this.backend === 'redis') {
-      worker = new Worker<T>(name, processor, {
-        ...opts,
-        prefix: this.env.QUEUE_PREFIX,
-        connection: this.redis({ maxRetriesPerRequest: null }),
-      });
+      const connection = this.redis({ maxRetriesPerRequest: null });
+      worker = new OutageAwareWorker<T>(name, processor, { ...opts, prefix: this.env.QUEUE_PREFIX, connection }, connection);
     } else {
       const { Worker: PgWorker } = withBackend(createPostgresBackend);
       worker = new PgWorker<T>(name, processor, { ...opts, connection: this.postgresConnection() }) as unknown as Worker<T>;

@@ -5,6 +5,7 @@ import { Environment } from '@runyard/config';
 import type { Run } from '@runyard/persistence';
 import { QueueConnection } from './queue-connection';
 import { COMMANDS_QUEUE, jobIdFor, jobNameFor, QueueName, queueFor, RUNS_QUEUE, RunJob } from './queue-names';
+import { answerWithin } from './queue-timeout';
 
 /** The queue did not take a job within ENQUEUE_TIMEOUT_MS. */
 export class EnqueueTimeoutError extends Error {}
@@ -31,19 +32,8 @@ export class RunQueues implements OnApplicationShutdown {
     const jobId = await this.jobId(run);
     const data = { runId: run.id, expid: run.expid, kind: run.kind };
     const added = this.queues[queueFor(run.kind)].add(jobNameFor(run), data, { jobId, delay: Math.max(0, delayMs) });
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new EnqueueTimeoutError(`the queue did not answer within ${this.env.ENQUEUE_TIMEOUT_MS} ms`)),
-        this.env.ENQUEUE_TIMEOUT_MS,
-      );
-    });
-    added.catch(() => undefined); // a late failure after the timeout has nobody to tell
-    try {
-      await Promise.race([added, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    const ms = this.env.ENQUEUE_TIMEOUT_MS;
+    await answerWithin(added, ms, () => new EnqueueTimeoutError(`the queue did not answer within ${ms} ms`));
   }
 
   /** Drops a run's job if a worker has not taken it yet. */

@@ -2,6 +2,7 @@ import type { Run, Schedule } from '@runyard/persistence';
 import { ConflictError, NotFoundError } from '@runyard/runs';
 import type { RunRequest, RunsRepository, RunsService } from '@runyard/runs';
 import { ScheduleFires, waitPollMs } from './schedule-fires.service';
+import type { ScheduleOwners } from './schedule-owners';
 import type { ScheduleQueue } from './schedule-queue';
 import type { FireRecord, SchedulesRepository } from './schedules.repository';
 
@@ -105,6 +106,7 @@ describe('a schedule fire', () => {
       queue as unknown as ScheduleQueue,
       runs as unknown as RunsService,
       runs as unknown as RunsRepository,
+      { pausedForOwner: async () => false } as unknown as ScheduleOwners,
     );
   });
 

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { runCommand } from '@runyard/autosubmit';
 import type { Run, Schedule } from '@runyard/persistence';
 import { asBadInput, ConflictError, RunsRepository, RunsService } from '@runyard/runs';
+import { ScheduleOwners } from './schedule-owners';
 import { ScheduleQueue } from './schedule-queue';
 import { SchedulesRepository } from './schedules.repository';
 
@@ -26,12 +27,13 @@ export class ScheduleFires {
     private readonly queue: ScheduleQueue,
     private readonly runs: RunsService,
     private readonly runRows: RunsRepository,
+    private readonly owners: ScheduleOwners,
   ) {}
 
   async fire(name: string): Promise<void> {
     const schedule = await this.schedules.byName(name);
-    // Deleted or paused after BullMQ made this fire.
-    if (!schedule || schedule.paused) return;
+    // Deleted or paused after BullMQ made this fire, or its owner may not run any more.
+    if (!schedule || schedule.paused || (await this.owners.pausedForOwner(schedule))) return;
     if (schedule.waitingSince) {
       const since = schedule.waitingSince.toISOString();
       return this.schedules.recordSkipped(
@@ -58,6 +60,7 @@ export class ScheduleFires {
   async retryWaiting(name: string, since: number): Promise<number | null> {
     const schedule = await this.schedules.byName(name);
     if (!schedule || schedule.paused || schedule.waitingSince?.getTime() !== since) return null;
+    if (await this.owners.pausedForOwner(schedule)) return null;
     const waitedMs = Date.now() - since;
     if (await this.runRows.unfinishedRunOf(schedule.expid)) return waitPollMs(waitedMs);
     try {

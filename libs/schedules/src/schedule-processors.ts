@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { DelayedError, Job, Worker } from 'bullmq';
 import { ConnectionProblems, QueueConnection } from '@runyard/queue';
 import { ScheduleFires } from './schedule-fires.service';
+import { ScheduleOwners } from './schedule-owners';
 import { SCHEDULES_QUEUE, ScheduleJob } from './schedule-queue';
 import { SchedulesService } from './schedules.service';
 
@@ -21,15 +22,23 @@ export class ScheduleProcessors implements OnApplicationBootstrap, BeforeApplica
   private worker?: Worker<ScheduleJob>;
   private timer?: NodeJS.Timeout;
   private restoring = false;
+  private closing = false;
 
   constructor(
     private readonly connection: QueueConnection,
     private readonly schedules: SchedulesService,
     private readonly fires: ScheduleFires,
+    private readonly owners: ScheduleOwners,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  /** Not awaited: the queue waits for its Redis, and an API started while Redis is away must still serve. */
+  onApplicationBootstrap(): void {
+    void this.start();
+  }
+
+  private async start(): Promise<void> {
     await this.restore();
+    if (this.closing) return;
     this.worker = this.connection.createWorker<ScheduleJob>(SCHEDULES_QUEUE, (job, token) => this.process(job, token), {
       concurrency: FIRE_CONCURRENCY,
     });
@@ -51,6 +60,8 @@ export class ScheduleProcessors implements OnApplicationBootstrap, BeforeApplica
     if (this.restoring) return;
     this.restoring = true;
     try {
+      // Owners first: a schedule whose owner was revoked meanwhile is paused, and its job scheduler goes.
+      await this.owners.sweep();
       const changed = await this.schedules.restore();
       if (changed.length > 0) this.log.log(`job schedulers restored from the schedules: ${changed.join(', ')}`);
       this.problems.recovered('schedules restore');
@@ -62,6 +73,7 @@ export class ScheduleProcessors implements OnApplicationBootstrap, BeforeApplica
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
     clearInterval(this.timer);
     await this.worker?.close();
   }

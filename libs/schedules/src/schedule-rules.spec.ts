@@ -1,4 +1,4 @@
-import { ensureCron, ensureScheduleName, ensureTimezone, nextFires, ScheduleInputError } from './schedule-rules';
+import { ensureCron, ensureMinInterval, ensureScheduleName, ensureTimezone, nextFires, ScheduleInputError } from './schedule-rules';
 
 const refusal = (fn: () => unknown): string => {
   try {
@@ -88,5 +88,22 @@ describe('next fire times', () => {
       '2026-01-05T06:30:00.000Z',
       '2026-01-12T06:30:00.000Z',
     ]);
+  });
+});
+
+describe('the minimum interval between fires', () => {
+  it.each(['* * * * *', '0 3 * * *', '*/30 * * * * *', '@daily'])('lets %j through a 30 s minimum', (cron) =>
+    expect(() => ensureMinInterval(cron, 'UTC', 30)).not.toThrow(),
+  );
+
+  it('refuses a cron whose fires come closer than the minimum, naming the setting', () => {
+    expect(refusal(() => ensureMinInterval('*/2 * * * * *', 'UTC', 60))).toBe(
+      'cron "*/2 * * * * *" fires 2 s apart; schedules may fire at most every 60 s (SCHEDULE_MIN_INTERVAL_S)',
+    );
+  });
+
+  it('finds the shortest gap of an irregular cron, not only the first', () => {
+    // Minutes 0 and 1 of every hour: 60 s apart once an hour, 59 min otherwise.
+    expect(refusal(() => ensureMinInterval('0,1 * * * *', 'UTC', 120))).toMatch(/fires 60 s apart/);
   });
 });

@@ -74,3 +74,18 @@ export function nextFires(cron: string, timezone: string, count: number, from = 
   }
   return fires;
 }
+
+/** Fires looked at for a cron's shortest gap: its pattern repeats well within them. */
+const GAP_SAMPLE = 50;
+
+/** Refuses a cron whose fires can come closer together than `minSeconds` (SCHEDULE_MIN_INTERVAL_S). */
+export function ensureMinInterval(cron: string, timezone: string, minSeconds: number): void {
+  const fires = nextFires(cron, timezone, GAP_SAMPLE);
+  const gaps = fires.slice(1).map((at, i) => at.getTime() - fires[i].getTime());
+  const shortest = Math.min(...gaps);
+  if (shortest < minSeconds * 1000) {
+    throw new ScheduleInputError(
+      `cron ${JSON.stringify(cron)} fires ${shortest / 1000} s apart; schedules may fire at most every ${minSeconds} s (SCHEDULE_MIN_INTERVAL_S)`,
+    );
+  }
+}

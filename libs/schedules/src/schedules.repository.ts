@@ -9,7 +9,7 @@ export const FIRES_KEPT = 20;
 
 export type NewSchedule = Pick<
   Schedule,
-  'name' | 'cron' | 'timezone' | 'expid' | 'profileName' | 'profileParams' | 'overlap' | 'paused' | 'createdBy'
+  'name' | 'cron' | 'timezone' | 'expid' | 'profileName' | 'profileParams' | 'overlap' | 'paused' | 'createdBy' | 'ownerTokenId'
 >;
 
 /** What one fire came to, as the history shows it. */
@@ -45,12 +45,20 @@ export class SchedulesRepository {
     return this.schedules.find({ order: { name: 'ASC' } });
   }
 
-  /** Pausing also drops a fire that was waiting: a paused schedule starts nothing. */
-  async setPaused(name: string, paused: boolean): Promise<Schedule | null> {
+  /**
+   * Pausing also drops a fire that was waiting: a paused schedule starts nothing. `reason`: why
+   * Runyard paused it (null when a request did); resuming clears it and may hand it to a new owner.
+   */
+  async setPaused(
+    name: string,
+    paused: boolean,
+    reason: string | null = null,
+    owner?: { tokenId: string | null },
+  ): Promise<Schedule | null> {
     await this.schedules
       .createQueryBuilder()
       .update()
-      .set({ paused, ...(paused ? { waitingSince: null } : {}) })
+      .set({ paused, pausedReason: reason, ...(paused ? { waitingSince: null } : {}), ...(owner ? { ownerTokenId: owner.tokenId } : {}) })
       .where('name = :name', { name })
       .execute();
     return this.byName(name);

@@ -1,9 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { runCommand } from '@runyard/autosubmit';
+import { Environment } from '@runyard/config';
 import type { OverlapPolicy, Schedule, ScheduleFire } from '@runyard/persistence';
 import { asBadInput, BadInputError, ConflictError, isUniqueViolation, NotFoundError, RunsService, UnavailableError } from '@runyard/runs';
 import { ScheduleQueue } from './schedule-queue';
-import { DEFAULT_TIMEZONE, ensureCron, ensureScheduleName, ensureTimezone, nextFires, ScheduleInputError } from './schedule-rules';
+import {
+  DEFAULT_TIMEZONE,
+  ensureCron,
+  ensureMinInterval,
+  ensureScheduleName,
+  ensureTimezone,
+  nextFires,
+  ScheduleInputError,
+} from './schedule-rules';
 import { SchedulesRepository } from './schedules.repository';
 
 export interface ScheduleRequest {
@@ -14,6 +23,12 @@ export interface ScheduleRequest {
   profileName: string;
   profileParams?: Record<string, unknown>;
   overlap?: OverlapPolicy;
+}
+
+/** Who asks: the name runs and the history show, and the API token the schedule's fires act for (none without tokens). */
+export interface ScheduleOwner {
+  name: string;
+  tokenId: string | null;
 }
 
 /** A schedule as answered: the row, its next fire times and its newest fires. */
@@ -48,13 +63,17 @@ export class SchedulesService {
     private readonly repo: SchedulesRepository,
     private readonly queue: ScheduleQueue,
     private readonly runs: RunsService,
+    private readonly env: Environment,
   ) {}
 
   /** Checked as a run request would be (expid, profile and its params), so that a fire is not the first to fail. */
-  async create(req: ScheduleRequest, createdBy: string): Promise<ScheduleView> {
+  async create(req: ScheduleRequest, owner: ScheduleOwner): Promise<ScheduleView> {
     const { name, timezone, cron } = checked(() => {
       const timezone = ensureTimezone(req.timezone ?? DEFAULT_TIMEZONE);
-      return { name: ensureScheduleName(req.name), timezone, cron: ensureCron(req.cron, timezone) };
+      const name = ensureScheduleName(req.name);
+      const cron = ensureCron(req.cron, timezone);
+      ensureMinInterval(cron, timezone, this.env.SCHEDULE_MIN_INTERVAL_S);
+      return { name, timezone, cron };
     });
     asBadInput(() => runCommand(req.expid));
     await this.runs.profile(req.profileName, req.profileParams);
@@ -69,7 +88,8 @@ export class SchedulesService {
         profileParams: req.profileParams ?? null,
         overlap: req.overlap ?? 'skip',
         paused: false,
-        createdBy,
+        createdBy: owner.name,
+        ownerTokenId: owner.tokenId,
       });
     } catch (e) {
       if (isUniqueViolation(e)) throw new ConflictError(`schedule ${name} already exists`);
@@ -107,13 +127,15 @@ export class SchedulesService {
     return this.view(schedule);
   }
 
-  async resume(name: string): Promise<ScheduleView> {
-    if (!(await this.existing(name)).paused) return this.get(name);
-    const schedule = (await this.repo.setPaused(name, false)) ?? this.missing(name);
+  /** The resumer becomes its owner: its fires act for that token from now on. */
+  async resume(name: string, owner: ScheduleOwner): Promise<ScheduleView> {
+    const before = await this.existing(name);
+    if (!before.paused) return this.get(name);
+    const schedule = (await this.repo.setPaused(name, false, null, owner)) ?? this.missing(name);
     try {
       await this.queue.start(schedule);
     } catch (e) {
-      await this.repo.setPaused(name, true);
+      await this.repo.setPaused(name, true, before.pausedReason, { tokenId: before.ownerTokenId });
       throw new UnavailableError(`schedule ${name} was not resumed: the queue is unavailable: ${(e as Error).message}`);
     }
     return this.view(schedule);

@@ -45,7 +45,10 @@ export class SessionReaper implements OnApplicationBootstrap, BeforeApplicationS
     await this.repo.extendLeases(this.env.SESSION_LEASE_MS);
     this.queue = this.connection.createQueue(SESSIONS_QUEUE);
     this.worker = this.connection.createWorker(SESSIONS_QUEUE, () => this.sweep(), { concurrency: 1 });
-    await this.queue.upsertJobScheduler(REAPER_ID, { every: this.env.SESSION_REAPER_MS }, { name: 'reap' });
+    // Not awaited: the queue waits for its Redis, and an API started while Redis is away must still serve.
+    void this.queue
+      .upsertJobScheduler(REAPER_ID, { every: this.env.SESSION_REAPER_MS }, { name: 'reap' })
+      .catch((e: Error) => this.log.warn(`reaper: ${e.message}`));
   }
 
   async sweep(): Promise<void> {

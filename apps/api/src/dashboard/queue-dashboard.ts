@@ -7,11 +7,21 @@ import type { NextFunction, Request, Response } from 'express';
 import { Environment } from '@runyard/config';
 import { tokenAuth, TokensService } from '@runyard/auth';
 import { KernelQueue } from '@runyard/kernelci';
-import { RunQueues } from '@runyard/queue';
+import { answerWithin, RunQueues } from '@runyard/queue';
+import { UnavailableError } from '@runyard/runs';
 import { ScheduleQueue } from '@runyard/schedules';
 import { mayBeUnder } from '../common/mounted-at';
 
 export const DASHBOARD_PATH = '/admin/queues';
+/** Bull Board would wait for an absent Redis indefinitely: the dashboard answers 503 after this instead. */
+const QUEUE_CHECK_MS = 2000;
+
+/** Lets the request through to the board once the queue answers; else 503 with the reason. */
+const whenQueueAnswers = (queues: RunQueues) => (_req: Request, _res: Response, next: NextFunction) =>
+  void answerWithin(queues.ping(), QUEUE_CHECK_MS, () => new Error(`it did not answer within ${QUEUE_CHECK_MS} ms`)).then(
+    () => next(),
+    (e: Error) => next(new UnavailableError(`the queue is unavailable: ${e.message}`)),
+  );
 
 const DESCRIPTIONS: Record<string, string> = {
   'runyard-runs': 'Experiment runs (autosubmit run): a job lasts as long as its run',
@@ -39,7 +49,7 @@ export class QueueDashboardMiddleware implements NestMiddleware {
     });
     const board = server.getRouter() as express.Express;
     board.disable('x-powered-by');
-    this.router.use(DASHBOARD_PATH, tokenAuth(env, tokens, 'admin', 'the queue dashboard'), board);
+    this.router.use(DASHBOARD_PATH, tokenAuth(env, tokens, 'admin', 'the queue dashboard'), whenQueueAnswers(runQueues), board);
   }
 
   use(req: Request, res: Response, next: NextFunction): void {

@@ -127,6 +127,7 @@ const SCHEDULE = obj({
   profile_params: nullable({ type: 'object' }),
   overlap: { type: 'string', enum: [...OVERLAP_POLICIES] },
   paused: { type: 'boolean' },
+  paused_reason: nullable({ ...str, description: "why Runyard paused it (its owner's token revoked, …); null when a request did" }),
   next_fires: { ...arr(TIME), description: 'the next 3 fire times (none while paused)' },
   fires: { ...int, description: 'runs it started' },
   last_fire_at: nullable(TIME),

@@ -3,7 +3,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { AgentsService } from '@runyard/agents';
 import { KernelQueue } from '@runyard/kernelci';
-import { RunQueues } from '@runyard/queue';
+import { answerWithin, RunQueues } from '@runyard/queue';
 import { RunsRepository } from '@runyard/runs';
 import { ScheduleQueue, SchedulesRepository } from '@runyard/schedules';
 import { gauge, histogram } from './prometheus-text';
@@ -11,6 +11,8 @@ import { gauge, histogram } from './prometheus-text';
 const WAIT_BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 const DURATION_BOUNDS = [0.1, 1, 5, 30, 60, 300, 900, 3600, 4 * 3600, 12 * 3600, 86400, 3 * 86400, 7 * 86400];
 const CACHE_MS = 1000;
+/** A scrape while Redis is away answers without the queue's figures rather than never. */
+const QUEUE_FIGURES_MS = 2000;
 
 /**
  * /metrics: this process's own figures (prom-client defaults) plus the system's, read from Postgres and
@@ -49,10 +51,13 @@ export class MetricsService {
     );
     const schedules = await this.schedules.counters();
     const queues = [...Object.values(this.runQueues.queues), this.kernelQueue.queue, this.scheduleQueue.queue];
-    const depth = await Promise.all(
-      queues.map(async (q) => ({ name: q.name, counts: await q.getJobCounts('waiting', 'active', 'delayed', 'failed') })),
+    const figures = Promise.all([
+      Promise.all(queues.map(async (q) => ({ name: q.name, counts: await q.getJobCounts('waiting', 'active', 'delayed', 'failed') }))),
+      queues[0].getWorkersCount().catch(() => 0),
+    ]);
+    const [depth, workerCount] = await answerWithin(figures, QUEUE_FIGURES_MS, () => new Error('queue figures')).catch(
+      () => [[], null] as const,
     );
-    const workers = await Promise.all(queues.slice(0, 1).map((q) => q.getWorkersCount().catch(() => 0)));
     const agents = await this.agents.figures();
     return [
       gauge(
@@ -69,7 +74,12 @@ export class MetricsService {
       ),
       gauge('runyard_runs_timed_out_total', 'Runs stopped by their TIMEOUT.', 'counter', [{ labels: {}, value: policies.timedOut }]),
       gauge('runyard_runs_retried_total', 'Attempts made again by a RETRY policy.', 'counter', [{ labels: {}, value: policies.retried }]),
-      gauge('runyard_workers', 'Worker processes consuming the runs queue.', 'gauge', [{ labels: {}, value: workers[0] ?? 0 }]),
+      gauge(
+        'runyard_workers',
+        'Worker processes consuming the runs queue.',
+        'gauge',
+        workerCount === null ? [] : [{ labels: {}, value: workerCount }],
+      ),
       gauge(
         'runyard_agents',
         'Runner agents by status.',

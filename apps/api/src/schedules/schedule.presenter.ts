@@ -11,6 +11,7 @@ export function presentSchedule({ schedule: s, nextFires, recent }: ScheduleView
     profile_params: s.profileParams,
     overlap: s.overlap,
     paused: s.paused,
+    paused_reason: s.pausedReason,
     next_fires: nextFires.map((d) => d.toISOString()),
     fires: s.fires,
     last_fire_at: s.lastFireAt,

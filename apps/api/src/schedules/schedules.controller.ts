@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, PipeTransform, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
+import { actorOf } from '@runyard/auth';
 import { BadInputError } from '@runyard/runs';
-import { ensureScheduleName, ScheduleInputError, SchedulesService } from '@runyard/schedules';
+import { ensureScheduleName, ScheduleInputError, ScheduleOwner, SchedulesService } from '@runyard/schedules';
 import { requesterOf } from '../common/requester';
 import { presentSchedule } from './schedule.presenter';
 import { CreateScheduleDto } from './schedules.dto';
@@ -17,6 +18,9 @@ class ScheduleNamePipe implements PipeTransform<string, string> {
   }
 }
 const scheduleName = new ScheduleNamePipe();
+
+/** The requester, whose token the schedule's fires act for. */
+const ownerOf = (req: Request): ScheduleOwner => ({ name: requesterOf(req), tokenId: actorOf(req)?.tokenId ?? null });
 
 /** Cron schedules of experiment runs (writes need an operator, as runs do). */
 @Controller('api/v1/schedules')
@@ -36,7 +40,7 @@ export class SchedulesController {
         profileParams: body.profile_params,
         overlap: body.overlap,
       },
-      requesterOf(req),
+      ownerOf(req),
     );
     return presentSchedule(view);
   }
@@ -59,8 +63,8 @@ export class SchedulesController {
 
   @Post(':name/resume')
   @HttpCode(200)
-  async resume(@Param('name', scheduleName) name: string) {
-    return presentSchedule(await this.schedules.resume(name));
+  async resume(@Param('name', scheduleName) name: string, @Req() req: Request) {
+    return presentSchedule(await this.schedules.resume(name, ownerOf(req)));
   }
 
   @Delete(':name')
