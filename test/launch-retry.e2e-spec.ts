@@ -33,7 +33,7 @@ describe('launch failures are retried', () => {
       const r = (await api('GET', `/api/v1/runs/${id}`)).body;
       return r.attempts > 1 && r;
     }, 20_000);
-    expect(waiting).toMatchObject({ status: 'QUEUED', last_error: expect.stringMatching(/^launch failed: .*ENOTDIR/) });
+    expect(waiting).toMatchObject({ status: 'QUEUED', last_error: expect.stringMatching(/^launch failed: .*(ENOTDIR|EEXIST)/) });
     expect(waiting.detail).toMatch(/attempt \d+ of 6 in 2 s$/);
     return waiting;
   };
