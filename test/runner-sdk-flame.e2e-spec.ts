@@ -1,3 +1,7 @@
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { pythonEnv, pythonProject, runClient } from './support/sdk-clients';
 import { RunyardUnderTest, startRunyard } from './support/runyard';
 
@@ -165,5 +169,74 @@ except runyard.RunyardError as e:
     });
     expect(done.stderr).toBe('');
     expect(done.stdout).toBe('start failed: True []\n');
+  });
+});
+
+/** Storage an admin configured, gone under a running client: the calls fail at once, naming the storage and the fix. */
+describe('Runner SDK from Python, when its storage is deleted', () => {
+  let rt: RunyardUnderTest;
+  const objects = mkdtempSync(join(tmpdir(), 'runyard-objects-'));
+  const packages = mkdtempSync(join(tmpdir(), 'runyard-packages-'));
+  const python = (dir: string) => runClient('python3', ['main.py'], dir, pythonEnv(rt.url), 120_000);
+
+  beforeAll(async () => {
+    rt = await startRunyard({
+      config: '',
+      env: { RUNYARD_CONFIG: '', OBJECT_STORAGE: pathToFileURL(objects).href, PACKAGE_STORAGE: pathToFileURL(packages).href },
+    });
+  });
+  afterAll(() => rt?.close());
+
+  it('fails a result too large to travel inline with StorageLostError when the object storage directory is gone', async () => {
+    const dir = pythonProject(
+      {
+        'main.py': `import shutil
+from runyard import Runner, StorageLostError
+
+def blob(n):
+    return b"x" * n
+
+with Runner("storage-objects") as rr:
+    svc = rr.service(blob)
+    print("small", len(svc(10).get()))
+    shutil.rmtree(${JSON.stringify(objects)})
+    try:
+        svc(1_000_000).get()
+    except StorageLostError as e:
+        print(type(e).__name__, "|", ${JSON.stringify(objects)} in str(e), "|", "mkdir -p" in str(e))
+    print("still serving", len(svc(10).get()))
+`,
+      },
+      false,
+    );
+    const done = await python(dir);
+    expect(done.stdout).toBe('small 10\nStorageLostError | True | True\nstill serving 10\n');
+    mkdirSync(objects, { recursive: true });
+  });
+
+  it('fails the calls of an application whose package file was deleted, naming it and the fix; running the client again repairs it', async () => {
+    const dir = pythonProject(
+      {
+        'main.py': `import os, sys
+from runyard import Runner, SessionLostError
+
+def one():
+    return 1
+
+with Runner("storage-package") as rr:
+    if sys.argv[1:] == ["delete"]:
+        for f in os.listdir(${JSON.stringify(packages)}):
+            os.remove(os.path.join(${JSON.stringify(packages)}, f))
+    try:
+        print("got", rr.service(one)().get())
+    except SessionLostError as e:
+        print(type(e).__name__, "|", "missing from the package storage" in str(e), "|", "run the client of application storage-package again" in str(e))
+`,
+      },
+      false,
+    );
+    const deleted = await runClient('python3', ['main.py', 'delete'], dir, pythonEnv(rt.url), 120_000);
+    expect(deleted.stdout).toBe('SessionLostError | True | True\n');
+    expect((await python(dir)).stdout).toBe('got 1\n');
   });
 });

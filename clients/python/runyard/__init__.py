@@ -22,6 +22,7 @@ from .errors import (
     RunyardError,
     SessionClosedError,
     SessionLostError,
+    StorageLostError,
     StorageMissingError,
 )
 from .future import ObjectFuture, ObjectFutureIterator, ObjectRef
@@ -48,6 +49,7 @@ __all__ = [
     "ApplicationExistsError",
     "PackageTooLargeError",
     "StorageMissingError",
+    "StorageLostError",
     "NoProfileError",
     "SessionLostError",
     "SessionClosedError",

@@ -96,7 +96,14 @@ class ExecutorLostError(RemoteError):
     """The executor running the call vanished every time it was tried."""
 
 
+class StorageLostError(RemoteError):
+    """Runyard's object or package storage is gone (deleted or unmounted): the message names it and the fix."""
+
+    code = FlameErrorCode.INVALID_CONFIG
+
+
 _RUNYARD_REMOTE = {
+    "StorageLostError": StorageLostError,
     "SessionLostError": SessionLostError,
     "SessionClosedError": SessionClosedError,
     "DependencyFailedError": DependencyFailedError,
