@@ -82,7 +82,8 @@ rr.close()
 
   it('starts in the constructor, reuses or refuses an existing application as fail_if_exists says, and keeps the seed form', async () => {
     const done = await python({
-      'main.py': `import runyard
+      'main.py': `import os
+import runyard
 from runyard import FlameError, FlameErrorCode, Runner
 
 def names():
@@ -103,11 +104,14 @@ print("closed", runyard.get_application("flame-start") is None)
 with Runner("flame-seed-form") as seed:
     print("seed form", seed.service(lambda a, b: a + b)(1, 3).get(), "flame-seed-form" in names())
 print("left", "flame-seed-form" in names())
+ctx = runyard.FlameContext()
+print("context", ctx.cache == os.environ["RUNYARD_URL"], ".venv" in ctx.package.excludes, runyard.FlamePackage(storage="x", excludes=["*.log"]).excludes)
 `,
     });
     expect(done.stderr).toBe('');
     expect(done.stdout).toBe(
-      'registered by the constructor True True\nrefused True\na reusing runner leaves it True\nclosed True\nseed form 4 True\nleft False\n',
+      'registered by the constructor True True\nrefused True\na reusing runner leaves it True\nclosed True\nseed form 4 True\nleft False\n' +
+        "context True True ['*.log']\n",
     );
   });
 

@@ -87,13 +87,6 @@ class ObjectFuture:
             if self._error is not None:
                 raise self._error
 
-    def done(self):
-        """Whether the call has run (successfully or not), asking Runyard without waiting."""
-        with self._lock:
-            if self._value is _UNSET and self._error is None and not self._version:
-                self._poll("HEAD", wait_ms=0)
-            return self._error is not None or self._version > 0
-
     def get(self):
         """The result, once the call has run; raises the remote exception if it failed."""
         with self._lock:
@@ -103,11 +96,11 @@ class ObjectFuture:
                 raise self._error
             return self._value
 
-    def _poll(self, method, wait_ms=_WAIT_MS):
+    def _poll(self, method):
         import cloudpickle
 
         while True:
-            path = f"/api/v1/objects/{self._key}?wait_ms={wait_ms}"
+            path = f"/api/v1/objects/{self._key}?wait_ms={_WAIT_MS}"
             status, resp, data = self._api.request(method, path, headers={"Accept": "*/*"})
             if status == 200:
                 self._check_answer(resp.getheader("X-Runyard-Key"))
@@ -115,10 +108,8 @@ class ObjectFuture:
                 if method == "GET":
                     self._value = cloudpickle.loads(data)
                 return
-            if status == 202 and wait_ms:
-                continue
             if status == 202:
-                return
+                continue
             if method == "HEAD":
                 # A HEAD answer has no body: the (small) error body is read with a GET.
                 method = "GET"
