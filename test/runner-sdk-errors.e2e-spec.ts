@@ -75,18 +75,18 @@ except PackageTooLargeError as e:
     expect((await runClient('python3', ['client.py', '*.bin'], dir, pythonEnv(rt.url))).stdout).toBe('1\n');
   });
 
-  it('refuses an application name in use unless reuse is asked; a reusing client leaves the cleanup to the owner', async () => {
+  it('refuses an application name in use when fail_if_exists=True (Flame), else reuses it; a reusing client leaves the cleanup to the owner', async () => {
     const dir = script(`with Runner("taken-app") as owner:
     try:
-        Runner("taken-app").start()
+        Runner("taken-app", fail_if_exists=True)
     except ApplicationExistsError as e:
         print("exists:", e)
-    with Runner("taken-app", reuse=True) as again:
+    with Runner("taken-app") as again:
         print(again.service(one)().get())
     print(owner.service(one)().get())
 `);
     expect((await python(dir, 'client.py')).stdout).toMatch(
-      /^exists: application taken-app exists already \(registered by anonymous@127\.0\.0\.1 at [-0-9T:.]+Z\): choose another name, reuse it \(Runner\(name, reuse=True\) \/ \{ reuse: true \}\), or remove it \(runyard apps rm taken-app\)\n1\n1\n$/,
+      /^exists: application taken-app exists already \(registered by anonymous@127\.0\.0\.1 at [-0-9T:.]+Z\): choose another name, reuse it \(Python: Runner\(name\) without fail_if_exists=True \/ TypeScript: \{ reuse: true \}\), or remove it \(runyard apps rm taken-app\)\n1\n1\n$/,
     );
   });
 

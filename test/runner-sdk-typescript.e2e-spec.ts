@@ -72,6 +72,15 @@ describe('Runner SDK from TypeScript', () => {
     }
   });
 
+  it("resolves Flame's lists of futures: get() in the list's order, wait() without downloading a large result", async () => {
+    const done = await node('flame-lists.js');
+    expect({ code: done.code, stdout: done.stdout, stderr: done.stderr }).toEqual({
+      code: 0,
+      stdout: '[3,7,11]\nwaited without downloading true\nTypeError: wait() takes an array of ObjectFuture\n',
+      stderr: '',
+    });
+  });
+
   it("rejects a failed call's future with the remote error's type, message and stack", async () => {
     const done = await node('failing.js');
     expect(done.stdout).toBe('true | RangeError | only 3 left, 5 asked | true\n2\n');

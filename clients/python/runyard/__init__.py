@@ -8,10 +8,13 @@
 RUNYARD_URL (default http://127.0.0.1:8080) and RUNYARD_TOKEN say which Runyard and with what token.
 """
 
+from .applications import Application, ApplicationState, FlameContext, FlamePackage, get_application, list_applications
 from .errors import (
     ApplicationExistsError,
     DependencyFailedError,
     ExecutorLostError,
+    FlameError,
+    FlameErrorCode,
     NoProfileError,
     PackageTooLargeError,
     RemoteError,
@@ -19,9 +22,10 @@ from .errors import (
     RunyardError,
     SessionClosedError,
     SessionLostError,
+    StorageLostError,
     StorageMissingError,
 )
-from .future import ObjectFuture, ObjectRef
+from .future import ObjectFuture, ObjectFutureIterator, ObjectRef
 from .runner import Runner
 from .service import RunnerService
 
@@ -29,13 +33,23 @@ __all__ = [
     "Runner",
     "RunnerService",
     "ObjectFuture",
+    "ObjectFutureIterator",
     "ObjectRef",
+    "list_applications",
+    "get_application",
+    "Application",
+    "ApplicationState",
+    "FlameContext",
+    "FlamePackage",
+    "FlameError",
+    "FlameErrorCode",
     "RunyardError",
     "RemoteError",
     "RemoteTraceback",
     "ApplicationExistsError",
     "PackageTooLargeError",
     "StorageMissingError",
+    "StorageLostError",
     "NoProfileError",
     "SessionLostError",
     "SessionClosedError",

@@ -1,29 +1,62 @@
 """What the Runner SDK raises. Every message says what to do about it."""
 
+from enum import IntEnum
+
+
+class FlameErrorCode(IntEnum):
+    """Flame's error codes (same names and values), carried by every RunyardError as `.code`."""
+
+    INVALID_CONFIG = 0
+    INVALID_STATE = 1
+    INVALID_ARGUMENT = 2
+    INTERNAL = 3
+    ALREADY_EXISTS = 4
+    NOT_FOUND = 5
+
+
+_CODE_OF_STATUS = {400: FlameErrorCode.INVALID_ARGUMENT, 404: FlameErrorCode.NOT_FOUND, 409: FlameErrorCode.ALREADY_EXISTS}
+
 
 class RunyardError(Exception):
-    """A Runyard API answer that is not a success, or Runyard unreachable."""
+    """A Runyard API answer that is not a success, or Runyard unreachable. Also importable as FlameError."""
+
+    code = FlameErrorCode.INTERNAL
 
     def __init__(self, message, status=None, body=None):
         super().__init__(message)
+        self.message = message
         self.status = status
         self.body = body or {}
+        if type(self).code is FlameErrorCode.INTERNAL and status in _CODE_OF_STATUS:
+            self.code = _CODE_OF_STATUS[status]
+
+
+#: Flame's name: `except FlameError as e: e.code == FlameErrorCode.ALREADY_EXISTS` works unchanged.
+FlameError = RunyardError
 
 
 class ApplicationExistsError(RunyardError):
-    """The application name is taken: choose another, pass reuse=True, or remove it (runyard apps rm NAME)."""
+    """The application name is taken: choose another, reuse it (fail_if_exists=False), or remove it (runyard apps rm NAME)."""
+
+    code = FlameErrorCode.ALREADY_EXISTS
 
 
 class PackageTooLargeError(RunyardError):
     """The packed directory is larger than the Runyard accepts: exclude what the code does not need."""
 
+    code = FlameErrorCode.INVALID_ARGUMENT
+
 
 class StorageMissingError(RunyardError):
     """Runyard's package or object storage directory does not exist: the admin has to create it."""
 
+    code = FlameErrorCode.INVALID_CONFIG
+
 
 class NoProfileError(RunyardError):
     """No profile of the Runyard can start executors for this runtime."""
+
+    code = FlameErrorCode.INVALID_CONFIG
 
 
 class RemoteTraceback(Exception):
@@ -63,7 +96,14 @@ class ExecutorLostError(RemoteError):
     """The executor running the call vanished every time it was tried."""
 
 
+class StorageLostError(RemoteError):
+    """Runyard's object or package storage is gone (deleted or unmounted): the message names it and the fix."""
+
+    code = FlameErrorCode.INVALID_CONFIG
+
+
 _RUNYARD_REMOTE = {
+    "StorageLostError": StorageLostError,
     "SessionLostError": SessionLostError,
     "SessionClosedError": SessionClosedError,
     "DependencyFailedError": DependencyFailedError,

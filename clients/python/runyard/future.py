@@ -1,6 +1,8 @@
 """ObjectRef and ObjectFuture (Flame's names): a call's result, usable as another call's argument before it exists."""
 
+import json
 import threading
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from .api import error_from
 from .errors import RunyardError, remote_exception
@@ -9,18 +11,38 @@ _WAIT_MS = 25_000
 
 
 class ObjectRef:
-    """The key of an object (`{app}/{session}/{uuid}`): what travels when a future is passed as an argument."""
+    """The key of an object (`{app}/{session}/{uuid}`): what travels when a future is passed as an argument. As Flame's, it
+    carries the `endpoint` serving it and the stored `version` (0 = not known yet), and encode()/decode() it as bytes."""
 
-    __slots__ = ("key",)
+    __slots__ = ("key", "endpoint", "version")
 
-    def __init__(self, key):
+    def __init__(self, key, endpoint=None, version=0):
         self.key = key
+        self.endpoint = endpoint
+        self.version = version
+
+    @property
+    def url(self):
+        """Where the object's bytes are read (with the client's token)."""
+        return f"{self.endpoint}/api/v1/objects/{self.key}" if self.endpoint else None
+
+    def encode(self):
+        """Flame encodes with BSON; Runyard's client has no dependency, so JSON: decode() reads what encode() wrote."""
+        return json.dumps({"endpoint": self.endpoint, "key": self.key, "version": self.version}).encode("utf-8")
+
+    @classmethod
+    def decode(cls, data):
+        try:
+            fields = json.loads(data)
+            return cls(str(fields["key"]), fields.get("endpoint"), int(fields.get("version") or 0))
+        except (ValueError, TypeError, KeyError) as e:
+            raise RunyardError(f"not an encoded ObjectRef: {e}", body={}) from e
 
     def __reduce__(self):
-        return (ObjectRef, (self.key,))
+        return (ObjectRef, (self.key, self.endpoint, self.version))
 
     def __repr__(self):
-        return f"ObjectRef({self.key!r})"
+        return f"ObjectRef({self.key!r}, version={self.version})"
 
     def __eq__(self, other):
         return isinstance(other, ObjectRef) and other.key == self.key
@@ -33,13 +55,14 @@ _UNSET = object()
 
 
 class ObjectFuture:
-    """The result of a remote call. get() fetches (and caches) it; ref() never waits."""
+    """The result of a remote call. get() fetches (and caches) it; wait() and ref() wait for it without downloading it."""
 
     def __init__(self, api, key):
         self._api = api
         self._key = key
         self._value = _UNSET
         self._error = None
+        self._version = 0
         self._lock = threading.Lock()
 
     @property
@@ -47,32 +70,49 @@ class ObjectFuture:
         return self._key
 
     def ref(self):
-        """The reference to pass as an argument: the executor resolves it, this client neither waits nor downloads."""
-        return ObjectRef(self._key)
+        """As Flame's: waits until the call has run (raising its error if it failed) and answers the result's ObjectRef,
+        with its version. Passing the future itself as an argument does not wait."""
+        self.wait()
+        return ObjectRef(self._key, self._api.url, self._version)
+
+    def _pending_ref(self):
+        # What an argument carries: the executor resolves it when it is there, this client neither waits nor downloads.
+        return ObjectRef(self._key, self._api.url)
 
     def wait(self):
-        """Blocks until the result is there (fetching it)."""
-        self.get()
+        """Blocks until the call has run, raising its error if it failed; the result itself is not downloaded."""
+        with self._lock:
+            if self._value is _UNSET and self._error is None and not self._version:
+                self._poll("HEAD")
+            if self._error is not None:
+                raise self._error
 
     def get(self):
         """The result, once the call has run; raises the remote exception if it failed."""
         with self._lock:
             if self._value is _UNSET and self._error is None:
-                self._fetch()
+                self._poll("GET")
             if self._error is not None:
                 raise self._error
             return self._value
 
-    def _fetch(self):
+    def _poll(self, method):
         import cloudpickle
 
         while True:
-            status, resp, data = self._api.request("GET", f"/api/v1/objects/{self._key}?wait_ms={_WAIT_MS}", headers={"Accept": "*/*"})
+            path = f"/api/v1/objects/{self._key}?wait_ms={_WAIT_MS}"
+            status, resp, data = self._api.request(method, path, headers={"Accept": "*/*"})
             if status == 200:
                 self._check_answer(resp.getheader("X-Runyard-Key"))
-                self._value = cloudpickle.loads(data)
+                self._version = int(resp.getheader("X-Runyard-Version") or 1)
+                if method == "GET":
+                    self._value = cloudpickle.loads(data)
                 return
             if status == 202:
+                continue
+            if method == "HEAD":
+                # A HEAD answer has no body: the (small) error body is read with a GET.
+                method = "GET"
                 continue
             err = error_from(status, data)
             if status == 424 and "remote_error" in err.body:
@@ -88,3 +128,27 @@ class ObjectFuture:
 
     def __repr__(self):
         return f"ObjectFuture({self._key!r})"
+
+
+class ObjectFutureIterator:
+    """Flame's: yields the futures as their calls finish (failed ones too: their get() raises), each once."""
+
+    def __init__(self, futures):
+        self._futures = list(futures)
+
+    def __iter__(self):
+        if not self._futures:
+            return
+        with ThreadPoolExecutor(max_workers=min(len(self._futures), 16), thread_name_prefix="runyard-select") as pool:
+            done = {pool.submit(_settle, f): f for f in self._futures}
+            for finished in as_completed(done):
+                finished.result()  # a Runyard that cannot be reached is raised here, not hidden
+                yield done[finished]
+
+
+def _settle(future):
+    try:
+        future.wait()
+    except Exception:  # noqa: BLE001 - the call's own failure is get()'s to raise; anything else (Runyard unreachable) is raised here
+        if future._error is None:
+            raise

@@ -8,9 +8,9 @@ import threading
 
 from .api import Api, error_from
 from .errors import ApplicationExistsError, NoProfileError, PackageTooLargeError, RunyardError, StorageMissingError
-from .future import ObjectFuture, ObjectRef
+from .future import ObjectFuture, ObjectFutureIterator, ObjectRef
 from .package import pack
-from .service import RunnerService
+from .service import RunnerService, replicas_for
 
 log = logging.getLogger("runyard")
 
@@ -20,11 +20,24 @@ class Runner:
     and registers the application; leaving the block closes its services, unregisters it, deletes its objects, releases
     its package and removes the local archive. Runyard's address and token come from RUNYARD_URL and RUNYARD_TOKEN."""
 
-    def __init__(self, name, excludes=None, profile=None, reuse=False, root=None, workdir=None, url=None, token=None):
+    def __init__(
+        self,
+        name,
+        fail_if_exists=None,
+        excludes=None,
+        profile=None,
+        reuse=None,
+        root=None,
+        workdir=None,
+        url=None,
+        token=None,
+        _start=True,
+    ):
         self.name = name
         self.excludes = list(excludes or []) + [e for e in os.environ.get("RUNYARD_EXCLUDES", "").split(",") if e.strip()]
         self.profile = profile or os.environ.get("RUNYARD_PROFILE") or None
-        self.reuse = reuse
+        # Flame's fail_if_exists=False (its default) is Runyard's reuse=True; an explicit reuse= keeps its older meaning.
+        self.reuse = (not fail_if_exists) if reuse is None else bool(reuse)
         self.root = os.path.abspath(root or os.getcwd())
         self.workdir = workdir
         self._api = Api(url or os.environ.get("RUNYARD_URL"), token if token is not None else os.environ.get("RUNYARD_TOKEN"))
@@ -36,11 +49,14 @@ class Runner:
         self._stop = threading.Event()
         self._lease = None
         self.application = None
+        if _start:
+            # Flame (since Feb 2026) starts in the constructor; `with Runner(...)` then finds it started.
+            self.start()
 
     @classmethod
     def _client_for(cls, app):
         """A Runner on an application registered elsewhere (RunnerService used on its own): no packing, no cleanup."""
-        runner = cls(app)
+        runner = cls(app, _start=False)
         runner._started = True
         return runner
 
@@ -55,6 +71,14 @@ class Runner:
     def start(self):
         if self._started:
             return self
+        try:
+            return self._register()
+        except BaseException:
+            # Nothing of a start that failed stays on this machine.
+            self._remove_archive()
+            raise
+
+    def _register(self):
         self._archive, sha, size, _ = pack(self.root, self.name, self.excludes)
         self._package = sha
         self._upload(sha, size)
@@ -101,11 +125,16 @@ class Runner:
             except RunyardError as e:
                 log.warning("renewing the lease of application %s failed: %s", self.name, e)
 
-    def service(self, execution_object, replicas=1):
-        """A RunnerService for a function, class or instance."""
+    def service(self, execution_object, autoscale=None, warmup=0, resreq=None, replicas=None):
+        """A RunnerService for a function, class or instance. Flame's `autoscale=True` is a pool of AUTOSCALE_REPLICAS
+        executors, `warmup=N` N executors from the start; an instance is one executor (Flame refuses the same). `resreq` is
+        accepted and not used: a Runyard profile says where executors run and with what."""
         if not self._started:
             self.start()
-        svc = RunnerService(self.name, execution_object, runner=self, replicas=replicas)
+        count = replicas_for(execution_object, autoscale, warmup, replicas)
+        if resreq is not None:
+            log.info("application %s: resreq is not used by Runyard (its profile places the executors)", self.name)
+        svc = RunnerService(self.name, execution_object, runner=self, replicas=count)
         self._services.append(svc)
         return svc
 
@@ -115,13 +144,37 @@ class Runner:
 
         return ObjectRef(self._put_bytes(cloudpickle.dumps(obj), "shared"))
 
-    def get(self, ref):
-        """An object of this client's own: a result of its sessions' calls, or one it put. Anything else is refused, never unpickled."""
-        key = ref.key if isinstance(ref, ObjectRef) else ref
+    def get(self, futures):
+        """Flame's get(list of futures) -> list of results, in the list's order. A single future, ObjectRef or key answers
+        its one object: an object of this client's own (a result of its sessions' calls, or one it put); anything else is
+        refused, never unpickled."""
+        if isinstance(futures, (list, tuple)):
+            return [self._get_one(f) for f in _futures_or_refs(futures, "get")]
+        return self._get_one(futures)
+
+    def wait(self, futures):
+        """Flame's: waits until every call of the list has run, without downloading a result; raises the first failure."""
+        for f in _futures(futures, "wait"):
+            f.wait()
+
+    def ref(self, futures):
+        """Flame's: the ObjectRef of each future's result, once its call has run."""
+        return [f.ref() for f in _futures(futures, "ref")]
+
+    def select(self, futures):
+        """Flame's: an iterator yielding the futures as their calls finish."""
+        return ObjectFutureIterator(_futures(futures, "select"))
+
+    def _get_one(self, ref):
+        if not isinstance(ref, (ObjectFuture, ObjectRef, str)):
+            raise TypeError(f"get() takes a list of ObjectFuture (or one ObjectFuture, ObjectRef or key), not {type(ref).__name__}")
+        key = ref.key if isinstance(ref, (ObjectRef, ObjectFuture)) else ref
         app, _, rest = str(key).partition("/")
         session = rest.partition("/")[0]
         if app != self.name or session not in {"shared", *(str(s.session_id) for s in self._services)}:
             raise RunyardError(f"{key!r} is not an object of this client's sessions of {self.name}: it is not fetched nor unpickled")
+        if isinstance(ref, ObjectFuture) and ref._api is self._api:
+            return ref.get()
         return ObjectFuture(self._api, key).get()
 
     def _put_bytes(self, payload, session):
@@ -170,6 +223,22 @@ class Runner:
         if self._archive:
             shutil.rmtree(os.path.dirname(self._archive), ignore_errors=True)
             self._archive = None
+
+
+def _futures(futures, what):
+    if not isinstance(futures, (list, tuple)):
+        raise TypeError(f"{what}() takes a list of ObjectFuture, not {type(futures).__name__}")
+    for f in futures:
+        if not isinstance(f, ObjectFuture):
+            raise TypeError(f"{what}() takes a list of ObjectFuture; it got a {type(f).__name__}")
+    return list(futures)
+
+
+def _futures_or_refs(items, what):
+    for f in items:
+        if not isinstance(f, (ObjectFuture, ObjectRef)):
+            raise TypeError(f"{what}() takes a list of ObjectFuture (or ObjectRef); it got a {type(f).__name__}")
+    return items
 
 
 def _registration_error(status, data):

@@ -72,7 +72,7 @@ class Executor:
                 continue
             if status == 410:
                 raise Gone(error_from(status, data))
-            if status >= 500 and time.monotonic() < deadline:
+            if status >= 500 and time.monotonic() < deadline and not _storage_gone(status, data):
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
                 continue
@@ -179,7 +179,14 @@ class Executor:
             data = cloudpickle.dumps(value)
         except Exception as e:  # noqa: BLE001 - the caller receives whatever the code raised
             return {"call": call["id"], "ok": False, "error": describe(e)}
-        return self.result(call["id"], data)
+        try:
+            return self.result(call["id"], data)
+        except RunyardError as e:
+            if e.body.get("storage") is None:
+                raise
+            # Runyard cannot keep the result: the caller learns it now, with the admin's fix, not after the executor's retries.
+            error = {"type": "StorageLostError", "message": clean_text(f"the result ({len(data)} bytes) could not be stored: {e}")}
+            return {"call": call["id"], "ok": False, "error": error}
 
     def result(self, call_id, data):
         if len(data) <= INLINE_MAX:
@@ -228,6 +235,14 @@ class Executor:
             if not answer["open"]:
                 return
             queue.extend(answer["calls"])
+
+
+def _storage_gone(status, data):
+    """Runyard's storage directory or file is not there: waiting does not bring it back (unlike a restarting API)."""
+    try:
+        return status == 503 and json.loads(data).get("storage") is not None
+    except (ValueError, AttributeError):
+        return False
 
 
 def describe(e):

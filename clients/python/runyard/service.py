@@ -39,8 +39,28 @@ def public_methods(obj):
 
 def _ref_of(value):
     if isinstance(value, ObjectFuture):
-        return value.ref()
+        return value._pending_ref()
     return value
+
+
+#: Executors an explicit `autoscale=True` serves with: Runyard's pools are fixed, so a pool of this size stands for it.
+AUTOSCALE_REPLICAS = 4
+
+
+def replicas_for(execution_object, autoscale=None, warmup=0, replicas=None):
+    """Flame's autoscale/warmup choices as Runyard's replicas, refused with Flame's own errors where Flame refuses them."""
+    if not isinstance(warmup, int) or isinstance(warmup, bool) or warmup < 0:
+        raise ValueError("warmup must be a non-negative integer.")
+    if _kind(execution_object) == "instance":
+        if autoscale:
+            raise ValueError("Object instance services are always fixed. Omit autoscale or pass autoscale=False.")
+        if warmup > 1:
+            raise ValueError("Object instance services only support warmup=0 or warmup=1.")
+    if replicas is not None:
+        return replicas
+    if autoscale:
+        return max(warmup, AUTOSCALE_REPLICAS)
+    return max(warmup, 1)
 
 
 class RunnerService:

@@ -83,7 +83,7 @@ export class ApplicationsService {
     if (!req.reuse) {
       throw new ConflictError(
         `application ${existing.name} exists already (registered by ${existing.createdBy} at ${existing.createdAt.toISOString()}): ` +
-          `choose another name, reuse it (Runner(name, reuse=True) / { reuse: true }), or remove it (runyard apps rm ${existing.name})`,
+          `choose another name, reuse it (Python: Runner(name) without fail_if_exists=True / TypeScript: { reuse: true }), or remove it (runyard apps rm ${existing.name})`,
         { application: existing.name },
       );
     }

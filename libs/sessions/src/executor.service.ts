@@ -96,7 +96,7 @@ export class ExecutorService {
   async package(ex: ExecutorIdentity): Promise<ReadStream> {
     const app = await this.repo.application(ex.application);
     if (!app) throw new ExecutorGoneError(`application ${ex.application} is gone`);
-    return this.packages.open(app.packageSha);
+    return this.packages.open(app.packageSha, app.name);
   }
 
   /** An object of the executor's own application (an argument, the service, the state). */

@@ -8,6 +8,16 @@ import { fileURLToPath } from 'node:url';
 import { UnavailableError } from '@runyard/runs';
 import { TooLargeError } from './sdk-errors';
 
+/**
+ * A storage directory or file that is not there: 503 with `storage` (package | object) in the body, so an
+ * executor fails at once with the fix instead of retrying as it does while Runyard restarts.
+ */
+export class StorageGoneError extends UnavailableError {
+  constructor(what: string, message: string) {
+    super(message, { storage: what });
+  }
+}
+
 /** A storage root: a file:// URL the admin configured (it must exist), or Runyard's own directory (made when missing). */
 export class StorageRoot {
   readonly dir: string;
@@ -31,9 +41,25 @@ export class StorageRoot {
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
       return this.dir;
     }
-    throw new UnavailableError(
+    throw new StorageGoneError(
+      this.what,
       `${this.what} storage directory ${this.dir} does not exist: create it (mkdir -p ${this.dir}), make it writable by Runyard ` +
         `and shared by every API instance, or unset ${this.variable} to use RUNYARD_DATA_DIR`,
+    );
+  }
+
+  /** Whether `name` is stored under the root. */
+  async has(name: string): Promise<boolean> {
+    return (await stat(join(await this.ready(), name)).catch(() => null))?.isFile() ?? false;
+  }
+
+  /** A stored file to read; one deleted outside Runyard is a StorageGoneError saying so and what to do (`fix`). */
+  async existing(name: string, fix: string): Promise<string> {
+    const file = join(await this.ready(), name);
+    if (await this.has(name)) return file;
+    throw new StorageGoneError(
+      this.what,
+      `${file} is missing from the ${this.what} storage (${this.dir}): it was deleted outside Runyard; ${fix}`,
     );
   }
 }

@@ -28,7 +28,9 @@ export class ObjectStorage {
   }
 
   async open(blob: string): Promise<ReadStream> {
-    return createReadStream(join(await this.root.ready(), blob));
+    return createReadStream(
+      await this.root.existing(blob, 'the object is lost: run the call again, and leave the object storage to Runyard'),
+    );
   }
 
   async remove(blob: string): Promise<void> {

@@ -33,8 +33,14 @@ export class PackageStorage {
     return written.size;
   }
 
-  async open(sha: string): Promise<ReadStream> {
-    return createReadStream(join(await this.root.ready(), `${sha}.tar.gz`));
+  /** The package's bytes; `fix` says what its users can do when its file was deleted. */
+  async open(sha: string, fix: string): Promise<ReadStream> {
+    return createReadStream(await this.root.existing(`${sha}.tar.gz`, fix));
+  }
+
+  /** Whether the package's file is there (a row without it is uploaded again). */
+  has(sha: string): Promise<boolean> {
+    return this.root.has(`${sha}.tar.gz`);
   }
 
   async remove(sha: string): Promise<void> {

@@ -24,7 +24,7 @@ export class PackagesService {
   /** Whether the package is stored; `size` (what the client is about to send) is refused here already when too large. */
   async find(sha: string, size?: number): Promise<{ sha256: string; size: number }> {
     const stored = await this.repo.packageSize(this.checked(sha));
-    if (stored !== null) return { sha256: sha, size: stored };
+    if (stored !== null && (await this.storage.has(sha))) return { sha256: sha, size: stored };
     if (size !== undefined && size > this.env.PACKAGE_MAX_BYTES) throw new TooLargeError(this.storage.tooLarge(size));
     await this.storage.check();
     throw new NotFoundError(`package ${sha} has not been uploaded`);
@@ -37,7 +37,8 @@ export class PackagesService {
   ): Promise<{ sha256: string; size: number; created: boolean }> {
     this.checked(sha);
     const stored = await this.repo.packageSize(sha);
-    if (stored !== null) {
+    // A package whose file was deleted outside Runyard is taken again: the next client run repairs it.
+    if (stored !== null && (await this.storage.has(sha))) {
       body.resume();
       return { sha256: sha, size: stored, created: false };
     }
@@ -48,8 +49,11 @@ export class PackagesService {
     return { sha256: sha, size, created: true };
   }
 
-  async open(sha: string): Promise<ReadStream> {
-    return this.storage.open(this.checked(sha));
+  async open(sha: string, application: string): Promise<ReadStream> {
+    return this.storage.open(
+      this.checked(sha),
+      `run the client of application ${application} again (it uploads the package anew), and leave the package storage to Runyard`,
+    );
   }
 
   /** Drops the package unless an application still uses it (409). */

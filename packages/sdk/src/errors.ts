@@ -58,7 +58,11 @@ export class DependencyFailedError extends RemoteError {}
 /** The executor running the call vanished every time it was tried. */
 export class ExecutorLostError extends RemoteError {}
 
+/** Runyard's object or package storage is gone (deleted or unmounted): the message names it and the fix. */
+export class StorageLostError extends RemoteError {}
+
 const OF_RUNYARD: Record<string, typeof RemoteError> = {
+  StorageLostError,
   SessionLostError,
   SessionClosedError,
   DependencyFailedError,

@@ -46,6 +46,16 @@ type Result = { call: number; ok: true; codec: 'v8'; data?: string; staged?: tru
 /** The session ended or replaced this executor: it stops quietly. */
 class Gone extends Error {}
 
+/** Runyard's storage directory or file is not there: waiting does not bring it back (unlike a restarting API). */
+function storageGone(status: number, body: Buffer): boolean {
+  if (status !== 503) return false;
+  try {
+    return (JSON.parse(body.toString('utf8')) as { storage?: string }).storage !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 /** What Postgres can store: no NUL, well-formed Unicode. */
 const clean = (s: unknown): string => String(s).replace(/\0/g, '').toWellFormed();
 
@@ -87,7 +97,7 @@ export class Executor {
         continue;
       }
       if (res.status === 410) throw new Gone(errorFrom(res.status, res.body).message);
-      if (res.status >= 500 && Date.now() < deadline) {
+      if (res.status >= 500 && Date.now() < deadline && !storageGone(res.status, res.body)) {
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, 5_000);
         continue;
@@ -213,7 +223,14 @@ export class Executor {
       return { call: call.id, ok: false, error: describeError(e) };
     }
     if (data.length <= INLINE_MAX) return { call: call.id, ok: true, codec: 'v8', data: data.toString('base64') };
-    await this.upload(`/api/v1/executor/uploads/calls/${call.id}`, data);
+    try {
+      await this.upload(`/api/v1/executor/uploads/calls/${call.id}`, data);
+    } catch (e) {
+      if (!(e instanceof RunyardError) || e.body.storage === undefined) throw e;
+      // Runyard cannot keep the result: the caller learns it now, with the admin's fix, not after the executor's retries.
+      const message = `the result (${data.length} bytes) could not be stored: ${e.message}`;
+      return { call: call.id, ok: false, error: { type: 'StorageLostError', message } };
+    }
     return { call: call.id, ok: true, codec: 'v8', staged: true };
   }
 

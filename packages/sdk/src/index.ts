@@ -14,5 +14,6 @@ export {
   ServiceDefinitionError,
   SessionClosedError,
   SessionLostError,
+  StorageLostError,
   StorageMissingError,
 } from './errors';

@@ -16,6 +16,8 @@ export class ObjectFuture<T> implements PromiseLike<T> {
     /** Settles once the call is stored (its sequence number known); rejects if it could not be. */
     readonly submitted: Promise<void>,
     private readonly fetch: () => Promise<T>,
+    /** Settles once the call has run, without downloading a large result. */
+    private readonly settle: () => Promise<void>,
   ) {
     submitted.catch(() => undefined);
   }
@@ -30,8 +32,9 @@ export class ObjectFuture<T> implements PromiseLike<T> {
     return this.value;
   }
 
+  /** Once the call has run; rejects with the remote error if it failed. A large result is not downloaded. */
   async wait(): Promise<void> {
-    await this.get();
+    await (this.value ?? this.settle());
   }
 
   then<R1 = T, R2 = never>(

@@ -186,6 +186,16 @@ export class Runner implements AsyncDisposable {
     return serviceOf(new SessionClient(this.api, this.name, s.id), s.kind, s.methods) as Service<T>;
   }
 
+  /** Flame's get(list): the results in the list's order; rejects with the first failure. */
+  async get<T>(futures: readonly ObjectFuture<T>[]): Promise<T[]> {
+    return Promise.all(listOfFutures(futures, 'get').map((f) => f.get()));
+  }
+
+  /** Flame's wait(list): once every call has run, without downloading large results; rejects with the first failure. */
+  async wait(futures: readonly ObjectFuture<unknown>[]): Promise<void> {
+    await Promise.all(listOfFutures(futures, 'wait').map((f) => f.wait()));
+  }
+
   /** The futures' outcomes in the order they complete (a future cannot be yielded itself: an async generator would await it). */
   async *select<T>(futures: Iterable<ObjectFuture<T>>): AsyncGenerator<Settled<T>> {
     const pending = new Map(
@@ -251,4 +261,11 @@ function serviceOf(client: SessionClient, kind: string, methods: string[]): unkn
   const service: Record<string, unknown> = { ...control };
   for (const m of methods) service[m] = (...args: unknown[]) => client.call(m, args);
   return service;
+}
+
+function listOfFutures<T>(futures: readonly ObjectFuture<T>[], what: string): readonly ObjectFuture<T>[] {
+  if (!Array.isArray(futures)) throw new TypeError(`${what}() takes an array of ObjectFuture`);
+  const wrong = futures.find((f) => !(f instanceof ObjectFuture));
+  if (wrong !== undefined) throw new TypeError(`${what}() takes an array of ObjectFuture; it got ${typeof wrong}`);
+  return futures;
 }

@@ -71,10 +71,18 @@ export class SessionClient {
     const pending: Pending = { id, method, args: encoded.bytes, refs: encoded.refs, futures: encoded.futures, submitted };
     this.queue.push(pending);
     if (!this.sending) queueMicrotask(() => void this.send());
-    return new ObjectFuture<T>(`${this.application}/${this.id}/${id}`, done, async () => {
-      await done;
-      return this.result<T>(pending.seq!, `${this.application}/${this.id}/${id}`);
-    });
+    const key = `${this.application}/${this.id}/${id}`;
+    let finished: Promise<unknown> | undefined;
+    const settle = () => (finished ??= done.then(() => this.finished(pending.seq!)));
+    return new ObjectFuture<T>(
+      key,
+      done,
+      async () => {
+        const v = await settle();
+        return v === LARGE ? this.download<T>(key) : (v as T);
+      },
+      async () => void (await settle()),
+    );
   }
 
   private async send(): Promise<void> {
@@ -138,12 +146,13 @@ export class SessionClient {
     return (JSON.parse(res.body.toString('utf8')) as { key: string }).key;
   }
 
-  private result<T>(seq: number, key: string): Promise<T> {
+  /** The call's outcome once it has run: a small result itself, LARGE for one that is downloaded apart. */
+  private finished(seq: number): Promise<unknown> {
     return new Promise<unknown>((resolve, reject) => {
       this.waiting.set(seq, { resolve, reject });
       this.uncovered.add(seq);
       this.schedulePoll();
-    }).then(async (v) => (v === LARGE ? this.download<T>(key) : (v as T)));
+    });
   }
 
   private schedulePoll(): void {

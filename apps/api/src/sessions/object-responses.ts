@@ -5,7 +5,7 @@ import type { ObjectContent } from '@runyard/sessions';
 
 /**
  * A ready object as bytes: its key, codec and version in headers (the version doubles as the ETag);
- * a client holding it gets 304. The key lets a client check the answer is the object it asked for.
+ * a client holding it gets 304, one asking with HEAD gets only the headers. The key lets a client check the answer is the object it asked for.
  */
 export async function sendObject(req: Request, res: Response, content: ObjectContent): Promise<void> {
   const { object } = content;
@@ -17,6 +17,12 @@ export async function sendObject(req: Request, res: Response, content: ObjectCon
   if (req.headers['if-none-match'] === etag) {
     if (content.body instanceof Readable) content.body.destroy();
     res.status(304).end();
+    return;
+  }
+  if (req.method === 'HEAD') {
+    // A client waiting for the call to finish (wait()): the headers say it has, the bytes stay where they are.
+    if (content.body instanceof Readable) content.body.destroy();
+    res.status(200).setHeader('Content-Length', String(content.size)).end();
     return;
   }
   res.status(200).type('application/octet-stream').setHeader('Content-Length', String(content.size));

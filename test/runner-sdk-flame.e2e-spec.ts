@@ -1,0 +1,246 @@
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { pythonEnv, pythonProject, runClient } from './support/sdk-clients';
+import { RunyardUnderTest, startRunyard } from './support/runyard';
+
+const BOOTSTRAP = 'runner-sdk-flame-bootstrap-secret';
+
+/**
+ * Flame's Runner API as its own e2e tests (xflops/flame e2e/tests/test_runner.py) use it, written against
+ * `runyard`: lists of futures, the Runner started in its constructor, fail_if_exists, autoscale/warmup,
+ * ObjectRef's endpoint/version/encoding, flamepy's module functions and error codes.
+ */
+describe("Runner SDK from Python, with Flame's Runner API", () => {
+  let rt: RunyardUnderTest;
+  let token: string;
+  const python = (files: Record<string, string>) =>
+    runClient('python3', ['main.py'], pythonProject(files, false), pythonEnv(rt.url, token), 120_000);
+
+  beforeAll(async () => {
+    rt = await startRunyard({ config: '', env: { RUNYARD_CONFIG: '', AUTH_MODE: 'token', RUNYARD_BOOTSTRAP_TOKEN: BOOTSTRAP } });
+    const created = await fetch(rt.url + '/api/v1/tokens', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${BOOTSTRAP}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'flame-client', role: 'operator' }),
+    });
+    token = ((await created.json()) as { token: string }).token;
+  });
+  afterAll(() => rt?.close());
+
+  it('resolves, waits for, references and selects lists of futures as Flame does; anything else is a TypeError', async () => {
+    const done = await python({
+      'main.py': `import os
+import runyard
+from runyard import Runner
+
+def sum_fn(a, b):
+    return a + b
+
+def blob(n):
+    return b"x" * n
+
+rr = Runner("flame-futures")
+s = rr.service(sum_fn)
+fs = [s(i, 1) for i in range(5)]
+print("get", rr.get(fs))
+print("select", sorted(f.get() for f in rr.select(fs)), len(list(rr.select(fs))))
+refs = rr.ref(fs)
+print("ref", all(r.version >= 1 and r.endpoint == os.environ["RUNYARD_URL"] and r.url.endswith("/api/v1/objects/" + r.key) for r in refs))
+print("encoded", runyard.ObjectRef.decode(refs[0].encode()) == refs[0], runyard.ObjectRef.decode(refs[0].encode()).version == refs[0].version)
+big = rr.service(blob)(3_000_000)
+before = rr._api.bytes_received
+rr.wait([big])
+big.wait()
+print("waited without downloading", rr._api.bytes_received - before < 100_000)
+print("then got", len(big.get()))
+for bad in (fs[0], 5, [1, 2]):
+    try:
+        rr.get(bad) if bad == 5 else rr.wait(bad)
+    except TypeError as e:
+        print("TypeError:", e)
+rr.close()
+`,
+    });
+    expect(done.stderr).toBe('');
+    expect(done.stdout).toBe(
+      [
+        'get [1, 2, 3, 4, 5]',
+        'select [1, 2, 3, 4, 5] 5',
+        'ref True',
+        'encoded True True',
+        'waited without downloading True',
+        'then got 3000000',
+        'TypeError: wait() takes a list of ObjectFuture, not ObjectFuture',
+        'TypeError: get() takes a list of ObjectFuture (or one ObjectFuture, ObjectRef or key), not int',
+        'TypeError: wait() takes a list of ObjectFuture; it got a int',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('starts in the constructor, reuses or refuses an existing application as fail_if_exists says, and keeps the seed form', async () => {
+    const done = await python({
+      'main.py': `import os
+import runyard
+from runyard import FlameError, FlameErrorCode, Runner
+
+def names():
+    return [a.name for a in runyard.list_applications()]
+
+rr = Runner("flame-start")
+print("registered by the constructor", "flame-start" in names(), runyard.get_application("flmrun") is not None)
+try:
+    Runner("flame-start", fail_if_exists=True)
+except FlameError as e:
+    print("refused", e.code == FlameErrorCode.ALREADY_EXISTS)
+again = Runner("flame-start")
+again.close()
+print("a reusing runner leaves it", runyard.get_application("flame-start") is not None)
+rr.close()
+rr.close()
+print("closed", runyard.get_application("flame-start") is None)
+with Runner("flame-seed-form") as seed:
+    print("seed form", seed.service(lambda a, b: a + b)(1, 3).get(), "flame-seed-form" in names())
+print("left", "flame-seed-form" in names())
+ctx = runyard.FlameContext()
+print("context", ctx.cache == os.environ["RUNYARD_URL"], ".venv" in ctx.package.excludes, runyard.FlamePackage(storage="x", excludes=["*.log"]).excludes)
+`,
+    });
+    expect(done.stderr).toBe('');
+    expect(done.stdout).toBe(
+      'registered by the constructor True True\nrefused True\na reusing runner leaves it True\nclosed True\nseed form 4 True\nleft False\n' +
+        "context True True ['*.log']\n",
+    );
+  });
+
+  it("serves autoscale and warmup with Runyard's replicas and refuses an autoscaled instance with Flame's error", async () => {
+    const done = await python({
+      'main.py': `from runyard import Runner
+
+class Counter:
+    def __init__(self):
+        self.count = 0
+
+    def add(self, n):
+        self.count += n
+        return self.count
+
+    def get_count(self):
+        return self.count
+
+with Runner("flame-scale") as rr:
+    for kwargs in ({"autoscale": True}, {"warmup": 2}, {"warmup": -1}):
+        try:
+            rr.service(Counter(), **kwargs)
+        except ValueError as e:
+            print("ValueError:", e)
+    counter = Counter()
+    counter.add(10)
+    cnt = rr.service(counter, warmup=1)
+    cnt.add(1).wait()
+    cnt.add(3).wait()
+    print("instance", cnt.get_count().get())
+    pool = rr.service(Counter, autoscale=True)
+    print("autoscaled class", len(rr.get([pool.add(2) for _ in range(4)])), pool.methods)
+`,
+    });
+    expect(done.stderr).toBe('');
+    expect(done.stdout).toBe(
+      [
+        'ValueError: Object instance services are always fixed. Omit autoscale or pass autoscale=False.',
+        'ValueError: Object instance services only support warmup=0 or warmup=1.',
+        'ValueError: warmup must be a non-negative integer.',
+        'instance 14',
+        "autoscaled class 4 ['add', 'get_count']",
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('leaves no local archive behind when start() fails', async () => {
+    const done = await python({
+      'main.py': `import os, tempfile
+import runyard
+
+tempfile.tempdir = tempfile.mkdtemp(prefix="flame-tmp-")
+try:
+    runyard.Runner("flame-unreachable", url="http://127.0.0.1:9")
+except runyard.RunyardError as e:
+    print("start failed:", "cannot reach Runyard" in str(e), os.listdir(tempfile.tempdir))
+`,
+    });
+    expect(done.stderr).toBe('');
+    expect(done.stdout).toBe('start failed: True []\n');
+  });
+});
+
+/** Storage an admin configured, gone under a running client: the calls fail at once, naming the storage and the fix. */
+describe('Runner SDK from Python, when its storage is deleted', () => {
+  let rt: RunyardUnderTest;
+  const objects = mkdtempSync(join(tmpdir(), 'runyard-objects-'));
+  const packages = mkdtempSync(join(tmpdir(), 'runyard-packages-'));
+  const python = (dir: string) => runClient('python3', ['main.py'], dir, pythonEnv(rt.url), 120_000);
+
+  beforeAll(async () => {
+    rt = await startRunyard({
+      config: '',
+      env: { RUNYARD_CONFIG: '', OBJECT_STORAGE: pathToFileURL(objects).href, PACKAGE_STORAGE: pathToFileURL(packages).href },
+    });
+  });
+  afterAll(() => rt?.close());
+
+  it('fails a result too large to travel inline with StorageLostError when the object storage directory is gone', async () => {
+    const dir = pythonProject(
+      {
+        'main.py': `import shutil
+from runyard import Runner, StorageLostError
+
+def blob(n):
+    return b"x" * n
+
+with Runner("storage-objects") as rr:
+    svc = rr.service(blob)
+    print("small", len(svc(10).get()))
+    shutil.rmtree(${JSON.stringify(objects)})
+    try:
+        svc(1_000_000).get()
+    except StorageLostError as e:
+        print(type(e).__name__, "|", ${JSON.stringify(objects)} in str(e), "|", "mkdir -p" in str(e))
+    print("still serving", len(svc(10).get()))
+`,
+      },
+      false,
+    );
+    const done = await python(dir);
+    expect(done.stdout).toBe('small 10\nStorageLostError | True | True\nstill serving 10\n');
+    mkdirSync(objects, { recursive: true });
+  });
+
+  it('fails the calls of an application whose package file was deleted, naming it and the fix; running the client again repairs it', async () => {
+    const dir = pythonProject(
+      {
+        'main.py': `import os, sys
+from runyard import Runner, SessionLostError
+
+def one():
+    return 1
+
+with Runner("storage-package") as rr:
+    if sys.argv[1:] == ["delete"]:
+        for f in os.listdir(${JSON.stringify(packages)}):
+            os.remove(os.path.join(${JSON.stringify(packages)}, f))
+    try:
+        print("got", rr.service(one)().get())
+    except SessionLostError as e:
+        print(type(e).__name__, "|", "missing from the package storage" in str(e), "|", "run the client of application storage-package again" in str(e))
+`,
+      },
+      false,
+    );
+    const deleted = await runClient('python3', ['main.py', 'delete'], dir, pythonEnv(rt.url), 120_000);
+    expect(deleted.stdout).toBe('SessionLostError | True | True\n');
+    expect((await python(dir)).stdout).toBe('got 1\n');
+  });
+});
