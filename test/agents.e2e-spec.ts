@@ -387,18 +387,26 @@ describe('runner agents', () => {
     const runner = await new FakeAutomnRunner().start();
     try {
       const reg = (id: string, body: unknown) => api('POST', `/api/settings/runner-hosts/${id}/register`, body, null);
+      // The stock runner's message of a refused registration: the answer's `error`, else the status line.
+      const shown = (r: { status: number; body: Json }) => (r.body?.error ? String(r.body.error) : `${r.status}`);
       const endpoint = `${runner.url}/api/run`;
-      expect((await reg('stock1', { endpoint })).status).toBe(400);
-      expect((await reg('stock1', { secret: secrets.stock1 })).status).toBe(400);
-      const ftp = await reg('stock1', { secret: secrets.stock1, endpoint: 'ftp://127.0.0.1/run' });
-      expect(ftp).toMatchObject({ status: 400, body: { error: true, error_message: 'Runner endpoint must be a valid http(s) URL' } });
-      expect((await reg('nobody', { secret: secrets.stock1, endpoint })).status).toBe(404);
-      expect(await reg('stock1', { secret: 'not-the-secret-at-all', endpoint })).toMatchObject({
-        status: 401,
-        body: { code: 'invalid_secret' },
+      expect(await reg('stock1', { endpoint })).toMatchObject({ status: 400, body: { error: 'Runner secret is required' } });
+      expect(await reg('stock1', { secret: secrets.stock1 })).toMatchObject({
+        status: 400,
+        body: { error: 'Runner endpoint is required' },
       });
+      const ftp = await reg('stock1', { secret: secrets.stock1, endpoint: 'ftp://127.0.0.1/run' });
+      expect(ftp).toMatchObject({ status: 400, body: { error: 'Runner endpoint must be a valid http(s) URL' } });
+      const unknown = await reg('nobody', { secret: secrets.stock1, endpoint });
+      expect(unknown).toMatchObject({ status: 404, body: { error: 'Runner host not found' } });
+      const badSecret = await reg('stock1', { secret: 'not-the-secret-at-all', endpoint });
+      expect(badSecret.status).toBe(401);
+      expect(badSecret.body).toEqual({ error: 'Invalid runner secret', code: 'invalid_secret' });
+      expect(shown(badSecret)).toBe('Invalid runner secret');
       await api('PATCH', '/api/v1/agents/stock1', { disabled: true });
-      expect(await reg('stock1', { secret: secrets.stock1, endpoint })).toMatchObject({ status: 403, body: { code: 'runner_disabled' } });
+      const disabled = await reg('stock1', { secret: secrets.stock1, endpoint });
+      expect(disabled.status).toBe(403);
+      expect(disabled.body).toEqual({ error: 'Runner host is disabled', code: 'runner_disabled' });
       expect((await agent('stock1')).status).toBe('disabled');
       await api('PATCH', '/api/v1/agents/stock1', { disabled: false });
       const ok = await reg('stock1', {
