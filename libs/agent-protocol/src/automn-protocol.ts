@@ -44,6 +44,8 @@ export interface AutomnScript {
   timeout?: number;
   name?: string;
   id?: string;
+  /** `[{envName, value}]`: the script's, its category's, global and job variables, for its environment. */
+  variables?: unknown;
 }
 
 export interface AutomnRunRequest {

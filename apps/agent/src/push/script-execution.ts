@@ -4,6 +4,8 @@ import { isScriptLanguage, parseScriptOutput, scriptCommand, scriptResult } from
 import type { ExitInfo } from '../../../../libs/runners/src/runner';
 import { sleep } from '../agent-log';
 import { LocalJobs, LocalRun } from '../local-jobs';
+import { automnExit } from './signal-exit';
+import { scriptVariables } from './script-variables';
 
 const TAIL_EVERY_MS = 50;
 const READ_CHUNK = 256 * 1024;
@@ -33,7 +35,8 @@ export async function executeScript(
   io: Execution,
 ): Promise<AutomnResult> {
   const startedAt = Date.now();
-  const input = req.reqBody ?? {};
+  // Automn's `reqBody || {}`: "", 0 and false are no input either.
+  const input = req.reqBody || {};
   const answer = (stderr: string, code: number, more: Partial<AutomnResult> = {}): AutomnResult => ({
     runId,
     stdout: '',
@@ -55,7 +58,14 @@ export async function executeScript(
   } catch (e) {
     return answer((e as Error).message, 1);
   }
-  const env = { ...command.env, AUTOMN_INTERNAL_INPUT_JSON: command.env.INPUT_JSON, AUTOMN_RUN_ID: runId };
+  let variables;
+  try {
+    variables = scriptVariables(script.variables);
+  } catch (e) {
+    return answer((e as Error).message, 1);
+  }
+  // As in Automn, the runner's own variables win over the script's of the same name.
+  const env = { ...variables, ...command.env, AUTOMN_INTERNAL_INPUT_JSON: command.env.INPUT_JSON, AUTOMN_RUN_ID: runId };
   let process;
   try {
     process = await jobs.start(localId, {
@@ -73,11 +83,13 @@ export async function executeScript(
   await io.started(run);
   let stderr = '';
   let stopping = false;
+  /** Said in stderr where the stop came (Automn's "\nTimeout exceeded."), once the shell's signal line is gone. */
+  let stopNote: { at: number; text: string } | null = null;
   const stop = (note?: string) => {
     if (stopping) return;
     stopping = true;
     if (note) {
-      stderr += `\n${note}`;
+      stopNote = { at: stderr.length, text: `\n${note}` };
       io.onLog(`${note}\n`);
     }
     void jobs.signal(run, 'SIGTERM');
@@ -119,7 +131,14 @@ export async function executeScript(
     const stdoutText = (await output.read('stdout', 0, Math.min(offsets.stdout, MAX_RESULT_TEXT))).toString('utf8');
     const parsed = parseScriptOutput(stdoutText);
     const result = scriptResult(stdoutText, await jobs.resultFile(run));
-    return answer(stderr, exit?.code ?? 1, {
+    const ended = automnExit(exit?.code ?? null, stderr, stopping);
+    let errText = ended.stderr;
+    const note = stopNote as { at: number; text: string } | null;
+    if (note) errText = errText.slice(0, note.at) + note.text + errText.slice(note.at);
+    // Automn's runner tells a return value that is not JSON in stderr (its host shows it there).
+    if (parsed.returnError !== null)
+      errText = errText ? `${errText}\nBad return JSON: ${parsed.returnError}` : `Bad return JSON: ${parsed.returnError}`;
+    return answer(errText, ended.code, {
       stdout: parsed.stdout.trimEnd(),
       returnData: result.return_data,
       automnLogs: parsed.logs,
