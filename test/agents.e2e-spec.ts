@@ -442,6 +442,31 @@ describe('runner agents', () => {
     }
   });
 
+  it('a stop of a run on a stock Automn runner (no stop in its protocol) ends the run saying the script may still be running there', async () => {
+    await register('stock2', ['stock2']);
+    const runner = await new FakeAutomnRunner().start();
+    let alive: NodeJS.Timeout | undefined;
+    try {
+      // It heartbeats as a stock runner does: the same registration, again and again.
+      const heartbeat = () =>
+        api('POST', '/api/settings/runner-hosts/stock2/register', { secret: secrets.stock2, endpoint: `${runner.url}/api/run` }, null);
+      expect((await heartbeat()).status).toBe(200);
+      alive = setInterval(() => void heartbeat().catch(() => undefined), 200);
+      const id = await script({ language: 'node', code: 'setTimeout(() => {}, 600e3); // LONG', tags: ['stock2'] });
+      await until(id, ['ACTIVE']);
+      await eventually(async () => (await logs(id)).includes('hello from a stock runner'), 10_000, 'the first log frame');
+      await api('POST', `/api/v1/runs/${id}/stop`, {});
+      const stopped = await until(id, ['TERMINATED', 'FAILED', 'COMPLETED', 'LOST']);
+      expect(stopped.status).toBe('TERMINATED');
+      expect(stopped.detail).toContain('stop requested; an Automn runner cannot stop a script — it may still be running on stock2');
+      expect(stopped.detail).not.toContain('killed by');
+      await eventually(async () => runner.hangUps.includes(String(id)), 5_000, 'the dispatch closed');
+    } finally {
+      clearInterval(alive);
+      await runner.close();
+    }
+  });
+
   it("job tokens work for their own run only and until it finishes; a stop reaches the agent's open long poll", async () => {
     // The test is the agent here, speaking the pull protocol itself.
     await register('manual1', ['manual']);

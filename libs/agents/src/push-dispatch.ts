@@ -23,6 +23,13 @@ const pushAnswerCaps = (capBytes: number) => ({ frame: 4 * capBytes + 2 ** 20, t
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Automn's protocol has no stop, and its runner does not stop a script whose host hung up: a stop of a
+ * run on a stock runner ends Runyard's part only, and says so. Runyard's own agent stops the script
+ * when the dispatch is closed (SIGTERM, SIGKILL after its grace).
+ */
+const cannotStop = (agent: AgentRecord) => `stop requested; an Automn runner cannot stop a script — it may still be running on ${agent.id}`;
+
 /** A push dispatch under way: its HTTP answer is the run's output and, at the end, its result. */
 interface OpenDispatch {
   abort(signal: NodeJS.Signals): void;
@@ -33,7 +40,7 @@ interface OpenDispatch {
  * frames and one result frame. Runyard's own agents get a signed request; a stock Automn runner its
  * secret in `x-automn-runner-secret`, as it expects. There is no idle timeout: a script silent for
  * hours is not failed (TCP keep-alive still notices a dead peer). The run lives as long as this
- * request: a disconnect stops the script on the agent.
+ * request: a disconnect stops the script on Runyard's agent (a stock runner lets it run on).
  */
 export class PushDispatch {
   private readonly log = new Logger('PushDispatch');
@@ -127,11 +134,19 @@ export class PushDispatch {
         await this.retry(() => this.repo.finishAssignment(runId, { exitCode: null, signal: null, error: overCap }));
         return { code: null, signal: null, reason: overCap };
       }
-      const exit: ExitInfo | null = result ? { code: result.code, signal: null } : stoppedBy ? { code: null, signal: stoppedBy } : null;
+      const exit: ExitInfo | null = result
+        ? { code: result.code, signal: null }
+        : stoppedBy
+          ? agent.dispatchSignatures
+            ? { code: null, signal: stoppedBy }
+            : { code: null, signal: null, reason: cannotStop(agent) }
+          : null;
       const resultFile =
         result && result.returnData !== null && result.returnData !== undefined ? Buffer.from(JSON.stringify(result.returnData)) : null;
       await this.retry(() =>
-        exit ? this.repo.finishAssignment(runId, { exitCode: exit.code, signal: exit.signal, resultFile }) : this.repo.markLost(runId),
+        exit
+          ? this.repo.finishAssignment(runId, { exitCode: exit.code, signal: exit.signal, resultFile, error: exit.reason })
+          : this.repo.markLost(runId),
       );
       return exit;
     });
