@@ -467,6 +467,30 @@ describe('runner agents', () => {
     }
   });
 
+  it('a push run on a stock Automn runner whose worker dies ends LOST saying the script may have completed there, not "vanished"', async () => {
+    await register('stock3', ['stock3']);
+    const runner = await new FakeAutomnRunner().start();
+    let alive: NodeJS.Timeout | undefined;
+    try {
+      const heartbeat = () =>
+        api('POST', '/api/settings/runner-hosts/stock3/register', { secret: secrets.stock3, endpoint: `${runner.url}/api/run` }, null);
+      expect((await heartbeat()).status).toBe(200);
+      alive = setInterval(() => void heartbeat().catch(() => undefined), 200);
+      const id = await script({ language: 'node', code: 'setTimeout(() => {}, 600e3); // LONG', tags: ['stock3'] });
+      await until(id, ['ACTIVE']);
+      await worker.stop('SIGKILL');
+      worker = await rt.startWorker();
+      const ended = await until(id, ['COMPLETED', 'FAILED', 'LOST', 'TERMINATED'], 30_000);
+      expect(ended.status).toBe('LOST');
+      expect(ended.detail).toBe(
+        'the worker following the run went away: an Automn runner cannot resume its answer — the script may have completed or still be running on stock3',
+      );
+    } finally {
+      clearInterval(alive);
+      await runner.close();
+    }
+  });
+
   it("job tokens work for their own run only and until it finishes; a stop reaches the agent's open long poll", async () => {
     // The test is the agent here, speaking the pull protocol itself.
     await register('manual1', ['manual']);

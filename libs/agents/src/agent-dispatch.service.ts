@@ -51,6 +51,15 @@ const describe = (t: AgentTarget) =>
       : 'an agent';
 
 /**
+ * A push run whose worker went away: Runyard's agent stops a script whose dispatch closed, a stock
+ * Automn runner lets it run on and keeps its result to itself (its protocol cannot resume an answer).
+ */
+const pushRunCut = (agentId: string, runyardAgent: boolean) =>
+  runyardAgent
+    ? `the worker following the run went away: its dispatch closed, so agent ${agentId} stopped the script`
+    : `the worker following the run went away: an Automn runner cannot resume its answer — the script may have completed or still be running on ${agentId}`;
+
+/**
  * The AGENT runner's Postgres-backed side, in the worker: hands a run to the least busy agent that
  * may take it (its row locked for the capacity check), waits for the agent to start it, follows it
  * to its end, relays stops and short commands. A pull agent fetches the run through its long poll; a
@@ -174,14 +183,19 @@ export class AgentDispatchService implements AgentDispatch {
     }
   }
 
-  /** After a worker restart: a pull agent's run carries on; a push run died with the worker's request. */
+  /** After a worker restart: a pull agent's run carries on; a push run's answer died with the worker's request. */
   async attach(run: RunRef): Promise<Attachment> {
     const a = await this.repo.assignment(run.id);
     if (!a) return { state: 'vanished' };
     if (a.state === 'finished') return { state: 'exited', exit: { code: a.exitCode, signal: a.exitSignal } };
     if (a.via === 'push' && !this.push.holds(run.id)) {
+      // Its answer went with the worker's request: say what became of the script as far as can be known.
       await this.repo.markLost(run.id);
-      return { state: 'vanished' };
+      const agent = await this.repo.byId(a.agentId);
+      return {
+        state: 'exited',
+        exit: { code: null, signal: null, lost: true, reason: pushRunCut(a.agentId, agent?.dispatchSignatures ?? false) },
+      };
     }
     if (a.state === 'assigned') {
       // Its launch was never completed: the run was not started on the worker's behalf.
