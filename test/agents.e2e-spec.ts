@@ -442,6 +442,22 @@ describe('runner agents', () => {
     }
   });
 
+  it("a push run's stderr is stored as stderr (Runyard's agent says each log frame's stream)", async () => {
+    const id = await script({ language: 'shell', code: 'echo to-out; echo to-err >&2', tags: ['gpu'] });
+    expect(await until(id, ['COMPLETED'])).toMatchObject({ host: 'gpu1' });
+    const frames = (await api('GET', `/api/v1/runs/${id}/logs?follow=true`)).text
+      .trim()
+      .split('\n')
+      .map((l: string) => JSON.parse(l))
+      .filter((f: Json) => f.type === 'log');
+    expect(frames).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ stream: 'stdout', line: 'to-out' }),
+        expect.objectContaining({ stream: 'stderr', line: 'to-err' }),
+      ]),
+    );
+  });
+
   it('a stop of a run on a stock Automn runner (no stop in its protocol) ends the run saying the script may still be running there', async () => {
     await register('stock2', ['stock2']);
     const runner = await new FakeAutomnRunner().start();

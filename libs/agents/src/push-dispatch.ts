@@ -21,6 +21,9 @@ const NEWLINE = 0x0a;
  */
 const pushAnswerCaps = (capBytes: number) => ({ frame: 4 * capBytes + 2 ** 20, total: 8 * capBytes + 2 ** 20 });
 
+const STREAMS = ['stdout', 'stderr'] as const;
+type Stream = (typeof STREAMS)[number];
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -163,28 +166,30 @@ export class PushDispatch {
     return new Promise((resolve) => {
       let result: AutomnResult | null = null;
       let overCap: string | undefined;
-      let offset = 0;
+      const offsets = { stdout: 0, stderr: 0 };
       let appending: Promise<unknown> = Promise.resolve();
-      const store = (chunk: Buffer, masked: { stored: Buffer; kept: () => void }) =>
-        this.retry(() => this.runs.appendOutputAt(runId, 'stdout', offset, chunk, this.capBytes(), masked.stored)).then((answer) => {
+      const store = (stream: Stream, chunk: Buffer, masked: { stored: Buffer; kept: () => void }) =>
+        this.retry(() => this.runs.appendOutputAt(runId, stream, offsets[stream], chunk, this.capBytes(), masked.stored)).then((answer) => {
           if (answer?.appended) masked.kept();
-          offset = answer ? answer.offset : offset;
+          offsets[stream] = answer ? answer.offset : offsets[stream];
         });
-      const append = (text: string) => {
+      const append = (stream: Stream, text: string) => {
         const data = Buffer.from(text, 'utf8');
         appending = appending.then(async () => {
           for (let at = 0; at < data.length; at += APPEND_CHUNK) {
             const chunk = data.subarray(at, at + APPEND_CHUNK);
-            await store(chunk, this.carry.prepare(runId, 'stdout', offset, chunk));
+            await store(stream, chunk, this.carry.prepare(runId, stream, offsets[stream], chunk));
           }
         });
       };
       // After the last frame's bytes: what the masker still holds back.
       const flush = () => {
-        appending = appending.then(() => {
-          const rest = this.carry.release(runId, 'stdout');
-          return rest && store(Buffer.alloc(0), { stored: rest, kept: () => undefined });
-        });
+        for (const stream of STREAMS) {
+          appending = appending.then(() => {
+            const rest = this.carry.release(runId, stream);
+            return rest && store(stream, Buffer.alloc(0), { stored: rest, kept: () => undefined });
+          });
+        }
       };
       const frame = (line: Buffer) => {
         const text = line.toString('utf8');
@@ -196,7 +201,8 @@ export class PushDispatch {
           this.log.warn(`run ${runId}: the agent sent a line that is not JSON`);
           return;
         }
-        if (f.type === 'log' && typeof f.line === 'string') append(f.line);
+        // A stock runner's frames do not say their stream: they are the run's output as Automn shows it.
+        if (f.type === 'log' && typeof f.line === 'string') append(f.stream === 'stderr' ? 'stderr' : 'stdout', f.line);
         else if (f.type === 'result' && !result) result = f.data;
       };
       let pending: Buffer[] = [];

@@ -407,7 +407,7 @@ export class AutomnRunner {
     log('info', `run ${runId} started (active ${this.active})`);
     try {
       const result = await executeScript(this.jobs, localId, runId, body, {
-        onLog: (line) => frame({ type: 'log', line }),
+        onLog: (line, stream) => frame({ type: 'log', line, stream }),
         abandoned,
         graceMs: this.cancelling ? 0 : this.config.killGraceMs,
         started: async (run) => {

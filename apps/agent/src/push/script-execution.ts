@@ -13,8 +13,8 @@ const READ_CHUNK = 256 * 1024;
 const MAX_RESULT_TEXT = 8 * 1024 * 1024;
 
 export interface Execution {
-  /** A raw chunk of output, as Automn's log frame carries it. */
-  onLog(text: string): void;
+  /** A raw chunk of output, as Automn's log frame carries it, and the stream it came from. */
+  onLog(text: string, stream: 'stdout' | 'stderr'): void;
   /** Settles when whoever asked for the run is gone: the script is stopped. */
   abandoned: Promise<void>;
   graceMs: number;
@@ -90,7 +90,7 @@ export async function executeScript(
     stopping = true;
     if (note) {
       stopNote = { at: stderr.length, text: `\n${note}` };
-      io.onLog(`${note}\n`);
+      io.onLog(`${note}\n`, 'stderr');
     }
     void jobs.signal(run, 'SIGTERM');
     setTimeout(() => void jobs.signal(run, 'SIGKILL'), io.graceMs).unref();
@@ -110,11 +110,11 @@ export async function executeScript(
         offsets[stream] += data.length;
         const text = decoders[stream].write(data);
         if (stream === 'stderr' && stderr.length < MAX_RESULT_TEXT) stderr += text;
-        if (text) io.onLog(text);
+        if (text) io.onLog(text, stream);
       }
       if (final) {
         const rest = decoders[stream].end();
-        if (rest) io.onLog(rest);
+        if (rest) io.onLog(rest, stream);
       }
     }
   };
