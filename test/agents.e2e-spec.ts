@@ -1,10 +1,10 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli } from './support/cli';
 import { FakeAutomnRunner } from './support/fake-automn';
-import { behave } from './support/fake-autosubmit';
+import { behave, processAlive } from './support/fake-autosubmit';
 import { call, eventually } from './support/http';
-import { freePort, profilesYaml, RunyardProcess, RunyardUnderTest, startRunyard } from './support/runyard';
+import { freePort, profilesYaml, RunyardProcess, RunyardUnderTest, sharedStateDir, startRunyard } from './support/runyard';
 import { TcpProxy } from './support/tcp-proxy';
 
 const ADMIN = 'bootstrap-admin-secret-for-agents';
@@ -355,6 +355,37 @@ describe('runner agents', () => {
     worker = await rt.startWorker();
     expect(await until(id, ['COMPLETED', 'FAILED', 'LOST'], 30_000)).toMatchObject({ status: 'COMPLETED', host: 'cpu1' });
     expect(await logs(id)).toBe(counted(40));
+  });
+
+  it('a worker killed mid-run (SIGKILL) during a push run on a Runyard agent: the new one takes it over, output complete, nothing twice', async () => {
+    const code = `${counting(40)}import sys\nprint("done", file=sys.stderr)\nAutomnReturn({"ok": True})\n`;
+    const id = await script({ language: 'python', code, tags: ['gpu'] });
+    await eventually(async () => (await logs(id)).includes('line 00005'), 10_000, 'some output');
+    await worker.stop('SIGKILL');
+    worker = await rt.startWorker();
+    expect(await until(id, ['COMPLETED', 'FAILED', 'LOST', 'TERMINATED'], 30_000)).toMatchObject({
+      status: 'COMPLETED',
+      host: 'gpu1',
+      result: { return_data: { ok: true } },
+    });
+    const text = await logs(id);
+    expect(text.replace('done\n', '')).toBe(`${counted(40)}__SCRIPTRETURN__{"ok": true}\n`);
+    expect(text).toContain('done\n');
+  });
+
+  it('a stop of a push run on a Runyard agent stops the script there (a stop request of its own: a closed answer only means its worker is gone)', async () => {
+    const pidFile = join(sharedStateDir('runyard-push-stop-'), 'script.pid');
+    const code = `import os, time\nopen(${JSON.stringify(pidFile)}, "w").write(str(os.getpid()))\nprint("started", flush=True)\ntime.sleep(600)`;
+    const id = await script({ language: 'python', code, tags: ['gpu'] });
+    const pid = await eventually(async () => Number(existsSync(pidFile) && readFileSync(pidFile, 'utf8')) || null, 10_000, 'the script');
+    expect(processAlive(pid)).toBe(true);
+    await api('POST', `/api/v1/runs/${id}/stop`, {});
+    expect(await until(id, ['TERMINATED', 'FAILED', 'COMPLETED', 'LOST'])).toMatchObject({
+      status: 'TERMINATED',
+      host: 'gpu1',
+      detail: expect.stringContaining('killed by SIGTERM'),
+    });
+    await eventually(async () => !processAlive(pid), 10_000, 'the script to be stopped on the agent');
   });
 
   it('SIGTERM drains an agent: no new runs, the running one finishes, it exits; a second SIGTERM stops its runs', async () => {

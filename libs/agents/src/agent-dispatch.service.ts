@@ -51,12 +51,13 @@ const describe = (t: AgentTarget) =>
       : 'an agent';
 
 /**
- * A push run whose worker went away: Runyard's agent stops a script whose dispatch closed, a stock
- * Automn runner lets it run on and keeps its result to itself (its protocol cannot resume an answer).
+ * A push run whose worker went away and could not be taken over: Runyard's agent had stopped it (nobody
+ * came back in time, or the agent restarted), a stock Automn runner lets it run on and keeps its
+ * result to itself (its protocol cannot resume an answer).
  */
 const pushRunCut = (agentId: string, runyardAgent: boolean) =>
   runyardAgent
-    ? `the worker following the run went away: its dispatch closed, so agent ${agentId} stopped the script`
+    ? `the worker following the run went away and agent ${agentId} no longer has the run (it stops a script nobody took over within AUTOMN_RUNNER_REATTACH_MS)`
     : `the worker following the run went away: an Automn runner cannot resume its answer — the script may have completed or still be running on ${agentId}`;
 
 /**
@@ -189,9 +190,17 @@ export class AgentDispatchService implements AgentDispatch {
     if (!a) return { state: 'vanished' };
     if (a.state === 'finished') return { state: 'exited', exit: { code: a.exitCode, signal: a.exitSignal } };
     if (a.via === 'push' && !this.push.holds(run.id)) {
+      const agent = await this.repo.byId(a.agentId);
+      // Runyard's agent keeps the script running for a while: take the run over where the stored output ends.
+      if (agent?.dispatchSignatures && agent.endpoint) {
+        const resumed = await this.push.resume(run.id, agent).catch((e: Error) => {
+          this.log.warn(`run ${run.id}: taking it over from agent ${agent.id}: ${e.message}`);
+          return null;
+        });
+        if (resumed) return { state: 'running', process: { pid: 0, host: agent.id, runDir: '', exited: resumed.exited } };
+      }
       // Its answer went with the worker's request: say what became of the script as far as can be known.
       await this.repo.markLost(run.id);
-      const agent = await this.repo.byId(a.agentId);
       return {
         state: 'exited',
         exit: { code: null, signal: null, lost: true, reason: pushRunCut(a.agentId, agent?.dispatchSignatures ?? false) },

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { request as httpRequest, IncomingMessage } from 'node:http';
+import { ClientRequest, request as httpRequest, IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { AUTOMN_SECRET_HEADER, AutomnFrame, AutomnResult, AutomnRunRequest } from '@runyard/agent-protocol';
 import { ExitInfo, RunnerBusyError } from '@runyard/runners';
@@ -32,6 +32,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * when the dispatch is closed (SIGTERM, SIGKILL after its grace).
  */
 const cannotStop = (agent: AgentRecord) => `stop requested; an Automn runner cannot stop a script — it may still be running on ${agent.id}`;
+
+/** Runyard's agent's routes about a run it was dispatched, beside its endpoint. */
+const runUrl = (agent: AgentRecord, runId: number, what: 'attach' | 'stop') =>
+  new URL(`/api/runs/${encodeURIComponent(String(runId))}/${what}`, agent.endpoint!);
 
 /** A push dispatch under way: its HTTP answer is the run's output and, at the end, its result. */
 interface OpenDispatch {
@@ -75,7 +79,37 @@ export class PushDispatch {
       reqBody: script.input,
     };
     const body = Buffer.from(JSON.stringify(payload));
-    const url = new URL(agent.endpoint!);
+    const { req, res } = await this.send(agent, new URL(agent.endpoint!), body);
+    if (res.statusCode !== 200) {
+      // What the peer said is not repeated: its status code only, and Runyard's words for it.
+      res.resume();
+      req.destroy();
+      if (res.statusCode === 429) throw new RunnerBusyError(`waiting for a free slot on agent ${agent.id} (it answered 429: at capacity)`);
+      if (res.statusCode === 503) throw new RunnerBusyError(`waiting for agent ${agent.id} to be given its secret (it answered 503)`);
+      throw new Error(`agent ${agent.id} refused the run: it answered HTTP ${res.statusCode}`);
+    }
+    await this.repo.markRunning(runId, { pid: 0, runDir: '' });
+    return { exited: this.followAnswer(runId, agent, req, res, { stdout: 0, stderr: 0 }) };
+  }
+
+  /**
+   * A run of Runyard's agent whose worker went away, taken over: the agent answers the rest of its
+   * output from the offsets stored, then its result. Null when the agent no longer has it.
+   */
+  async resume(runId: number, agent: AgentRecord): Promise<{ exited: Promise<ExitInfo | null> } | null> {
+    const { offsets } = await this.runs.outputProgress(runId);
+    const from = { stdout: Number(offsets?.stdout ?? 0), stderr: Number(offsets?.stderr ?? 0) };
+    const { req, res } = await this.send(agent, runUrl(agent, runId, 'attach'), Buffer.from(JSON.stringify(from)));
+    if (res.statusCode !== 200) {
+      res.resume();
+      req.destroy();
+      return null;
+    }
+    return { exited: this.followAnswer(runId, agent, req, res, from) };
+  }
+
+  /** A signed request to Runyard's agent or one with the stock runner's secret; the address checked again, no redirects. */
+  private async send(agent: AgentRecord, url: URL, body: Buffer): Promise<{ req: ClientRequest; res: IncomingMessage }> {
     const headers: Record<string, string | number> = {
       'content-type': 'application/json',
       accept: 'application/jsonl',
@@ -101,44 +135,50 @@ export class PushDispatch {
       agent: false,
       lookup: this.outbound.lookup,
     });
-    let res: IncomingMessage;
     try {
-      res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const res = await new Promise<IncomingMessage>((resolve, reject) => {
         req.once('response', resolve);
         req.once('error', reject);
         req.end(body);
       });
+      return { req, res };
     } catch (e) {
       if (e instanceof OutboundRefusedError) throw new Error(`agent ${agent.id}'s endpoint is refused: ${e.message}`, { cause: e });
       throw new RunnerBusyError(
         `waiting for agent ${agent.id}: it cannot be reached (${(e as NodeJS.ErrnoException).code ?? 'no connection'})`,
       );
     }
-    if (res.statusCode !== 200) {
-      // What the peer said is not repeated: its status code only, and Runyard's words for it.
-      res.resume();
-      req.destroy();
-      if (res.statusCode === 429) throw new RunnerBusyError(`waiting for a free slot on agent ${agent.id} (it answered 429: at capacity)`);
-      if (res.statusCode === 503) throw new RunnerBusyError(`waiting for agent ${agent.id} to be given its secret (it answered 503)`);
-      throw new Error(`agent ${agent.id} refused the run: it answered HTTP ${res.statusCode}`);
-    }
+  }
+
+  /** Follows an answer to its result: the run's exit, stored in its assignment. */
+  private followAnswer(
+    runId: number,
+    agent: AgentRecord,
+    req: ClientRequest,
+    res: IncomingMessage,
+    from: { stdout: number; stderr: number },
+  ): Promise<ExitInfo | null> {
     res.socket.setKeepAlive(true, 30_000);
-    await this.repo.markRunning(runId, { pid: 0, runDir: '' });
     let stoppedBy: NodeJS.Signals | null = null;
     this.open.set(runId, {
       abort: (signal) => {
         stoppedBy ??= signal;
-        req.destroy();
+        // Runyard's agent takes a stop of its own (a closed answer means its worker is gone); a stock runner has none.
+        if (agent.dispatchSignatures) void this.askStop(agent, runId).catch(() => req.destroy());
+        else req.destroy();
       },
     });
-    const exited = this.follow(runId, res, () => req.destroy()).then(async ({ result, overCap }) => {
+    return this.follow(runId, res, () => req.destroy(), from).then(async ({ result, overCap }) => {
       this.open.delete(runId);
       if (overCap) {
         await this.retry(() => this.repo.finishAssignment(runId, { exitCode: null, signal: null, error: overCap }));
         return { code: null, signal: null, reason: overCap };
       }
       const exit: ExitInfo | null = result
-        ? { code: result.code, signal: null }
+        ? // Stopped by Runyard's agent on request: its answer says code 1 (Automn's way), the signal is the truth.
+          stoppedBy && agent.dispatchSignatures && result.code !== 0
+          ? { code: null, signal: stoppedBy }
+          : { code: result.code, signal: null }
         : stoppedBy
           ? agent.dispatchSignatures
             ? { code: null, signal: stoppedBy }
@@ -153,7 +193,13 @@ export class PushDispatch {
       );
       return exit;
     });
-    return { exited };
+  }
+
+  private async askStop(agent: AgentRecord, runId: number): Promise<void> {
+    const { req, res } = await this.send(agent, runUrl(agent, runId, 'stop'), Buffer.from('{}'));
+    res.resume();
+    req.destroy();
+    if (res.statusCode !== 202) throw new Error(`agent ${agent.id} answered ${res.statusCode} to a stop`);
   }
 
   /**
@@ -161,12 +207,17 @@ export class PushDispatch {
    * stream ended without one), or why the answer was cut (`overCap`). Each byte is looked at once:
    * a line's pieces wait in a list until its newline comes.
    */
-  private follow(runId: number, res: IncomingMessage, cut: () => void): Promise<{ result: AutomnResult | null; overCap?: string }> {
+  private follow(
+    runId: number,
+    res: IncomingMessage,
+    cut: () => void,
+    from: { stdout: number; stderr: number },
+  ): Promise<{ result: AutomnResult | null; overCap?: string }> {
     const caps = pushAnswerCaps(this.capBytes());
     return new Promise((resolve) => {
       let result: AutomnResult | null = null;
       let overCap: string | undefined;
-      const offsets = { stdout: 0, stderr: 0 };
+      const offsets = { ...from };
       let appending: Promise<unknown> = Promise.resolve();
       const store = (stream: Stream, chunk: Buffer, masked: { stored: Buffer; kept: () => void }) =>
         this.retry(() => this.runs.appendOutputAt(runId, stream, offsets[stream], chunk, this.capBytes(), masked.stored)).then((answer) => {

@@ -16,6 +16,7 @@ import { sameText } from '../constant-time';
 import { detectRuntimes, LocalJobs, LocalRun } from '../local-jobs';
 import { StateFile } from '../state-file';
 import { DispatchVerifier } from './dispatch-verifier';
+import { FollowedRun } from './followed-run';
 import { executeScript } from './script-execution';
 
 /** Automn's runner variables (seed 003), read by agent-config.ts. */
@@ -38,6 +39,8 @@ export interface AutomnRunnerConfig {
   statusMessage: string;
   /** Between SIGTERM and SIGKILL when a script is stopped (its timeout, its client gone, the agent shutting down). */
   killGraceMs: number;
+  /** How long a script of a Runyard host's (signed) dispatch runs on after its answer closed, for a worker to take it over. */
+  reattachMs: number;
 }
 
 interface RunnerState {
@@ -90,8 +93,9 @@ const html = (text: unknown) =>
  * Automn's runner service, verbatim where it matters to a host (its routes, bodies, statuses and
  * their order, JSONL frames, registration as heartbeat), fixed where Automn is weak: secrets and
  * reset tokens compared in constant time, the state file written atomically (0600), a client that
- * disconnects stops its script, the timeout escalates to SIGKILL, no idle timeout, signed dispatches
- * from a Runyard host instead of a reusable secret.
+ * disconnects stops its script (a Runyard host's worker may come back for it first: followed-run.ts),
+ * the timeout escalates to SIGKILL, no idle timeout, signed dispatches from a Runyard host instead of a
+ * reusable secret.
  */
 export class AutomnRunner {
   private readonly state: StateFile<RunnerState>;
@@ -101,6 +105,8 @@ export class AutomnRunner {
   private s: RunnerState = {};
   private server?: Server;
   private readonly runs = new Map<number, LocalRun>();
+  /** Runs of signed dispatches, by the host's run id: their answer may change hands (followed-run.ts). */
+  private readonly followed = new Map<string, FollowedRun>();
   private active = 0;
   private nextId = Date.now();
   private heartbeatTimer?: NodeJS.Timeout;
@@ -261,6 +267,8 @@ export class AutomnRunner {
       if (req.method === 'POST' && path === '/ui/register') return await this.setupForm(req, res);
       if (req.method === 'POST' && path === '/internal/reset') return await this.reset(req, res);
       if (req.method === 'POST' && path === this.endpointPath()) return await this.run(req, res);
+      const m = /^\/api\/runs\/([^/]{1,200})\/(attach|stop)$/.exec(path);
+      if (req.method === 'POST' && m) return await this.takeOver(req, res, decodeURIComponent(m[1]), m[2] as 'attach' | 'stop');
       json(res, 404, { error: 'Not found' });
     } catch (e) {
       if (res.headersSent) return void res.end();
@@ -396,9 +404,13 @@ export class AutomnRunner {
     res.flushHeaders();
     let gone!: () => void;
     const abandoned = new Promise<void>((r) => (gone = r));
-    res.on('close', () => {
-      if (!res.writableEnded) gone();
-    });
+    // A Runyard host's run outlives its worker's request for a while; a stock host's ends with it.
+    const followed = this.verifier.pinned && !this.followed.has(runId) ? new FollowedRun(res, gone, this.config.reattachMs) : null;
+    if (followed) this.followed.set(runId, followed);
+    else
+      res.on('close', () => {
+        if (!res.writableEnded) gone();
+      });
     const frame = (f: unknown) => {
       if (!res.writableEnded && !res.destroyed) res.write(`${JSON.stringify(f)}\n`);
     };
@@ -407,7 +419,8 @@ export class AutomnRunner {
     log('info', `run ${runId} started (active ${this.active})`);
     try {
       const result = await executeScript(this.jobs, localId, runId, body, {
-        onLog: (line, stream) => frame({ type: 'log', line, stream }),
+        onLog: (line, stream) => (followed ? followed.log(line, stream) : frame({ type: 'log', line, stream })),
+        ...(followed ? { sync: (upTo, read) => followed.sync(upTo, read), settle: (r, upTo, read) => followed.settle(r, upTo, read) } : {}),
         abandoned,
         graceMs: this.cancelling ? 0 : this.config.killGraceMs,
         started: async (run) => {
@@ -415,15 +428,40 @@ export class AutomnRunner {
           await this.persist();
         },
       });
-      frame({ type: 'result', data: result });
+      // A followed run's result went to its follower in settle() (a script that never started has none there).
+      if (!followed?.handedOver) frame({ type: 'result', data: result });
       log('info', `run ${runId} finished with code ${result.code}`);
     } finally {
+      if (followed) this.followed.delete(runId);
       this.runs.delete(localId);
       await this.persist().catch(() => undefined);
       if (!res.writableEnded) res.end();
       this.active--;
       if (this.draining && this.active === 0) this.exit();
     }
+  }
+
+  /**
+   * A Runyard host's requests about a run it dispatched: `attach` (a worker taking the run over, with the
+   * offsets of stdout and stderr it stored) answers the rest as JSONL frames; `stop` stops the script.
+   * Signed by the pinned host key only; a run this runner does not follow (any more) is 404.
+   */
+  private async takeOver(req: IncomingMessage, res: ServerResponse, runId: string, what: 'attach' | 'stop'): Promise<void> {
+    const raw = await readBody(req);
+    if (!this.verifier.pinned || !this.verifier.verify(this.dispatchTarget(), 'POST', req.url ?? '/', req.headers, raw))
+      return json(res, 401, { error: 'Invalid or replayed dispatch signature' });
+    await this.persist();
+    const run = this.followed.get(runId);
+    if (!run) return json(res, 404, { error: 'Run not found on this runner' });
+    if (what === 'stop') {
+      run.stop();
+      return json(res, 202, { stopping: true });
+    }
+    const body = JSON.parse(raw.toString('utf8') || '{}') as { stdout?: unknown; stderr?: unknown };
+    const offset = (v: unknown) => (Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : 0);
+    res.writeHead(200, { 'content-type': 'application/jsonl; charset=utf-8', 'cache-control': 'no-cache, no-transform' });
+    res.flushHeaders();
+    if (!run.attach(res, { stdout: offset(body.stdout), stderr: offset(body.stderr) })) res.end();
   }
 
   /** SIGTERM: no new runs (429), the running ones finish, then exit; the next SIGTERM stops them. */

@@ -20,7 +20,15 @@ export interface Execution {
   graceMs: number;
   /** Where the process is, recorded while it runs so a restarted agent can stop what it left behind. */
   started(run: LocalRun): Promise<void>;
+  /** Between reads of the output: where a follower that came back is caught up (its missed bytes, then live). */
+  sync?(upTo: OutputOffsets, read: ReadOutput): Promise<void>;
+  /** The result, while the run's files are still there: handed to whoever follows the run, or to one that comes back. */
+  settle?(result: AutomnResult, upTo: OutputOffsets, read: ReadOutput): Promise<void>;
 }
+
+export type OutputOffsets = { stdout: number; stderr: number };
+/** The text of bytes [from, to) of one stream of the run's output. */
+export type ReadOutput = (stream: 'stdout' | 'stderr', from: number, to: number) => Promise<string>;
 
 /**
  * Runs one script of Automn's `/api/run` under the LOCAL runner and answers Automn's result object.
@@ -118,11 +126,22 @@ export async function executeScript(
       }
     }
   };
+  const read: ReadOutput = async (stream, from, to) => {
+    const parts: Buffer[] = [];
+    for (let at = from; at < to;) {
+      const data = await output.read(stream, at, Math.min(READ_CHUNK, to - at));
+      if (data.length === 0) break;
+      parts.push(data);
+      at += data.length;
+    }
+    return Buffer.concat(parts).toString('utf8');
+  };
   let exit: ExitInfo | null | undefined;
   void process.exited.then((e) => (exit = e));
   try {
     for (;;) {
       const ended = exit !== undefined;
+      await io.sync?.(offsets, read);
       await tail(ended);
       if (ended) break;
       await Promise.race([sleep(TAIL_EVERY_MS), process.exited]);
@@ -138,12 +157,14 @@ export async function executeScript(
     // Automn's runner tells a return value that is not JSON in stderr (its host shows it there).
     if (parsed.returnError !== null)
       errText = errText ? `${errText}\nBad return JSON: ${parsed.returnError}` : `Bad return JSON: ${parsed.returnError}`;
-    return answer(errText, ended.code, {
+    const final = answer(errText, ended.code, {
       stdout: parsed.stdout.trimEnd(),
       returnData: result.return_data,
       automnLogs: parsed.logs,
       automnNotifications: parsed.notifications,
     });
+    await io.settle?.(final, offsets, read);
+    return final;
   } finally {
     clearTimeout(timer);
     await output.close();
