@@ -248,6 +248,45 @@ describe("the agent in push mode (Automn's runner protocol)", () => {
     }
   });
 
+  it("installs a Node script's npm packages into its cache as Automn's runner does, and answers /api/packages/status", async () => {
+    const code = 'const isNumber = require("is-number");\nAutomnReturn({ five: isNumber(5), word: isNumber("five") });';
+    const first = await runScript(url, SECRET, { script: { id: 'script-7', language: 'node', code } });
+    expect(first.frames.at(-1).data).toMatchObject({ code: 0, returnData: { five: true, word: false } });
+    expect(first.frames.map((f) => f.line ?? '').join('')).toContain('Installing npm dependencies: is-number\n');
+    // Cached: the next run of the script installs nothing.
+    const again = await runScript(url, SECRET, { script: { id: 'script-7', language: 'node', code } });
+    expect(again.frames.at(-1).data).toMatchObject({ code: 0, returnData: { five: true } });
+    expect(again.frames.map((f) => f.line ?? '').join('')).not.toContain('Installing');
+
+    const status = (body: unknown, secret = SECRET) =>
+      fetch(`${url}/api/packages/status`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-automn-runner-secret': secret },
+        body: JSON.stringify(body),
+      });
+    expect((await status({ packages: ['is-number'] }, 'not-the-secret')).status).toBe(401);
+    const known = await status({ scriptId: 'script-7', packages: ['is-number', 'left-pad', '--global', 'A B'], installMissing: false });
+    expect(known.status).toBe(200);
+    expect(await known.json()).toEqual({
+      scriptId: 'script-7',
+      installMissing: false,
+      error: null,
+      packages: [
+        { name: 'is-number', status: 'installed', message: null },
+        { name: 'left-pad', status: 'not_installed', message: 'Package not present' },
+        { name: '--global', status: 'error', message: 'Not an npm package name' },
+        { name: 'A B', status: 'error', message: 'Not an npm package name' },
+      ],
+    });
+    // A name npm would read as an option or a path is never handed to it: the run fails saying so.
+    const marker = join(sharedStateDir('runyard-automn-npm-'), 'ran');
+    const bad = await runScript(url, SECRET, {
+      script: { language: 'node', code: `require("--prefix=/tmp/x"); require("fs").writeFileSync(${JSON.stringify(marker)}, "")` },
+    });
+    expect(bad.frames.at(-1).data).toMatchObject({ code: 90, stderr: 'Not an npm package name: "--prefix="' });
+    expect(existsSync(marker)).toBe(false);
+  });
+
   it('takes its secret from the setup form, rotates it by reset token (constant-time checks), and keeps it in a 0600 file written atomically', async () => {
     const ui = await startRunner('runner-ui', { AUTOMN_RUNNER_RESET_TOKEN: 'reset-token-0123456789' });
     try {

@@ -17,6 +17,7 @@ import { detectRuntimes, LocalJobs, LocalRun } from '../local-jobs';
 import { StateFile } from '../state-file';
 import { DispatchVerifier } from './dispatch-verifier';
 import { FollowedRun } from './followed-run';
+import { isNpmPackageName, NodePackages } from './node-packages';
 import { executeScript } from './script-execution';
 
 /** Automn's runner variables (seed 003), read by agent-config.ts. */
@@ -107,6 +108,7 @@ export class AutomnRunner {
   private readonly runs = new Map<number, LocalRun>();
   /** Runs of signed dispatches, by the host's run id: their answer may change hands (followed-run.ts). */
   private readonly followed = new Map<string, FollowedRun>();
+  private readonly packages: NodePackages;
   private active = 0;
   private nextId = Date.now();
   private heartbeatTimer?: NodeJS.Timeout;
@@ -116,6 +118,7 @@ export class AutomnRunner {
   constructor(private readonly config: AutomnRunnerConfig) {
     this.state = new StateFile(config.stateFile);
     this.jobs = new LocalJobs(join(config.workDir, 'runs'));
+    this.packages = new NodePackages(join(config.workDir, 'packages'));
   }
 
   private get secret(): string | null {
@@ -267,6 +270,7 @@ export class AutomnRunner {
       if (req.method === 'POST' && path === '/ui/register') return await this.setupForm(req, res);
       if (req.method === 'POST' && path === '/internal/reset') return await this.reset(req, res);
       if (req.method === 'POST' && path === this.endpointPath()) return await this.run(req, res);
+      if (req.method === 'POST' && path === '/api/packages/status') return await this.packageStatus(req, res);
       const m = /^\/api\/runs\/([^/]{1,200})\/(attach|stop)$/.exec(path);
       if (req.method === 'POST' && m) return await this.takeOver(req, res, decodeURIComponent(m[1]), m[2] as 'attach' | 'stop');
       json(res, 404, { error: 'Not found' });
@@ -374,21 +378,52 @@ export class AutomnRunner {
     json(res, 200, { reset: true, secretCleared: true, runner: this.summary() });
   }
 
+  /** The host's requests: 503 without a secret, else signed by its pinned key or (none pinned) with the runner's secret; 401 otherwise. */
+  private async hostOnly(req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<boolean> {
+    const refuse = (status: number, error: string) => {
+      json(res, status, { error });
+      return false;
+    };
+    const secret = this.secret;
+    if (!secret) return refuse(503, 'Runner secret not configured');
+    // Once its host's key is pinned, the runner takes signed requests only: its secret alone runs nothing.
+    if (this.verifier.pinned) {
+      if (!this.verifier.verify(this.dispatchTarget(), 'POST', req.url ?? '/', req.headers, raw))
+        return refuse(401, 'Invalid or replayed dispatch signature');
+      // Its nonce is on disk before anything runs: a replay after a restart is refused too.
+      await this.persist();
+      return true;
+    }
+    const given = req.headers[AUTOMN_SECRET_HEADER];
+    return typeof given === 'string' && sameText(given.trim(), secret) ? true : refuse(401, 'Invalid runner secret');
+  }
+
+  /**
+   * Automn's `POST /api/packages/status {packages, scriptId?, directoryKey?, installMissing?}`: whether each
+   * npm package is in the script's cache directory, installing the missing ones unless `installMissing`
+   * is false. A name npm would not take is answered `error`, never handed to npm.
+   */
+  private async packageStatus(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    if (!(await this.hostOnly(req, res, raw))) return;
+    const body = JSON.parse(raw.toString('utf8') || '{}') as Record<string, unknown>;
+    const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+    const names = [...new Set((Array.isArray(body.packages) ? body.packages : []).map(text).filter(Boolean))].slice(0, 100);
+    const scriptId = text(body.scriptId).slice(0, 200);
+    const installMissing = body.installMissing !== false;
+    if (names.length === 0) return json(res, 200, { scriptId: scriptId || null, packages: [], installMissing, error: null });
+    const valid = names.filter(isNpmPackageName);
+    const { statuses, error } = await this.packages.status(text(body.directoryKey) || scriptId || 'anonymous', valid, installMissing);
+    const packages = names.map(
+      (name) => statuses.find((s) => s.name === name) ?? { name, status: 'error', message: 'Not an npm package name' },
+    );
+    json(res, 200, { scriptId: scriptId || null, packages, installMissing, error });
+  }
+
   /** Automn's checks in Automn's order: no secret 503, bad secret 401, local cap 429, no script 400; then JSONL frames. */
   private async run(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req);
-    const secret = this.secret;
-    if (!secret) return json(res, 503, { error: 'Runner secret not configured' });
-    // Once its host's key is pinned, the runner takes signed dispatches only: its secret alone runs nothing.
-    if (this.verifier.pinned) {
-      if (!this.verifier.verify(this.dispatchTarget(), 'POST', req.url ?? '/', req.headers, raw))
-        return json(res, 401, { error: 'Invalid or replayed dispatch signature' });
-      // Its nonce is on disk before the script starts: a replay after a restart is refused too.
-      await this.persist();
-    } else {
-      const given = req.headers[AUTOMN_SECRET_HEADER];
-      if (!(typeof given === 'string' && sameText(given.trim(), secret))) return json(res, 401, { error: 'Invalid runner secret' });
-    }
+    if (!(await this.hostOnly(req, res, raw))) return;
     const cap = this.config.localMaxConcurrency;
     if (this.draining || (cap && cap > 0 && this.active >= cap)) return json(res, 429, { error: 'Runner is at capacity' });
     const body = JSON.parse(raw.toString('utf8') || '{}') as AutomnRunRequest;
@@ -420,6 +455,8 @@ export class AutomnRunner {
     try {
       const result = await executeScript(this.jobs, localId, runId, body, {
         onLog: (line, stream) => (followed ? followed.log(line, stream) : frame({ type: 'log', line, stream })),
+        onNote: (line, stream) => (followed ? followed.note(line, stream) : frame({ type: 'log', line, stream })),
+        packages: this.packages,
         ...(followed ? { sync: (upTo, read) => followed.sync(upTo, read), settle: (r, upTo, read) => followed.settle(r, upTo, read) } : {}),
         abandoned,
         graceMs: this.cancelling ? 0 : this.config.killGraceMs,

@@ -51,6 +51,14 @@ export class FollowedRun {
     this.write(this.res, { type: 'log', line, stream });
   }
 
+  /** Bytes the follower got that are not in the output files: a follower coming back counts them in its offsets. */
+  private readonly noted = { stdout: 0, stderr: 0 };
+
+  note(line: string, stream: Stream): void {
+    this.noted[stream] += Buffer.byteLength(line);
+    this.log(line, stream);
+  }
+
   /** A worker takes the run over: it gets what it has not stored at the next sync, then the rest. */
   attach(res: ServerResponse, from: OutputOffsets): boolean {
     if (this.gone) return false;
@@ -73,7 +81,7 @@ export class FollowedRun {
     if (!next) return;
     this.comeBack = null;
     for (const stream of ['stdout', 'stderr'] as const) {
-      const from = Math.max(0, Math.min(next.from[stream], upTo[stream]));
+      const from = Math.max(0, Math.min(next.from[stream] - this.noted[stream], upTo[stream]));
       if (from < upTo[stream]) this.write(next.res, { type: 'log', line: await read(stream, from, upTo[stream]), stream });
     }
     this.res = next.res;

@@ -4,6 +4,7 @@ import { isScriptLanguage, parseScriptOutput, scriptCommand, scriptResult } from
 import type { ExitInfo } from '../../../../libs/runners/src/runner';
 import { sleep } from '../agent-log';
 import { LocalJobs, LocalRun } from '../local-jobs';
+import type { NodePackages } from './node-packages';
 import { automnExit } from './signal-exit';
 import { scriptVariables } from './script-variables';
 
@@ -20,6 +21,10 @@ export interface Execution {
   graceMs: number;
   /** Where the process is, recorded while it runs so a restarted agent can stop what it left behind. */
   started(run: LocalRun): Promise<void>;
+  /** The runner's own lines among the output (an npm install, "Timeout exceeded."): not in the script's output files. */
+  onNote?(text: string, stream: 'stdout' | 'stderr'): void;
+  /** Where Node scripts' npm packages are installed (Automn's per-script install). */
+  packages?: NodePackages;
   /** Between reads of the output: where a follower that came back is caught up (its missed bytes, then live). */
   sync?(upTo: OutputOffsets, read: ReadOutput): Promise<void>;
   /** The result, while the run's files are still there: handed to whoever follows the run, or to one that comes back. */
@@ -72,8 +77,28 @@ export async function executeScript(
   } catch (e) {
     return answer((e as Error).message, 1);
   }
+  const say = (text: string, stream: 'stdout' | 'stderr') => (io.onNote ?? io.onLog)(text, stream);
+  let nodePath: string | null = null;
+  if (script.language === 'node' && io.packages) {
+    try {
+      nodePath = await io.packages.ensure(typeof script.id === 'string' && script.id ? script.id : runId, script.code, (t) =>
+        say(t, 'stdout'),
+      );
+    } catch (e) {
+      // Automn's answer to a failed install: code 90, the reason in stderr and as a system log.
+      const message = (e as Error).message;
+      say(`${message}\n`, 'stderr');
+      return answer(message, 90, { automnLogs: [{ level: 'error', message, type: 'system' }] });
+    }
+  }
   // As in Automn, the runner's own variables win over the script's of the same name.
-  const env = { ...variables, ...command.env, AUTOMN_INTERNAL_INPUT_JSON: command.env.INPUT_JSON, AUTOMN_RUN_ID: runId };
+  const env = {
+    ...variables,
+    ...command.env,
+    AUTOMN_INTERNAL_INPUT_JSON: command.env.INPUT_JSON,
+    AUTOMN_RUN_ID: runId,
+    ...(nodePath ? { NODE_PATH: nodePath } : {}),
+  };
   let process;
   try {
     process = await jobs.start(localId, {
@@ -98,7 +123,7 @@ export async function executeScript(
     stopping = true;
     if (note) {
       stopNote = { at: stderr.length, text: `\n${note}` };
-      io.onLog(`${note}\n`, 'stderr');
+      say(`${note}\n`, 'stderr');
     }
     void jobs.signal(run, 'SIGTERM');
     setTimeout(() => void jobs.signal(run, 'SIGKILL'), io.graceMs).unref();
