@@ -1,10 +1,10 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli } from './support/cli';
 import { FakeAutomnRunner } from './support/fake-automn';
-import { behave } from './support/fake-autosubmit';
+import { behave, processAlive } from './support/fake-autosubmit';
 import { call, eventually } from './support/http';
-import { freePort, profilesYaml, RunyardProcess, RunyardUnderTest, startRunyard } from './support/runyard';
+import { freePort, profilesYaml, RunyardProcess, RunyardUnderTest, sharedStateDir, startRunyard } from './support/runyard';
 import { TcpProxy } from './support/tcp-proxy';
 
 const ADMIN = 'bootstrap-admin-secret-for-agents';
@@ -357,6 +357,37 @@ describe('runner agents', () => {
     expect(await logs(id)).toBe(counted(40));
   });
 
+  it('a worker killed mid-run (SIGKILL) during a push run on a Runyard agent: the new one takes it over, output complete, nothing twice', async () => {
+    const code = `${counting(40)}import sys\nprint("done", file=sys.stderr)\nAutomnReturn({"ok": True})\n`;
+    const id = await script({ language: 'python', code, tags: ['gpu'] });
+    await eventually(async () => (await logs(id)).includes('line 00005'), 10_000, 'some output');
+    await worker.stop('SIGKILL');
+    worker = await rt.startWorker();
+    expect(await until(id, ['COMPLETED', 'FAILED', 'LOST', 'TERMINATED'], 30_000)).toMatchObject({
+      status: 'COMPLETED',
+      host: 'gpu1',
+      result: { return_data: { ok: true } },
+    });
+    const text = await logs(id);
+    expect(text.replace('done\n', '')).toBe(`${counted(40)}__SCRIPTRETURN__{"ok": true}\n`);
+    expect(text).toContain('done\n');
+  });
+
+  it('a stop of a push run on a Runyard agent stops the script there (a stop request of its own: a closed answer only means its worker is gone)', async () => {
+    const pidFile = join(sharedStateDir('runyard-push-stop-'), 'script.pid');
+    const code = `import os, time\nopen(${JSON.stringify(pidFile)}, "w").write(str(os.getpid()))\nprint("started", flush=True)\ntime.sleep(600)`;
+    const id = await script({ language: 'python', code, tags: ['gpu'] });
+    const pid = await eventually(async () => Number(existsSync(pidFile) && readFileSync(pidFile, 'utf8')) || null, 10_000, 'the script');
+    expect(processAlive(pid)).toBe(true);
+    await api('POST', `/api/v1/runs/${id}/stop`, {});
+    expect(await until(id, ['TERMINATED', 'FAILED', 'COMPLETED', 'LOST'])).toMatchObject({
+      status: 'TERMINATED',
+      host: 'gpu1',
+      detail: expect.stringContaining('killed by SIGTERM'),
+    });
+    await eventually(async () => !processAlive(pid), 10_000, 'the script to be stopped on the agent');
+  });
+
   it('SIGTERM drains an agent: no new runs, the running one finishes, it exits; a second SIGTERM stops its runs', async () => {
     await register('drain1', ['drain']);
     startPull('drain1');
@@ -387,18 +418,26 @@ describe('runner agents', () => {
     const runner = await new FakeAutomnRunner().start();
     try {
       const reg = (id: string, body: unknown) => api('POST', `/api/settings/runner-hosts/${id}/register`, body, null);
+      // The stock runner's message of a refused registration: the answer's `error`, else the status line.
+      const shown = (r: { status: number; body: Json }) => (r.body?.error ? String(r.body.error) : `${r.status}`);
       const endpoint = `${runner.url}/api/run`;
-      expect((await reg('stock1', { endpoint })).status).toBe(400);
-      expect((await reg('stock1', { secret: secrets.stock1 })).status).toBe(400);
-      const ftp = await reg('stock1', { secret: secrets.stock1, endpoint: 'ftp://127.0.0.1/run' });
-      expect(ftp).toMatchObject({ status: 400, body: { error: true, error_message: 'Runner endpoint must be a valid http(s) URL' } });
-      expect((await reg('nobody', { secret: secrets.stock1, endpoint })).status).toBe(404);
-      expect(await reg('stock1', { secret: 'not-the-secret-at-all', endpoint })).toMatchObject({
-        status: 401,
-        body: { code: 'invalid_secret' },
+      expect(await reg('stock1', { endpoint })).toMatchObject({ status: 400, body: { error: 'Runner secret is required' } });
+      expect(await reg('stock1', { secret: secrets.stock1 })).toMatchObject({
+        status: 400,
+        body: { error: 'Runner endpoint is required' },
       });
+      const ftp = await reg('stock1', { secret: secrets.stock1, endpoint: 'ftp://127.0.0.1/run' });
+      expect(ftp).toMatchObject({ status: 400, body: { error: 'Runner endpoint must be a valid http(s) URL' } });
+      const unknown = await reg('nobody', { secret: secrets.stock1, endpoint });
+      expect(unknown).toMatchObject({ status: 404, body: { error: 'Runner host not found' } });
+      const badSecret = await reg('stock1', { secret: 'not-the-secret-at-all', endpoint });
+      expect(badSecret.status).toBe(401);
+      expect(badSecret.body).toEqual({ error: 'Invalid runner secret', code: 'invalid_secret' });
+      expect(shown(badSecret)).toBe('Invalid runner secret');
       await api('PATCH', '/api/v1/agents/stock1', { disabled: true });
-      expect(await reg('stock1', { secret: secrets.stock1, endpoint })).toMatchObject({ status: 403, body: { code: 'runner_disabled' } });
+      const disabled = await reg('stock1', { secret: secrets.stock1, endpoint });
+      expect(disabled.status).toBe(403);
+      expect(disabled.body).toEqual({ error: 'Runner host is disabled', code: 'runner_disabled' });
       expect((await agent('stock1')).status).toBe('disabled');
       await api('PATCH', '/api/v1/agents/stock1', { disabled: false });
       const ok = await reg('stock1', {
@@ -430,6 +469,71 @@ describe('runner agents', () => {
         reqBody: { hello: 'stock' },
       });
     } finally {
+      await runner.close();
+    }
+  });
+
+  it("a push run's stderr is stored as stderr (Runyard's agent says each log frame's stream)", async () => {
+    const id = await script({ language: 'shell', code: 'echo to-out; echo to-err >&2', tags: ['gpu'] });
+    expect(await until(id, ['COMPLETED'])).toMatchObject({ host: 'gpu1' });
+    const frames = (await api('GET', `/api/v1/runs/${id}/logs?follow=true`)).text
+      .trim()
+      .split('\n')
+      .map((l: string) => JSON.parse(l))
+      .filter((f: Json) => f.type === 'log');
+    expect(frames).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ stream: 'stdout', line: 'to-out' }),
+        expect.objectContaining({ stream: 'stderr', line: 'to-err' }),
+      ]),
+    );
+  });
+
+  it('a stop of a run on a stock Automn runner (no stop in its protocol) ends the run saying the script may still be running there', async () => {
+    await register('stock2', ['stock2']);
+    const runner = await new FakeAutomnRunner().start();
+    let alive: NodeJS.Timeout | undefined;
+    try {
+      // It heartbeats as a stock runner does: the same registration, again and again.
+      const heartbeat = () =>
+        api('POST', '/api/settings/runner-hosts/stock2/register', { secret: secrets.stock2, endpoint: `${runner.url}/api/run` }, null);
+      expect((await heartbeat()).status).toBe(200);
+      alive = setInterval(() => void heartbeat().catch(() => undefined), 200);
+      const id = await script({ language: 'node', code: 'setTimeout(() => {}, 600e3); // LONG', tags: ['stock2'] });
+      await until(id, ['ACTIVE']);
+      await eventually(async () => (await logs(id)).includes('hello from a stock runner'), 10_000, 'the first log frame');
+      await api('POST', `/api/v1/runs/${id}/stop`, {});
+      const stopped = await until(id, ['TERMINATED', 'FAILED', 'COMPLETED', 'LOST']);
+      expect(stopped.status).toBe('TERMINATED');
+      expect(stopped.detail).toContain('stop requested; an Automn runner cannot stop a script — it may still be running on stock2');
+      expect(stopped.detail).not.toContain('killed by');
+      await eventually(async () => runner.hangUps.includes(String(id)), 5_000, 'the dispatch closed');
+    } finally {
+      clearInterval(alive);
+      await runner.close();
+    }
+  });
+
+  it('a push run on a stock Automn runner whose worker dies ends LOST saying the script may have completed there, not "vanished"', async () => {
+    await register('stock3', ['stock3']);
+    const runner = await new FakeAutomnRunner().start();
+    let alive: NodeJS.Timeout | undefined;
+    try {
+      const heartbeat = () =>
+        api('POST', '/api/settings/runner-hosts/stock3/register', { secret: secrets.stock3, endpoint: `${runner.url}/api/run` }, null);
+      expect((await heartbeat()).status).toBe(200);
+      alive = setInterval(() => void heartbeat().catch(() => undefined), 200);
+      const id = await script({ language: 'node', code: 'setTimeout(() => {}, 600e3); // LONG', tags: ['stock3'] });
+      await until(id, ['ACTIVE']);
+      await worker.stop('SIGKILL');
+      worker = await rt.startWorker();
+      const ended = await until(id, ['COMPLETED', 'FAILED', 'LOST', 'TERMINATED'], 30_000);
+      expect(ended.status).toBe('LOST');
+      expect(ended.detail).toBe(
+        'the worker following the run went away: an Automn runner cannot resume its answer — the script may have completed or still be running on stock3',
+      );
+    } finally {
+      clearInterval(alive);
       await runner.close();
     }
   });

@@ -102,7 +102,8 @@ describe("the agent in push mode (Automn's runner protocol)", () => {
       type: 'result',
       data: {
         runId: 'run-42',
-        stdout: 'one\ntwo',
+        // The log marker's line stays, empty; the return line goes (Automn's runner).
+        stdout: 'one\n\ntwo',
         stderr: '',
         code: 0,
         duration: expect.any(Number),
@@ -161,6 +162,129 @@ describe("the agent in push mode (Automn's runner protocol)", () => {
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('Timeout exceeded.');
     expect(result.stdout).toBe('waiting');
+  });
+
+  it("gives a script Automn's script and job variables as its environment, never as code; a name that is not a variable's is refused", async () => {
+    const marker = join(sharedStateDir('runyard-automn-vars-'), 'spliced');
+    const variables = [
+      { envName: 'AUTOMN_VAR_GREETING', value: 'hello', scope: 'script' },
+      { envName: 'AUTOMN_JOB_VAR_SCRIPT_NAME', value: 'nightly report', scope: 'job' },
+      { envName: 'AUTOMN_VAR_TRICK', value: `$(touch ${marker}); \`touch ${marker}\`` },
+      { envName: '', value: 'no name: skipped as Automn skips it' },
+      // The runner's own variables win over a script's of the same name, as in Automn.
+      { envName: 'AUTOMN_RUN_ID', value: 'forged' },
+    ];
+    const code = 'echo "$AUTOMN_VAR_GREETING|$AUTOMN_JOB_VAR_SCRIPT_NAME|$AUTOMN_VAR_TRICK|$AUTOMN_RUN_ID"';
+    const r = await runScript(url, SECRET, { runId: 'vars-1', script: { language: 'shell', code, variables } });
+    expect(r.frames.at(-1).data).toMatchObject({
+      code: 0,
+      stdout: `hello|nightly report|$(touch ${marker}); \`touch ${marker}\`|vars-1`,
+    });
+    expect(existsSync(marker)).toBe(false);
+    const py = await runScript(url, SECRET, {
+      script: {
+        language: 'python',
+        code: 'import os\nprint(os.environ["AUTOMN_JOB_VAR_HTTP_METHOD"])',
+        variables: [{ envName: 'AUTOMN_JOB_VAR_HTTP_METHOD', value: 'POST' }],
+      },
+    });
+    expect(py.frames.at(-1).data).toMatchObject({ code: 0, stdout: 'POST' });
+    for (const envName of ['LD_PRELOAD=/tmp/x.so', 'A B', '1ST', 'X\nY']) {
+      const refused = await runScript(url, SECRET, {
+        script: { language: 'shell', code: `touch ${marker}`, variables: [{ envName, value: 'v' }] },
+      });
+      expect(refused.frames.at(-1).data).toMatchObject({ code: 1, stderr: expect.stringContaining('Invalid variable name') });
+    }
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('reports an exit by signal as Automn does: code 1, and its timeout as "Timeout exceeded." without the shell\'s "Terminated"', async () => {
+    const timedOut = (
+      await runScript(url, SECRET, { script: { language: 'shell', code: 'echo waiting; sleep 30', timeout: 1 } })
+    ).frames.at(-1).data;
+    expect(timedOut).toMatchObject({ code: 1, stdout: 'waiting', stderr: '\nTimeout exceeded.' });
+    const killed = (await runScript(url, SECRET, { script: { language: 'shell', code: 'echo before >&2; kill -KILL $$' } })).frames.at(
+      -1,
+    ).data;
+    expect(killed).toMatchObject({ code: 1, stderr: 'before\n' });
+    const own = (await runScript(url, SECRET, { script: { language: 'shell', code: 'echo fine >&2; exit 143' } })).frames.at(-1).data;
+    expect(own).toMatchObject({ code: 143, stderr: 'fine\n' });
+  });
+
+  it('answers Automn\'s result fields: marker lines left empty, pretty AutomnRunLog, stamped logs, raw notifications, "Bad return JSON", no input as {}', async () => {
+    const code = [
+      'print("one")',
+      'AutomnLog("half way", "warn", {"step": 1})',
+      'AutomnNotify("ops", "done", "error")',
+      'AutomnRunLog("state", {"a": [1, 2]})',
+      'print("two")',
+    ].join('\n');
+    const r = (await runScript(url, SECRET, { script: { language: 'python', code } })).frames.at(-1).data;
+    expect(r.stdout).toBe('one\n\n\nstate {\n  "a": [\n    1,\n    2\n  ]\n}\ntwo');
+    const stamp = expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/);
+    expect(r.automnLogs).toEqual([
+      { message: 'half way', level: 'warn', type: 'general', context: { step: 1 }, order: 0, timestamp: stamp },
+    ]);
+    expect(r.automnNotifications).toEqual([
+      {
+        order: 0,
+        audience: 'ops',
+        message: 'done',
+        level: 'error',
+        raw: { audience: 'ops', message: 'done', level: 'error' },
+        timestamp: stamp,
+      },
+    ]);
+    const shellLog = (await runScript(url, SECRET, { script: { language: 'shell', code: 'AutomnRunLog a "b c"' } })).frames.at(-1).data;
+    expect(shellLog.stdout).toBe('a\nb c');
+    const bad = (await runScript(url, SECRET, { script: { language: 'shell', code: 'echo "__SCRIPTRETURN__{oops"' } })).frames.at(-1).data;
+    expect(bad).toMatchObject({ returnData: null, stdout: '' });
+    expect(bad.stderr).toMatch(/^Bad return JSON: \S/);
+    for (const reqBody of ['', 0, false]) {
+      const none = (await runScript(url, SECRET, { script: { language: 'shell', code: 'echo "$INPUT_JSON"' }, reqBody })).frames.at(
+        -1,
+      ).data;
+      expect(none).toMatchObject({ stdout: '{}', input: {} });
+    }
+  });
+
+  it("installs a Node script's npm packages into its cache as Automn's runner does, and answers /api/packages/status", async () => {
+    const code = 'const isNumber = require("is-number");\nAutomnReturn({ five: isNumber(5), word: isNumber("five") });';
+    const first = await runScript(url, SECRET, { script: { id: 'script-7', language: 'node', code } });
+    expect(first.frames.at(-1).data).toMatchObject({ code: 0, returnData: { five: true, word: false } });
+    expect(first.frames.map((f) => f.line ?? '').join('')).toContain('Installing npm dependencies: is-number\n');
+    // Cached: the next run of the script installs nothing.
+    const again = await runScript(url, SECRET, { script: { id: 'script-7', language: 'node', code } });
+    expect(again.frames.at(-1).data).toMatchObject({ code: 0, returnData: { five: true } });
+    expect(again.frames.map((f) => f.line ?? '').join('')).not.toContain('Installing');
+
+    const status = (body: unknown, secret = SECRET) =>
+      fetch(`${url}/api/packages/status`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-automn-runner-secret': secret },
+        body: JSON.stringify(body),
+      });
+    expect((await status({ packages: ['is-number'] }, 'not-the-secret')).status).toBe(401);
+    const known = await status({ scriptId: 'script-7', packages: ['is-number', 'left-pad', '--global', 'A B'], installMissing: false });
+    expect(known.status).toBe(200);
+    expect(await known.json()).toEqual({
+      scriptId: 'script-7',
+      installMissing: false,
+      error: null,
+      packages: [
+        { name: 'is-number', status: 'installed', message: null },
+        { name: 'left-pad', status: 'not_installed', message: 'Package not present' },
+        { name: '--global', status: 'error', message: 'Not an npm package name' },
+        { name: 'A B', status: 'error', message: 'Not an npm package name' },
+      ],
+    });
+    // A name npm would read as an option or a path is never handed to it: the run fails saying so.
+    const marker = join(sharedStateDir('runyard-automn-npm-'), 'ran');
+    const bad = await runScript(url, SECRET, {
+      script: { language: 'node', code: `require("--prefix=/tmp/x"); require("fs").writeFileSync(${JSON.stringify(marker)}, "")` },
+    });
+    expect(bad.frames.at(-1).data).toMatchObject({ code: 90, stderr: 'Not an npm package name: "--prefix="' });
+    expect(existsSync(marker)).toBe(false);
   });
 
   it('takes its secret from the setup form, rotates it by reset token (constant-time checks), and keeps it in a 0600 file written atomically', async () => {

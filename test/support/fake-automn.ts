@@ -47,6 +47,8 @@ export class FakeAutomnHost extends TestServer {
 /** A stock Automn runner's `/api/run` as a test plays it: records each dispatch, answers log frames and a result. */
 export class FakeAutomnRunner extends TestServer {
   readonly dispatches: { headers: IncomingMessage['headers']; body: Record<string, unknown> }[] = [];
+  /** Runs whose host hung up while their (long) script went on. */
+  readonly hangUps: string[] = [];
   /** Answers with these statuses first (e.g. 429: at capacity), then runs. */
   refuseWith: number[] = [];
 
@@ -54,10 +56,15 @@ export class FakeAutomnRunner extends TestServer {
     if (req.method !== 'POST' || req.url !== '/api/run') return void res.writeHead(404).end();
     const refusal = this.refuseWith.shift();
     if (refusal) return void res.writeHead(refusal, { 'content-type': 'application/json' }).end('{"error":"Runner is at capacity"}');
-    const body = JSON.parse(text) as { runId: string; reqBody: unknown };
+    const body = JSON.parse(text) as { runId: string; reqBody: unknown; script?: { code?: string } };
     this.dispatches.push({ headers: req.headers, body });
     res.writeHead(200, { 'content-type': 'application/jsonl; charset=utf-8' });
     res.write(`${JSON.stringify({ type: 'log', line: 'hello from a stock runner\n' })}\n`);
+    // A long script: the stock runner has no stop, and a host that hangs up does not end it.
+    if (body.script?.code?.includes('LONG')) {
+      res.on('close', () => this.hangUps.push(body.runId));
+      return;
+    }
     const data = {
       runId: body.runId,
       stdout: 'hello from a stock runner',

@@ -87,6 +87,7 @@ export function agentConfig(env: NodeJS.ProcessEnv): AgentConfig {
         resetToken: get('AUTOMN_RUNNER_RESET_TOKEN'),
         statusMessage: get('AUTOMN_RUNNER_STATUS_MESSAGE') ?? 'Runner heartbeat',
         killGraceMs: int('AUTOMN_RUNNER_KILL_GRACE_MS', 10_000, 0)!,
+        reattachMs: int('AUTOMN_RUNNER_REATTACH_MS', 300_000, 0)!,
       },
     });
   }

@@ -44,6 +44,8 @@ export interface AutomnScript {
   timeout?: number;
   name?: string;
   id?: string;
+  /** `[{envName, value}]`: the script's, its category's, global and job variables, for its environment. */
+  variables?: unknown;
 }
 
 export interface AutomnRunRequest {
@@ -65,4 +67,5 @@ export interface AutomnResult {
 }
 
 /** One line of the dispatch's answer: a raw chunk of output (not necessarily a line), or the result. */
-export type AutomnFrame = { type: 'log'; line: string } | { type: 'result'; data: AutomnResult };
+/** `stream` is Runyard's agent's addition (Automn's hosts read `line` only): its host keeps stderr apart. */
+export type AutomnFrame = { type: 'log'; line: string; stream?: 'stdout' | 'stderr' } | { type: 'result'; data: AutomnResult };

@@ -51,6 +51,16 @@ const describe = (t: AgentTarget) =>
       : 'an agent';
 
 /**
+ * A push run whose worker went away and could not be taken over: Runyard's agent had stopped it (nobody
+ * came back in time, or the agent restarted), a stock Automn runner lets it run on and keeps its
+ * result to itself (its protocol cannot resume an answer).
+ */
+const pushRunCut = (agentId: string, runyardAgent: boolean) =>
+  runyardAgent
+    ? `the worker following the run went away and agent ${agentId} no longer has the run (it stops a script nobody took over within AUTOMN_RUNNER_REATTACH_MS)`
+    : `the worker following the run went away: an Automn runner cannot resume its answer — the script may have completed or still be running on ${agentId}`;
+
+/**
  * The AGENT runner's Postgres-backed side, in the worker: hands a run to the least busy agent that
  * may take it (its row locked for the capacity check), waits for the agent to start it, follows it
  * to its end, relays stops and short commands. A pull agent fetches the run through its long poll; a
@@ -174,14 +184,27 @@ export class AgentDispatchService implements AgentDispatch {
     }
   }
 
-  /** After a worker restart: a pull agent's run carries on; a push run died with the worker's request. */
+  /** After a worker restart: a pull agent's run carries on; a push run's answer died with the worker's request. */
   async attach(run: RunRef): Promise<Attachment> {
     const a = await this.repo.assignment(run.id);
     if (!a) return { state: 'vanished' };
     if (a.state === 'finished') return { state: 'exited', exit: { code: a.exitCode, signal: a.exitSignal } };
     if (a.via === 'push' && !this.push.holds(run.id)) {
+      const agent = await this.repo.byId(a.agentId);
+      // Runyard's agent keeps the script running for a while: take the run over where the stored output ends.
+      if (agent?.dispatchSignatures && agent.endpoint) {
+        const resumed = await this.push.resume(run.id, agent).catch((e: Error) => {
+          this.log.warn(`run ${run.id}: taking it over from agent ${agent.id}: ${e.message}`);
+          return null;
+        });
+        if (resumed) return { state: 'running', process: { pid: 0, host: agent.id, runDir: '', exited: resumed.exited } };
+      }
+      // Its answer went with the worker's request: say what became of the script as far as can be known.
       await this.repo.markLost(run.id);
-      return { state: 'vanished' };
+      return {
+        state: 'exited',
+        exit: { code: null, signal: null, lost: true, reason: pushRunCut(a.agentId, agent?.dispatchSignatures ?? false) },
+      };
     }
     if (a.state === 'assigned') {
       // Its launch was never completed: the run was not started on the worker's behalf.

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { request as httpRequest, IncomingMessage } from 'node:http';
+import { ClientRequest, request as httpRequest, IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { AUTOMN_SECRET_HEADER, AutomnFrame, AutomnResult, AutomnRunRequest } from '@runyard/agent-protocol';
 import { ExitInfo, RunnerBusyError } from '@runyard/runners';
@@ -21,7 +21,21 @@ const NEWLINE = 0x0a;
  */
 const pushAnswerCaps = (capBytes: number) => ({ frame: 4 * capBytes + 2 ** 20, total: 8 * capBytes + 2 ** 20 });
 
+const STREAMS = ['stdout', 'stderr'] as const;
+type Stream = (typeof STREAMS)[number];
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Automn's protocol has no stop, and its runner does not stop a script whose host hung up: a stop of a
+ * run on a stock runner ends Runyard's part only, and says so. Runyard's own agent stops the script
+ * when the dispatch is closed (SIGTERM, SIGKILL after its grace).
+ */
+const cannotStop = (agent: AgentRecord) => `stop requested; an Automn runner cannot stop a script — it may still be running on ${agent.id}`;
+
+/** Runyard's agent's routes about a run it was dispatched, beside its endpoint. */
+const runUrl = (agent: AgentRecord, runId: number, what: 'attach' | 'stop') =>
+  new URL(`/api/runs/${encodeURIComponent(String(runId))}/${what}`, agent.endpoint!);
 
 /** A push dispatch under way: its HTTP answer is the run's output and, at the end, its result. */
 interface OpenDispatch {
@@ -33,7 +47,7 @@ interface OpenDispatch {
  * frames and one result frame. Runyard's own agents get a signed request; a stock Automn runner its
  * secret in `x-automn-runner-secret`, as it expects. There is no idle timeout: a script silent for
  * hours is not failed (TCP keep-alive still notices a dead peer). The run lives as long as this
- * request: a disconnect stops the script on the agent.
+ * request: a disconnect stops the script on Runyard's agent (a stock runner lets it run on).
  */
 export class PushDispatch {
   private readonly log = new Logger('PushDispatch');
@@ -65,7 +79,37 @@ export class PushDispatch {
       reqBody: script.input,
     };
     const body = Buffer.from(JSON.stringify(payload));
-    const url = new URL(agent.endpoint!);
+    const { req, res } = await this.send(agent, new URL(agent.endpoint!), body);
+    if (res.statusCode !== 200) {
+      // What the peer said is not repeated: its status code only, and Runyard's words for it.
+      res.resume();
+      req.destroy();
+      if (res.statusCode === 429) throw new RunnerBusyError(`waiting for a free slot on agent ${agent.id} (it answered 429: at capacity)`);
+      if (res.statusCode === 503) throw new RunnerBusyError(`waiting for agent ${agent.id} to be given its secret (it answered 503)`);
+      throw new Error(`agent ${agent.id} refused the run: it answered HTTP ${res.statusCode}`);
+    }
+    await this.repo.markRunning(runId, { pid: 0, runDir: '' });
+    return { exited: this.followAnswer(runId, agent, req, res, { stdout: 0, stderr: 0 }) };
+  }
+
+  /**
+   * A run of Runyard's agent whose worker went away, taken over: the agent answers the rest of its
+   * output from the offsets stored, then its result. Null when the agent no longer has it.
+   */
+  async resume(runId: number, agent: AgentRecord): Promise<{ exited: Promise<ExitInfo | null> } | null> {
+    const { offsets } = await this.runs.outputProgress(runId);
+    const from = { stdout: Number(offsets?.stdout ?? 0), stderr: Number(offsets?.stderr ?? 0) };
+    const { req, res } = await this.send(agent, runUrl(agent, runId, 'attach'), Buffer.from(JSON.stringify(from)));
+    if (res.statusCode !== 200) {
+      res.resume();
+      req.destroy();
+      return null;
+    }
+    return { exited: this.followAnswer(runId, agent, req, res, from) };
+  }
+
+  /** A signed request to Runyard's agent or one with the stock runner's secret; the address checked again, no redirects. */
+  private async send(agent: AgentRecord, url: URL, body: Buffer): Promise<{ req: ClientRequest; res: IncomingMessage }> {
     const headers: Record<string, string | number> = {
       'content-type': 'application/json',
       accept: 'application/jsonl',
@@ -91,51 +135,71 @@ export class PushDispatch {
       agent: false,
       lookup: this.outbound.lookup,
     });
-    let res: IncomingMessage;
     try {
-      res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const res = await new Promise<IncomingMessage>((resolve, reject) => {
         req.once('response', resolve);
         req.once('error', reject);
         req.end(body);
       });
+      return { req, res };
     } catch (e) {
       if (e instanceof OutboundRefusedError) throw new Error(`agent ${agent.id}'s endpoint is refused: ${e.message}`, { cause: e });
       throw new RunnerBusyError(
         `waiting for agent ${agent.id}: it cannot be reached (${(e as NodeJS.ErrnoException).code ?? 'no connection'})`,
       );
     }
-    if (res.statusCode !== 200) {
-      // What the peer said is not repeated: its status code only, and Runyard's words for it.
-      res.resume();
-      req.destroy();
-      if (res.statusCode === 429) throw new RunnerBusyError(`waiting for a free slot on agent ${agent.id} (it answered 429: at capacity)`);
-      if (res.statusCode === 503) throw new RunnerBusyError(`waiting for agent ${agent.id} to be given its secret (it answered 503)`);
-      throw new Error(`agent ${agent.id} refused the run: it answered HTTP ${res.statusCode}`);
-    }
+  }
+
+  /** Follows an answer to its result: the run's exit, stored in its assignment. */
+  private followAnswer(
+    runId: number,
+    agent: AgentRecord,
+    req: ClientRequest,
+    res: IncomingMessage,
+    from: { stdout: number; stderr: number },
+  ): Promise<ExitInfo | null> {
     res.socket.setKeepAlive(true, 30_000);
-    await this.repo.markRunning(runId, { pid: 0, runDir: '' });
     let stoppedBy: NodeJS.Signals | null = null;
     this.open.set(runId, {
       abort: (signal) => {
         stoppedBy ??= signal;
-        req.destroy();
+        // Runyard's agent takes a stop of its own (a closed answer means its worker is gone); a stock runner has none.
+        if (agent.dispatchSignatures) void this.askStop(agent, runId).catch(() => req.destroy());
+        else req.destroy();
       },
     });
-    const exited = this.follow(runId, res, () => req.destroy()).then(async ({ result, overCap }) => {
+    return this.follow(runId, res, () => req.destroy(), from).then(async ({ result, overCap }) => {
       this.open.delete(runId);
       if (overCap) {
         await this.retry(() => this.repo.finishAssignment(runId, { exitCode: null, signal: null, error: overCap }));
         return { code: null, signal: null, reason: overCap };
       }
-      const exit: ExitInfo | null = result ? { code: result.code, signal: null } : stoppedBy ? { code: null, signal: stoppedBy } : null;
+      const exit: ExitInfo | null = result
+        ? // Stopped by Runyard's agent on request: its answer says code 1 (Automn's way), the signal is the truth.
+          stoppedBy && agent.dispatchSignatures && result.code !== 0
+          ? { code: null, signal: stoppedBy }
+          : { code: result.code, signal: null }
+        : stoppedBy
+          ? agent.dispatchSignatures
+            ? { code: null, signal: stoppedBy }
+            : { code: null, signal: null, reason: cannotStop(agent) }
+          : null;
       const resultFile =
         result && result.returnData !== null && result.returnData !== undefined ? Buffer.from(JSON.stringify(result.returnData)) : null;
       await this.retry(() =>
-        exit ? this.repo.finishAssignment(runId, { exitCode: exit.code, signal: exit.signal, resultFile }) : this.repo.markLost(runId),
+        exit
+          ? this.repo.finishAssignment(runId, { exitCode: exit.code, signal: exit.signal, resultFile, error: exit.reason })
+          : this.repo.markLost(runId),
       );
       return exit;
     });
-    return { exited };
+  }
+
+  private async askStop(agent: AgentRecord, runId: number): Promise<void> {
+    const { req, res } = await this.send(agent, runUrl(agent, runId, 'stop'), Buffer.from('{}'));
+    res.resume();
+    req.destroy();
+    if (res.statusCode !== 202) throw new Error(`agent ${agent.id} answered ${res.statusCode} to a stop`);
   }
 
   /**
@@ -143,33 +207,40 @@ export class PushDispatch {
    * stream ended without one), or why the answer was cut (`overCap`). Each byte is looked at once:
    * a line's pieces wait in a list until its newline comes.
    */
-  private follow(runId: number, res: IncomingMessage, cut: () => void): Promise<{ result: AutomnResult | null; overCap?: string }> {
+  private follow(
+    runId: number,
+    res: IncomingMessage,
+    cut: () => void,
+    from: { stdout: number; stderr: number },
+  ): Promise<{ result: AutomnResult | null; overCap?: string }> {
     const caps = pushAnswerCaps(this.capBytes());
     return new Promise((resolve) => {
       let result: AutomnResult | null = null;
       let overCap: string | undefined;
-      let offset = 0;
+      const offsets = { ...from };
       let appending: Promise<unknown> = Promise.resolve();
-      const store = (chunk: Buffer, masked: { stored: Buffer; kept: () => void }) =>
-        this.retry(() => this.runs.appendOutputAt(runId, 'stdout', offset, chunk, this.capBytes(), masked.stored)).then((answer) => {
+      const store = (stream: Stream, chunk: Buffer, masked: { stored: Buffer; kept: () => void }) =>
+        this.retry(() => this.runs.appendOutputAt(runId, stream, offsets[stream], chunk, this.capBytes(), masked.stored)).then((answer) => {
           if (answer?.appended) masked.kept();
-          offset = answer ? answer.offset : offset;
+          offsets[stream] = answer ? answer.offset : offsets[stream];
         });
-      const append = (text: string) => {
+      const append = (stream: Stream, text: string) => {
         const data = Buffer.from(text, 'utf8');
         appending = appending.then(async () => {
           for (let at = 0; at < data.length; at += APPEND_CHUNK) {
             const chunk = data.subarray(at, at + APPEND_CHUNK);
-            await store(chunk, this.carry.prepare(runId, 'stdout', offset, chunk));
+            await store(stream, chunk, this.carry.prepare(runId, stream, offsets[stream], chunk));
           }
         });
       };
       // After the last frame's bytes: what the masker still holds back.
       const flush = () => {
-        appending = appending.then(() => {
-          const rest = this.carry.release(runId, 'stdout');
-          return rest && store(Buffer.alloc(0), { stored: rest, kept: () => undefined });
-        });
+        for (const stream of STREAMS) {
+          appending = appending.then(() => {
+            const rest = this.carry.release(runId, stream);
+            return rest && store(stream, Buffer.alloc(0), { stored: rest, kept: () => undefined });
+          });
+        }
       };
       const frame = (line: Buffer) => {
         const text = line.toString('utf8');
@@ -181,7 +252,8 @@ export class PushDispatch {
           this.log.warn(`run ${runId}: the agent sent a line that is not JSON`);
           return;
         }
-        if (f.type === 'log' && typeof f.line === 'string') append(f.line);
+        // A stock runner's frames do not say their stream: they are the run's output as Automn shows it.
+        if (f.type === 'log' && typeof f.line === 'string') append(f.stream === 'stderr' ? 'stderr' : 'stdout', f.line);
         else if (f.type === 'result' && !result) result = f.data;
       };
       let pending: Buffer[] = [];

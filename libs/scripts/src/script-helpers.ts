@@ -1,11 +1,19 @@
 /**
- * Automn's script helpers (`AutomnReturn`, `AutomnLog`, `AutomnNotify`, `AutomnRunLog`), so scripts
- * written for Automn run unchanged. They are constant files written beside the script, never spliced
- * into its code: each prints the stdout markers Runyard reads back (script-result.ts).
+ * Automn's script helpers (`AutomnReturn`, `AutomnLog`, `AutomnNotify`, `AutomnRunLog`: values as
+ * pretty JSON, in shell one per line, as Automn prints them), so scripts written for Automn run
+ * unchanged. They are constant files written beside the script, never spliced into its code: each
+ * prints the stdout markers Runyard reads back (script-result.ts).
  */
 export const NODE_HELPERS = `'use strict';
 const mark = (marker, value) => process.stdout.write(marker + JSON.stringify(value === undefined ? null : value) + '\\n');
-const text = (value) => (typeof value === 'string' ? value : JSON.stringify(value));
+const text = (value) => {
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value, null, 2);
+  } catch {
+    return String(value);
+  }
+};
 globalThis.AutomnRunId = process.env.AUTOMN_RUN_ID || null;
 globalThis.AutomnReturn = (data) => mark('__SCRIPTRETURN__', data);
 globalThis.AutomnLog = (message, level = 'info', context = {}, type = 'general') => mark('__SCRIPTLOG__', { message, level, context, type });
@@ -28,8 +36,16 @@ def AutomnLog(message, level="info", context=None, log_type="general"):
 def AutomnNotify(audience, message, level="info"):
     _mark("__SCRIPTNOTIFY__", {"audience": audience, "message": message, "level": level})
 
+def _run_log_text(value):
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, indent=2)
+    except Exception:
+        return str(value)
+
 def AutomnRunLog(*values):
-    print(" ".join(v if isinstance(v, str) else json.dumps(v) for v in values), flush=True)
+    print(" ".join(_run_log_text(v) for v in values), flush=True)
 
 script = sys.argv[1]
 sys.argv = sys.argv[1:]
@@ -59,7 +75,7 @@ AutomnNotify() {
   printf '__SCRIPTNOTIFY__{"audience":%s,"message":%s,"level":%s}\\n' \\
     "$(automn_json "$1")" "$(automn_json_string "$2")" "$(automn_json_string "\${3:-info}")"
 }
-AutomnRunLog() { printf '%s\\n' "$*"; }
+AutomnRunLog() { printf '%s\\n' "$@"; }
 automn_script=$1
 shift
 . "./$automn_script"

@@ -16,6 +16,8 @@ import { sameText } from '../constant-time';
 import { detectRuntimes, LocalJobs, LocalRun } from '../local-jobs';
 import { StateFile } from '../state-file';
 import { DispatchVerifier } from './dispatch-verifier';
+import { FollowedRun } from './followed-run';
+import { isNpmPackageName, NodePackages } from './node-packages';
 import { executeScript } from './script-execution';
 
 /** Automn's runner variables (seed 003), read by agent-config.ts. */
@@ -38,6 +40,8 @@ export interface AutomnRunnerConfig {
   statusMessage: string;
   /** Between SIGTERM and SIGKILL when a script is stopped (its timeout, its client gone, the agent shutting down). */
   killGraceMs: number;
+  /** How long a script of a Runyard host's (signed) dispatch runs on after its answer closed, for a worker to take it over. */
+  reattachMs: number;
 }
 
 interface RunnerState {
@@ -90,8 +94,9 @@ const html = (text: unknown) =>
  * Automn's runner service, verbatim where it matters to a host (its routes, bodies, statuses and
  * their order, JSONL frames, registration as heartbeat), fixed where Automn is weak: secrets and
  * reset tokens compared in constant time, the state file written atomically (0600), a client that
- * disconnects stops its script, the timeout escalates to SIGKILL, no idle timeout, signed dispatches
- * from a Runyard host instead of a reusable secret.
+ * disconnects stops its script (a Runyard host's worker may come back for it first: followed-run.ts),
+ * the timeout escalates to SIGKILL, no idle timeout, signed dispatches from a Runyard host instead of a
+ * reusable secret.
  */
 export class AutomnRunner {
   private readonly state: StateFile<RunnerState>;
@@ -101,6 +106,9 @@ export class AutomnRunner {
   private s: RunnerState = {};
   private server?: Server;
   private readonly runs = new Map<number, LocalRun>();
+  /** Runs of signed dispatches, by the host's run id: their answer may change hands (followed-run.ts). */
+  private readonly followed = new Map<string, FollowedRun>();
+  private readonly packages: NodePackages;
   private active = 0;
   private nextId = Date.now();
   private heartbeatTimer?: NodeJS.Timeout;
@@ -110,6 +118,7 @@ export class AutomnRunner {
   constructor(private readonly config: AutomnRunnerConfig) {
     this.state = new StateFile(config.stateFile);
     this.jobs = new LocalJobs(join(config.workDir, 'runs'));
+    this.packages = new NodePackages(join(config.workDir, 'packages'));
   }
 
   private get secret(): string | null {
@@ -261,6 +270,9 @@ export class AutomnRunner {
       if (req.method === 'POST' && path === '/ui/register') return await this.setupForm(req, res);
       if (req.method === 'POST' && path === '/internal/reset') return await this.reset(req, res);
       if (req.method === 'POST' && path === this.endpointPath()) return await this.run(req, res);
+      if (req.method === 'POST' && path === '/api/packages/status') return await this.packageStatus(req, res);
+      const m = /^\/api\/runs\/([^/]{1,200})\/(attach|stop)$/.exec(path);
+      if (req.method === 'POST' && m) return await this.takeOver(req, res, decodeURIComponent(m[1]), m[2] as 'attach' | 'stop');
       json(res, 404, { error: 'Not found' });
     } catch (e) {
       if (res.headersSent) return void res.end();
@@ -366,21 +378,52 @@ export class AutomnRunner {
     json(res, 200, { reset: true, secretCleared: true, runner: this.summary() });
   }
 
+  /** The host's requests: 503 without a secret, else signed by its pinned key or (none pinned) with the runner's secret; 401 otherwise. */
+  private async hostOnly(req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<boolean> {
+    const refuse = (status: number, error: string) => {
+      json(res, status, { error });
+      return false;
+    };
+    const secret = this.secret;
+    if (!secret) return refuse(503, 'Runner secret not configured');
+    // Once its host's key is pinned, the runner takes signed requests only: its secret alone runs nothing.
+    if (this.verifier.pinned) {
+      if (!this.verifier.verify(this.dispatchTarget(), 'POST', req.url ?? '/', req.headers, raw))
+        return refuse(401, 'Invalid or replayed dispatch signature');
+      // Its nonce is on disk before anything runs: a replay after a restart is refused too.
+      await this.persist();
+      return true;
+    }
+    const given = req.headers[AUTOMN_SECRET_HEADER];
+    return typeof given === 'string' && sameText(given.trim(), secret) ? true : refuse(401, 'Invalid runner secret');
+  }
+
+  /**
+   * Automn's `POST /api/packages/status {packages, scriptId?, directoryKey?, installMissing?}`: whether each
+   * npm package is in the script's cache directory, installing the missing ones unless `installMissing`
+   * is false. A name npm would not take is answered `error`, never handed to npm.
+   */
+  private async packageStatus(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    if (!(await this.hostOnly(req, res, raw))) return;
+    const body = JSON.parse(raw.toString('utf8') || '{}') as Record<string, unknown>;
+    const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+    const names = [...new Set((Array.isArray(body.packages) ? body.packages : []).map(text).filter(Boolean))].slice(0, 100);
+    const scriptId = text(body.scriptId).slice(0, 200);
+    const installMissing = body.installMissing !== false;
+    if (names.length === 0) return json(res, 200, { scriptId: scriptId || null, packages: [], installMissing, error: null });
+    const valid = names.filter(isNpmPackageName);
+    const { statuses, error } = await this.packages.status(text(body.directoryKey) || scriptId || 'anonymous', valid, installMissing);
+    const packages = names.map(
+      (name) => statuses.find((s) => s.name === name) ?? { name, status: 'error', message: 'Not an npm package name' },
+    );
+    json(res, 200, { scriptId: scriptId || null, packages, installMissing, error });
+  }
+
   /** Automn's checks in Automn's order: no secret 503, bad secret 401, local cap 429, no script 400; then JSONL frames. */
   private async run(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req);
-    const secret = this.secret;
-    if (!secret) return json(res, 503, { error: 'Runner secret not configured' });
-    // Once its host's key is pinned, the runner takes signed dispatches only: its secret alone runs nothing.
-    if (this.verifier.pinned) {
-      if (!this.verifier.verify(this.dispatchTarget(), 'POST', req.url ?? '/', req.headers, raw))
-        return json(res, 401, { error: 'Invalid or replayed dispatch signature' });
-      // Its nonce is on disk before the script starts: a replay after a restart is refused too.
-      await this.persist();
-    } else {
-      const given = req.headers[AUTOMN_SECRET_HEADER];
-      if (!(typeof given === 'string' && sameText(given.trim(), secret))) return json(res, 401, { error: 'Invalid runner secret' });
-    }
+    if (!(await this.hostOnly(req, res, raw))) return;
     const cap = this.config.localMaxConcurrency;
     if (this.draining || (cap && cap > 0 && this.active >= cap)) return json(res, 429, { error: 'Runner is at capacity' });
     const body = JSON.parse(raw.toString('utf8') || '{}') as AutomnRunRequest;
@@ -396,9 +439,13 @@ export class AutomnRunner {
     res.flushHeaders();
     let gone!: () => void;
     const abandoned = new Promise<void>((r) => (gone = r));
-    res.on('close', () => {
-      if (!res.writableEnded) gone();
-    });
+    // A Runyard host's run outlives its worker's request for a while; a stock host's ends with it.
+    const followed = this.verifier.pinned && !this.followed.has(runId) ? new FollowedRun(res, gone, this.config.reattachMs) : null;
+    if (followed) this.followed.set(runId, followed);
+    else
+      res.on('close', () => {
+        if (!res.writableEnded) gone();
+      });
     const frame = (f: unknown) => {
       if (!res.writableEnded && !res.destroyed) res.write(`${JSON.stringify(f)}\n`);
     };
@@ -407,7 +454,10 @@ export class AutomnRunner {
     log('info', `run ${runId} started (active ${this.active})`);
     try {
       const result = await executeScript(this.jobs, localId, runId, body, {
-        onLog: (line) => frame({ type: 'log', line }),
+        onLog: (line, stream) => (followed ? followed.log(line, stream) : frame({ type: 'log', line, stream })),
+        onNote: (line, stream) => (followed ? followed.note(line, stream) : frame({ type: 'log', line, stream })),
+        packages: this.packages,
+        ...(followed ? { sync: (upTo, read) => followed.sync(upTo, read), settle: (r, upTo, read) => followed.settle(r, upTo, read) } : {}),
         abandoned,
         graceMs: this.cancelling ? 0 : this.config.killGraceMs,
         started: async (run) => {
@@ -415,15 +465,40 @@ export class AutomnRunner {
           await this.persist();
         },
       });
-      frame({ type: 'result', data: result });
+      // A followed run's result went to its follower in settle() (a script that never started has none there).
+      if (!followed?.handedOver) frame({ type: 'result', data: result });
       log('info', `run ${runId} finished with code ${result.code}`);
     } finally {
+      if (followed) this.followed.delete(runId);
       this.runs.delete(localId);
       await this.persist().catch(() => undefined);
       if (!res.writableEnded) res.end();
       this.active--;
       if (this.draining && this.active === 0) this.exit();
     }
+  }
+
+  /**
+   * A Runyard host's requests about a run it dispatched: `attach` (a worker taking the run over, with the
+   * offsets of stdout and stderr it stored) answers the rest as JSONL frames; `stop` stops the script.
+   * Signed by the pinned host key only; a run this runner does not follow (any more) is 404.
+   */
+  private async takeOver(req: IncomingMessage, res: ServerResponse, runId: string, what: 'attach' | 'stop'): Promise<void> {
+    const raw = await readBody(req);
+    if (!this.verifier.pinned || !this.verifier.verify(this.dispatchTarget(), 'POST', req.url ?? '/', req.headers, raw))
+      return json(res, 401, { error: 'Invalid or replayed dispatch signature' });
+    await this.persist();
+    const run = this.followed.get(runId);
+    if (!run) return json(res, 404, { error: 'Run not found on this runner' });
+    if (what === 'stop') {
+      run.stop();
+      return json(res, 202, { stopping: true });
+    }
+    const body = JSON.parse(raw.toString('utf8') || '{}') as { stdout?: unknown; stderr?: unknown };
+    const offset = (v: unknown) => (Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : 0);
+    res.writeHead(200, { 'content-type': 'application/jsonl; charset=utf-8', 'cache-control': 'no-cache, no-transform' });
+    res.flushHeaders();
+    if (!run.attach(res, { stdout: offset(body.stdout), stderr: offset(body.stderr) })) res.end();
   }
 
   /** SIGTERM: no new runs (429), the running ones finish, then exit; the next SIGTERM stops them. */
