@@ -277,7 +277,11 @@ describe('schedules (Redis, tokens)', () => {
     expect(await scheduler('durable')).toBeUndefined();
     await rt.restartApi();
 
-    expect(await scheduler('durable')).toMatchObject({ pattern: '* * * * * *', tz: 'UTC' });
+    // Restored from the rows once the API's queue answers (in the background: start-up never waits for Redis).
+    expect(await eventually(() => scheduler('durable'), 10_000, 'the job scheduler restored')).toMatchObject({
+      pattern: '* * * * * *',
+      tz: 'UTC',
+    });
     const runs = (await runsOf('r001')).length;
     await eventually(async () => (await runsOf('r001')).length > runs, 15_000, 'a run after the restart');
     expect((await api(rt, operator, 'DELETE', '/api/v1/schedules/durable')).status).toBe(204);
