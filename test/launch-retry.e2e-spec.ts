@@ -43,6 +43,20 @@ describe('launch failures are retried', () => {
       return ['COMPLETED', 'FAILED', 'TERMINATED', 'LOST'].includes(r.status) && r;
     }, 20_000);
 
+  /** Runs `expid` through `profile` while its runs directory is blocked: retried meanwhile, then completed once unblocked. */
+  const completesOnceUnblocked = async (runs: string, expid: string, profile: string) => {
+    behave(rt, expid, { seconds: 0 });
+    const id = await blocked(runs, async () => {
+      const res = await api('POST', '/api/v1/runs', { expid, profile_name: profile });
+      expect(res.status).toBe(202);
+      await retriedThenCompleted(res.body.id);
+      return res.body.id as number;
+    });
+    const done = await completed(id);
+    expect(done).toMatchObject({ status: 'COMPLETED', exit_code: 0 });
+    expect(done.attempts).toBeGreaterThanOrEqual(2);
+  };
+
   beforeAll(async () => {
     rt = await startRunyard({
       config: profilesYaml(`
@@ -62,17 +76,7 @@ describe('launch failures are retried', () => {
   afterAll(() => rt?.close());
 
   it('LOCAL: a run directory that cannot be made is tried again, and the run completes once it can', async () => {
-    behave(rt, 'l001', { seconds: 0 });
-    const runs = join(rt.env.RUNYARD_DATA_DIR, 'runs');
-    const id = await blocked(runs, async () => {
-      const res = await api('POST', '/api/v1/runs', { expid: 'l001', profile_name: 'LOCAL_RETRIED' });
-      expect(res.status).toBe(202);
-      await retriedThenCompleted(res.body.id);
-      return res.body.id as number;
-    });
-    const done = await completed(id);
-    expect(done).toMatchObject({ status: 'COMPLETED', exit_code: 0 });
-    expect(done.attempts).toBeGreaterThanOrEqual(2);
+    await completesOnceUnblocked(join(rt.env.RUNYARD_DATA_DIR, 'runs'), 'l001', 'LOCAL_RETRIED');
   });
 
   it('AGENT: a run the agent could not start is tried again, and completes once the agent can start it', async () => {
@@ -83,15 +87,6 @@ describe('launch failures are retried', () => {
       { RUNYARD_URL: rt.url, RUNYARD_AGENT_ID: 'box1', RUNYARD_AGENT_SECRET: registered.body.secret, RUNYARD_AGENT_STATE_DIR: stateDir },
       'agent-box1',
     );
-    behave(rt, 'a001', { seconds: 0 });
-    const id = await blocked(join(stateDir, 'runs'), async () => {
-      const res = await api('POST', '/api/v1/runs', { expid: 'a001', profile_name: 'AGENT_RETRIED' });
-      expect(res.status).toBe(202);
-      await retriedThenCompleted(res.body.id);
-      return res.body.id as number;
-    });
-    const done = await completed(id);
-    expect(done).toMatchObject({ status: 'COMPLETED', exit_code: 0 });
-    expect(done.attempts).toBeGreaterThanOrEqual(2);
+    await completesOnceUnblocked(join(stateDir, 'runs'), 'a001', 'AGENT_RETRIED');
   });
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Run } from '@runyard/persistence';
 import { MAX_RESULT_FILE_BYTES } from '@runyard/scripts';
 import { Attachment, ExitInfo, LaunchRef, OutputSource, OutputStream, Runner, RunnerDefinition, RunningProcess, RunRef } from './runner';
-import { accountOwning, asAccount, namedAccount, RunAccount } from './local/run-account';
+import { accountEnvironment, accountOwning, asAccount, namedAccount, RunAccount } from './local/run-account';
 import { accountRequest, describeIsolation, RunIsolation, runIsolation } from './local/run-isolation';
 import { Spawner } from './local/spawner';
 import { runFiles } from './run-environment';
@@ -141,7 +141,7 @@ export class LocalRunner implements Runner {
         return resolve({ exit: { code: 127, signal: null }, output: `${(e as Error).message}\n` });
       }
       const argv = asAccount(account, command);
-      const identity = account ? { HOME: account.home, USER: account.user, LOGNAME: account.user } : {};
+      const identity = account ? accountEnvironment(account) : {};
       const child = spawn(argv[0], argv.slice(1), {
         stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
         env: { ...this.isolation.inherited, ...identity },

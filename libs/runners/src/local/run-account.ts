@@ -52,6 +52,12 @@ export function parseUidRange(text: string | undefined): [number, number] {
   return [lo, hi];
 }
 
+/** A uid of its own: no passwd entry, the run directory as its home. */
+const uidOfItsOwn = (uid: number, dir: string): RunAccount => ({ uid, gid: uid, user: `runyard-${uid}`, home: dir, named: false });
+
+/** HOME, USER and LOGNAME of the account. */
+export const accountEnvironment = (a: RunAccount) => ({ HOME: a.home, USER: a.user, LOGNAME: a.user });
+
 const known = new Map<string, RunAccount | null>();
 
 /** An account of the host's user database (getent: /etc/passwd, LDAP …) by name or uid; null when there is none. */
@@ -75,7 +81,7 @@ export function namedAccount(name: string): RunAccount {
 export function accountOwning(dir: string): RunAccount | null {
   const uid = statSync(dir, { throwIfNoEntry: false })?.uid;
   if (uid === undefined || uid === process.getuid?.()) return null;
-  return lookUp(String(uid)) ?? { uid, gid: uid, user: `runyard-${uid}`, home: dir, named: false };
+  return lookUp(String(uid)) ?? uidOfItsOwn(uid, dir);
 }
 
 /**
@@ -95,12 +101,12 @@ export function claimUid(locks: string, dir: string, [lo, hi]: [number, number])
         const fd = openSync(lock, 'wx', 0o600);
         writeSync(fd, dir);
         closeSync(fd);
-        return { uid, gid: uid, user: `runyard-${uid}`, home: dir, named: false };
+        return uidOfItsOwn(uid, dir);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
       const holder = readFileSync(lock, 'utf8');
-      if (holder === dir) return { uid, gid: uid, user: `runyard-${uid}`, home: dir, named: false };
+      if (holder === dir) return uidOfItsOwn(uid, dir);
       if (holder === '' || existsSync(holder)) break;
       // Left by a crash. Moved aside before it is taken over, so that of two helpers doing this at once
       // only one takes it: the other finds it moved, or moved a fresh lock and puts that back.

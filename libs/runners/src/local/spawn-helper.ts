@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, closeSync, mkdirSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
-import { AccountRequest, asAccount, claimUid, namedAccount, releaseUid, RunAccount } from './run-account';
+import { AccountRequest, accountEnvironment, asAccount, claimUid, namedAccount, releaseUid, RunAccount } from './run-account';
 import type { SpawnReply, SpawnRequest } from './spawn-protocol';
 
 const send = (reply: SpawnReply) => process.send?.(reply);
@@ -51,9 +51,7 @@ function checkReachable(runsDir: string): void {
 }
 
 const identity = (account: RunAccount | null, dir: string) =>
-  account
-    ? { HOME: account.home, USER: account.user, LOGNAME: account.user }
-    : { HOME: self.homedir || dir, USER: self.username, LOGNAME: self.username };
+  account ? accountEnvironment(account) : { HOME: self.homedir || dir, USER: self.username, LOGNAME: self.username };
 
 // File work is synchronous: this process has nothing else to do meanwhile, and a few quick metadata
 // calls in a row cost less than as many round trips through libuv's thread pool (drain profile).
