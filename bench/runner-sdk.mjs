@@ -43,6 +43,8 @@ async function admin(sql) {
 
 async function main() {
   const dir = fs.mkdtempSync(join(os.tmpdir(), 'runyard-bench-sdk-'));
+  // Executors run as accounts of their own (Runyard as root): they pass through to their run directories.
+  fs.chmodSync(dir, 0o711);
   const dbName = `runyard_bench_sdk_${randomBytes(4).toString('hex')}`;
   await admin(`CREATE DATABASE ${dbName}`);
   const port = await freePort();
