@@ -28,6 +28,7 @@ class ResultsUnavailable extends Error {}
 @Injectable()
 export class KernelWorkService {
   private readonly log = new Logger('KernelCI');
+  private syncs: Promise<void> = Promise.resolve();
   private readonly builds: Repository<KernelBuild>;
   private readonly tests: Repository<KernelTest>;
   private readonly results: Repository<KernelTestResult>;
@@ -118,8 +119,18 @@ export class KernelWorkService {
     }
   }
 
-  /** Everything KCIDB has not accepted yet; a failure is recorded on the row and tried again later. */
-  async syncKcidb(): Promise<void> {
+  /**
+   * Everything KCIDB has not accepted yet; a failure is recorded on the row and tried again later. One
+   * at a time in this process: the sync a result triggers and the periodic one would otherwise both
+   * find the same row unsubmitted and send it twice.
+   */
+  syncKcidb(): Promise<void> {
+    const next = this.syncs.then(() => this.syncOnce());
+    this.syncs = next.catch(() => undefined);
+    return next;
+  }
+
+  private async syncOnce(): Promise<void> {
     if (!this.kcidb) return;
     const origin = this.env.KCIDB_ORIGIN;
     const builds = await this.builds.find({ where: { state: 'FINISHED', kcidbSubmitted: false, callback: Not(IsNull()) }, take: 200 });
