@@ -1,13 +1,11 @@
-import { Body, Controller, HttpCode, Param, Post, Req, UseFilters } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { Public } from '@runyard/auth';
 import { AutomnHostService } from '../automn-host.service';
-import { AutomnErrorFilter } from './automn-error.filter';
 
-/** Automn's runner-host registration (and heartbeat), authenticated by the runner's secret in the body. */
+/** Automn's runner-host registration (and heartbeat), authenticated by the runner's secret in the body; errors in Automn's shape (the global error filter). */
 @Controller('api/settings/runner-hosts')
 @Public()
-@UseFilters(AutomnErrorFilter)
 export class AutomnHostController {
   constructor(private readonly host: AutomnHostService) {}
 
