@@ -218,6 +218,39 @@ with Runner("storage-objects") as rr:
     mkdirSync(objects, { recursive: true });
   });
 
+  it('fails a call whose instance state grew too large to travel inline with StorageLostError at once, and the instance keeps its last committed state', async () => {
+    const dir = pythonProject(
+      {
+        'main.py': `import shutil
+from runyard import Runner, StorageLostError
+
+class Bag:
+    def __init__(self):
+        self.items = []
+
+    def add(self, n):
+        self.items.append(b"x" * n)
+        return len(self.items)
+
+with Runner("storage-state") as rr:
+    bag = rr.service(Bag())
+    print("first", bag.add(10).get())
+    shutil.rmtree(${JSON.stringify(objects)})
+    try:
+        bag.add(1_000_000).get()
+    except StorageLostError as e:
+        print(type(e).__name__, "|", "state" in str(e), "|", ${JSON.stringify(objects)} in str(e))
+    print("next", bag.add(10).get())
+`,
+      },
+      false,
+    );
+    const done = await python(dir);
+    // The failed call left nothing behind: the next one makes two items, not three.
+    expect(done.stdout).toBe('first 1\nStorageLostError | True | True\nnext 2\n');
+    mkdirSync(objects, { recursive: true });
+  });
+
   it('fails the calls of an application whose package file was deleted, naming it and the fix; running the client again repairs it', async () => {
     const dir = pythonProject(
       {

@@ -1,4 +1,6 @@
-import { readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { CountingProxy, NOTHING_LEFT, runClient, sdkLeftovers, startClient, typescriptProject } from './support/sdk-clients';
@@ -96,5 +98,30 @@ describe('Runner SDK from TypeScript', () => {
     expect(secret).toBe(
       'ServiceDefinitionError: dist/excluded/secret.js (which defines Secret) is excluded from the package by "excluded/"',
     );
+  });
+});
+
+/** Object storage an admin configured, gone under a running client: the call fails at once, naming the storage. */
+describe('Runner SDK from TypeScript, when its object storage is deleted', () => {
+  let rt: RunyardUnderTest;
+  let project: string;
+  const objects = mkdtempSync(join(tmpdir(), 'runyard-objects-'));
+
+  beforeAll(async () => {
+    [rt, project] = await Promise.all([
+      startRunyard({ config: '', env: { RUNYARD_CONFIG: '', OBJECT_STORAGE: pathToFileURL(objects).href } }),
+      typescriptProject(),
+    ]);
+  });
+  afterAll(() => rt?.close());
+
+  it('fails a call whose instance state grew too large to travel inline with StorageLostError, and the instance keeps its last committed state', async () => {
+    try {
+      const done = await runClient(process.execPath, [join('dist', 'state-lost.js'), objects], project, { RUNYARD_URL: rt.url });
+      // The failed call left nothing behind: the next one makes two items, not three.
+      expect({ code: done.code, stdout: done.stdout }).toEqual({ code: 0, stdout: 'first 1\nStorageLostError | true | true\nnext 2\n' });
+    } finally {
+      mkdirSync(objects, { recursive: true });
+    }
   });
 });

@@ -147,8 +147,8 @@ class Executor:
         import cloudpickle
 
         b = self.brief
+        self.version = b["state"]["version"] if b["state"] else 0
         if b["state"]:
-            self.version = b["state"]["version"]
             self.target = cloudpickle.loads(self.fetch(b["state"]["key"]))
             return
         shipped = cloudpickle.loads(self.fetch(b["service_key"]))
@@ -228,10 +228,22 @@ class Executor:
                 if queue and not late and inline < BATCH_INLINE_MAX:
                     continue
             exchange = {"results": done, "max": 0 if queue else TAKE, "wait_ms": 0 if queue else WAIT_MS}
+            lost = None
             if ordered and done:
-                exchange["state"] = self.snapshot()
+                try:
+                    exchange["state"] = self.snapshot()
+                except RunyardError as e:
+                    if e.body.get("storage") is None:
+                        raise
+                    # The state these calls made cannot be kept: they fail now (not after the executor's retries),
+                    # and the instance goes back to its last committed state, as if they never ran.
+                    lost = clean_text(f"the instance's state after this call could not be stored: {e}")
+                    exchange["results"] = [r if not r["ok"] else {"call": r["call"], "ok": False, "error": {"type": "StorageLostError", "message": lost}} for r in done]
             answer = self.json("POST", "/api/v1/executor/exchange", exchange)
             done, inline = [], 0
+            if lost is not None:
+                self.brief = self.json("GET", "/api/v1/executor/session")
+                self.load()
             if not answer["open"]:
                 return
             queue.extend(answer["calls"])
