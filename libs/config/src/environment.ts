@@ -1,6 +1,7 @@
 import { plainToInstance, Transform, Type } from 'class-transformer';
 import { IsDefined, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
 import { cidrList } from './cidr-list';
+import { parseRedisUrl } from './redis-url';
 
 /** Every environment variable Runyard reads, validated once at start-up. */
 export class Environment {
@@ -18,7 +19,7 @@ export class Environment {
   DATABASE_URL?: string;
 
   @IsOptional()
-  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  @IsString() // its forms: parseRedisUrl (validateEnvironment)
   REDIS_URL?: string;
 
   @IsString()
@@ -283,6 +284,12 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     throw new EnvironmentError(
       `Invalid environment variables:\n  AGENT_HEARTBEAT_MS=${env.AGENT_HEARTBEAT_MS}, AGENT_LOST_AFTER_MS=${env.AGENT_LOST_AFTER_MS}: AGENT_LOST_AFTER_MS must be more than three heartbeats, or agents that are online lose their runs`,
     );
+  }
+  try {
+    if (env.REDIS_URL) parseRedisUrl(env.REDIS_URL);
+  } catch (e) {
+    // Not the value: it may hold a password.
+    throw new EnvironmentError(`Invalid environment variables:\n  ${(e as Error).message}`);
   }
   try {
     cidrList(env.AGENT_ENDPOINT_ALLOW);

@@ -7,3 +7,4 @@ export * from './config-file.loader';
 export * from './demo-config';
 export * from './profile-params';
 export * from './config.module';
+export * from './redis-url';
