@@ -217,6 +217,25 @@ describe('web UI', () => {
   );
 
   it(
+    'shows an admin the runner agents with their tags and load, and tells a viewer they are an admin’s',
+    watched('agents', async () => {
+      expect((await asAdmin('POST', '/api/v1/agents', { id: 'gpu1', tags: ['gpu', 'cuda'], max_concurrency: 2 })).status).toBe(201);
+      const { page } = await signIn('admin', ADMIN);
+      await page.goto(`${rt.url}/ui/#/agents`);
+      const row = page.locator('table.agents tbody tr').filter({ hasText: 'gpu1' });
+      await row.waitFor();
+      expect(await row.locator('td').allTextContents()).toEqual(['gpu1', 'pending', 'pull', 'gpu, cuda', '0 / 2', 'never']);
+      await page.screenshot({ path: join(OUT, 'agents-admin.png') });
+
+      const { page: watching } = await signIn('viewer', viewer);
+      await watching.goto(`${rt.url}/ui/#/agents`);
+      await watching.getByText('Runner agents are shown to admin tokens only.').waitFor();
+      await watching.goto(`${rt.url}/ui/#/apps`);
+      await watching.getByText('No applications registered.').waitFor();
+    }),
+  );
+
+  it(
     'asks for a token and refuses a bad one',
     watched('login', async () => {
       const context = await browser.newContext({ locale: 'en-US' });

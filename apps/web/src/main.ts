@@ -47,7 +47,7 @@ function page(who: Me, signal: AbortSignal): Promise<void> {
   const [, section, id] = path.split('/').map(decodeURIComponent);
   switch (section) {
     case 'runs':
-      return id ? runPage(app, Number(id), who, signal) : runsPage(app, query);
+      return id ? runPage(app, Number(id), who, signal) : runsPage(app, query, signal);
     case 'agents':
       return id ? agentPage(app, id) : agentsPage(app);
     case 'schedules':

@@ -6,6 +6,7 @@ const STATUSES = ['', 'QUEUED', 'STARTING', 'ACTIVE', 'STOPPING', 'COMPLETED', '
 const KINDS = ['', 'run', 'script', 'session', 'setstatus', 'create-experiment', 'update-description', 'create-job-list', 'version'];
 const TEXT_FILTERS = ['expid', 'profile', 'agent', 'requester'] as const;
 const PAGE = 25;
+const REFRESH_MS = 3000;
 
 interface RunsPage {
   runs: Run[];
@@ -24,7 +25,7 @@ export function placeOf(r: Run): Node | string {
 }
 
 /** The runs list: newest first, filtered by the query in the address (so a filtered view can be shared), paged. */
-export async function runsPage(root: HTMLElement, query: URLSearchParams): Promise<void> {
+export async function runsPage(root: HTMLElement, query: URLSearchParams, signal: AbortSignal): Promise<void> {
   const select = (name: string, options: string[]) =>
     h(
       'select',
@@ -53,8 +54,20 @@ export async function runsPage(root: HTMLElement, query: URLSearchParams): Promi
     const v = query.get(name);
     if (v) params.set(name, v);
   }
-  root.replaceChildren(h('h1', {}, 'Runs'), form, h('p', {}, 'Loading…'));
-  const page = await api<RunsPage>(`/api/v1/runs?${params}`);
+  const results = h('div', { class: 'results' }, h('p', {}, 'Loading…'));
+  root.replaceChildren(h('h1', {}, 'Runs'), form, results);
+  const load = () => api<RunsPage>(`/api/v1/runs?${params}`, { signal });
+  let page = await load();
+  // The page keeps itself current while the user looks at it (a failed refresh keeps what it showed).
+  for (;;) {
+    results.replaceChildren(...table(page, query));
+    await new Promise((r) => setTimeout(r, REFRESH_MS));
+    if (signal.aborted) return;
+    page = await load().catch(() => page);
+  }
+}
+
+function table(page: RunsPage, query: URLSearchParams): HTMLElement[] {
   const rows = page.runs.map((r) =>
     h(
       'tr',
@@ -73,9 +86,7 @@ export async function runsPage(root: HTMLElement, query: URLSearchParams): Promi
   const next = new URLSearchParams(query);
   if (page.next_before) next.set('before', String(page.next_before));
   const shown = page.runs.length;
-  root.replaceChildren(
-    h('h1', {}, 'Runs'),
-    form,
+  return [
     h(
       'table',
       { class: 'list runs' },
@@ -97,5 +108,5 @@ export async function runsPage(root: HTMLElement, query: URLSearchParams): Promi
       query.get('before') && h('button', { type: 'button', onclick: () => history.back() }, '← Newer'),
       page.next_before && link(`#/runs?${next}`, 'Older →'),
     ),
-  );
+  ];
 }
