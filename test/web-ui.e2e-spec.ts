@@ -206,6 +206,12 @@ describe('web UI', () => {
       await page.getByRole('link', { name: 'nightly' }).click();
       await page.getByText('Fire history').waitFor();
       expect(await page.locator('[data-action]').count()).toBe(0);
+      const forged = await page.evaluate(async () => {
+        const token = sessionStorage.getItem('runyard-token');
+        return (await fetch('/api/v1/schedules/nightly/pause', { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status;
+      });
+      expect(forged).toBe(403);
+      expect((await asAdmin('GET', '/api/v1/schedules/nightly')).body.paused).toBe(false);
 
       const { page: operating } = await signIn('operator', operator);
       await operating.goto(`${rt.url}/ui/#/schedules/nightly`);
