@@ -96,23 +96,40 @@ export class RunsService {
     } catch (e) {
       throw toBadInput(e);
     }
+    return this.record({
+      kind: req.kind,
+      expid: req.expid,
+      profileName: profile.name,
+      runner: profile.runner,
+      moduleLoader: profile.loader,
+      modules: profile.modules,
+      argv,
+      settings,
+      requestedBy: req.requestedBy,
+    });
+  }
+
+  /**
+   * A finished run again: a new run with the same command on the same settings (what the profile
+   * said then), through the same queue as any other. A session's executor belongs to its session.
+   */
+  async resubmit(id: number, requestedBy: string): Promise<Run> {
+    const run = await this.get(id);
+    if (!isFinal(run.status)) throw new ConflictError(`run ${id} is ${run.status}: only a finished run can be resubmitted`, { run_id: id });
+    if (run.kind === 'session') throw new BadInputError(`run ${id} is a Runner SDK session's executor: its session starts executors`);
+    const { kind, expid, profileName, runner, moduleLoader, modules, argv, settings } = run;
+    return this.record({ kind, expid, profileName, runner, moduleLoader, modules, argv, settings, requestedBy });
+  }
+
+  /** The row, then its job (a queue that does not take it leaves the run FAILED, saying why). */
+  private async record(row: Parameters<RunsRepository['insert']>[0]): Promise<Run> {
     let run: Run;
     try {
-      run = await this.repo.insert({
-        kind: req.kind,
-        expid: req.expid,
-        profileName: profile.name,
-        runner: profile.runner,
-        moduleLoader: profile.loader,
-        modules: profile.modules,
-        argv,
-        settings,
-        requestedBy: req.requestedBy,
-      });
+      run = await this.repo.insert(row);
     } catch (e) {
-      if (isUniqueViolation(e) && req.expid) {
-        const current = await this.repo.unfinishedRunOf(req.expid);
-        throw new ConflictError(`Experiment ${req.expid} is already running${current ? ` (run ${current.id})` : ''}.`, {
+      if (isUniqueViolation(e) && row.expid) {
+        const current = await this.repo.unfinishedRunOf(row.expid);
+        throw new ConflictError(`Experiment ${row.expid} is already running${current ? ` (run ${current.id})` : ''}.`, {
           run_id: current?.id ?? null,
         });
       }
@@ -186,6 +203,11 @@ export class RunsService {
 
   list(filter: RunFilter): Promise<Run[]> {
     return this.repo.list(filter);
+  }
+
+  /** How many runs the filter matches, on every page. */
+  count(filter: Omit<RunFilter, 'limit' | 'before'>): Promise<number> {
+    return this.repo.count(filter);
   }
 
   async output(id: number): Promise<Buffer> {

@@ -41,6 +41,7 @@ const RUN = obj({
   run_dir: nullable(str),
   result: nullable({ type: 'object' }),
   requested_by: str,
+  session_id: nullable({ ...int, description: 'the Runner SDK session whose executor the run is' }),
   attempts: { ...int, description: 'the attempt under way or the last one (RETRY)' },
   last_error: nullable({ ...str, description: 'why the previous attempt failed' }),
   deadline_at: nullable({ type: 'string', format: 'date-time', description: 'when the attempt times out (TIMEOUT)' }),
@@ -279,8 +280,9 @@ export const RESPONSES: Record<string, RouteDoc> = {
     tag: 'Runs',
     summary: 'List runs, newest first',
     status: 200,
-    schema: obj({ runs: arr(RUN), next_before: nullable(int) }),
-    description: 'newest first, filtered by experiment, status and kind; pass next_before as before for the next page',
+    schema: obj({ runs: arr(RUN), next_before: nullable(int), total: int }),
+    description:
+      'newest first, filtered by experiment, status, kind, profile, agent and requester; total: how many match; pass next_before as before for the next page',
   },
   'get /api/v1/runs/{id}': {
     tag: 'Runs',
@@ -303,6 +305,13 @@ export const RESPONSES: Record<string, RouteDoc> = {
     status: 200,
     schema: RUN,
     description: 'the run once ended (or still STOPPING after the grace periods)',
+  },
+  'post /api/v1/runs/{id}/resubmit': {
+    tag: 'Runs',
+    summary: 'Run a finished run again',
+    status: 202,
+    schema: RUN,
+    description: 'the new run: the same command on the same settings (409 while the run is unfinished; not a session’s executor)',
   },
   'post /api/v1/schedules': {
     tag: 'Schedules',
@@ -720,6 +729,13 @@ export const RESPONSES: Record<string, RouteDoc> = {
   },
   'get /api/v1/tokens': { tag: 'Tokens', summary: 'List API tokens', status: 200, schema: arr(TOKEN), description: 'never their secrets' },
   'delete /api/v1/tokens/{id}': { tag: 'Tokens', summary: 'Revoke an API token', status: 204, description: 'revoked' },
+  'get /api/v1/me': {
+    tag: 'Tokens',
+    summary: 'Who this token is',
+    status: 200,
+    schema: obj({ name: str, role: str }),
+    description: 'the token’s name and role (viewer, operator, admin)',
+  },
   'get /api/v1/audit': {
     tag: 'Tokens',
     summary: 'Read the audit trail',
@@ -884,7 +900,12 @@ export const PAGES: Record<string, Record<string, Schema>> = Object.fromEntries(
 export const QUERIES: Record<string, { from: string | Record<string, Schema>; omit?: string[]; descriptions?: Record<string, string> }> = {
   'get /api/v1/runs': {
     from: 'ListRunsQuery',
-    descriptions: { before: 'the next_before of the previous page', limit: 'at most this many runs (default 50)' },
+    descriptions: {
+      before: 'the next_before of the previous page',
+      limit: 'at most this many runs (default 50)',
+      agent: 'runs an agent took (its id)',
+      requester: 'runs a token (its name) or a schedule (schedule <name>) asked for',
+    },
   },
   'get /api/v1/runs/{id}/logs': {
     from: { follow: { type: 'string', enum: ['true', 'false', '1', '0'], description: 'stream until the run ends' } },

@@ -22,6 +22,8 @@ export function presentRun(run: Run, runners: RunnerTypes) {
     run_dir: run.runDir,
     result: run.result,
     requested_by: run.requestedBy,
+    /** The Runner SDK session whose executor this run is. */
+    session_id: run.kind === 'session' ? Number(run.settings.env?.RUNYARD_SESSION) || null : null,
     attempts: run.attempts,
     last_error: run.lastError,
     deadline_at: run.deadlineAt,

@@ -34,8 +34,9 @@ export class RunsController {
   @Get()
   async list(@Query() q: ListRunsQuery) {
     const limit = q.limit ?? 50;
-    const runs = await this.runs.list({ expid: q.expid, status: q.status, kind: q.kind, before: q.before, limit });
-    return { runs: runs.map(this.present), next_before: runs.length === limit ? runs[runs.length - 1].id : null };
+    const filter = { expid: q.expid, status: q.status, kind: q.kind, profile: q.profile, agent: q.agent, requestedBy: q.requester };
+    const [runs, total] = await Promise.all([this.runs.list({ ...filter, before: q.before, limit }), this.runs.count(filter)]);
+    return { runs: runs.map(this.present), next_before: runs.length === limit ? runs[runs.length - 1].id : null, total };
   }
 
   @Get(':id')
@@ -56,6 +57,13 @@ export class RunsController {
     }
     const output = await this.runs.output(id);
     res.type('text/plain; charset=utf-8').send(output);
+  }
+
+  /** A finished run again, as a new run (202): the same command on the same settings. */
+  @Post(':id/resubmit')
+  @HttpCode(202)
+  async resubmit(@Param('id', recordId) id: number, @Req() req: Request) {
+    return this.present(await this.runs.resubmit(id, requesterOf(req)));
   }
 
   @Post(':id/stop')

@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { AGENT_ID } from '@runyard/agents';
 import { ProfileRecord, Run, RUN_KINDS, RUN_STATUSES } from '@runyard/persistence';
 import { FitsColumn } from '../common/column-rules';
 import type { RunKind, RunStatus } from '@runyard/persistence';
@@ -17,6 +18,22 @@ export class ListRunsQuery {
   @IsOptional()
   @IsIn(RUN_KINDS)
   kind?: RunKind;
+
+  @IsOptional()
+  @IsString()
+  @FitsColumn(Run, 'profileName')
+  profile?: string;
+
+  /** Runs an agent took, by its id. */
+  @IsOptional()
+  @Matches(AGENT_ID, { message: 'agent must be an agent id (letters, digits, ".", "_", "-")' })
+  agent?: string;
+
+  /** Runs a token (its name) or a schedule (`schedule <name>`) asked for. */
+  @IsOptional()
+  @IsString()
+  @FitsColumn(Run, 'requestedBy')
+  requester?: string;
 
   @IsOptional()
   @Type(() => Number)
