@@ -74,7 +74,7 @@ describe('runyard show', () => {
         last_error: 'launch failed: host down',
         host: 'gpu1',
         pid: 77,
-        target: 'agent gpu1',
+        target: { agent: 'gpu1', tags: ['gpu', 'linux'] },
         run_dir: '/var/lib/runyard-agent/runs/21',
         argv: ['bash', '-c', "echo 'hi there'"],
         started_at: '2026-12-07T04:00:01.000Z',
@@ -95,7 +95,7 @@ describe('runyard show', () => {
       'started:      2026-12-07 05:00:01 +01:00',
       'finished:     2026-12-07 05:01:02 +01:00',
       'duration:     1m1s',
-      'ran on:       AGENT, agent gpu1, host gpu1, pid 77',
+      'ran on:       AGENT, agent gpu1, tags gpu,linux, host gpu1, pid 77',
       'run dir:      /var/lib/runyard-agent/runs/21',
       "argv:         bash -c 'echo '\\''hi there'\\'''",
       'returned:     {"ok":true}',
@@ -104,8 +104,13 @@ describe('runyard show', () => {
   });
 
   it('shows a run of an experiment, and a result that is not a script’s as it is', () => {
-    const text = formatRun(run({ kind: 'run', expid: 'a001', profile: 'LOCAL', result: { calls: 3 } }), plain, 'UTC');
-    expect(text).toMatch(/^run:\s+21 \(run of a001 through LOCAL\)$/m);
+    const text = formatRun(
+      run({ kind: 'run', expid: 'a001', profile: 'SSH', runner: 'SSH', target: { host: 'h', port: 22, user: null }, result: { calls: 3 } }),
+      plain,
+      'UTC',
+    );
+    expect(text).toMatch(/^ran on:\s+SSH, host h, port 22$/m);
+    expect(text).toMatch(/^run:\s+21 \(run of a001 through SSH\)$/m);
     expect(text).toMatch(/^result:\s+\{"calls":3\}$/m);
     expect(text).toMatch(/^started:\s+-$/m);
   });

@@ -7,7 +7,8 @@ export interface RunAnswer extends RunRow {
   detail: string | null;
   pid: number | null;
   host: string | null;
-  target: string | null;
+  /** What its runner aimed at, as the runner describes it (`{agent, tags}`, `{host, port, user}`). */
+  target: Record<string, unknown> | null;
   run_dir: string | null;
   result: Record<string, unknown> | null;
   requested_by: string | null;
@@ -62,11 +63,24 @@ export function interruptedLine(runId: number, status: string | null): string {
 export const shellWords = (argv: readonly string[]): string =>
   argv.map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 
+/** A runner's target in words: `tags gpu,linux`, `host h, port 22, user u` (what is unset left out). */
+export const targetText = (target: Record<string, unknown> | null): string | null => {
+  const parts = Object.entries(target ?? {})
+    .filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0))
+    .map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(',') : typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+  return parts.length > 0 ? parts.join(', ') : null;
+};
+
 /** `runyard show RUN`: every field a user asks about, times with their offset. */
 export function formatRun(run: RunAnswer, style: Style, timeZone?: string): string {
   const result = run.result ?? {};
   const returned = 'return_data' in result ? result.return_data : undefined;
-  const where = [run.runner, run.target, run.host ? `host ${run.host}` : null, run.pid !== null ? `pid ${run.pid}` : null].filter(Boolean);
+  const where = [
+    run.runner,
+    targetText(run.target),
+    run.host ? `host ${run.host}` : null,
+    run.pid !== null ? `pid ${run.pid}` : null,
+  ].filter(Boolean);
   const fields: [string, string][] = [
     ['run', `${run.id} (${run.kind}${run.expid ? ` of ${run.expid}` : ''}${run.profile ? ` through ${run.profile}` : ''})`],
     ['status', statusText(style, run.status)],

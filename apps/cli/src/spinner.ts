@@ -22,9 +22,10 @@ export class Spinner {
   start(text: string): this {
     this.text = text;
     if (!this.enabled || this.timer) return this;
-    this.draw();
-    this.timer = setInterval(() => this.draw(), 80);
+    // Listening before the first frame shows: a Ctrl-C that follows it finds the handler.
     process.once('SIGINT', this.interrupted);
+    this.timer = setInterval(() => this.draw(), 80);
+    this.draw();
     return this;
   }
 
