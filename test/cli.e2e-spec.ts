@@ -379,3 +379,107 @@ describe('runyard CLI', () => {
     expect(seen).toBe('Bearer secret-token');
   });
 });
+
+describe('runyard CLI with tokens', () => {
+  const ADMIN = 'bootstrap-admin-secret-for-the-cli';
+  let rt: RunyardUnderTest;
+  beforeAll(async () => {
+    rt = await startRunyard({
+      config: profilesYaml(),
+      env: { AUTH_MODE: 'token', RUNYARD_BOOTSTRAP_TOKEN: ADMIN, AGENT_HEARTBEAT_MS: '300' },
+    });
+  });
+  afterAll(() => rt?.close());
+  const as = (token: string, args: string[]) => cli(rt, args, { RUNYARD_TOKEN: token });
+
+  it('creates a token (printed once, with a warning), lists it, revokes it by name: then it gets 401', async () => {
+    const made = await as(ADMIN, ['tokens', 'create', 'ci-bot', '--role', 'operator']);
+    expect(made.code).toBe(0);
+    const token = made.stdout.trim();
+    expect(token).toMatch(/^ry_[a-z0-9]{12}_[A-Za-z0-9_-]{43}$/);
+    expect(made.stderr).toMatch(/^token ci-bot \(operator, id [a-z0-9]{12}\) created\. It is shown this once: store it now/);
+    expect((await as(token, ['runs'])).code).toBe(0);
+
+    const list = await as(ADMIN, ['tokens']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^ID\s+NAME\s+ROLE\s+CREATED\s+BY\s+LAST USED\s+REVOKED$/m);
+    expect(list.stdout).toMatch(new RegExp(`^[a-z0-9]{12}\\s+ci-bot\\s+operator\\s+${TIME}\\s+bootstrap\\s+(-|${TIME})\\s+-$`, 'm'));
+    expect(list.stdout).not.toContain(token);
+    expect(JSON.parse((await as(ADMIN, ['tokens', 'list', '--json'])).stdout)).toContainEqual(
+      expect.objectContaining({ name: 'ci-bot', role: 'operator', revoked_at: null }),
+    );
+
+    expect(await as(ADMIN, ['tokens', 'revoke', 'ci-bot'])).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^token ci-bot \(\w+\) revoked\n$/),
+    });
+    const refused = await as(token, ['runs']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^runyard: RUNYARD_TOKEN was refused: .+\n$/);
+    expect(await as(ADMIN, ['tokens', 'revoke', 'ci-bot'])).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('was revoked already'),
+    });
+    expect(await as(ADMIN, ['tokens', 'revoke', 'nobody'])).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('no token is named'),
+    });
+    expect((await as(ADMIN, ['tokens', 'create', 'x', '--role', 'root'])).code).toBe(2);
+  });
+
+  it('refuses token and agent administration to a token that is not an admin’s, as one line with exit 1', async () => {
+    const operator = (await as(ADMIN, ['tokens', 'create', 'ops', '--role', 'operator'])).stdout.trim();
+    for (const args of [
+      ['tokens', 'create', 'mine', '--role', 'admin'],
+      ['tokens', 'revoke', 'ops'],
+      ['agents', 'register', 'sneaky'],
+    ]) {
+      const r = await as(operator, args);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^runyard: [^\n]+\n$/);
+    }
+    // Nothing was made or revoked.
+    const tokens = JSON.parse((await as(ADMIN, ['tokens', '--json'])).stdout) as { name: string; revoked_at: string | null }[];
+    expect(tokens).not.toContainEqual(expect.objectContaining({ name: 'mine' }));
+    expect(tokens).toContainEqual(expect.objectContaining({ name: 'ops', revoked_at: null }));
+    expect((await call(rt.url, 'GET', '/api/v1/agents/sneaky', undefined, ADMIN)).status).toBe(404);
+  });
+
+  it('registers an agent and prints the command that starts it: run as printed, the agent comes online', async () => {
+    const stateDir = join(rt.dir, 'agent cli1'); // a space: the command must quote it
+    const r = await as(ADMIN, ['agents', 'register', 'cli1', '--tags', 'cli,linux', '--max-concurrency', '2', '--state-dir', stateDir]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^agent cli1 registered \(tags: cli,linux\)\. Its secret is in this command and shown this once/);
+    const command = r.stdout.trim();
+    expect(command).toMatch(
+      /^RUNYARD_URL=\S+ RUNYARD_AGENT_ID=cli1 RUNYARD_AGENT_SECRET=\S+ RUNYARD_AGENT_STATE_DIR='.*' RUNYARD_AGENT_CONCURRENCY=2 node dist\/apps\/agent\/main.js$/,
+    );
+    const agent = spawn('bash', ['-c', command], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: rt.env.HOME },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    agent.stdout.on('data', (d) => (output += d));
+    agent.stderr.on('data', (d) => (output += d));
+    const exited = new Promise((resolve) => agent.once('exit', resolve));
+    try {
+      await eventually(
+        async () => {
+          if (agent.exitCode !== null) throw new Error(`the agent exited with ${agent.exitCode}: ${output}`);
+          const agents = JSON.parse((await as(ADMIN, ['agents', '--json'])).stdout) as { id: string; status: string }[];
+          return agents.find((a) => a.id === 'cli1')?.status === 'online';
+        },
+        20_000,
+        'agent cli1 online',
+      );
+      expect((await as(ADMIN, ['agents'])).stdout).toMatch(/^cli1\s+online\s+pull\s+cli,linux\s+0\/2\s/m);
+    } finally {
+      if (agent.exitCode === null) process.kill(-agent.pid!, 'SIGTERM');
+      await exited;
+    }
+    expect((await as(ADMIN, ['agents', 'register', 'cli1'])).stderr).toMatch(/^runyard: .*cli1.*\n$/);
+  });
+});

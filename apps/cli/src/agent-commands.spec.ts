@@ -53,7 +53,7 @@ describe('runyard agents register', () => {
         'RUNYARD_AGENT_CONCURRENCY=2 node dist/apps/agent/main.js',
     );
     expect(agentStartCommand('http://h', { id: 'a', secret: "it's" }, '/srv/my agents')).toBe(
-      "RUNYARD_URL=http://h RUNYARD_AGENT_ID=a 'RUNYARD_AGENT_SECRET=it'\\''s' 'RUNYARD_AGENT_STATE_DIR=/srv/my agents' node dist/apps/agent/main.js",
+      "RUNYARD_URL=http://h RUNYARD_AGENT_ID=a RUNYARD_AGENT_SECRET='it'\\''s' RUNYARD_AGENT_STATE_DIR='/srv/my agents' node dist/apps/agent/main.js",
     );
   });
 });

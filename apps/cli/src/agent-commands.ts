@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { Action, Context, printJson } from './context';
 import type { FollowRun } from './follow';
 import { formatTable, formatTime, paint, Style, statusText } from './format';
-import { RunAnswer, shellWords } from './run-view';
+import { RunAnswer, shellWord } from './run-view';
 
 const AGENT_COLORS = { online: 'green', draining: 'yellow', offline: 'red', disabled: 'dim' } as const;
 
@@ -78,7 +78,8 @@ export function agentStartCommand(url: string, agent: { id: string; secret: stri
     ['RUNYARD_AGENT_STATE_DIR', stateDir],
   ];
   if (agent.max_concurrency !== undefined) env.push(['RUNYARD_AGENT_CONCURRENCY', String(agent.max_concurrency)]);
-  return `${shellWords(env.map(([k, v]) => `${k}=${v}`))} node ${AGENT_MAIN}`;
+  // Only the value is quoted: `VAR='a b'` stays an assignment, `'VAR=a b'` would be a command.
+  return `${env.map(([k, v]) => `${k}=${shellWord(v)}`).join(' ')} node ${AGENT_MAIN}`;
 }
 
 /** `runyard agents register ID`: the agent's secret, shown this once, inside the command that starts it. */

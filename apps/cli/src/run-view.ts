@@ -59,9 +59,11 @@ export function interruptedLine(runId: number, status: string | null): string {
   );
 }
 
-/** argv as a shell would take it back: words with anything special single-quoted. */
-export const shellWords = (argv: readonly string[]): string =>
-  argv.map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+/** A word as a shell takes it back: single-quoted when it holds anything special. */
+export const shellWord = (a: string): string => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+
+/** argv as a shell would take it back. */
+export const shellWords = (argv: readonly string[]): string => argv.map(shellWord).join(' ');
 
 /** A runner's target in words: `tags gpu,linux`, `host h, port 22, user u` (what is unset left out). */
 export const targetText = (target: Record<string, unknown> | null): string | null => {
