@@ -5,8 +5,9 @@ import type { Context } from './context';
 import { paint, styleFor } from './format';
 import { endLine, EndState, interruptedLine, isFinal, progressText, RunAnswer } from './run-view';
 
-/** How often a followed run's state is asked for, to say what it waits for. */
-const PROGRESS_EVERY_MS = 1000;
+/** How often a followed run's state is asked for: often while it waits (what for changes), seldom once it runs. */
+const WAITING_POLL_MS = 1000;
+const RUNNING_POLL_MS = 5000;
 
 /** The exit code a finished run stands for. */
 export function exitCodeOf(result: { status: string; code: number | null }): number {
@@ -94,6 +95,7 @@ async function watchProgress(ctx: Context, runId: number, known: RunAnswer | und
     if (stop.aborted) return;
     if (text && text !== said) ctx.spinner.note(text);
     if (text) said = text;
-    await sleep(PROGRESS_EVERY_MS, undefined, { signal: stop }).catch(() => undefined);
+    const waiting = !run || run.status === 'QUEUED' || run.status === 'STARTING';
+    await sleep(waiting ? WAITING_POLL_MS : RUNNING_POLL_MS, undefined, { signal: stop }).catch(() => undefined);
   }
 }
