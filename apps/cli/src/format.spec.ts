@@ -47,7 +47,7 @@ describe('formatRunsTable', () => {
     ...over,
   });
 
-  it('shows one line per run, with dashes for what is unknown', () => {
+  it('shows one line per run, with dashes for what is unknown and how long a queued run has waited', () => {
     const out = formatRunsTable(
       [
         run({}),
@@ -56,13 +56,13 @@ describe('formatRunsTable', () => {
         run({ id: 3, status: 'FAILED', exit_code: null, started_at: null, finished_at: '2026-01-02T03:04:10.678Z' }),
       ],
       plain,
-      Date.now(),
+      Date.parse('2026-01-02T03:04:15.678Z'),
       'UTC',
     );
     expect(out.split('\n')).toEqual([
       'ID  KIND  EXPID  PROFILE  STATUS     EXIT  CREATED                     DURATION',
       '1   run   a001   LOCAL    COMPLETED  0     2026-01-02 03:04:05 +00:00  2.5s',
-      '2   run   -      LOCAL    QUEUED     -     2026-01-02 03:04:05 +00:00  -',
+      '2   run   -      LOCAL    QUEUED     -     2026-01-02 03:04:05 +00:00  10.0s',
       '3   run   a001   LOCAL    FAILED     -     2026-01-02 03:04:05 +00:00  5.0s',
       '',
     ]);

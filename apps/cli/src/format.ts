@@ -103,7 +103,6 @@ export interface RunRow {
 export function formatRunsTable(runs: readonly RunRow[], style: Style, now = Date.now(), timeZone?: string): string {
   if (runs.length === 0) return 'no runs\n';
   const rows = runs.map((r) => {
-    const duration = r.started_at || r.finished_at ? runDuration(r, now) : null;
     return [
       String(r.id),
       r.kind,
@@ -112,7 +111,7 @@ export function formatRunsTable(runs: readonly RunRow[], style: Style, now = Dat
       statusText(style, r.status),
       r.exit_code === null || r.exit_code === undefined ? '-' : String(r.exit_code),
       formatTime(r.created_at, timeZone),
-      formatDuration(duration),
+      formatDuration(runDuration(r, now)),
     ];
   });
   return formatTable(['ID', 'KIND', 'EXPID', 'PROFILE', 'STATUS', 'EXIT', 'CREATED', 'DURATION'], rows);

@@ -93,7 +93,8 @@ export function formatRun(run: RunAnswer, style: Style, timeZone?: string): stri
     ['created', formatTime(run.created_at, timeZone)],
     ['started', formatTime(run.started_at, timeZone)],
     ['finished', formatTime(run.finished_at, timeZone)],
-    ['duration', run.started_at || run.finished_at ? formatDuration(runDuration(run)) : '-'],
+    // Until it starts: how long it has waited.
+    ['duration', formatDuration(runDuration(run))],
   ];
   if (run.deadline_at && !run.finished_at) fields.push(['deadline', formatTime(run.deadline_at, timeZone)]);
   fields.push(
