@@ -2,6 +2,7 @@ import { plainToInstance, Transform, Type } from 'class-transformer';
 import { IsDefined, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
 import { cidrList } from './cidr-list';
 import { parseRedisUrl } from './redis-url';
+import { postgresHosts } from './database-url';
 
 /** Every environment variable Runyard reads, validated once at start-up. */
 export class Environment {
@@ -284,6 +285,14 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     throw new EnvironmentError(
       `Invalid environment variables:\n  AGENT_HEARTBEAT_MS=${env.AGENT_HEARTBEAT_MS}, AGENT_LOST_AFTER_MS=${env.AGENT_LOST_AFTER_MS}: AGENT_LOST_AFTER_MS must be more than three heartbeats, or agents that are online lose their runs`,
     );
+  }
+  try {
+    if (env.DATABASE_URL && postgresHosts(env.DATABASE_URL) && !env.REDIS_URL) {
+      throw new Error("DATABASE_URL names several hosts: set REDIS_URL too (BullMQ's PostgreSQL backend connects to one host)");
+    }
+  } catch (e) {
+    // Not the value: it may hold a password.
+    throw new EnvironmentError(`Invalid environment variables:\n  ${(e as Error).message}`);
   }
   try {
     if (env.REDIS_URL) parseRedisUrl(env.REDIS_URL);

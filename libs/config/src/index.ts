@@ -8,3 +8,4 @@ export * from './demo-config';
 export * from './profile-params';
 export * from './config.module';
 export * from './redis-url';
+export * from './database-url';

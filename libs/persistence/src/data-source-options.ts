@@ -1,4 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
+import { postgresHosts } from '@runyard/config';
+import { failoverClient } from './postgres-hosts';
 import { Run } from './run.entity';
 import { RunOutput } from './run-output.entity';
 import { ProfileRecord } from './profile.entity';
@@ -51,9 +53,10 @@ export function dataSourceOptions(
   url: string,
   extra: { logging?: boolean; poolSize?: number; connectTimeoutMs?: number } = {},
 ): DataSourceOptions {
+  const many = postgresHosts(url);
   return {
     type: 'postgres',
-    url,
+    url: many?.url ?? url,
     entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsRun: false,
@@ -63,6 +66,6 @@ export function dataSourceOptions(
     applicationName: 'runyard',
     // A Postgres that does not answer must not hold a request for long: it answers 503 within seconds.
     connectTimeoutMS: extra.connectTimeoutMs ?? 3000,
-    extra: { keepAlive: true, keepAliveInitialDelayMillis: 10_000 },
+    extra: { keepAlive: true, keepAliveInitialDelayMillis: 10_000, ...(many ? { Client: failoverClient(many) } : {}) },
   };
 }
