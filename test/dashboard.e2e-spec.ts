@@ -273,6 +273,7 @@ describe('queue dashboard', () => {
       'get /api/v1/sessions/{id}',
       'delete /api/v1/sessions/{id}',
       'post /api/v1/sessions/{id}/calls',
+      'get /api/v1/sessions/{id}/calls',
       'get /api/v1/sessions/{id}/results',
       'get /api/v1/objects/{app}/{session}/{object}',
       'put /api/v1/objects/{app}/{session}',
