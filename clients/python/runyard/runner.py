@@ -73,6 +73,17 @@ class Runner:
             return self
         try:
             return self._register()
+        except RunyardError as e:
+            self._remove_archive()
+            if e.status == 401 and os.environ.get("RUNYARD_SESSION"):
+                # Code served by an executor (Flame's recursive services): the executor's credential opens no Runner.
+                raise RunyardError(
+                    f"{e}: a Runner inside a Runyard executor (session {os.environ['RUNYARD_SESSION']}) needs an API token of its own"
+                    " (RUNYARD_TOKEN or token=): an executor holds only its session's credential",
+                    e.status,
+                    e.body,
+                ) from e
+            raise
         except BaseException:
             # Nothing of a start that failed stays on this machine.
             self._remove_archive()

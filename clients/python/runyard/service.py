@@ -6,6 +6,7 @@ import uuid
 
 from .errors import RunyardError
 from .future import ObjectFuture, ObjectRef
+from .sessions import Session, session_name_of
 
 #: Arguments (pickled) up to this size travel with the call; larger ones are put as an object first.
 INLINE_ARGS = 64 * 1024
@@ -88,19 +89,23 @@ class RunnerService:
 
         payload = cloudpickle.dumps(execution_object)
         body = {"application": app, "kind": self._kind, "codec": "cloudpickle", "methods": methods, "replicas": replicas}
+        name = session_name_of(execution_object)
+        if name is not None:
+            body["name"] = name
         if len(payload) > INLINE_SERVICE:
             body["service_key"] = self._runner._put_bytes(payload, "shared")
         else:
             body["service"] = base64.b64encode(payload).decode("ascii")
-        session = self._api.json("POST", "/api/v1/sessions", body, repeatable=False)
-        self._session = session["id"]
+        #: Flame's: `_session.id` is the session's name (its SessionContext's session_id, else `{app}-{number}`).
+        self._session = Session(self._api.json("POST", "/api/v1/sessions", body, repeatable=False), self._api)
         self.methods = methods
         for name in methods:
             setattr(self, name, self._wrapper(name))
 
     @property
     def session_id(self):
-        return self._session
+        """Runyard's number of the session: what its objects' keys and the API's paths use."""
+        return self._session.number
 
     def _wrapper(self, method):
         def call(*args, **kwargs):
@@ -116,7 +121,7 @@ class RunnerService:
 
     def _submit(self, method, args, kwargs):
         if self._closed:
-            raise RunyardError(f"the service (session {self._session}) is closed")
+            raise RunyardError(f"the service (session {self._session.id}) is closed")
         import cloudpickle
 
         args = tuple(_ref_of(a) for a in args)
@@ -126,19 +131,19 @@ class RunnerService:
         call_id = uuid.uuid4().hex
         call = {"id": call_id, "method": method, "refs": refs}
         if len(payload) > INLINE_ARGS:
-            call["args_key"] = self._runner._put_bytes(payload, str(self._session))
+            call["args_key"] = self._runner._put_bytes(payload, str(self.session_id))
         else:
             call["args"] = base64.b64encode(payload).decode("ascii")
         # Repeatable: Runyard answers a batch sent twice (its answer lost) as it stored it the first time.
-        self._api.json("POST", f"/api/v1/sessions/{self._session}/calls", {"calls": [call]})
-        return ObjectFuture(self._api, f"{self._app}/{self._session}/{call_id}")
+        self._api.json("POST", f"/api/v1/sessions/{self.session_id}/calls", {"calls": [call]})
+        return ObjectFuture(self._api, f"{self._app}/{self.session_id}/{call_id}")
 
     def close(self):
         """Closes the service: pending calls are cancelled, its executors exit. Closing twice is harmless."""
         if self._closed:
             return
         self._closed = True
-        self._api.json("DELETE", f"/api/v1/sessions/{self._session}")
+        self._api.json("DELETE", f"/api/v1/sessions/{self.session_id}")
 
     def __repr__(self):
-        return f"RunnerService(app={self._app!r}, session={self._session}, kind={self._kind!r})"
+        return f"RunnerService(app={self._app!r}, session={self._session.id!r}, kind={self._kind!r})"
