@@ -161,7 +161,8 @@ with Runner("flame-scale") as rr:
 
   it("names a session by its SessionContext (Flame's RFE350), joins an open one of that name and reads its calls back", async () => {
     const done = await python({
-      'main.py': `import runyard
+      'main.py': `from concurrent.futures import ThreadPoolExecutor
+import runyard
 from runyard import FlameError, FlameErrorCode, Runner, SessionContext
 
 class Doubler:
@@ -216,6 +217,16 @@ with Runner("flame-named") as rr:
             print("undecodable", e.error_type.name)
     print("listed", [s.id for s in runyard.list_sessions("flame-named") if s.id == "doubler-001"])
 
+    class Racer:
+        _session_context = SessionContext(session_id="raced")
+
+        def ping(self):
+            return "pong"
+
+    with ThreadPoolExecutor(8) as pool:
+        raced = list(pool.map(lambda _: rr.service(Racer), range(8)))
+    print("opened at once", len({r.session_id for r in raced}), len([s for s in runyard.list_sessions("flame-named") if s.id == "raced"]))
+
     def nested():
         return Runner("flame-named").name
 
@@ -245,6 +256,7 @@ print("cleaned up", [s.id for s in runyard.list_sessions("flame-named")])
         'undecodable DECODE_ERROR',
         'undecodable DECODE_ERROR',
         "listed ['doubler-001']",
+        'opened at once 1 1',
         'a Runner in an executor: True',
         'cleaned up []',
         '',
