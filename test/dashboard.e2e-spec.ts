@@ -281,6 +281,7 @@ describe('queue dashboard', () => {
       'get /api/v1/executor/session',
       'get /api/v1/executor/package',
       'get /api/v1/executor/objects/{app}/{session}/{object}',
+      'post /api/v1/executor/calls',
       'put /api/v1/executor/uploads/calls/{call}',
       'put /api/v1/executor/uploads/state/{version}',
       'post /api/v1/executor/exchange',

@@ -227,13 +227,17 @@ with Runner("flame-named") as rr:
         raced = list(pool.map(lambda _: rr.service(Racer), range(8)))
     print("opened at once", len({r.session_id for r in raced}), len([s for s in runyard.list_sessions("flame-named") if s.id == "raced"]))
 
-    def nested():
-        return Runner("flame-named").name
+    def elsewhere():
+        return Runner("flame-elsewhere").name
 
-    try:
-        rr.service(nested)().get()
-    except FlameError as e:
-        print("a Runner in an executor:", "needs an API token of its own" in str(e))
+    def another_session():
+        return Runner("flame-named").service(add).session_id
+
+    for fn, says in ((elsewhere, "needs an API token of its own"), (another_session, "opens only its own session")):
+        try:
+            rr.service(fn)().get()
+        except FlameError as e:
+            print("a Runner in an executor:", says in str(e))
 print("cleaned up", [s.id for s in runyard.list_sessions("flame-named")])
 `,
     });
@@ -258,10 +262,40 @@ print("cleaned up", [s.id for s in runyard.list_sessions("flame-named")])
         "listed ['doubler-001']",
         'opened at once 1 1',
         'a Runner in an executor: True',
+        'a Runner in an executor: True',
         'cleaned up []',
         '',
       ].join('\n'),
     );
+  });
+
+  it("serves Flame's recursive services: code served by a session opens it again and calls it, unless it is ordered", async () => {
+    const done = await python({
+      'main.py': `from runyard import FlameError, Runner, SessionContext
+
+class Recursive:
+    _session_context = SessionContext(session_id="recursive-001")
+
+    def compute(self, depth):
+        if depth <= 0:
+            return 1
+        with Runner("flame-recursive") as inner:
+            return inner.service(type(self), autoscale=True).compute(depth - 1).get() * 2
+
+class Ordered(Recursive):
+    _session_context = SessionContext(session_id="ordered-001")
+
+with Runner("flame-recursive") as rr:
+    svc = rr.service(Recursive, autoscale=True)
+    print("depths", [svc.compute(d).get() for d in range(3)], svc._session.id)
+    try:
+        rr.service(Ordered).compute(1).get()
+    except FlameError as e:
+        print("ordered:", "cannot wait for another of it" in str(e))
+`,
+    });
+    expect(done.stderr).toBe('');
+    expect(done.stdout).toBe('depths [1, 2, 4] recursive-001\nordered: True\n');
   });
 
   it("keeps another token's session of the same name out of reach: not joined, not listed by its calls, not closed", async () => {

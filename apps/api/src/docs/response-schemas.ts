@@ -490,6 +490,7 @@ export const RESPONSES: Record<string, RouteDoc> = {
     status: 200,
     schema: obj({
       session: int,
+      name: str,
       application: str,
       runtime: str,
       kind: str,
@@ -532,6 +533,13 @@ export const RESPONSES: Record<string, RouteDoc> = {
     status: 200,
     schema: SIZE,
     description: 'written; the next exchange commits it (staged)',
+  },
+  'post /api/v1/executor/calls': {
+    tag: EXECUTORS,
+    summary: 'Submit calls to its own session',
+    status: 201,
+    schema: obj({ calls: arr(obj({ seq: int, key: str })) }),
+    description: 'calls the served code makes on its own session (Flame’s recursive services); 409 for an ordered session',
   },
   'post /api/v1/executor/exchange': {
     tag: EXECUTORS,

@@ -70,6 +70,7 @@ export const presentClaimed = (c: ClaimedCall) => ({
 
 export const presentBrief = (b: ExecutorBrief) => ({
   session: b.session,
+  name: b.name,
   application: b.application,
   runtime: b.runtime,
   kind: b.kind,
