@@ -83,6 +83,17 @@ describe('Runner SDK from TypeScript', () => {
     });
   });
 
+  it("names a session as Flame's SessionContext does, joining an open one of that name, and refuses a bad name", async () => {
+    const done = await node('flame-sessions.js');
+    expect({ code: done.code, stdout: done.stdout, stderr: done.stderr }).toEqual({
+      code: 0,
+      stdout:
+        'counter-001 true 5\ntrue\n' +
+        `400 session name "two words" must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit\n`,
+      stderr: '',
+    });
+  });
+
   it("rejects a failed call's future with the remote error's type, message and stack", async () => {
     const done = await node('failing.js');
     expect(done.stdout).toBe('true | RangeError | only 3 left, 5 asked | true\n2\n');

@@ -18,6 +18,7 @@ import traceback
 import uuid
 from collections import deque
 
+from . import executing
 from .api import Api, error_from
 from .errors import RunyardError, remote_exception
 from .future import ObjectRef
@@ -369,6 +370,9 @@ def main():
             )
             sys.exit(1)
         executor.brief = executor.json("GET", "/api/v1/executor/session")
+        own = Api(url, api.token, timeout=WAIT_MS / 1000 + 30)
+        own.objects_path = "/api/v1/executor/objects"
+        executing.current = (own, executor.brief)
         print(
             f"runyard executor: session {executor.brief['session']} of {executor.brief['application']} ({executor.brief['kind']}), "
             f"Python {platform.python_version()} on {platform.node()}",

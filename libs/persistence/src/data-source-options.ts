@@ -19,6 +19,7 @@ import { Schedules1765400000000 } from './migrations/1765400000000-schedules';
 import { RunPolicies1765500000000 } from './migrations/1765500000000-run-policies';
 import { SdkObjectOwners1765610000000 } from './migrations/1765610000000-sdk-object-owners';
 import { ScheduleOwner1765620000000 } from './migrations/1765620000000-schedule-owner';
+import { SdkSessionNames1765630000000 } from './migrations/1765630000000-sdk-session-names';
 
 export const ENTITIES = [
   Run,
@@ -46,6 +47,7 @@ export const MIGRATIONS = [
   RunPolicies1765500000000,
   SdkObjectOwners1765610000000,
   ScheduleOwner1765620000000,
+  SdkSessionNames1765630000000,
 ];
 
 /** One definition for the app, the tests and the migration CLI: never `synchronize`. */

@@ -162,6 +162,7 @@ const APPLICATION = obj({
 });
 const SDK_SESSION = obj({
   id: int,
+  name: { ...str, description: 'unique within the application: the one the client chose (Flame’s session id), else {application}-{id}' },
   application: str,
   kind: { type: 'string', enum: ['function', 'class', 'instance'] },
   ordered: { type: 'boolean', description: 'served one call at a time in submission order (a class or an instance)' },
@@ -415,15 +416,19 @@ export const RESPONSES: Record<string, RouteDoc> = {
     tag: SDK,
     summary: 'Open a session (a service) and start its executors',
     status: 201,
-    schema: SDK_SESSION,
-    description: 'the session, its executors queued as runs of kind session through the application’s profile',
+    schema: obj({
+      ...(SDK_SESSION.properties as Record<string, Schema>),
+      joined: { type: 'boolean', description: 'an open session of that name was joined' },
+    }),
+    description:
+      'the session, its executors queued as runs of kind session through the application’s profile; with a name, the open session of that name (400 when it serves another service, 409 when it is not open)',
   },
   'get /api/v1/sessions': {
     tag: SDK,
     summary: 'List sessions, newest first',
     status: 200,
     schema: obj({ sessions: arr(SDK_SESSION) }),
-    description: 'filtered by application and status',
+    description: 'filtered by application, name and status',
   },
   'get /api/v1/sessions/{id}': { tag: SDK, summary: 'Get a session', status: 200, schema: SDK_SESSION, description: 'the session' },
   'delete /api/v1/sessions/{id}': {
@@ -439,6 +444,27 @@ export const RESPONSES: Record<string, RouteDoc> = {
     status: 201,
     schema: obj({ calls: arr(obj({ seq: int, key: str })) }),
     description: 'their sequence numbers and result keys; the same batch sent again answers as stored; 409 when the session is not open',
+  },
+  'get /api/v1/sessions/{id}/calls': {
+    tag: SDK,
+    summary: 'Read a session’s calls and their arguments',
+    status: 200,
+    schema: obj({
+      calls: arr(
+        obj({
+          seq: int,
+          method: str,
+          state: str,
+          args: { ...nullable(str), description: 'the encoded arguments (base64) when they travelled inline' },
+          args_key: nullable(str),
+          refs: arr(str),
+          result_key: str,
+          created_at: TIME,
+          finished_at: TIME_OR_NULL,
+        }),
+      ),
+    }),
+    description: 'in submission order, after the sequence number `after`; only the session’s owner or an admin (403 otherwise)',
   },
   'get /api/v1/sessions/{id}/results': {
     tag: SDK,
@@ -473,6 +499,7 @@ export const RESPONSES: Record<string, RouteDoc> = {
     status: 200,
     schema: obj({
       session: int,
+      name: str,
       application: str,
       runtime: str,
       kind: str,
@@ -515,6 +542,13 @@ export const RESPONSES: Record<string, RouteDoc> = {
     status: 200,
     schema: SIZE,
     description: 'written; the next exchange commits it (staged)',
+  },
+  'post /api/v1/executor/calls': {
+    tag: EXECUTORS,
+    summary: 'Submit calls to its own session',
+    status: 201,
+    schema: obj({ calls: arr(obj({ seq: int, key: str })) }),
+    description: 'calls the served code makes on its own session (Flame’s recursive services); 409 for an ordered session',
   },
   'post /api/v1/executor/exchange': {
     tag: EXECUTORS,
@@ -925,6 +959,7 @@ export const QUERIES: Record<string, { from: string | Record<string, Schema>; om
   'get /api/v1/packages/{sha}': { from: 'PackageQuery' },
   'get /api/v1/sessions': { from: 'ListSessionsQuery' },
   'get /api/v1/sessions/{id}/results': { from: 'FinishedCallsQuery' },
+  'get /api/v1/sessions/{id}/calls': { from: 'CallsQuery' },
   'get /api/v1/objects/{app}/{session}/{object}': { from: 'WaitQuery' },
   'put /api/v1/objects/{app}/{session}': { from: 'PutObjectQuery' },
   'get /api/v1/executor/objects/{app}/{session}/{object}': { from: 'WaitQuery' },

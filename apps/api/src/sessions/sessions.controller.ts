@@ -2,20 +2,24 @@ import { Body, Controller, Delete, Get, Param, Post, Query, Req } from '@nestjs/
 import type { Request } from 'express';
 import { SessionsService } from '@runyard/sessions';
 import { recordId } from '../common/validation';
-import { FinishedCallsQuery, ListSessionsQuery, OpenSessionDto, SubmitCallsDto } from './sessions.dto';
+import { CallsQuery, FinishedCallsQuery, ListSessionsQuery, OpenSessionDto, SubmitCallsDto } from './sessions.dto';
 import { sdkRequester } from './sdk-requester';
-import { presentFinished, presentSession } from './sessions.presenter';
+import { presentCall, presentFinished, presentSession } from './sessions.presenter';
 
 /** Runner SDK sessions: a service served by executors (runs of kind `session`), its calls, their results. */
 @Controller('api/v1/sessions')
 export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}
 
-  /** Opens the session and starts its executors through the application's profile; answers without waiting for them. */
+  /**
+   * Opens the session and starts its executors through the application's profile; answers without waiting for them.
+   * A `name` of an open session of the application joins that session (`joined: true`), as Flame's open_session.
+   */
   @Post()
   async open(@Body() body: OpenSessionDto, @Req() req: Request) {
     const session = await this.sessions.open({
       application: body.application,
+      name: body.name,
       kind: body.kind,
       codec: body.codec,
       service: body.service === undefined ? undefined : Buffer.from(body.service, 'base64'),
@@ -26,12 +30,17 @@ export class SessionsController {
       export: body.export,
       requester: sdkRequester(req),
     });
-    return presentSession(session);
+    return { ...presentSession(session), joined: session.joined };
   }
 
   @Get()
   async list(@Query() q: ListSessionsQuery) {
-    const sessions = await this.sessions.list({ application: q.application, status: q.status, limit: q.limit ?? 50 });
+    const sessions = await this.sessions.list({
+      application: q.application,
+      name: q.name,
+      status: q.status,
+      limit: q.limit ?? 50,
+    });
     return { sessions: sessions.map(presentSession) };
   }
 
@@ -61,6 +70,13 @@ export class SessionsController {
       sdkRequester(req),
     );
     return { calls: stored };
+  }
+
+  /** The session's calls in submission order, with their arguments: for its owner (or an admin) only. */
+  @Get(':id/calls')
+  async calls(@Param('id', recordId) id: number, @Query() q: CallsQuery, @Req() req: Request) {
+    const calls = await this.sessions.calls(id, sdkRequester(req), q.after ?? -1, q.limit ?? 100);
+    return { calls: calls.map(presentCall) };
   }
 
   /** The finished calls among `seqs`, long-polling up to `wait_ms`; small results come inline (base64). */

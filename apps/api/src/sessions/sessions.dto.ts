@@ -61,6 +61,12 @@ export class OpenSessionDto {
   @MaxLength(64)
   application: string;
 
+  /** The session's name within the application (Flame's custom session id): an open one of that name is joined. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  name?: string;
+
   @IsIn(SESSION_KINDS)
   kind: SessionKind;
 
@@ -137,6 +143,11 @@ export class ListSessionsQuery {
   application?: string;
 
   @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  name?: string;
+
+  @IsOptional()
   @IsIn(['open', 'closed', 'lost'])
   status?: SessionStatus;
 
@@ -145,6 +156,22 @@ export class ListSessionsQuery {
   @IsInt()
   @Min(1)
   @Max(500)
+  limit?: number;
+}
+
+export class CallsQuery {
+  /** The calls after this sequence number (the last one of the previous page). */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(-1)
+  after?: number;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   limit?: number;
 }
 

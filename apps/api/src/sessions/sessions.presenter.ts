@@ -1,4 +1,4 @@
-import type { ApplicationSummary, ClaimedCall, ExecutorBrief, FinishedCall, Session, SessionSummary } from '@runyard/sessions';
+import type { ApplicationSummary, CallRecord, ClaimedCall, ExecutorBrief, FinishedCall, Session, SessionSummary } from '@runyard/sessions';
 
 const b64 = (b: Buffer | null) => (b ? b.toString('base64') : null);
 
@@ -16,6 +16,7 @@ export const presentApplication = (a: ApplicationSummary) => ({
 
 export const presentSession = (s: Session | SessionSummary) => ({
   id: s.id,
+  name: s.name,
   application: s.application,
   kind: s.kind,
   ordered: s.ordered,
@@ -44,6 +45,18 @@ export const presentFinished = (r: FinishedCall) => ({
   error: r.error,
 });
 
+export const presentCall = (c: CallRecord) => ({
+  seq: c.seq,
+  method: c.method,
+  state: c.state,
+  args: b64(c.args),
+  args_key: c.argsKey,
+  refs: c.refs,
+  result_key: c.resultKey,
+  created_at: c.createdAt,
+  finished_at: c.finishedAt,
+});
+
 export const presentClaimed = (c: ClaimedCall) => ({
   id: c.id,
   seq: c.seq,
@@ -57,6 +70,7 @@ export const presentClaimed = (c: ClaimedCall) => ({
 
 export const presentBrief = (b: ExecutorBrief) => ({
   session: b.session,
+  name: b.name,
   application: b.application,
   runtime: b.runtime,
   kind: b.kind,
