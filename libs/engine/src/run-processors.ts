@@ -8,7 +8,14 @@ import { STOP_CHANNEL } from '@runyard/runs';
 import { Reconciler } from './reconciler';
 import { RunExecutor } from './run-executor';
 
-/** The BullMQ workers of both run queues and the worker's periodic duties. */
+/**
+ * The BullMQ workers of both run queues and the worker's periodic duties.
+ *
+ * Not @nestjs/bullmq's @Processor: its explorer builds every worker with bullmq's Redis Worker at
+ * module init, so it cannot use BullMQ's PostgreSQL backend (the embedded mode, withBackend), would
+ * take jobs before this worker has re-attached its host's runs (start() reconciles first), and has no
+ * place for the outage-aware close (QueueConnection.createWorker).
+ */
 @Injectable()
 export class RunProcessors implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('Worker');
@@ -76,7 +83,9 @@ export class RunProcessors implements OnApplicationBootstrap, BeforeApplicationS
     this.listener.start();
     this.every(this.env.HEARTBEAT_MS, 'heartbeat', heartbeat);
     this.every(this.env.HEARTBEAT_MS, 'reconciler', () => this.reconciler.reconcile());
-    this.log.log(
+    // In the all role the start's last lines are the URLs: this one is for a worker process of its own.
+    const say = this.env.RUNYARD_ROLE === 'worker' ? 'log' : 'debug';
+    this.log[say](
       `worker ${this.executor.workerId} consuming ${RUNS_QUEUE} (×${this.env.RUN_CONCURRENCY}) and ${COMMANDS_QUEUE} (×${this.env.COMMAND_CONCURRENCY})`,
     );
   }
