@@ -43,8 +43,8 @@ export function formatLine(json: string, colour: boolean): string {
   if (line.context) parts.push(`[${line.context}]`);
   // A request line: what was asked and how it was answered.
   if (line.req && line.res) parts.push(`${line.req.method} ${line.req.url} → ${line.res.statusCode} in ${line.responseTime ?? '?'} ms`);
+  else if (line.err?.message && !(line.msg ?? '').includes(line.err.message)) parts.push(`${line.msg ?? ''}: ${line.err.message}`);
   else parts.push(line.msg ?? '');
-  if (line.err?.message && !(line.msg ?? '').includes(line.err.message)) parts.push(`: ${line.err.message}`);
   const extra = Object.entries(line)
     .filter(([k]) => !SHOWN.has(k))
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
