@@ -1,4 +1,5 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import { Environment } from '@runyard/config';
 import { ChannelListener, DATABASE_URL } from '@runyard/persistence';
@@ -32,6 +33,7 @@ export class RunProcessors implements OnApplicationBootstrap, BeforeApplicationS
     private readonly runners: RunnerRegistry,
     private readonly env: Environment,
     @Inject(DATABASE_URL) private readonly databaseUrl: string,
+    @Optional() private readonly http?: HttpAdapterHost,
   ) {}
 
   /** Not awaited: reconciling may wait for Redis, and the `all` role's API must serve meanwhile. */
@@ -83,8 +85,8 @@ export class RunProcessors implements OnApplicationBootstrap, BeforeApplicationS
     this.listener.start();
     this.every(this.env.HEARTBEAT_MS, 'heartbeat', heartbeat);
     this.every(this.env.HEARTBEAT_MS, 'reconciler', () => this.reconciler.reconcile());
-    // In the all role the start's last lines are the URLs: this one is for a worker process of its own.
-    const say = this.env.RUNYARD_ROLE === 'worker' ? 'log' : 'debug';
+    // Beside the API (the all role) the start's last lines are its URLs: this one is for a worker process of its own.
+    const say = this.http?.httpAdapter ? 'debug' : 'log';
     this.log[say](
       `worker ${this.executor.workerId} consuming ${RUNS_QUEUE} (×${this.env.RUN_CONCURRENCY}) and ${COMMANDS_QUEUE} (×${this.env.COMMAND_CONCURRENCY})`,
     );

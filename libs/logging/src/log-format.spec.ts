@@ -2,7 +2,7 @@ import { formatLine } from './log-format';
 import { isRoutineRequest } from './routine-requests';
 
 describe('the log for a person at a terminal', () => {
-  const time = Date.UTC(2026, 11, 7, 5, 4, 2, 436);
+  const time = new Date(2026, 11, 7, 5, 4, 2, 436).getTime(); // local time, as the lines show it
 
   it('shows time, level, context and message, and the fields a line carries besides', () => {
     const json = JSON.stringify({ level: 40, time, pid: 1, hostname: 'vm', context: 'Worker', msg: 'redis unavailable', attempt: 2 });

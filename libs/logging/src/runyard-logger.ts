@@ -46,10 +46,7 @@ function destination(): DestinationStream {
 }
 
 /** One line per event on stdout (pretty or JSON); LOG_LEVEL sets the level. */
-export const rootLogger: Logger = pino(
-  { level: level === 'silent' ? 'silent' : level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
-  destination(),
-);
+export const rootLogger: Logger = pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination());
 
 /**
  * Nest's own chatter (every module loaded, every route mapped, "successfully started"): at debug,

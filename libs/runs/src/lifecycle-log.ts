@@ -9,8 +9,8 @@ const log = new Logger('Runs');
 export function durationText(ms: number): string {
   const s = ms / 1000;
   if (s < 60) return `${s.toFixed(1)} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
-  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.floor(s % 60)} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
 const what = (run: Described) => `${run.kind}${run.expid ? ` ${run.expid}` : ''}${run.profileName ? `, profile ${run.profileName}` : ''}`;
