@@ -4,6 +4,13 @@ import { cidrList } from './cidr-list';
 import { parseRedisUrl } from './redis-url';
 import { postgresHosts } from './database-url';
 
+/** pino's levels, most severe first; `silent` logs nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+/** `pretty`: a line per event for a person; `json`: pino's JSON lines for a collector. */
+export const LOG_FORMATS = ['pretty', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 /** Every environment variable Runyard reads, validated once at start-up. */
 export class Environment {
   @Type(() => Number)
@@ -32,6 +39,14 @@ export class Environment {
 
   @IsString()
   RUNYARD_CONFIG = './runyard.yaml';
+
+  @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL: LogLevel = 'info';
+
+  /** Unset: `pretty` when standard output is a terminal, else `json`. */
+  @IsOptional()
+  @IsIn(LOG_FORMATS, { message: `LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}` })
+  LOG_FORMAT?: LogFormat;
 
   @IsIn(['all', 'api', 'worker'])
   RUNYARD_ROLE: 'all' | 'api' | 'worker' = 'all';

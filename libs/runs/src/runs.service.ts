@@ -7,6 +7,7 @@ import { isFinal, Run, RunKind, RunSettings, RunStatus } from '@runyard/persiste
 import { EnqueueTimeoutError, RunQueues } from '@runyard/queue';
 import { RunnerTypes } from '@runyard/runners';
 import { BadInputError, CommandTimeoutError, ConflictError, CommandFailedError, NotFoundError, UnavailableError } from './errors';
+import { runLifecycle } from './lifecycle-log';
 import { ProfilesService } from './profiles.service';
 import { isUniqueViolation, RunFilter, RunsRepository } from './runs.repository';
 
@@ -140,9 +141,13 @@ export class RunsService {
     } catch (e) {
       const why = e instanceof EnqueueTimeoutError ? e.message : `the queue is unavailable: ${(e as Error).message}`;
       // Answered 503, so it must never run behind the client's back; if a worker already took it, the job did land.
-      if (await this.abandon(run.id, why)) throw new UnavailableError(`Run ${run.id} was not started: ${why}`, { run_id: run.id });
+      if (await this.abandon(run.id, why)) {
+        runLifecycle.finished(run, { status: 'FAILED', exitCode: null, detail: why });
+        throw new UnavailableError(`Run ${run.id} was not started: ${why}`, { run_id: run.id });
+      }
       return (await this.repo.byId(run.id)) ?? run;
     }
+    runLifecycle.queued(run);
     return run;
   }
 
@@ -238,10 +243,15 @@ export class RunsService {
   }
 
   /** Withdraws a queued run (answers true) or asks the worker holding it to stop it, without waiting. */
-  async requestStop(run: Pick<Run, 'id' | 'kind' | 'attempts'>, force: boolean, requestedBy: string): Promise<boolean> {
+  async requestStop(
+    run: Pick<Run, 'id' | 'kind' | 'attempts'> & Partial<Pick<Run, 'expid' | 'profileName'>>,
+    force: boolean,
+    requestedBy: string,
+  ): Promise<boolean> {
     const by = `stopped by ${requestedBy}`;
     if (await this.repo.withdraw(run.id, `${by} before it started`)) {
       await this.queues.withdraw(run).catch(() => undefined);
+      runLifecycle.finished(run, { status: 'TERMINATED', exitCode: null, detail: `${by} before it started` });
       return true;
     }
     await this.repo.requestStop(run.id, force, by);
