@@ -176,7 +176,7 @@ if (unavailable) console.warn(`\n*** multi-host drills SKIPPED: ${unavailable} *
     );
   }, 120_000);
 
-  it('an agent host cut off for less than AGENT_LOST_AFTER_MS reconnects: its run goes on and ends with all its output, once', async () => {
+  it('an agent host cut off for less than AGENT_LOST_AFTER_MS reconnects: its run goes on and ends with all its output, once, and a run sent to it meanwhile waits and runs once it is back', async () => {
     const registered = await api('POST', '/api/v1/agents', { id: 'a1', tags: ['edge'] });
     expect(registered.status).toBe(201);
     topo.start(
@@ -203,15 +203,27 @@ if (unavailable) console.warn(`\n*** multi-host drills SKIPPED: ${unavailable} *
     await sleep(1500);
     topo.cut(a1);
     const cutAt = Date.now();
+    // A run sent to it meanwhile waits for it (its launch is under way longer than LOST_AFTER_MS: it must not look abandoned).
+    const sent = await api('POST', '/api/v1/scripts/run', {
+      language: 'shell',
+      code: 'echo "sent during the cut, ran on $(hostname)"',
+      agent: 'a1',
+    });
+    expect(sent.status).toBe(202);
     await sleep(5000);
+    const waiting = await get(sent.body.id);
+    expect(`${waiting.status}: ${waiting.detail}`).toMatch(/^(QUEUED|STARTING)/);
     topo.restore(a1);
     const done = await finished(counting, 40_000);
     expect(`${done.status}: ${done.detail}`).toBe('COMPLETED: exit code 0');
     const log = (await api('GET', `/api/v1/runs/${counting}/logs`)).text;
     expect(log.trim().split('\n')).toEqual(Array.from({ length: 10 }, (_, i) => `line ${i + 1} on a1`));
+    const later = await finished(sent.body.id, 40_000);
+    expect(`${later.status}: ${later.detail}`).toBe('COMPLETED: exit code 0');
+    expect((await api('GET', `/api/v1/runs/${sent.body.id}/logs`)).text.trim()).toBe('sent during the cut, ran on a1');
     expect((await api('GET', '/api/v1/agents/a1')).body.status).toBe('online');
     console.log(
-      `multi-host figures: agent a1 cut off 5 s with a run active: the run COMPLETED with its 10 lines, each once, ${Date.now() - cutAt} ms after the cut`,
+      `multi-host figures: agent a1 cut off 5 s with a run active: the run COMPLETED with its 10 lines, each once; the run sent during the cut waited ${waiting.status} and COMPLETED on a1 ${Date.now() - cutAt} ms after the cut`,
     );
   }, 120_000);
 });

@@ -72,7 +72,14 @@ describe('PostgreSQL failover to a promoted standby', () => {
 
     // Every acknowledged run is there and ends truthfully; each started at most once.
     for (const r of acknowledged) {
-      await eventually(async () => FINAL.includes((await get(r.id)).status), 60_000, `run ${r.id} (${r.expid}) finished`);
+      let last: Record<string, unknown> = {};
+      await eventually(
+        async () => FINAL.includes((last = await get(r.id)).status as string),
+        60_000,
+        `run ${r.id} (${r.expid}) finished`,
+      ).catch((e: Error) => {
+        throw new Error(`${e.message}: ${JSON.stringify(last)}`);
+      });
     }
     const runs = await Promise.all(acknowledged.map((r) => get(r.id)));
     expect(runs.map((r) => r.id)).toEqual(acknowledged.map((r) => r.id));

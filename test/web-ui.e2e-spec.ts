@@ -165,8 +165,10 @@ describe('web UI', () => {
       await operating.waitForURL((u) => u.hash !== `#/runs/${id}`);
       const again = Number(new URL(operating.url()).hash.split('/')[2]);
       expect(again).toBeGreaterThan(id);
-      await operating.locator('.summary [data-status=FAILED]').waitFor({ timeout: 20_000 });
+      // The new run's page (not the old one's, still on screen for a moment), once it has failed too.
+      await operating.locator('h1', { hasText: `run ${again} ·` }).waitFor();
       expect(await operating.locator('h1').textContent()).toBe(`run ${again} · Autosubmit w002 run`);
+      await operating.locator('.summary [data-status=FAILED]').waitFor({ timeout: 20_000 });
       // A real run: the stand-in autosubmit was started a second time for it.
       const runs = readFileSync(rt.argvLog, 'utf8')
         .split('\n')

@@ -60,11 +60,11 @@ export class Reconciler {
     }
   }
 
-  /** Postgres is the truth and Redis may be lost: a queued run without a job (or a retry whose wait is over) gets its job. */
+  /** Postgres is the truth and Redis may be lost: a queued run without a live job (or a retry whose wait is over) gets its job. */
   private async requeueLostJobs(): Promise<void> {
     for (const run of await this.repo.queuedSince(this.env.REQUEUE_AFTER_MS / 1000, 500)) {
-      if (!(await this.queues.hasJob(run))) {
-        this.log.warn(`run ${run.id} had no job in the queue: enqueued again`);
+      if (!(await this.queues.hasLiveJob(run))) {
+        this.log.warn(`run ${run.id} had no job in the queue that a worker would take: enqueued again`);
         await this.queues.enqueue(run);
       }
     }

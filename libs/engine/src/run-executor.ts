@@ -66,6 +66,12 @@ export class RunExecutor {
   private readonly log = new Logger('RunExecutor');
   private readonly problems = new ConnectionProblems(this.log);
   private readonly held = new Map<number, HeldRun>();
+  /**
+   * Claimed runs whose launch is under way (an agent has until AGENT_ACCEPT_TIMEOUT_MS to take one, an SSH
+   * host may be slow): heartbeated like held ones, or a launch longer than LOST_AFTER_MS looks abandoned
+   * and another reconciler (or this one) adopts the run while it is being started.
+   */
+  private readonly launching = new Set<number>();
   /** Dashboard summaries of runs just finished, taken once by their job. */
   private readonly summaries = new Map<number, string>();
   /** Set on graceful shutdown: what happens to the processes after that is the next worker's to see. */
@@ -80,7 +86,7 @@ export class RunExecutor {
 
   /** The ids of the runs this worker holds. */
   holding(): number[] {
-    return [...this.held.keys()];
+    return [...this.held.keys(), ...this.launching];
   }
 
   /** The BullMQ job: claim, launch, hold until the process ends; answers the run's outcome (null when the job had nothing to do). */
@@ -93,12 +99,14 @@ export class RunExecutor {
     }
     let runner: Runner;
     let process: RunningProcess;
+    this.launching.add(run.id);
     try {
       runner = this.runners.get(run.settings.runner);
       // Prepared again where it executes: a venv is checked on this host, just before use.
       run.argv = await getLoader(run.settings.loader).prepare(run.settings.args, run.settings.modules, this.loaderSettingsOf(run));
       process = await runner.launch(run, this.secretsOf(run));
     } catch (e) {
+      this.launching.delete(run.id);
       if (e instanceof RunnerBusyError) return this.defer(run, e);
       const detail = `launch failed: ${(e as Error).message}`;
       // Nothing executed (an unreachable host, a directory that could not be made): by default tried again, backing off.
@@ -109,6 +117,7 @@ export class RunExecutor {
     const deadlineAt = run.settings.timeoutMs === undefined ? null : new Date(startedAt.getTime() + run.settings.timeoutMs);
     Object.assign(run, { pid: process.pid, host: process.host, runDir: process.runDir, startedAt, deadlineAt });
     const held = this.hold(run, runner, process, 'not-acted', true);
+    this.launching.delete(run.id);
     await untilDone(() => this.repo.markStarted(runId, { ...process, argv: run.argv, startedAt }, run.settings.timeoutMs), {
       failed: (e) => this.dbProblem(e),
       giveUp: () => this.released,
@@ -199,7 +208,7 @@ export class RunExecutor {
 
   /** Keeps the followed runs fresh and serves the stop requests the poll finds; runs being finished are left to go stale. */
   async heartbeat(): Promise<void> {
-    const live = [...this.held.values()].filter((h) => !h.finishing).map((h) => h.run.id);
+    const live = [...[...this.held.values()].filter((h) => !h.finishing).map((h) => h.run.id), ...this.launching];
     for (const request of await this.repo.heartbeat(this.workerId, live)) this.serveStop(request);
   }
 

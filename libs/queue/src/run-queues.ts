@@ -42,8 +42,17 @@ export class RunQueues implements OnApplicationShutdown {
     if (job && ((await job.isWaiting()) || (await job.isDelayed()))) await job.remove().catch(() => undefined);
   }
 
-  async hasJob(run: Pick<Run, 'id' | 'kind' | 'attempts'>): Promise<boolean> {
-    return (await this.queues[queueFor(run.kind)].getJob(await this.jobId(run))) !== undefined;
+  /**
+   * Whether the run's attempt has a job a worker will still take. A finished one (failed when its worker
+   * lost the database while claiming the run, which is still QUEUED) is removed: its id would keep the
+   * run from getting a new job, and the run would wait forever.
+   */
+  async hasLiveJob(run: Pick<Run, 'id' | 'kind' | 'attempts'>): Promise<boolean> {
+    const job = await this.queues[queueFor(run.kind)].getJob(await this.jobId(run));
+    if (!job) return false;
+    if (!((await job.isFailed()) || (await job.isCompleted()))) return true;
+    await job.remove();
+    return false;
   }
 
   async ping(): Promise<void> {

@@ -45,7 +45,7 @@ export function engineWorker(repo: RunsRepository, definitions: RunnerDefinition
   const runners = new RunnerRegistry(new RunnerTypes(definitions), { dataDir: '/nonexistent', get: () => undefined as never });
   const enqueued: { id: number; attempt: number; delayMs: number }[] = [];
   const queues = {
-    hasJob: async () => true,
+    hasLiveJob: async () => true,
     enqueue: async (run: Run, delayMs = 0) => void enqueued.push({ id: run.id, attempt: run.attempts, delayMs }),
     withdraw: async () => undefined,
   } as unknown as RunQueues;
