@@ -1,5 +1,5 @@
 // Jest cannot load NestJS 12 (ESM only). Specs exercise Runyard's own classes, constructed by hand;
-// this stands in for @nestjs/common and @nestjs/core so their files load: decorators do nothing and
+// this stands in for @nestjs/common, @nestjs/core and @nestjs/swagger so their files load: decorators do nothing and
 // Logger writes warnings and errors to stderr. Nest itself is exercised by the end-to-end specs.
 class Logger {
   constructor(context) {
