@@ -1,3 +1,4 @@
+import { JSONSchema } from 'class-validator-jsonschema';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Max, Min } from 'class-validator';
 import { ProfileRecord, Run, RUN_KINDS, RUN_STATUSES } from '@runyard/persistence';
@@ -40,6 +41,7 @@ export class StopRunDto {
   force?: boolean;
 }
 
+@JSONSchema({ example: { expid: 'a001', profile_name: 'LOCAL_CONDA' } satisfies Partial<SubmitRunDto> })
 export class SubmitRunDto {
   @IsString()
   @FitsColumn(Run, 'expid')

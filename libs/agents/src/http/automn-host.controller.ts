@@ -1,16 +1,36 @@
 import { Body, Controller, HttpCode, Param, Post, Req, UseFilters } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Public } from '@runyard/auth';
 import { AutomnHostService } from '../automn-host.service';
 import { AutomnErrorFilter } from './automn-error.filter';
 
 /** Automn's runner-host registration (and heartbeat), authenticated by the runner's secret in the body. */
+@ApiTags('Agent protocol')
 @Controller('api/settings/runner-hosts')
 @Public()
 @UseFilters(AutomnErrorFilter)
 export class AutomnHostController {
   constructor(private readonly host: AutomnHostService) {}
 
+  @ApiOperation({ summary: 'Automn’s runner registration and heartbeat (the secret in the body)' })
+  @ApiResponse({
+    status: 200,
+    description: 'as an Automn host answers',
+    schema: {
+      type: 'object',
+      properties: {
+        runnerHost: { type: 'object' },
+        registered: { type: 'boolean' },
+        hostVersion: { type: 'string' },
+        minimumRunnerVersion: { type: 'string' },
+      },
+      example: { runnerHost: { id: 'automn-1' }, registered: true, hostVersion: '1.4.0', minimumRunnerVersion: '1.0.0' },
+    },
+  })
+  @ApiResponse({ status: 401, description: 'not the runner’s secret' })
+  @ApiResponse({ status: 403, description: 'the agent is disabled' })
+  @ApiResponse({ status: 404, description: 'no such agent' })
   @Post(':runnerId/register')
   @HttpCode(200)
   register(@Param('runnerId') id: string, @Body() body: unknown, @Req() req: Request) {
