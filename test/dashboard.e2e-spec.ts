@@ -543,10 +543,27 @@ describe('queue dashboard', () => {
       ['get /api/v1/runs/{id}', '/api/v1/runs/999999', { headers: viewer }],
       ['get /api/v1/tokens', '/api/v1/tokens', { headers: viewer }],
       ['post /api/v1/runs/{id}/stop', `/api/v1/runs/${run.id}/stop`, { method: 'POST', headers: viewer, body: '{}' }],
+      ['get /api/v1/runs/{id}', `/api/v1/runs/${run.id}`, { headers: viewer }],
+      ['get /api/v1/tokens', '/api/v1/tokens', { headers: admin }],
+      // Automn's host route refuses in Automn's shape, as documented.
+      [
+        'post /api/settings/runner-hosts/{runnerId}/register',
+        '/api/settings/runner-hosts/nosuch/register',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ secret: 'x', endpoint: 'http://127.0.0.1:9/' }),
+        },
+      ],
     ];
     for (const [route, url, init] of tries) {
-      const status = String((await fetch(rt.url + url, init)).status);
+      const res = await fetch(rt.url + url, init);
+      const status = String(res.status);
       expect({ route, status, documented: answers(route).includes(status) }).toEqual({ route, status, documented: true });
+      // And the body is what the document says for that status.
+      const schema = op(route).responses[status].content?.['application/json']?.schema;
+      expect({ route, status, schema: !!schema }).toEqual({ route, status, schema: true });
+      expect(exampleProblems(await res.json(), schema!, doc, `${route} ${status} (a real answer)`)).toEqual([]);
     }
 
     const follow = op('get /api/v1/runs/{id}/logs').responses['200'].content!;

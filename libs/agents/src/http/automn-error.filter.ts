@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { RunyardError } from '@runyard/runs';
 
@@ -7,6 +8,14 @@ import { RunyardError } from '@runyard/runs';
  * "invalid_secret"}`: a stock runner builds its message from `error`, and would show Runyard's
  * `{"error": true, …}` as "Registration failed: true".
  */
+/** That shape, for the API docs. */
+export class AutomnErrorBody {
+  @ApiProperty({ example: 'Invalid runner secret' })
+  error: string;
+  @ApiPropertyOptional({ example: 'invalid_secret' })
+  code?: string;
+}
+
 @Catch()
 export class AutomnErrorFilter implements ExceptionFilter {
   private readonly log = new Logger('AutomnHost');

@@ -3,7 +3,7 @@ import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Public } from '@runyard/auth';
 import { AutomnHostService } from '../automn-host.service';
-import { AutomnErrorFilter } from './automn-error.filter';
+import { AutomnErrorBody, AutomnErrorFilter } from './automn-error.filter';
 
 /** Automn's runner-host registration (and heartbeat), authenticated by the runner's secret in the body. */
 @ApiTags('Agent protocol')
@@ -28,9 +28,25 @@ export class AutomnHostController {
       example: { runnerHost: { id: 'automn-1' }, registered: true, hostVersion: '1.4.0', minimumRunnerVersion: '1.0.0' },
     },
   })
-  @ApiResponse({ status: 401, description: 'not the runner’s secret' })
-  @ApiResponse({ status: 403, description: 'the agent is disabled' })
-  @ApiResponse({ status: 404, description: 'no such agent' })
+  @ApiResponse({
+    status: 400,
+    type: AutomnErrorBody,
+    description: 'no id, secret or endpoint, or an endpoint refused (Automn’s shape; what the door refuses has Runyard’s error body)',
+    example: { error: 'Runner secret is required' },
+  })
+  @ApiResponse({
+    status: 401,
+    type: AutomnErrorBody,
+    description: 'not the runner’s secret',
+    example: { error: 'Invalid runner secret', code: 'invalid_secret' },
+  })
+  @ApiResponse({
+    status: 403,
+    type: AutomnErrorBody,
+    description: 'the agent is disabled',
+    example: { error: 'Runner host is disabled', code: 'runner_disabled' },
+  })
+  @ApiResponse({ status: 404, type: AutomnErrorBody, description: 'no such agent', example: { error: 'Runner host not found' } })
   @Post(':runnerId/register')
   @HttpCode(200)
   register(@Param('runnerId') id: string, @Body() body: unknown, @Req() req: Request) {
