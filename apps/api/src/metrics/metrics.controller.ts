@@ -31,6 +31,7 @@ export class MetricsController {
     },
   })
   @ApiResponse({ status: 401, description: 'no API token, or not a valid one (unless METRICS_PUBLIC=true)' })
+  @ApiResponse({ status: 503, description: 'the database is unavailable (the queue’s figures are left out instead)' })
   @Get()
   async scrape(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<string> {
     if (!this.env.METRICS_PUBLIC && this.env.AUTH_MODE !== 'none') {
