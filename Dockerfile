@@ -38,6 +38,8 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/clients/python ./clients/python
 COPY --from=build /app/packages/sdk/package.json ./packages/sdk/package.json
 COPY --from=build /app/packages/sdk/dist ./packages/sdk/dist
+# The demo profile's stand-in for Autosubmit (used when there is no runyard.yaml and no autosubmit on PATH).
+COPY --from=build /app/scripts/demo ./scripts/demo
 
 # RUNYARD_CONFIG is deliberately not set here: a path named explicitly must exist, so an image run
 # without a mounted file would refuse to start. Unset, Runyard falls back to its built-in demo profile.

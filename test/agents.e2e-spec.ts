@@ -434,6 +434,14 @@ describe('runner agents', () => {
       expect(badSecret.status).toBe(401);
       expect(badSecret.body).toEqual({ error: 'Invalid runner secret', code: 'invalid_secret' });
       expect(shown(badSecret)).toBe('Invalid runner secret');
+      // What the request pipeline refuses before the route (malformed JSON) is in Automn's shape too.
+      const malformed = await fetch(`${rt.url}/api/settings/runner-hosts/stock1/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"secret": ',
+      });
+      expect(malformed.status).toBe(400);
+      expect(shown({ status: malformed.status, body: await malformed.json() })).toMatch(/JSON/);
       await api('PATCH', '/api/v1/agents/stock1', { disabled: true });
       const disabled = await reg('stock1', { secret: secrets.stock1, endpoint });
       expect(disabled.status).toBe(403);

@@ -203,12 +203,19 @@ describe("the agent in push mode (Automn's runner protocol)", () => {
       await runScript(url, SECRET, { script: { language: 'shell', code: 'echo waiting; sleep 30', timeout: 1 } })
     ).frames.at(-1).data;
     expect(timedOut).toMatchObject({ code: 1, stdout: 'waiting', stderr: '\nTimeout exceeded.' });
-    const killed = (await runScript(url, SECRET, { script: { language: 'shell', code: 'echo before >&2; kill -KILL $$' } })).frames.at(
-      -1,
-    ).data;
-    expect(killed).toMatchObject({ code: 1, stderr: 'before\n' });
-    const own = (await runScript(url, SECRET, { script: { language: 'shell', code: 'echo fine >&2; exit 143' } })).frames.at(-1).data;
-    expect(own).toMatchObject({ code: 143, stderr: 'fine\n' });
+    const killedRun = await runScript(url, SECRET, { script: { language: 'shell', code: 'echo before >&2; kill -KILL $$' } });
+    expect(killedRun.frames.at(-1).data).toMatchObject({ code: 1, stderr: 'before\n' });
+    // The live log frames show what the script wrote, not the shell's line either.
+    const liveErr = (frames: { type: string; line?: string; stream?: string }[]) =>
+      frames
+        .filter((f) => f.type === 'log' && f.stream === 'stderr')
+        .map((f) => f.line)
+        .join('');
+    expect(liveErr(killedRun.frames)).toBe('before\n');
+    // A script's own line of the same words, and an exit code of its own, are kept.
+    const ownRun = await runScript(url, SECRET, { script: { language: 'shell', code: 'echo fine >&2; echo Killed >&2; exit 143' } });
+    expect(ownRun.frames.at(-1).data).toMatchObject({ code: 143, stderr: 'fine\nKilled\n' });
+    expect(liveErr(ownRun.frames)).toBe('fine\nKilled\n');
   });
 
   it('answers Automn\'s result fields: marker lines left empty, pretty AutomnRunLog, stamped logs, raw notifications, "Bad return JSON", no input as {}', async () => {
@@ -257,6 +264,11 @@ describe("the agent in push mode (Automn's runner protocol)", () => {
     const again = await runScript(url, SECRET, { script: { id: 'script-7', language: 'node', code } });
     expect(again.frames.at(-1).data).toMatchObject({ code: 0, returnData: { five: true } });
     expect(again.frames.map((f) => f.line ?? '').join('')).not.toContain('Installing');
+    // An ES module imports them too (ES modules ignore NODE_PATH, where require() finds them).
+    const esm =
+      'import isNumber from "is-number";\nconst { default: again } = await import("is-number");\nAutomnReturn([isNumber(5), again("x")]);';
+    const imported = await runScript(url, SECRET, { script: { id: 'script-7', language: 'node', code: esm } });
+    expect(imported.frames.at(-1).data).toMatchObject({ code: 0, stderr: '', returnData: [true, false] });
 
     const status = (body: unknown, secret = SECRET) =>
       fetch(`${url}/api/packages/status`, {

@@ -189,13 +189,17 @@ describe('queue dashboard', () => {
   });
 
   /** The jobs of the runs queue in one state, as the dashboard's own API lists them. */
-  const boardJobs = async (status: string): Promise<{ id: string; name: string; failedReason?: string }[]> => {
+  type BoardJob = { id: string; name: string; failedReason?: string; externalUrl?: { href: string; displayText?: string } };
+  type BoardQueue = { name: string; readOnlyMode: boolean; allowRetries: boolean; jobs: BoardJob[] };
+  /** The queues as the dashboard's own API lists them, with the runs queue's jobs in one state. */
+  const boardQueues = async (status: string): Promise<BoardQueue[]> => {
     const res = await fetch(`${rt.url}/admin/queues/api/queues?activeQueue=runyard-runs&status=${status}&page=1&jobsPerPage=50`, {
       headers: { authorization: `Bearer ${ADMIN}` },
     });
-    const body = (await res.json()) as { queues: { name: string; jobs: { id: string; name: string; failedReason?: string }[] }[] };
-    return body.queues.find((q) => q.name === 'runyard-runs')?.jobs ?? [];
+    return ((await res.json()) as { queues: BoardQueue[] }).queues;
   };
+  const boardJobs = async (status: string): Promise<BoardJob[]> =>
+    (await boardQueues(status)).find((q) => q.name === 'runyard-runs')?.jobs ?? [];
 
   const basic = (password: string) => `Basic ${Buffer.from(`anyone:${password}`).toString('base64')}`;
 
@@ -217,7 +221,7 @@ describe('queue dashboard', () => {
     const requestId = page.headers.get('x-request-id');
     expect(requestId).toBeTruthy();
     expect(page.headers.get('x-powered-by')).toBeNull();
-    const clean = await fetch(`${rt.url}/admin/queues/api/queues/runyard-commands/clean/completed`, {
+    const clean = await fetch(`${rt.url}/admin/queues/api/queues/runyard-kernel/clean/completed`, {
       method: 'PUT',
       headers: { authorization: basic(ADMIN) },
     });
@@ -229,14 +233,14 @@ describe('queue dashboard', () => {
         path: string;
         status: number;
       }[];
-      return rows.find((r) => r.path === '/admin/queues/api/queues/runyard-commands/clean/completed');
+      return rows.find((r) => r.path === '/admin/queues/api/queues/runyard-kernel/clean/completed');
     });
     expect(audit).toMatchObject({ actor: 'bootstrap', method: 'PUT', status: 200 });
     const log = readFileSync(join(rt.dir, 'runyard.log'), 'utf8');
     expect(log).toContain(`"id":"${requestId}"`);
   });
 
-  it('shows every queue and a job named for its experiment, with its run id and the tail of its output, in a browser', async () => {
+  it('shows every queue and a job named for its run and experiment, with its run id and the tail of its output, in a browser', async () => {
     behave(rt, 'd001', { seconds: 0 });
     const run = await api('/api/v1/runs', { expid: 'd001', profile_name: 'LOCAL_NO_MODULE' });
     await eventually(async () => (await api(`/api/v1/runs/${run.id}`)).status === 'COMPLETED');
@@ -252,10 +256,10 @@ describe('queue dashboard', () => {
     for (const queue of ['runyard-runs', 'runyard-commands', 'runyard-kernel']) await page.getByText(queue).first().waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'bull-board-queues.png'), fullPage: true });
 
-    // The completed tab lists the job by its experiment.
+    // The completed tab lists the job by its run and experiment.
     await page.goto(`${rt.url}/admin/queues/queue/runyard-runs?status=completed`);
-    await page.getByText('run d001').first().waitFor();
-    const job = (await boardJobs('completed')).find((j) => j.name === 'run d001');
+    await page.getByText(`run ${run.id} · Autosubmit d001 run`).first().waitFor();
+    const job = (await boardJobs('completed')).find((j) => j.name === `run ${run.id} · Autosubmit d001 run`);
     expect(job).toBeDefined();
     await page.goto(`${rt.url}/admin/queues/queue/runyard-runs/${job!.id}`);
     await page.getByText('"d001"').waitFor();
@@ -276,9 +280,49 @@ describe('queue dashboard', () => {
     behave(rt, 'd002', { seconds: 0, exit: 3 });
     const run = await api('/api/v1/runs', { expid: 'd002', profile_name: 'LOCAL_NO_MODULE' });
     await eventually(async () => (await api(`/api/v1/runs/${run.id}`)).status === 'FAILED');
-    const failed = await eventually(async () => (await boardJobs('failed')).find((j) => j.name === 'run d002'), 10_000, 'the failed job');
+    const title = `run ${run.id} · Autosubmit d002 run`;
+    const failed = await eventually(async () => (await boardJobs('failed')).find((j) => j.name === title), 10_000, 'the failed job');
     expect(failed).toMatchObject({ failedReason: 'exit code 3' });
-    expect((await boardJobs('completed')).some((j) => j.name === 'run d002')).toBe(false);
+    expect((await boardJobs('completed')).some((j) => j.name === title)).toBe(false);
+  });
+
+  it('offers no retry, promote, clean or add on the run queues, and links a run’s job to the run’s page', async () => {
+    behave(rt, 'd003', { seconds: 0, exit: 4 });
+    const run = await api('/api/v1/runs', { expid: 'd003', profile_name: 'LOCAL_NO_MODULE' });
+    await eventually(async () => (await api(`/api/v1/runs/${run.id}`)).status === 'FAILED');
+    const title = `run ${run.id} · Autosubmit d003 run`;
+    const job = await eventually(async () => (await boardJobs('failed')).find((j) => j.name === title), 10_000, 'the failed job');
+    expect(job.externalUrl).toEqual({ displayText: `run ${run.id} in Runyard`, href: `/ui/#/runs/${run.id}` });
+    const queues = await boardQueues('failed');
+    for (const name of ['runyard-runs', 'runyard-commands']) {
+      expect(queues.find((q) => q.name === name)).toMatchObject({ readOnlyMode: true, allowRetries: false });
+    }
+
+    // What the buttons would send, sent by hand with an admin token: refused, and nothing changes.
+    const board = `${rt.url}/admin/queues/api/queues/runyard-runs`;
+    const put = (path: string) => fetch(board + path, { method: 'PUT', headers: { authorization: `Bearer ${ADMIN}` } });
+    for (const path of [`/${job.id}/retry`, '/retry/failed', `/${job.id}/promote`, '/promote', `/${job.id}/clean`, '/clean/failed']) {
+      expect({ path, status: (await put(path)).status }).toEqual({ path, status: 405 });
+    }
+    const added = await fetch(`${board}/add`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'run d003', data: { runId: run.id }, options: {} }),
+    });
+    expect(added.status).toBe(405);
+    expect((await boardJobs('failed')).find((j) => j.id === job.id)).toMatchObject({ name: title, failedReason: 'exit code 4' });
+    expect((await api(`/api/v1/runs/${run.id}`)).status).toBe('FAILED');
+
+    const context = await browser.newContext({ httpCredentials: { username: 'admin', password: ADMIN } });
+    const page = await context.newPage();
+    await page.goto(`${rt.url}/admin/queues/queue/runyard-runs?status=failed`);
+    await page.getByText(title).first().waitFor();
+    await page.getByText('exit code 4').first().waitFor();
+    expect(await page.getByRole('button', { name: /retry|promote|clean/i }).count()).toBe(0);
+    const toRun = page.getByRole('link', { name: `run ${run.id} in Runyard` }).first();
+    expect(await toRun.getAttribute('href')).toBe(`/ui/#/runs/${run.id}`);
+    await page.screenshot({ path: join(ARTIFACTS, 'bull-board-run-job-read-only.png'), fullPage: true });
+    await context.close();
   });
 
   it('documents every route with request and response schemas and the token scheme at /docs-json, and renders /docs', async () => {
@@ -293,6 +337,7 @@ describe('queue dashboard', () => {
       'get /api/v1/runs/{id}',
       'get /api/v1/runs/{id}/logs',
       'post /api/v1/runs/{id}/stop',
+      'post /api/v1/runs/{id}/resubmit',
       'post /api/v1/schedules',
       'get /api/v1/schedules',
       'get /api/v1/schedules/{name}',
@@ -312,6 +357,7 @@ describe('queue dashboard', () => {
       'get /api/v1/sessions/{id}',
       'delete /api/v1/sessions/{id}',
       'post /api/v1/sessions/{id}/calls',
+      'get /api/v1/sessions/{id}/calls',
       'get /api/v1/sessions/{id}/results',
       'get /api/v1/objects/{app}/{session}/{object}',
       'put /api/v1/objects/{app}/{session}',
@@ -319,6 +365,7 @@ describe('queue dashboard', () => {
       'get /api/v1/executor/session',
       'get /api/v1/executor/package',
       'get /api/v1/executor/objects/{app}/{session}/{object}',
+      'post /api/v1/executor/calls',
       'put /api/v1/executor/uploads/calls/{call}',
       'put /api/v1/executor/uploads/state/{version}',
       'post /api/v1/executor/exchange',
@@ -356,6 +403,7 @@ describe('queue dashboard', () => {
       'get /api/v1/tokens',
       'delete /api/v1/tokens/{id}',
       'get /api/v1/audit',
+      'get /api/v1/me',
       'get /health',
       'get /health/ready',
       'get /metrics',
@@ -363,6 +411,7 @@ describe('queue dashboard', () => {
       'get /docs-json',
       'get /docs-yaml',
       'get /admin/queues',
+      'get /ui/',
       ...AGENT_ROUTES,
     ];
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
@@ -382,7 +431,7 @@ describe('queue dashboard', () => {
         }
       }
       const isPublic =
-        ['get /health', 'get /health/ready', 'post /api/v1/tuxsuite/callback/{kind}'].includes(route) ||
+        ['get /health', 'get /health/ready', 'post /api/v1/tuxsuite/callback/{kind}', 'get /ui/'].includes(route) ||
         AGENT_PROTOCOL_ROUTES.includes(route);
       const isPage = ['get /docs', 'get /docs-json', 'get /docs-yaml', 'get /admin/queues'].includes(route);
       const isExecutor = route.includes(' /api/v1/executor/');
@@ -412,7 +461,7 @@ describe('queue dashboard', () => {
         .filter((p) => p.in === 'query')
         .map((p) => p.name)
         .sort();
-    expect(queryOf('get /api/v1/runs')).toEqual(['before', 'expid', 'kind', 'limit', 'status']);
+    expect(queryOf('get /api/v1/runs')).toEqual(['agent', 'before', 'expid', 'kind', 'limit', 'profile', 'requester', 'status']);
     expect(queryOf('get /api/v1/runs/{id}/logs')).toEqual(['follow']);
     expect(queryOf('get /v4alpha/runner-detail')).toEqual(['module_loader', 'modules', 'runner']);
     expect(queryOf('get /api/v1/builds')).toEqual(['limit', 'state']);

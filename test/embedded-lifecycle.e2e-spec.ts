@@ -65,6 +65,9 @@ describe('embedded PostgreSQL lifecycle', () => {
     const code = await new Promise((resolve) => second.once('exit', (c) => resolve(c)));
     expect(code).toBe(1);
     expect(output).toContain(`Embedded database directory ${dataDir} is in use by process ${rt.api.child.pid}`);
+    // One line says it, through the server's logger, with no stack trace.
+    expect(output.split('\n').filter((l) => l.includes('is in use by process'))).toHaveLength(1);
+    expect(output).not.toMatch(/^\s+at /m);
     expect(postmaster(dataDir)).toEqual(server); // the first one's server, untouched
     expect((await call(rt.url, 'GET', '/health/ready')).status).toBe(200);
   });

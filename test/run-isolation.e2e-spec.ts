@@ -335,3 +335,41 @@ describe('run isolation with the embedded PostgreSQL', () => {
     expect(r.refused).toEqual(expect.arrayContaining([`read ${join(data, 'postgres.json')}`, `list ${data}`]));
   });
 });
+
+describe('run isolation across two Runyards on one host', () => {
+  const both: RunyardUnderTest[] = [];
+  const config = profilesYaml(`
+    SCRIPTS:
+      RUNNER_TYPE: LOCAL
+      MODULE_LOADER_TYPE: NO_MODULE
+      SCRIPT_RUNTIMES: [shell]
+`);
+
+  beforeAll(async () => {
+    both.push(...(await Promise.all([startRunyard({ config }), startRunyard({ config })])));
+  });
+  afterAll(() => Promise.all(both.map((rt) => rt.close())));
+
+  it('never gives their runs one uid (two workers, or a worker and an agent, with data directories of their own)', async () => {
+    // Run 1 of each: the same id under two data directories. The shorter one ends first; its release must not touch the other.
+    const ids = await Promise.all(
+      both.map(async (rt, i) => {
+        const res = await call(rt.url, 'POST', '/api/v1/scripts/run', { language: 'shell', code: `id -u; sleep ${i === 0 ? 4 : 1}` });
+        expect(res.status).toBe(202);
+        return res.body.id as number;
+      }),
+    );
+    expect(ids).toEqual([1, 1]);
+    const done = await Promise.all(
+      both.map((rt, i) =>
+        eventually(async () => {
+          const r = (await call(rt.url, 'GET', `/api/v1/runs/${ids[i]}`)).body;
+          return ['COMPLETED', 'FAILED', 'TERMINATED', 'LOST'].includes(r.status) && r;
+        }, 30_000),
+      ),
+    );
+    expect(done.map((r) => `${r.status}: ${r.detail}`)).toEqual(['COMPLETED: exit code 0', 'COMPLETED: exit code 0']);
+    const uids = await Promise.all(both.map(async (rt, i) => (await call(rt.url, 'GET', `/api/v1/runs/${ids[i]}/logs`)).text.trim()));
+    expect(new Set(uids).size).toBe(2);
+  });
+});

@@ -174,7 +174,7 @@ ${ssh(proxy.port)}
       async () => {
         const board = await fetch(`${rt.url}/admin/queues/api/queues?activeQueue=runyard-runs&status=completed&page=1&jobsPerPage=100`);
         const queues = ((await board.json()) as { queues: { name: string; jobs: { id: string; name: string }[] }[] }).queues;
-        return queues.find((q) => q.name === 'runyard-runs')?.jobs.find((j) => j.name === `run ${expid}`);
+        return queues.find((q) => q.name === 'runyard-runs')?.jobs.find((j) => j.name === `run ${id} · Autosubmit ${expid} run`);
       },
       10_000,
       'the completed job',

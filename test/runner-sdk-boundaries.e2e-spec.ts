@@ -124,6 +124,26 @@ describe('Runner SDK boundaries', () => {
     expect(() => readFileSync(pwned)).toThrow();
   });
 
+  it("lets an executor credential submit calls to its own session only (Flame's recursive services): Alice's result as an argument is refused", async () => {
+    const aliceCalls = async () =>
+      (await db.query(`SELECT count(*)::int AS n FROM sdk_calls WHERE session_id = $1`, [aliceSession])).rows[0].n;
+    const before = await aliceCalls();
+    const refused = await asExecutor(stolen, 'POST', '/api/v1/executor/calls', {
+      calls: [{ id: 'mallory1', method: '__call__', args: 'gA==', refs: [key] }],
+    });
+    expect(refused).toMatchObject({
+      status: 400,
+      body: {
+        error_message: `calls[0]: ${JSON.stringify(key)} is not an object of application mallory-app (submit the call producing it first)`,
+      },
+    });
+    const own = await asExecutor(stolen, 'POST', '/api/v1/executor/calls', {
+      calls: [{ id: 'mallory2', method: '__call__', args: 'gA==' }],
+    });
+    expect(own).toMatchObject({ status: 201, body: { calls: [{ key: `mallory-app/${mallorySession}/mallory2` }] } });
+    expect(await aliceCalls()).toBe(before);
+  });
+
   it("refuses every change another operator's token tries on Alice's application, session and objects, saying whose they are", async () => {
     const app = (await as('mallory', 'GET', '/api/v1/applications/victim-app')).body;
     expect(app.created_by).toBe('alice');

@@ -1,4 +1,6 @@
-import { readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { CountingProxy, NOTHING_LEFT, runClient, sdkLeftovers, startClient, typescriptProject } from './support/sdk-clients';
@@ -81,6 +83,17 @@ describe('Runner SDK from TypeScript', () => {
     });
   });
 
+  it("names a session as Flame's SessionContext does, joining an open one of that name, and refuses a bad name", async () => {
+    const done = await node('flame-sessions.js');
+    expect({ code: done.code, stdout: done.stdout, stderr: done.stderr }).toEqual({
+      code: 0,
+      stdout:
+        'counter-001 true 5\ntrue\n' +
+        `400 session name "two words" must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit\n`,
+      stderr: '',
+    });
+  });
+
   it("rejects a failed call's future with the remote error's type, message and stack", async () => {
     const done = await node('failing.js');
     expect(done.stdout).toBe('true | RangeError | only 3 left, 5 asked | true\n2\n');
@@ -96,5 +109,30 @@ describe('Runner SDK from TypeScript', () => {
     expect(secret).toBe(
       'ServiceDefinitionError: dist/excluded/secret.js (which defines Secret) is excluded from the package by "excluded/"',
     );
+  });
+});
+
+/** Object storage an admin configured, gone under a running client: the call fails at once, naming the storage. */
+describe('Runner SDK from TypeScript, when its object storage is deleted', () => {
+  let rt: RunyardUnderTest;
+  let project: string;
+  const objects = mkdtempSync(join(tmpdir(), 'runyard-objects-'));
+
+  beforeAll(async () => {
+    [rt, project] = await Promise.all([
+      startRunyard({ config: '', env: { RUNYARD_CONFIG: '', OBJECT_STORAGE: pathToFileURL(objects).href } }),
+      typescriptProject(),
+    ]);
+  });
+  afterAll(() => rt?.close());
+
+  it('fails a call whose instance state grew too large to travel inline with StorageLostError, and the instance keeps its last committed state', async () => {
+    try {
+      const done = await runClient(process.execPath, [join('dist', 'state-lost.js'), objects], project, { RUNYARD_URL: rt.url });
+      // The failed call left nothing behind: the next one makes two items, not three.
+      expect({ code: done.code, stdout: done.stdout }).toEqual({ code: 0, stdout: 'first 1\nStorageLostError | true | true\nnext 2\n' });
+    } finally {
+      mkdirSync(objects, { recursive: true });
+    }
   });
 });

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { validateEnvironment } from '@runyard/config';
+import { exitOnStartupFailure } from '@runyard/logging';
 import { startApi } from './src/bootstrap';
 import { startWorker } from '@runyard/engine';
 
@@ -13,7 +14,4 @@ async function main(): Promise<void> {
   await startApi(env.RUNYARD_ROLE);
 }
 
-void main().catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+void main().catch(exitOnStartupFailure);

@@ -1,7 +1,9 @@
 import 'reflect-metadata';
+import { validateEnvironment } from '@runyard/config';
 import { startWorker } from '@runyard/engine';
+import { exitOnStartupFailure } from '@runyard/logging';
 
-void startWorker().catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+void Promise.resolve()
+  .then(() => validateEnvironment(process.env))
+  .then(startWorker)
+  .catch(exitOnStartupFailure);

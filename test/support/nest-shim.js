@@ -1,6 +1,7 @@
 // Jest cannot load NestJS 12 (ESM only). Specs exercise Runyard's own classes, constructed by hand;
-// this stands in for @nestjs/common, @nestjs/core and @nestjs/swagger so their files load: decorators do nothing and
-// Logger writes warnings and errors to stderr. Nest itself is exercised by the end-to-end specs.
+// this stands in for @nestjs/common, @nestjs/core, @nestjs/config and @nestjs/swagger so their files load:
+// decorators do nothing, Logger writes warnings and errors to stderr, ConfigModule.forRoot validates nothing.
+// Nest itself is exercised by the end-to-end specs.
 class Logger {
   constructor(context) {
     this.context = context;
@@ -17,7 +18,7 @@ class Logger {
 }
 const noopDecorator = () => () => undefined;
 module.exports = new Proxy(
-  { Logger },
+  { Logger, ConfigModule: { forRoot: () => Promise.resolve({}) }, ConfigService: class ConfigService {} },
   {
     get: (target, name) => (name in target ? target[name] : name === '__esModule' ? false : noopDecorator),
   },

@@ -79,6 +79,8 @@ export interface StartOptions {
   redisVia?: (url: string) => string;
   /** What start-up waits for: `ready` (/health/ready 200, the default) or `alive` (/health 200, e.g. with Redis away). */
   waitFor?: 'ready' | 'alive';
+  /** The processes' working directory (where a default ./runyard.yaml is looked for); the test's own by default. */
+  cwd?: string;
 }
 
 function redisEnv(via: (url: string) => string = (u) => u): Record<string, string> {
@@ -104,9 +106,9 @@ const WORKER_NODE_FLAGS: string[] = (
   .split(' ')
   .filter((a) => a.startsWith('--'));
 
-function launch(main: string, env: Record<string, string>, logFile: string): RunyardProcess {
+function launch(main: string, env: Record<string, string>, logFile: string, cwd?: string): RunyardProcess {
   const flags = main === WORKER_MAIN ? WORKER_NODE_FLAGS : [];
-  const child = spawn(process.execPath, [...flags, main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...flags, main], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const log = createWriteStream(logFile, { flags: 'a' });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
@@ -182,7 +184,7 @@ export async function startRunyard(opts: StartOptions): Promise<RunyardUnderTest
   };
   const logFile = join(dir, 'runyard.log');
   const url = `http://127.0.0.1:${port}`;
-  const api = launch(API_MAIN, { ...env, RUNYARD_ROLE: opts.role ?? 'all' }, logFile);
+  const api = launch(API_MAIN, { ...env, RUNYARD_ROLE: opts.role ?? 'all' }, logFile, opts.cwd);
   await waitHealthy(url, api, logFile, opts.waitFor);
   const workers: RunyardProcess[] = [];
   const rt: RunyardUnderTest = {
@@ -194,7 +196,7 @@ export async function startRunyard(opts: StartOptions): Promise<RunyardUnderTest
     api,
     restartApi: async (signal = 'SIGTERM') => {
       await rt.api.stop(signal);
-      rt.api = launch(API_MAIN, { ...env, RUNYARD_ROLE: opts.role ?? 'all' }, logFile);
+      rt.api = launch(API_MAIN, { ...env, RUNYARD_ROLE: opts.role ?? 'all' }, logFile, opts.cwd);
       await waitHealthy(url, rt.api, logFile, opts.waitFor);
     },
     startWorker: async (extraEnv = {}) => {

@@ -18,6 +18,7 @@ import { ErrorBodyFilter } from './common/error-body.filter';
 import { QueueDashboardMiddleware } from './dashboard/queue-dashboard';
 import { ApiDocsMiddleware, PublishedDocs } from './docs/api-docs.middleware';
 import { RequestInputMiddleware } from './pipeline/request-input.middleware';
+import { WebUiMiddleware } from './web/web-ui.middleware';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsService } from './metrics/metrics.service';
@@ -66,9 +67,9 @@ export class ApiModule implements NestModule {
   /**
    * One pipeline for every request, the pages outside Nest's routes included: the request id and
    * log line (the logging module, global, comes first), the audit row, the body read and its input
-   * checked, then the dashboard and the docs, then Nest's routes with their guard and validation.
+   * checked, then the dashboard, the docs and the web UI, then Nest's routes with their guard and validation.
    */
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(AuditMiddleware, RequestInputMiddleware, QueueDashboardMiddleware, ApiDocsMiddleware).forRoutes('/');
+    consumer.apply(AuditMiddleware, RequestInputMiddleware, QueueDashboardMiddleware, ApiDocsMiddleware, WebUiMiddleware).forRoutes('/');
   }
 }

@@ -1,5 +1,5 @@
 import { UsageError } from './params';
-import { formatAgentsTable, scriptBody } from './agent-commands';
+import { agentStartCommand, formatAgentsTable, scriptBody } from './agent-commands';
 
 describe('runyard script run', () => {
   it('takes the language from the file name, the tags as a list, input as JSON and whole seconds', () => {
@@ -38,9 +38,22 @@ describe('runyard agents', () => {
         },
       ],
       { color: false },
+      'Europe/Madrid',
     );
     expect(text).toBe(
-      'ID    STATUS  MODE  TAGS  RUNS  LAST SEEN            VERSION\ngpu1  online  pull  gpu   1/4   2026-01-02 03:04:05  0.1.0\n',
+      'ID    STATUS  MODE  TAGS  RUNS  LAST SEEN                   VERSION\ngpu1  online  pull  gpu   1/4   2026-01-02 04:04:05 +01:00  0.1.0\n',
+    );
+  });
+});
+
+describe('runyard agents register', () => {
+  it('prints the command that starts the agent, every value quoted for the shell', () => {
+    expect(agentStartCommand('http://runyard:8080', { id: 'gpu1', secret: 'aB-_x', max_concurrency: 2 }, '/var/lib/runyard-agent')).toBe(
+      'RUNYARD_URL=http://runyard:8080 RUNYARD_AGENT_ID=gpu1 RUNYARD_AGENT_SECRET=aB-_x RUNYARD_AGENT_STATE_DIR=/var/lib/runyard-agent ' +
+        'RUNYARD_AGENT_CONCURRENCY=2 node dist/apps/agent/main.js',
+    );
+    expect(agentStartCommand('http://h', { id: 'a', secret: "it's" }, '/srv/my agents')).toBe(
+      "RUNYARD_URL=http://h RUNYARD_AGENT_ID=a RUNYARD_AGENT_SECRET='it'\\''s' RUNYARD_AGENT_STATE_DIR='/srv/my agents' node dist/apps/agent/main.js",
     );
   });
 });

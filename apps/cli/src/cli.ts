@@ -1,20 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { profileBody, ProfileOptions, UsageError, withProfileOptions } from './params';
-import { ApiError, LogFrame, RunyardClient } from './client';
-import { formatDuration, formatFields, formatRunsTable, formatTime, orDash, paint, RunRow, statusText, styleFor } from './format';
+import { ApiError, RunyardClient } from './client';
+import { formatFields, formatRunsTable, formatTime, orDash, RunRow, statusText, styleFor } from './format';
 import { Spinner } from './spinner';
 import { Action, CliIo, Context, printJson } from './context';
 import { addAgentCommands } from './agent-commands';
+import { AutomnLines } from './automn-lines';
+import { followRun } from './follow';
+import { formatRun, RunAnswer } from './run-view';
 import { addScheduleCommands } from './schedule-commands';
 import { addSdkCommands } from './sdk-commands';
+import { addTokenCommands } from './token-commands';
 
 const HELP_AFTER = `
 Environment: RUNYARD_URL (default http://127.0.0.1:8080), RUNYARD_TOKEN (the API token, sent as a
 bearer token), RUNYARD_TIMEOUT (seconds, default 30), NO_COLOR.
 --param KEY=VALUE fills profile_params (dotted keys nest: SSH.USER=me).
+Times are shown in the terminal's time zone (TZ) with their UTC offset.
 Exit codes: 0 ok, 1 API error, unreachable or timed out, 2 usage error; run --wait and logs -f: the
-run's exit code (1 for FAILED/LOST without one, 130 for TERMINATED).
+run's exit code (1 for FAILED/LOST without one, 130 for TERMINATED). Ctrl-C while following leaves
+the run running (exit 130) and says how to follow or stop it.
 `;
+
+/** The version of the package this CLI belongs to (its package.json, found above this file in the source and in dist). */
+export function cliVersion(from = __dirname): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'runyard' && pkg.version) return pkg.version;
+    } catch {
+      /* none here: look higher */
+    }
+    if (dirname(dir) === dir) return 'unknown';
+  }
+}
 
 export type { CliIo } from './context';
 
@@ -30,6 +51,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   let code = 0;
   const program = new Command('runyard')
     .description('The Runyard command-line client: runs, their logs and statuses, and Autosubmit commands.')
+    .version(cliVersion(), '-V, --version', 'print the version of the runyard CLI')
     .option('--json', 'print the raw JSON answers')
     .addOption(new Option('--timeout <seconds>', 'how long to wait for an answer').env('RUNYARD_TIMEOUT').default('30'))
     .addHelpText('after', HELP_AFTER)
@@ -59,14 +81,26 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option('-w, --wait', 'follow its log and exit with its exit code')
     .action(action((ctx, expid: string, o: ProfileOptions & { wait?: boolean }) => runCommand(ctx, expid, o)));
   program
+    .command('show <run_id>')
+    .description('one run: its state and why, exit code, attempts, times, where it ran, argv, what it returned')
+    .action(action((ctx, id: string) => showCommand(ctx, runIdOf(id))));
+  program
     .command('status <expid>')
     .description("the experiment's latest run")
     .action(action((ctx, expid: string) => statusCommand(ctx, expid)));
   program
-    .command('stop <expid>')
-    .description("stop the experiment's run")
-    .option('--force', 'autosubmit stop --force')
-    .action(action((ctx, expid: string, o: { force?: boolean }) => stopCommand(ctx, expid, o.force === true)));
+    .command('stop [expid]')
+    .description("stop the experiment's run (autosubmit stop), or with --run any run by its id")
+    .option('--run <run_id>', 'stop this run (any kind) instead')
+    .option('--force', 'autosubmit stop --force (a run of an experiment)')
+    .action(
+      action((ctx, expid: string | undefined, o: { run?: string; force?: boolean }) => {
+        if (o.run !== undefined && expid !== undefined) throw new UsageError('give an expid or --run RUN_ID, not both');
+        if (o.run !== undefined) return stopRunCommand(ctx, runIdOf(o.run), o.force === true);
+        if (expid === undefined) throw new UsageError('stop needs an expid, or --run RUN_ID');
+        return stopCommand(ctx, expid, o.force === true);
+      }),
+    );
   program
     .command('logs <run_id>')
     .description("a run's output")
@@ -90,7 +124,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .action(action((ctx, o: ProfileOptions & { description: string; hpc?: string }) => createCommand(ctx, o)));
   addScheduleCommands(program, action);
   addSdkCommands(program, action);
-  addAgentCommands(program, action, followLog);
+  addAgentCommands(program, action, followRun);
+  addTokenCommands(program, action);
 
   try {
     if (argv.length === 0) {
@@ -116,46 +151,7 @@ function explain(e: ApiError, env: NodeJS.ProcessEnv): string {
   if (e.status !== 401) return e.message;
   return env.RUNYARD_TOKEN
     ? `RUNYARD_TOKEN was refused: ${e.message}`
-    : `Runyard needs an API token: set RUNYARD_TOKEN (an admin creates one with POST /api/v1/tokens) — ${e.message}`;
-}
-
-/** The exit code a finished run stands for. */
-export function exitCodeOf(result: { status: string; code: number | null }): number {
-  if (result.status === 'TERMINATED') return 130;
-  if (result.code !== null && result.code !== undefined) return result.code === 0 && result.status !== 'COMPLETED' ? 1 : result.code;
-  return result.status === 'COMPLETED' ? 0 : 1;
-}
-
-/** Prints a run's log as it comes and answers its exit code. */
-async function followLog(ctx: Context, runId: number, waitingText: string): Promise<number> {
-  const { io, style, spinner } = ctx;
-  spinner.start(waitingText);
-  let result: Extract<LogFrame, { type: 'result' }>['data'] | undefined;
-  try {
-    for await (const frame of ctx.client.follow(runId)) {
-      spinner.stop();
-      if (ctx.json) {
-        io.stdout.write(JSON.stringify(frame) + '\n');
-      } else if (frame.type === 'log') {
-        io.stdout.write((frame.stream === 'stderr' ? paint(style, 'red', frame.line) : frame.line) + '\n');
-      }
-      if (frame.type === 'result') result = frame.data;
-    }
-  } finally {
-    spinner.stop();
-  }
-  if (!result) return 1;
-  if (!ctx.json) {
-    const code = result.code === null ? '' : ` (exit ${result.code})`;
-    io.stderr.write(
-      `run ${result.runId} ${statusText(styleFor(io.stderr, io.env), result.status)}${code} in ${formatDuration(result.duration)}\n`,
-    );
-  }
-  return exitCodeOf(result);
-}
-
-interface RunAnswer extends RunRow {
-  detail: string | null;
+    : `Runyard needs an API token: set RUNYARD_TOKEN (an admin makes one with runyard tokens create NAME --role ROLE) — ${e.message}`;
 }
 
 async function runCommand(ctx: Context, expid: string, o: ProfileOptions & { wait?: boolean }): Promise<number> {
@@ -167,7 +163,14 @@ async function runCommand(ctx: Context, expid: string, o: ProfileOptions & { wai
     if (!ctx.json) ctx.io.stdout.write(`${run.id}\n`);
     return 0;
   }
-  return followLog(ctx, run.id, `waiting for run ${run.id}`);
+  return (await followRun(ctx, run.id, `waiting for run ${run.id}`, run)).exitCode;
+}
+
+async function showCommand(ctx: Context, id: number): Promise<number> {
+  const run = await ctx.spinner.while(`reading run ${id}`, ctx.client.json<RunAnswer>('GET', `/api/v1/runs/${id}`));
+  if (ctx.json) printJson(ctx, run);
+  else ctx.io.stdout.write(formatRun(run, ctx.style));
+  return 0;
 }
 
 interface RunnerStatus {
@@ -229,13 +232,27 @@ const runIdOf = (raw: string): number => {
   return Number(raw);
 };
 
-async function logsCommand(ctx: Context, id: number, follow: boolean): Promise<number> {
-  if (follow) return followLog(ctx, id, `following run ${id}`);
-  const text = await ctx.spinner.while(`reading run ${id}`, ctx.client.text(`/api/v1/runs/${id}/logs`));
-  if (ctx.json) printJson(ctx, { run_id: id, log: text });
-  else ctx.io.stdout.write(text);
+async function stopRunCommand(ctx: Context, id: number, force: boolean): Promise<number> {
+  const run = await ctx.spinner.while(`stopping run ${id}`, ctx.client.json<RunAnswer>('POST', `/api/v1/runs/${id}/stop`, { force }));
+  if (ctx.json) printJson(ctx, run);
+  else ctx.io.stdout.write(`run ${run.id}: ${statusText(ctx.style, run.status)}${run.detail ? ` — ${run.detail}` : ''}\n`);
   return 0;
 }
+
+async function logsCommand(ctx: Context, id: number, follow: boolean): Promise<number> {
+  if (follow) return (await followRun(ctx, id, `following run ${id}`)).exitCode;
+  const text = await ctx.spinner.while(`reading run ${id}`, ctx.client.text(`/api/v1/runs/${id}/logs`));
+  if (ctx.json) printJson(ctx, { run_id: id, log: text });
+  else ctx.io.stdout.write(renderLog(text, new AutomnLines(ctx.style)));
+  return 0;
+}
+
+/** A whole stored log with Automn's markers rendered, line by line (the last line may lack its newline). */
+const renderLog = (text: string, lines: AutomnLines): string =>
+  text
+    .split('\n')
+    .map((line, i, all) => (i === all.length - 1 && line === '' ? [line] : lines.render(line)).join('\n'))
+    .join('\n');
 
 async function runsCommand(ctx: Context, o: Record<string, string | undefined>): Promise<number> {
   const q = new URLSearchParams();

@@ -1,4 +1,4 @@
-/** An error answer of the API: its `error_message` goes to stderr, exit 1. */
+/** An error answer of the API: its `error_message` (and `detail`) goes to stderr as one line, exit 1. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -29,16 +29,19 @@ export class RunyardClient {
     return { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...extra };
   }
 
-  private async fetch(path: string, init: RequestInit, whole = true): Promise<Response> {
+  /** `stop` (Ctrl-C) ends a stream at any time; the deadline covers the headers and, unless `whole` is false, the body. */
+  private async fetch(path: string, init: RequestInit, whole = true, stop?: AbortSignal): Promise<Response> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);
     try {
-      const res = await fetch(new URL(path, this.baseUrl), { ...init, signal: controller.signal });
+      const signal = stop ? AbortSignal.any([controller.signal, stop]) : controller.signal;
+      const res = await fetch(new URL(path, this.baseUrl), { ...init, signal });
       if (!whole) return res; // headers arrived: the stream itself may last as long as the run
       // The body within the same deadline: a server that sends headers and then hangs is caught too.
       const body = await res.arrayBuffer();
       return new Response(res.status === 204 ? null : body, { status: res.status, headers: res.headers });
     } catch (e) {
+      if (stop?.aborted) throw e;
       if (controller.signal.aborted) {
         throw new ApiError(0, `Runyard at ${this.baseUrl} did not answer within ${this.timeoutMs / 1000} s (--timeout, RUNYARD_TIMEOUT)`);
       }
@@ -57,12 +60,7 @@ export class RunyardClient {
     } catch {
       /* not JSON */
     }
-    const message = (body as { error_message?: unknown })?.error_message;
-    throw new ApiError(
-      res.status,
-      typeof message === 'string' ? message : `HTTP ${res.status}${text ? `: ${text.slice(0, 500)}` : ''}`,
-      body,
-    );
+    throw new ApiError(res.status, errorLine(res.status, body, text), body);
   }
 
   /** A JSON request; answers the parsed body (undefined for 204), throws ApiError for a non-2xx answer. */
@@ -87,9 +85,10 @@ export class RunyardClient {
 
   /**
    * Follows a run's log to its result frame. If the connection drops, it reconnects and skips
-   * the log frames already delivered (the server sends the same lines in the same order).
+   * the log frames already delivered (the server sends the same lines in the same order). It ends
+   * quietly, without a result frame, once `stop` is aborted.
    */
-  async *follow(runId: number, retries = 5): AsyncGenerator<LogFrame> {
+  async *follow(runId: number, stop?: AbortSignal, retries = 5): AsyncGenerator<LogFrame> {
     let delivered = 0;
     for (let attempt = 0; ; attempt++) {
       let seen = 0;
@@ -98,6 +97,7 @@ export class RunyardClient {
           `/api/v1/runs/${runId}/logs?follow=true`,
           { headers: this.headers({ accept: 'application/x-ndjson' }) },
           false,
+          stop,
         );
         if (!res.ok) await RunyardClient.fail(res);
         for await (const frame of ndjson(res)) {
@@ -109,11 +109,25 @@ export class RunyardClient {
         }
         throw new Error('the log stream ended before the run did');
       } catch (e) {
+        if (stop?.aborted) return;
         if (e instanceof ApiError || attempt >= retries) throw e;
         await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
       }
     }
   }
+}
+
+/**
+ * An error answer as one line: its `error_message` (or Automn's `error`), then its `detail` when that
+ * says more; the start of the body when it is not Runyard's JSON.
+ */
+export function errorLine(status: number, body: unknown, text: string): string {
+  const b = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+  const message = typeof b.error_message === 'string' ? b.error_message : typeof b.error === 'string' ? b.error : null;
+  const detail = typeof b.detail === 'string' && b.detail && !message?.includes(b.detail) ? b.detail : null;
+  const line =
+    message !== null ? `${message}${detail ? `: ${detail}` : ''}` : (detail ?? `HTTP ${status}${text ? `: ${text.slice(0, 500)}` : ''}`);
+  return line.replace(/\s*\n\s*/g, ' ').trim();
 }
 
 /** The frames of an NDJSON response body, one per line. */

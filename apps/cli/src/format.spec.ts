@@ -9,7 +9,7 @@ import {
   statusText,
   styleFor,
 } from './format';
-import { exitCodeOf } from './cli';
+import { exitCodeOf } from './follow';
 
 const plain = { color: false };
 const colored = { color: true };
@@ -47,15 +47,23 @@ describe('formatRunsTable', () => {
     ...over,
   });
 
-  it('shows one line per run, with dashes for what is unknown', () => {
+  it('shows one line per run, with dashes for what is unknown and how long a queued run has waited', () => {
     const out = formatRunsTable(
-      [run({}), run({ id: 2, status: 'QUEUED', exit_code: null, started_at: null, finished_at: null, expid: null })],
+      [
+        run({}),
+        run({ id: 2, status: 'QUEUED', exit_code: null, started_at: null, finished_at: null, expid: null }),
+        // A queue timeout: never started, and how long it waited is its duration.
+        run({ id: 3, status: 'FAILED', exit_code: null, started_at: null, finished_at: '2026-01-02T03:04:10.678Z' }),
+      ],
       plain,
+      Date.parse('2026-01-02T03:04:15.678Z'),
+      'UTC',
     );
     expect(out.split('\n')).toEqual([
-      'ID  KIND  EXPID  PROFILE  STATUS     EXIT  CREATED              DURATION',
-      '1   run   a001   LOCAL    COMPLETED  0     2026-01-02 03:04:05  2.5s',
-      '2   run   -      LOCAL    QUEUED     -     2026-01-02 03:04:05  -',
+      'ID  KIND  EXPID  PROFILE  STATUS     EXIT  CREATED                     DURATION',
+      '1   run   a001   LOCAL    COMPLETED  0     2026-01-02 03:04:05 +00:00  2.5s',
+      '2   run   -      LOCAL    QUEUED     -     2026-01-02 03:04:05 +00:00  10.0s',
+      '3   run   a001   LOCAL    FAILED     -     2026-01-02 03:04:05 +00:00  5.0s',
       '',
     ]);
   });
@@ -68,10 +76,12 @@ describe('formatRunsTable', () => {
 });
 
 describe('formatTime', () => {
-  it('writes the time in the terminal time zone, without the offset the API sends', () => {
-    expect(formatTime('2026-12-01T13:35:29+00:00', 'Europe/Madrid')).toBe('2026-12-01 14:35:29');
-    expect(formatTime('2026-07-01T13:35:29.123Z', 'Europe/Madrid')).toBe('2026-07-01 15:35:29');
-    expect(formatTime('2026-12-01T13:35:29+00:00', 'UTC')).toBe('2026-12-01 13:35:29');
+  it('writes the time in the terminal time zone, with that zone’s offset then', () => {
+    expect(formatTime('2026-12-01T13:35:29+00:00', 'Europe/Madrid')).toBe('2026-12-01 14:35:29 +01:00');
+    expect(formatTime('2026-07-01T13:35:29.123Z', 'Europe/Madrid')).toBe('2026-07-01 15:35:29 +02:00');
+    expect(formatTime('2026-12-01T13:35:29+00:00', 'UTC')).toBe('2026-12-01 13:35:29 +00:00');
+    expect(formatTime('2026-12-01T13:35:29Z', 'Asia/Kolkata')).toBe('2026-12-01 19:05:29 +05:30');
+    expect(formatTime('2026-12-01T13:35:29Z', 'America/New_York')).toBe('2026-12-01 08:35:29 -05:00');
     expect(formatTime(null)).toBe('-');
   });
 });
@@ -142,9 +152,9 @@ describe('formatSchedulesTable', () => {
     ).split('\n');
     expect(out[0]).toMatch(/^NAME\s+CRON\s+TIMEZONE\s+EXPID\s+PROFILE\s+OVERLAP\s+STATE\s+NEXT FIRE\s+RUNS\s+SKIPS\s+LAST SKIP$/);
     expect(out[1]).toMatch(
-      /^nightly\s+0 3 \* \* \*\s+Europe\/Madrid\s+a001\s+LOCAL\s+skip\s+active\s+2026-01-02 02:00:00\s+4\s+1\s+2026-01-01 02:00:01$/,
+      /^nightly\s+0 3 \* \* \*\s+Europe\/Madrid\s+a001\s+LOCAL\s+skip\s+active\s+2026-01-02 02:00:00 \+00:00\s+4\s+1\s+2026-01-01 02:00:01 \+00:00$/,
     );
-    expect(out[2]).toMatch(/^q\s+.*\squeue\s+waiting\s+2026-01-02 02:00:00\s+4\s+0\s+-$/);
+    expect(out[2]).toMatch(/^q\s+.*\squeue\s+waiting\s+2026-01-02 02:00:00 \+00:00\s+4\s+0\s+-$/);
     expect(out[3]).toMatch(/^off\s+.*\sskip\s+paused\s+-\s+4\s+1\s+/);
     expect(out[4]).toMatch(/^orphan\s+.*\sskip\s+paused: its owner's token nightly-ci was revoked\s+-\s+4\s+1\s+/);
   });

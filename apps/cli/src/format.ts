@@ -53,7 +53,10 @@ export function formatDuration(ms: number | null | undefined): string {
   return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
 }
 
-/** A timestamp (`…Z`, `…+00:00`) as `YYYY-MM-DD HH:MM:SS` in the terminal's time zone (or the one given), or `-`. */
+/**
+ * A timestamp (`…Z`, `…+00:00`) as `YYYY-MM-DD HH:MM:SS +HH:MM` in the terminal's time zone (`TZ`) or
+ * the one given, its offset always shown so that no time is ambiguous; `-` when there is none.
+ */
 export function formatTime(iso: string | null | undefined, timeZone?: string): string {
   const at = iso ? new Date(iso) : null;
   if (!at || Number.isNaN(at.getTime())) return iso ?? '-';
@@ -66,9 +69,22 @@ export function formatTime(iso: string | null | undefined, timeZone?: string): s
     hour: '2-digit',
     minute: '2-digit',
     second: '2-digit',
+    timeZoneName: 'longOffset',
   }).formatToParts(at);
   const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
-  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
+  // longOffset is `GMT+01:00`, or plain `GMT` at offset zero.
+  const offset = p.timeZoneName === 'GMT' ? '+00:00' : p.timeZoneName.replace(/^GMT/, '');
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} ${offset}`;
+}
+
+/** How long a run took: from its start (or, if it never started, from its submission) to its end or `now`; null without timestamps. */
+export function runDuration(
+  run: { created_at: string | null; started_at: string | null; finished_at: string | null },
+  now = Date.now(),
+): number | null {
+  const from = run.started_at ?? run.created_at;
+  if (!from) return null;
+  return (run.finished_at ? Date.parse(run.finished_at) : now) - Date.parse(from);
 }
 
 export interface RunRow {
@@ -84,11 +100,9 @@ export interface RunRow {
 }
 
 /** `runyard runs`: one line per run. */
-export function formatRunsTable(runs: readonly RunRow[], style: Style, now = Date.now()): string {
+export function formatRunsTable(runs: readonly RunRow[], style: Style, now = Date.now(), timeZone?: string): string {
   if (runs.length === 0) return 'no runs\n';
   const rows = runs.map((r) => {
-    const end = r.finished_at ? Date.parse(r.finished_at) : now;
-    const duration = r.started_at ? end - Date.parse(r.started_at) : null;
     return [
       String(r.id),
       r.kind,
@@ -96,8 +110,8 @@ export function formatRunsTable(runs: readonly RunRow[], style: Style, now = Dat
       r.profile ?? '-',
       statusText(style, r.status),
       r.exit_code === null || r.exit_code === undefined ? '-' : String(r.exit_code),
-      formatTime(r.created_at),
-      formatDuration(duration),
+      formatTime(r.created_at, timeZone),
+      formatDuration(runDuration(r, now)),
     ];
   });
   return formatTable(['ID', 'KIND', 'EXPID', 'PROFILE', 'STATUS', 'EXIT', 'CREATED', 'DURATION'], rows);

@@ -2,14 +2,16 @@ const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '
 
 /**
  * A one-line spinner on stderr while something is awaited; does nothing when disabled (piped output).
- * Ctrl-C while it turns clears the line first, then ends the CLI as the interrupt would (exit 130).
+ * Ctrl-C while it turns clears the line first, then ends the CLI as the interrupt would (exit 130),
+ * unless a command listens for Ctrl-C itself (a followed run says it goes on).
  */
 export class Spinner {
   private timer?: NodeJS.Timeout;
   private frame = 0;
+  private text = '';
   private readonly interrupted = () => {
     this.stop();
-    process.kill(process.pid, 'SIGINT');
+    if (process.listenerCount('SIGINT') === 0) process.kill(process.pid, 'SIGINT');
   };
 
   constructor(
@@ -18,12 +20,24 @@ export class Spinner {
   ) {}
 
   start(text: string): this {
+    this.text = text;
     if (!this.enabled || this.timer) return this;
-    const draw = () => this.out.write(`\r\x1b[2K${FRAMES[this.frame++ % FRAMES.length]} ${text}`);
-    draw();
-    this.timer = setInterval(draw, 80);
+    // Listening before the first frame shows: a Ctrl-C that follows it finds the handler.
     process.once('SIGINT', this.interrupted);
+    this.timer = setInterval(() => this.draw(), 80);
+    this.draw();
     return this;
+  }
+
+  private draw(): void {
+    this.out.write(`\r\x1b[2K${FRAMES[this.frame++ % FRAMES.length]} ${this.text}`);
+  }
+
+  /** Writes a line to its stream, above the spinner if it turns. */
+  note(line: string): void {
+    if (this.timer) this.out.write('\r\x1b[2K');
+    this.out.write(line + '\n');
+    if (this.timer) this.draw();
   }
 
   stop(): void {

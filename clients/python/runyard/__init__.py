@@ -28,10 +28,23 @@ from .errors import (
 from .future import ObjectFuture, ObjectFutureIterator, ObjectRef
 from .runner import Runner
 from .service import RunnerService
+from .sessions import Session, SessionContext, SessionState, get_session, list_sessions
+from .tasks import ErrorType, RunnerError, Task, TaskState, get_data
+from . import cache, core  # noqa: E402 - flamepy's module layout: flamepy.core.ObjectRef, flamepy.cache.ObjectRef
 
 __all__ = [
     "Runner",
     "RunnerService",
+    "SessionContext",
+    "Session",
+    "SessionState",
+    "list_sessions",
+    "get_session",
+    "Task",
+    "TaskState",
+    "get_data",
+    "RunnerError",
+    "ErrorType",
     "ObjectFuture",
     "ObjectFutureIterator",
     "ObjectRef",

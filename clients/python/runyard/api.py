@@ -25,6 +25,8 @@ class Api:
         self._base = parts.path.rstrip("/")
         self.token = token
         self.timeout = timeout
+        #: Where objects are read: an executor reads its own session's at /api/v1/executor/objects.
+        self.objects_path = "/api/v1/objects"
         self._local = threading.local()
         #: Bytes of the answers' bodies received so far (what crossed to this client).
         self.bytes_received = 0

@@ -100,7 +100,7 @@ class ObjectFuture:
         import cloudpickle
 
         while True:
-            path = f"/api/v1/objects/{self._key}?wait_ms={_WAIT_MS}"
+            path = f"{self._api.objects_path}/{self._key}?wait_ms={_WAIT_MS}"
             status, resp, data = self._api.request(method, path, headers={"Accept": "*/*"})
             if status == 200:
                 self._check_answer(resp.getheader("X-Runyard-Key"))

@@ -6,11 +6,13 @@ import os
 import shutil
 import threading
 
+from . import executing
 from .api import Api, error_from
 from .errors import ApplicationExistsError, NoProfileError, PackageTooLargeError, RunyardError, StorageMissingError
 from .future import ObjectFuture, ObjectFutureIterator, ObjectRef
 from .package import pack
 from .service import RunnerService, replicas_for
+from .sessions import session_name_of
 
 log = logging.getLogger("runyard")
 
@@ -49,6 +51,12 @@ class Runner:
         self._stop = threading.Event()
         self._lease = None
         self.application = None
+        #: Inside an executor, with no token of its own: a Runner of the executor's application serves its own session.
+        self._inside = None
+        inside = executing.current
+        if inside and token is None and url is None and not os.environ.get("RUNYARD_TOKEN") and inside[1]["application"] == name:
+            self._api, self._inside = inside
+            self._started = True
         if _start:
             # Flame (since Feb 2026) starts in the constructor; `with Runner(...)` then finds it started.
             self.start()
@@ -73,6 +81,17 @@ class Runner:
             return self
         try:
             return self._register()
+        except RunyardError as e:
+            self._remove_archive()
+            if e.status == 401 and os.environ.get("RUNYARD_SESSION"):
+                # Code served by an executor (Flame's recursive services): the executor's credential opens no Runner.
+                raise RunyardError(
+                    f"{e}: a Runner inside a Runyard executor (session {os.environ['RUNYARD_SESSION']}) needs an API token of its own"
+                    " (RUNYARD_TOKEN or token=): an executor holds only its session's credential",
+                    e.status,
+                    e.body,
+                ) from e
+            raise
         except BaseException:
             # Nothing of a start that failed stays on this machine.
             self._remove_archive()
@@ -132,9 +151,22 @@ class Runner:
         if not self._started:
             self.start()
         count = replicas_for(execution_object, autoscale, warmup, replicas)
+        if self._inside is not None:
+            return self._own_session(execution_object)
         if resreq is not None:
             log.info("application %s: resreq is not used by Runyard (its profile places the executors)", self.name)
         svc = RunnerService(self.name, execution_object, runner=self, replicas=count)
+        self._services.append(svc)
+        return svc
+
+    def _own_session(self, execution_object):
+        brief = self._inside
+        if session_name_of(execution_object) != brief["name"]:
+            raise RunyardError(
+                f"code served by an executor opens only its own session ({brief['name']!r}, with a SessionContext naming it) "
+                "without an API token; give it one (RUNYARD_TOKEN or token=) to open others"
+            )
+        svc = RunnerService(self.name, execution_object, runner=self, own_session=brief)
         self._services.append(svc)
         return svc
 

@@ -18,6 +18,7 @@ import traceback
 import uuid
 from collections import deque
 
+from . import executing
 from .api import Api, error_from
 from .errors import RunyardError, remote_exception
 from .future import ObjectRef
@@ -147,8 +148,8 @@ class Executor:
         import cloudpickle
 
         b = self.brief
+        self.version = b["state"]["version"] if b["state"] else 0
         if b["state"]:
-            self.version = b["state"]["version"]
             self.target = cloudpickle.loads(self.fetch(b["state"]["key"]))
             return
         shipped = cloudpickle.loads(self.fetch(b["service_key"]))
@@ -228,10 +229,22 @@ class Executor:
                 if queue and not late and inline < BATCH_INLINE_MAX:
                     continue
             exchange = {"results": done, "max": 0 if queue else TAKE, "wait_ms": 0 if queue else WAIT_MS}
+            lost = None
             if ordered and done:
-                exchange["state"] = self.snapshot()
+                try:
+                    exchange["state"] = self.snapshot()
+                except RunyardError as e:
+                    if e.body.get("storage") is None:
+                        raise
+                    # The state these calls made cannot be kept: they fail now (not after the executor's retries),
+                    # and the instance goes back to its last committed state, as if they never ran.
+                    lost = clean_text(f"the instance's state after this call could not be stored: {e}")
+                    exchange["results"] = [r if not r["ok"] else {"call": r["call"], "ok": False, "error": {"type": "StorageLostError", "message": lost}} for r in done]
             answer = self.json("POST", "/api/v1/executor/exchange", exchange)
             done, inline = [], 0
+            if lost is not None:
+                self.brief = self.json("GET", "/api/v1/executor/session")
+                self.load()
             if not answer["open"]:
                 return
             queue.extend(answer["calls"])
@@ -357,6 +370,9 @@ def main():
             )
             sys.exit(1)
         executor.brief = executor.json("GET", "/api/v1/executor/session")
+        own = Api(url, api.token, timeout=WAIT_MS / 1000 + 30)
+        own.objects_path = "/api/v1/executor/objects"
+        executing.current = (own, executor.brief)
         print(
             f"runyard executor: session {executor.brief['session']} of {executor.brief['application']} ({executor.brief['kind']}), "
             f"Python {platform.python_version()} on {platform.node()}",

@@ -6,6 +6,7 @@ import uuid
 
 from .errors import RunyardError
 from .future import ObjectFuture, ObjectRef
+from .sessions import Session, session_name_of
 
 #: Arguments (pickled) up to this size travel with the call; larger ones are put as an object first.
 INLINE_ARGS = 64 * 1024
@@ -68,7 +69,7 @@ class RunnerService:
     its default constructor) or an instance (its state shipped). A class or instance is served one call at a time in submission
     order, its state committed with each result."""
 
-    def __init__(self, app, execution_object, runner=None, replicas=1):
+    def __init__(self, app, execution_object, runner=None, replicas=1, own_session=None):
         from .runner import Runner
 
         self._runner = runner if runner is not None else Runner._client_for(app)
@@ -84,23 +85,43 @@ class RunnerService:
             )
         if self._kind != "function" and not methods:
             raise RunyardError(f"{execution_object!r} has no public methods to call remotely")
+        self.methods = methods
+        if own_session is not None:
+            self._attach_own(own_session)
+            return
         import cloudpickle
 
         payload = cloudpickle.dumps(execution_object)
         body = {"application": app, "kind": self._kind, "codec": "cloudpickle", "methods": methods, "replicas": replicas}
+        name = session_name_of(execution_object)
+        if name is not None:
+            body["name"] = name
         if len(payload) > INLINE_SERVICE:
             body["service_key"] = self._runner._put_bytes(payload, "shared")
         else:
             body["service"] = base64.b64encode(payload).decode("ascii")
-        session = self._api.json("POST", "/api/v1/sessions", body, repeatable=False)
-        self._session = session["id"]
-        self.methods = methods
+        #: Flame's: `_session.id` is the session's name (its SessionContext's session_id, else `{app}-{number}`).
+        self._session = Session(self._api.json("POST", "/api/v1/sessions", body, repeatable=False), self._api)
+        self._calls_path = f"/api/v1/sessions/{self.session_id}/calls"
+        self._owns_session = True
         for name in methods:
+            setattr(self, name, self._wrapper(name))
+
+    def _attach_own(self, brief):
+        # The executor's own session, by its credential: calls go through the executor's routes, closing is its owner's.
+        if self._kind != brief["kind"] or sorted(self.methods or ["__call__"]) != sorted(brief["methods"]):
+            raise RunyardError(f"session {brief['name']!r} serves another {brief['kind']} (methods {', '.join(brief['methods'])})")
+        row = {"id": brief["session"], "name": brief["name"], "application": brief["application"], "status": "open", "kind": brief["kind"]}
+        self._session = Session(row, self._api)
+        self._calls_path = "/api/v1/executor/calls"
+        self._owns_session = False
+        for name in self.methods:
             setattr(self, name, self._wrapper(name))
 
     @property
     def session_id(self):
-        return self._session
+        """Runyard's number of the session: what its objects' keys and the API's paths use."""
+        return self._session.number
 
     def _wrapper(self, method):
         def call(*args, **kwargs):
@@ -116,7 +137,7 @@ class RunnerService:
 
     def _submit(self, method, args, kwargs):
         if self._closed:
-            raise RunyardError(f"the service (session {self._session}) is closed")
+            raise RunyardError(f"the service (session {self._session.id}) is closed")
         import cloudpickle
 
         args = tuple(_ref_of(a) for a in args)
@@ -125,20 +146,23 @@ class RunnerService:
         payload = cloudpickle.dumps((args, kwargs))
         call_id = uuid.uuid4().hex
         call = {"id": call_id, "method": method, "refs": refs}
+        if len(payload) > INLINE_ARGS and not self._owns_session:
+            raise RunyardError(f"arguments over {INLINE_ARGS} bytes cannot be sent from inside an executor: pass them as an object")
         if len(payload) > INLINE_ARGS:
-            call["args_key"] = self._runner._put_bytes(payload, str(self._session))
+            call["args_key"] = self._runner._put_bytes(payload, str(self.session_id))
         else:
             call["args"] = base64.b64encode(payload).decode("ascii")
         # Repeatable: Runyard answers a batch sent twice (its answer lost) as it stored it the first time.
-        self._api.json("POST", f"/api/v1/sessions/{self._session}/calls", {"calls": [call]})
-        return ObjectFuture(self._api, f"{self._app}/{self._session}/{call_id}")
+        self._api.json("POST", self._calls_path, {"calls": [call]})
+        return ObjectFuture(self._api, f"{self._app}/{self.session_id}/{call_id}")
 
     def close(self):
         """Closes the service: pending calls are cancelled, its executors exit. Closing twice is harmless."""
         if self._closed:
             return
         self._closed = True
-        self._api.json("DELETE", f"/api/v1/sessions/{self._session}")
+        if self._owns_session:
+            self._api.json("DELETE", f"/api/v1/sessions/{self.session_id}")
 
     def __repr__(self):
-        return f"RunnerService(app={self._app!r}, session={self._session}, kind={self._kind!r})"
+        return f"RunnerService(app={self._app!r}, session={self._session.id!r}, kind={self._kind!r})"

@@ -15,6 +15,17 @@ export const AUTOMN_SECRET_HEADER = 'x-automn-runner-secret';
 export const AUTOMN_MIN_SECRET_LENGTH = 12;
 
 export const registerPath = (runnerId: string) => `/api/settings/runner-hosts/${encodeURIComponent(runnerId)}/register`;
+/** Whether a request is to Automn's host routes, which answer errors in Automn's shape (`automnErrorBody`). */
+export const isAutomnHostPath = (path: string) => path.startsWith('/api/settings/runner-hosts/');
+/**
+ * Automn's error shape, `{"error": "Invalid runner secret", "code": "invalid_secret"}`: a stock runner builds its
+ * message from `error`, and would show Runyard's `{"error": true, …}` as "Registration failed: true".
+ */
+export const automnErrorBody = (status: number, message: string, extra: Record<string, unknown>) => ({
+  // Automn's own text for a failure of its store.
+  error: status >= 500 ? 'Failed to register runner host' : message,
+  ...extra,
+});
 
 /** The runner's registration (also its heartbeat), with Runyard's two optional extensions at the end. */
 export interface AutomnRegistration {

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AuthGuard } from './auth.guard';
+import { MeController } from './me.controller';
 import { TokensController } from './tokens.controller';
 import { TokensService } from './tokens.service';
 
@@ -10,7 +11,7 @@ import { TokensService } from './tokens.service';
  * are audited too).
  */
 @Module({
-  controllers: [TokensController],
+  controllers: [TokensController, MeController],
   providers: [TokensService, { provide: APP_GUARD, useClass: AuthGuard }],
   exports: [TokensService],
 })

@@ -4,8 +4,8 @@ import type { RunnerProfileSchema } from './runner-profile';
 
 /**
  * What `npm start` runs with when there is no runyard.yaml: one LOCAL profile without module loader
- * (Autosubmit found on PATH; Runner SDK sessions in Python and Node), and the v4alpha LOCAL runner with
- * the loaders that need no site path.
+ * (Autosubmit found on PATH, else a stand-in: see withDemoStandIn; Runner SDK sessions in Python and
+ * Node), and the v4alpha LOCAL runner with the loaders that need no site path.
  */
 export function demoConfig(runners: readonly RunnerProfileSchema[]): RunyardConfig {
   const toggle = (local: boolean): RunnerToggle => ({

@@ -152,10 +152,15 @@ describe('validateEnvironment', () => {
       expect(environmentError({ PORT: '80.5' }).message).toContain('PORT="80.5": PORT must be an integer number');
     });
 
-    it('refuses a REDIS_URL that is not redis:// or rediss://', () => {
-      expect(environmentError({ REDIS_URL: 'http://cache:6379' }).message).toBe(
-        'Invalid environment variables:\n  REDIS_URL="http://cache:6379": REDIS_URL must be a redis:// or rediss:// URL',
+    it('refuses a REDIS_URL that is not one of its forms, without repeating it (it may hold a password)', () => {
+      const message = environmentError({ REDIS_URL: 'http://user:s3cret@cache:6379' }).message;
+      expect(message).toMatch(
+        /^Invalid environment variables:\n {2}REDIS_URL must be redis:\/\/ or rediss:\/\/ \(one server\), redis\+sentinel:/,
       );
+      expect(message).not.toContain('s3cret');
+      expect(environmentError({ REDIS_URL: 'redis+sentinel://a:26379,b/primary' }).message).toContain('"b" is not host:port');
+      expect(environmentError({ REDIS_URL: 'redis+sentinel://a:26379' }).message).toContain("needs the primary's name");
+      expect(environmentError({ REDIS_URL: 'redis+cluster://a:7000/0' }).message).toContain('no database number');
     });
 
     it('refuses TuxSuite without RUNYARD_PUBLIC_URL, naming it (callbacks would never arrive)', () => {

@@ -1,6 +1,15 @@
 import { plainToInstance, Transform, Type } from 'class-transformer';
 import { IsDefined, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
 import { cidrList } from './cidr-list';
+import { parseRedisUrl } from './redis-url';
+import { postgresHosts } from './database-url';
+
+/** pino's levels, most severe first; `silent` logs nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+/** `pretty`: a line per event for a person; `json`: pino's JSON lines for a collector. */
+export const LOG_FORMATS = ['pretty', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** Every environment variable Runyard reads, validated once at start-up. */
 export class Environment {
@@ -18,7 +27,7 @@ export class Environment {
   DATABASE_URL?: string;
 
   @IsOptional()
-  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  @IsString() // its forms: parseRedisUrl (validateEnvironment)
   REDIS_URL?: string;
 
   @IsString()
@@ -30,6 +39,14 @@ export class Environment {
 
   @IsString()
   RUNYARD_CONFIG = './runyard.yaml';
+
+  @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL: LogLevel = 'info';
+
+  /** Unset: `pretty` when standard output is a terminal, else `json`. */
+  @IsOptional()
+  @IsIn(LOG_FORMATS, { message: `LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}` })
+  LOG_FORMAT?: LogFormat;
 
   @IsIn(['all', 'api', 'worker'])
   RUNYARD_ROLE: 'all' | 'api' | 'worker' = 'all';
@@ -283,6 +300,20 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     throw new EnvironmentError(
       `Invalid environment variables:\n  AGENT_HEARTBEAT_MS=${env.AGENT_HEARTBEAT_MS}, AGENT_LOST_AFTER_MS=${env.AGENT_LOST_AFTER_MS}: AGENT_LOST_AFTER_MS must be more than three heartbeats, or agents that are online lose their runs`,
     );
+  }
+  try {
+    if (env.DATABASE_URL && postgresHosts(env.DATABASE_URL) && !env.REDIS_URL) {
+      throw new Error("DATABASE_URL names several hosts: set REDIS_URL too (BullMQ's PostgreSQL backend connects to one host)");
+    }
+  } catch (e) {
+    // Not the value: it may hold a password.
+    throw new EnvironmentError(`Invalid environment variables:\n  ${(e as Error).message}`);
+  }
+  try {
+    if (env.REDIS_URL) parseRedisUrl(env.REDIS_URL);
+  } catch (e) {
+    // Not the value: it may hold a password.
+    throw new EnvironmentError(`Invalid environment variables:\n  ${(e as Error).message}`);
   }
   try {
     cidrList(env.AGENT_ENDPOINT_ALLOW);

@@ -5,5 +5,8 @@ export * from './runner-profile';
 export * from './runyard-config';
 export * from './config-file.loader';
 export * from './demo-config';
+export * from './demo-stand-in';
 export * from './profile-params';
 export * from './config.module';
+export * from './redis-url';
+export * from './database-url';

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Environment } from '@runyard/config';
 import { RunQueues } from '@runyard/queue';
 import { RunnerRegistry } from '@runyard/runners';
-import { RunsRepository } from '@runyard/runs';
+import { runLifecycle, RunsRepository } from '@runyard/runs';
 import { RunExecutor } from './run-executor';
 
 /**
@@ -55,7 +55,7 @@ export class Reconciler {
   /** QUEUE_TIMEOUT: a run that never found a slot fails, and its job is dropped. */
   private async failOverdue(): Promise<void> {
     for (const run of await this.repo.failOverdueQueued()) {
-      this.log.warn(`run ${run.id}: ${run.detail}`);
+      runLifecycle.finished({ ...run, startedAt: null }, run);
       await this.queues.withdraw(run).catch(() => undefined);
     }
   }

@@ -9,7 +9,7 @@ import { HELD_STATUSES, isFinal, Run, RunStatus } from '@runyard/persistence';
 import { ConnectionProblems, RunQueues } from '@runyard/queue';
 import type { RetryCause } from '@runyard/config';
 import { ExitInfo, Runner, LaunchFailedError, RunnerBusyError, RunnerRegistry, RunningProcess } from '@runyard/runners';
-import { loaderSettings, RunsRepository, StopRequest, tailOf } from '@runyard/runs';
+import { loaderSettings, runLifecycle, RunsRepository, StopRequest, tailOf } from '@runyard/runs';
 import { atTime, limitDetail, retryDelay, timeoutDetail } from './attempt-policy';
 import { Outcome, outcomeOf, StopState } from './outcome';
 import { OutputShipper } from './output-shipper';
@@ -102,8 +102,8 @@ export class RunExecutor {
       if (e instanceof RunnerBusyError) return this.defer(run, e);
       const detail = `launch failed: ${(e as Error).message}`;
       // Nothing executed (an unreachable host, a directory that could not be made): by default tried again, backing off.
-      if (e instanceof LaunchFailedError) return (await this.retry(run, 'launch_failed', ['STARTING'], detail)) ?? this.fail(runId, detail);
-      return this.fail(runId, detail);
+      if (e instanceof LaunchFailedError) return (await this.retry(run, 'launch_failed', ['STARTING'], detail)) ?? this.fail(run, detail);
+      return this.fail(run, detail);
     }
     const startedAt = new Date();
     const deadlineAt = run.settings.timeoutMs === undefined ? null : new Date(startedAt.getTime() + run.settings.timeoutMs);
@@ -113,6 +113,7 @@ export class RunExecutor {
       failed: (e) => this.dbProblem(e),
       giveUp: () => this.released,
     });
+    runLifecycle.started(run, process);
     return held;
   }
 
@@ -130,6 +131,7 @@ export class RunExecutor {
       giveUp: () => this.released,
     });
     if (!queued) return null;
+    runLifecycle.retried(run, detail);
     // If Redis is away now, the reconciler enqueues it once its wait is over.
     await this.queues.enqueue(queued, delayMs).catch((e: Error) => this.problems.report('queue', e));
     return { retried: true, detail };
@@ -140,22 +142,28 @@ export class RunExecutor {
     const waited = Date.now() - new Date(run.createdAt).getTime();
     const limit = run.settings.queueTimeoutMs;
     if (limit !== undefined && waited >= limit)
-      return this.fail(run.id, `queue timeout: not started within ${Math.round(limit / 1000)} s (${busy.message})`);
+      return this.fail(run, `queue timeout: not started within ${Math.round(limit / 1000)} s (${busy.message})`);
     const requeued = await untilDone(() => this.repo.requeue(run.id, busy.message), {
       failed: (e) => this.dbProblem(e),
       giveUp: () => this.released,
     });
     if (requeued === false) {
-      const outcome: Outcome = { status: 'TERMINATED', detail: 'stopped before it started', exitCode: null };
-      await untilDone(() => this.repo.finish(run.id, outcome), { failed: (e) => this.dbProblem(e), giveUp: () => this.released });
-      return outcome;
+      return this.record(run, { status: 'TERMINATED', detail: 'stopped before it started', exitCode: null });
     }
     return { deferred: true, retryAfterMs: limit === undefined ? busy.retryAfterMs : Math.min(busy.retryAfterMs, limit - waited) };
   }
 
-  private async fail(id: number, detail: string): Promise<Outcome> {
-    const outcome: Outcome = { status: 'FAILED', detail, exitCode: null };
-    await untilDone(() => this.repo.finish(id, outcome), { failed: (e) => this.dbProblem(e), giveUp: () => this.released });
+  private fail(run: Run, detail: string): Promise<Outcome> {
+    return this.record(run, { status: 'FAILED', detail, exitCode: null });
+  }
+
+  /** The end of a run that never started (or could not), retried through an outage of Postgres. */
+  private async record(run: Run, outcome: Outcome): Promise<Outcome> {
+    const ended = await untilDone(() => this.repo.finish(run.id, outcome), {
+      failed: (e) => this.dbProblem(e),
+      giveUp: () => this.released,
+    });
+    if (ended) runLifecycle.finished({ ...run, startedAt: null }, outcome);
     return outcome;
   }
 
@@ -310,7 +318,7 @@ export class RunExecutor {
         if (retried) return retried;
         const result = await runResult(row.kind, o.status, sources, masker);
         const detail = row.attempts > 1 ? `${o.detail} (attempt ${row.attempts})` : o.detail;
-        await this.repo.finish(run.id, { ...o, detail, result });
+        if (await this.repo.finish(run.id, { ...o, detail, result })) runLifecycle.finished(row, { ...o, detail });
         return { ...o, detail };
       },
       { failed: (e) => this.dbProblem(e), giveUp: () => this.released },
@@ -333,7 +341,9 @@ export class RunExecutor {
     if (cause && retryDelay(run.settings.retry, run.attempts, cause) !== null) return null;
     const result = await runResult(run.kind, o.status, sources, masker);
     const detail = run.attempts > 1 ? `${o.detail} (attempt ${run.attempts})` : o.detail;
-    return (await this.repo.finish(run.id, { ...o, detail, result }, UNSTOPPED)) ? { ...o, detail } : null;
+    if (!(await this.repo.finish(run.id, { ...o, detail, result }, UNSTOPPED))) return null;
+    runLifecycle.finished(run, { ...o, detail });
+    return { ...o, detail };
   }
 
   private async stopCommandOf(run: Run, force: boolean): Promise<{ argv: string[]; stdin?: string } | null> {

@@ -1,4 +1,5 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import { Environment } from '@runyard/config';
 import { ChannelListener, DATABASE_URL } from '@runyard/persistence';
@@ -8,7 +9,14 @@ import { STOP_CHANNEL } from '@runyard/runs';
 import { Reconciler } from './reconciler';
 import { RunExecutor } from './run-executor';
 
-/** The BullMQ workers of both run queues and the worker's periodic duties. */
+/**
+ * The BullMQ workers of both run queues and the worker's periodic duties.
+ *
+ * Not @nestjs/bullmq's @Processor: its explorer builds every worker with bullmq's Redis Worker at
+ * module init, so it cannot use BullMQ's PostgreSQL backend (the embedded mode, withBackend), would
+ * take jobs before this worker has re-attached its host's runs (start() reconciles first), and has no
+ * place for the outage-aware close (QueueConnection.createWorker).
+ */
 @Injectable()
 export class RunProcessors implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('Worker');
@@ -25,6 +33,7 @@ export class RunProcessors implements OnApplicationBootstrap, BeforeApplicationS
     private readonly runners: RunnerRegistry,
     private readonly env: Environment,
     @Inject(DATABASE_URL) private readonly databaseUrl: string,
+    @Optional() private readonly http?: HttpAdapterHost,
   ) {}
 
   /** Not awaited: reconciling may wait for Redis, and the `all` role's API must serve meanwhile. */
@@ -76,7 +85,9 @@ export class RunProcessors implements OnApplicationBootstrap, BeforeApplicationS
     this.listener.start();
     this.every(this.env.HEARTBEAT_MS, 'heartbeat', heartbeat);
     this.every(this.env.HEARTBEAT_MS, 'reconciler', () => this.reconciler.reconcile());
-    this.log.log(
+    // Beside the API (the all role) the start's last lines are its URLs: this one is for a worker process of its own.
+    const say = this.http?.httpAdapter ? 'debug' : 'log';
+    this.log[say](
       `worker ${this.executor.workerId} consuming ${RUNS_QUEUE} (×${this.env.RUN_CONCURRENCY}) and ${COMMANDS_QUEUE} (×${this.env.COMMAND_CONCURRENCY})`,
     );
   }

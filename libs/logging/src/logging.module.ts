@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Global, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { pinoHttp } from 'pino-http';
+import { isRoutineRequest } from './routine-requests';
 import { requestLogger, rootLogger, RunyardLogger } from './runyard-logger';
 
 /** A request line per HTTP request, with its id (taken from X-Request-Id or made up, and sent back). */
@@ -15,11 +16,13 @@ const httpLogger = pinoHttp({
   },
   // Health probes every few seconds would drown the rest.
   autoLogging: { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health') },
+  customLogLevel: (req, res, err) => (!err && res.statusCode < 400 && isRoutineRequest(req) ? 'debug' : 'info'),
 });
 
 /**
- * Structured JSON logs (pino) for API and worker: Nest's own messages through RunyardLogger, and in
- * the API one line per request; secrets redacted. LOG_LEVEL sets the level.
+ * Logs (pino; lines for a person on a terminal, JSON otherwise) for API and worker: Nest's own
+ * messages through RunyardLogger, and in the API one line per request; secrets redacted. LOG_LEVEL
+ * sets the level.
  */
 @Global()
 @Module({ providers: [RunyardLogger], exports: [RunyardLogger] })

@@ -1,4 +1,6 @@
 import { Client } from 'pg';
+import { postgresHosts } from '@runyard/config';
+import { failoverClient } from './postgres-hosts';
 
 export interface ChannelListenerOptions {
   databaseUrl: string;
@@ -44,8 +46,10 @@ export class ChannelListener {
     let delay = 250;
     let failedBefore = false;
     while (!this.closed) {
-      const client = new Client({
-        connectionString: opts.databaseUrl,
+      const many = postgresHosts(opts.databaseUrl);
+      const ClientOf = many ? failoverClient(many) : Client;
+      const client = new ClientOf({
+        connectionString: many?.url ?? opts.databaseUrl,
         connectionTimeoutMillis: 3_000,
         application_name: opts.applicationName,
       });

@@ -1,4 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
+import { postgresHosts } from '@runyard/config';
+import { failoverClient } from './postgres-hosts';
 import { Run } from './run.entity';
 import { RunOutput } from './run-output.entity';
 import { ProfileRecord } from './profile.entity';
@@ -17,6 +19,7 @@ import { Schedules1765400000000 } from './migrations/1765400000000-schedules';
 import { RunPolicies1765500000000 } from './migrations/1765500000000-run-policies';
 import { SdkObjectOwners1765610000000 } from './migrations/1765610000000-sdk-object-owners';
 import { ScheduleOwner1765620000000 } from './migrations/1765620000000-schedule-owner';
+import { SdkSessionNames1765630000000 } from './migrations/1765630000000-sdk-session-names';
 
 export const ENTITIES = [
   Run,
@@ -44,6 +47,7 @@ export const MIGRATIONS = [
   RunPolicies1765500000000,
   SdkObjectOwners1765610000000,
   ScheduleOwner1765620000000,
+  SdkSessionNames1765630000000,
 ];
 
 /** One definition for the app, the tests and the migration CLI: never `synchronize`. */
@@ -51,9 +55,10 @@ export function dataSourceOptions(
   url: string,
   extra: { logging?: boolean; poolSize?: number; connectTimeoutMs?: number } = {},
 ): DataSourceOptions {
+  const many = postgresHosts(url);
   return {
     type: 'postgres',
-    url,
+    url: many?.url ?? url,
     entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsRun: false,
@@ -63,6 +68,6 @@ export function dataSourceOptions(
     applicationName: 'runyard',
     // A Postgres that does not answer must not hold a request for long: it answers 503 within seconds.
     connectTimeoutMS: extra.connectTimeoutMs ?? 3000,
-    extra: { keepAlive: true, keepAliveInitialDelayMillis: 10_000 },
+    extra: { keepAlive: true, keepAliveInitialDelayMillis: 10_000, ...(many ? { Client: failoverClient(many) } : {}) },
   };
 }

@@ -1,10 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { createPostgresBackend, Processor, Queue, Worker, WorkerOptions, withBackend } from 'bullmq';
-import IORedis, { RedisOptions } from 'ioredis';
-import { Environment } from '@runyard/config';
+import type IORedis from 'ioredis';
+import type { Cluster, RedisOptions } from 'ioredis';
+import { Environment, parseRedisUrl, queuePrefix, RedisTarget } from '@runyard/config';
 import { DATABASE_URL } from '@runyard/persistence';
 import { ConnectionProblems } from './connection-problems';
 import type { RunJob } from './queue-names';
+import { connectRedis } from './redis-target';
 
 /**
  * BullMQ's graceful close waits for Redis indefinitely: while it is away the worker closes at once
@@ -15,7 +17,7 @@ class OutageAwareWorker<T> extends Worker<T> {
     name: string,
     processor: Processor<T>,
     opts: WorkerOptions,
-    private readonly redis: IORedis,
+    private readonly redis: IORedis | Cluster,
   ) {
     super(name, processor, opts);
   }
@@ -26,14 +28,16 @@ class OutageAwareWorker<T> extends Worker<T> {
 }
 
 /**
- * Builds BullMQ queues and workers on Redis (REDIS_URL) or, without it, on BullMQ's own
- * PostgreSQL backend in the same database as the runs.
+ * Builds BullMQ queues and workers on Redis (REDIS_URL: one server, Sentinel or Cluster) or, without
+ * it, on BullMQ's own PostgreSQL backend in the same database as the runs.
  */
 @Injectable()
 export class QueueConnection implements OnApplicationShutdown {
   private readonly log = new Logger('Queue');
   readonly backend: 'redis' | 'postgres';
-  private readonly clients: IORedis[] = [];
+  private readonly clients: (IORedis | Cluster)[] = [];
+  private readonly target: RedisTarget | null;
+  private readonly prefix: string;
   private readonly problems = new ConnectionProblems(this.log);
 
   constructor(
@@ -41,6 +45,8 @@ export class QueueConnection implements OnApplicationShutdown {
     @Inject(DATABASE_URL) private readonly databaseUrl: string,
   ) {
     this.backend = env.REDIS_URL ? 'redis' : 'postgres';
+    this.target = env.REDIS_URL ? parseRedisUrl(env.REDIS_URL) : null;
+    this.prefix = this.target ? queuePrefix(this.target, env.QUEUE_PREFIX) : env.QUEUE_PREFIX;
   }
 
   createQueue<T = RunJob>(name: string): Queue<T> {
@@ -55,7 +61,7 @@ export class QueueConnection implements OnApplicationShutdown {
     let queue: Queue<T>;
     if (this.backend === 'redis') {
       // Fail fast on enqueue when Redis is down instead of buffering the request forever.
-      queue = new Queue<T>(name, { ...opts, prefix: this.env.QUEUE_PREFIX, connection: this.redis({ enableOfflineQueue: false }) });
+      queue = new Queue<T>(name, { ...opts, prefix: this.prefix, connection: this.redis({ enableOfflineQueue: false }) });
     } else {
       const { Queue: PgQueue } = withBackend(createPostgresBackend);
       queue = new PgQueue<T>(name, { ...opts, connection: this.postgresConnection() }) as unknown as Queue<T>;
@@ -68,7 +74,7 @@ export class QueueConnection implements OnApplicationShutdown {
     let worker: Worker<T>;
     if (this.backend === 'redis') {
       const connection = this.redis({ maxRetriesPerRequest: null });
-      worker = new OutageAwareWorker<T>(name, processor, { ...opts, prefix: this.env.QUEUE_PREFIX, connection }, connection);
+      worker = new OutageAwareWorker<T>(name, processor, { ...opts, prefix: this.prefix, connection }, connection);
     } else {
       const { Worker: PgWorker } = withBackend(createPostgresBackend);
       worker = new PgWorker<T>(name, processor, { ...opts, connection: this.postgresConnection() }) as unknown as Worker<T>;
@@ -77,8 +83,8 @@ export class QueueConnection implements OnApplicationShutdown {
     return worker;
   }
 
-  private redis(extra: RedisOptions): IORedis {
-    const client = new IORedis(this.env.REDIS_URL as string, extra);
+  private redis(extra: RedisOptions): IORedis | Cluster {
+    const client = connectRedis(this.target!, extra);
     client.on('error', (e: Error) => this.problems.report('redis', e));
     client.on('ready', () => this.problems.recovered('redis'));
     this.clients.push(client);

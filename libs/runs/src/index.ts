@@ -3,3 +3,4 @@ export * from './runs.repository';
 export * from './runs.service';
 export * from './profiles.service';
 export * from './runs.module';
+export * from './lifecycle-log';

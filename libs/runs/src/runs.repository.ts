@@ -7,6 +7,10 @@ export interface RunFilter {
   expid?: string;
   status?: RunStatus;
   kind?: RunKind;
+  profile?: string;
+  /** Runs an agent took (its id). */
+  agent?: string;
+  requestedBy?: string;
   limit: number;
   /** Keyset pagination: runs with an id below this one. */
   before?: number;
@@ -122,19 +126,20 @@ export class RunsRepository {
   }
 
   async list(f: RunFilter): Promise<Run[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (sql: string, value: unknown) => where.push(sql.replace('?', `$${params.push(value)}`));
-    if (f.expid) add('expid = ?', f.expid);
-    if (f.status) add('status = ?', f.status);
-    if (f.kind) add('kind = ?', f.kind);
-    if (f.before) add('id < ?', f.before);
+    const { where, params } = filtered(f);
+    if (f.before) where.push(`id < $${params.push(f.before)}`);
     params.push(f.limit);
     const rows: Record<string, unknown>[] = await this.db.query(
       `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
       params,
     );
     return rows.map((r) => this.fromRow(r));
+  }
+
+  async count(f: Omit<RunFilter, 'limit' | 'before'>): Promise<number> {
+    const { where, params } = filtered(f);
+    const [row] = await this.db.query(`SELECT count(*)::int AS n FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`, params);
+    return row.n as number;
   }
 
   // --- the API's transitions ---
@@ -555,4 +560,18 @@ export class RunsRepository {
     }
     return run;
   }
+}
+
+/** The WHERE terms of a run filter and their parameters (an agent's runs: the host an AGENT run records is the agent's id). */
+function filtered(f: Omit<RunFilter, 'limit' | 'before'>): { where: string[]; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, value: unknown) => where.push(sql.replace('?', `$${params.push(value)}`));
+  if (f.expid) add('expid = ?', f.expid);
+  if (f.status) add('status = ?', f.status);
+  if (f.kind) add('kind = ?', f.kind);
+  if (f.profile) add('profile_name = ?', f.profile);
+  if (f.agent) add(`runner = 'AGENT' AND host = ?`, f.agent);
+  if (f.requestedBy) add('requested_by = ?', f.requestedBy);
+  return { where, params };
 }

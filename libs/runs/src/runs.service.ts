@@ -7,6 +7,7 @@ import { isFinal, Run, RunKind, RunSettings, RunStatus } from '@runyard/persiste
 import { EnqueueTimeoutError, RunQueues } from '@runyard/queue';
 import { RunnerTypes } from '@runyard/runners';
 import { BadInputError, CommandTimeoutError, ConflictError, CommandFailedError, NotFoundError, UnavailableError } from './errors';
+import { runLifecycle } from './lifecycle-log';
 import { ProfilesService } from './profiles.service';
 import { isUniqueViolation, RunFilter, RunsRepository } from './runs.repository';
 
@@ -96,23 +97,40 @@ export class RunsService {
     } catch (e) {
       throw toBadInput(e);
     }
+    return this.record({
+      kind: req.kind,
+      expid: req.expid,
+      profileName: profile.name,
+      runner: profile.runner,
+      moduleLoader: profile.loader,
+      modules: profile.modules,
+      argv,
+      settings,
+      requestedBy: req.requestedBy,
+    });
+  }
+
+  /**
+   * A finished run again: a new run with the same command on the same settings (what the profile
+   * said then), through the same queue as any other. A session's executor belongs to its session.
+   */
+  async resubmit(id: number, requestedBy: string): Promise<Run> {
+    const run = await this.get(id);
+    if (!isFinal(run.status)) throw new ConflictError(`run ${id} is ${run.status}: only a finished run can be resubmitted`, { run_id: id });
+    if (run.kind === 'session') throw new BadInputError(`run ${id} is a Runner SDK session's executor: its session starts executors`);
+    const { kind, expid, profileName, runner, moduleLoader, modules, argv, settings } = run;
+    return this.record({ kind, expid, profileName, runner, moduleLoader, modules, argv, settings, requestedBy });
+  }
+
+  /** The row, then its job (a queue that does not take it leaves the run FAILED, saying why). */
+  private async record(row: Parameters<RunsRepository['insert']>[0]): Promise<Run> {
     let run: Run;
     try {
-      run = await this.repo.insert({
-        kind: req.kind,
-        expid: req.expid,
-        profileName: profile.name,
-        runner: profile.runner,
-        moduleLoader: profile.loader,
-        modules: profile.modules,
-        argv,
-        settings,
-        requestedBy: req.requestedBy,
-      });
+      run = await this.repo.insert(row);
     } catch (e) {
-      if (isUniqueViolation(e) && req.expid) {
-        const current = await this.repo.unfinishedRunOf(req.expid);
-        throw new ConflictError(`Experiment ${req.expid} is already running${current ? ` (run ${current.id})` : ''}.`, {
+      if (isUniqueViolation(e) && row.expid) {
+        const current = await this.repo.unfinishedRunOf(row.expid);
+        throw new ConflictError(`Experiment ${row.expid} is already running${current ? ` (run ${current.id})` : ''}.`, {
           run_id: current?.id ?? null,
         });
       }
@@ -123,9 +141,13 @@ export class RunsService {
     } catch (e) {
       const why = e instanceof EnqueueTimeoutError ? e.message : `the queue is unavailable: ${(e as Error).message}`;
       // Answered 503, so it must never run behind the client's back; if a worker already took it, the job did land.
-      if (await this.abandon(run.id, why)) throw new UnavailableError(`Run ${run.id} was not started: ${why}`, { run_id: run.id });
+      if (await this.abandon(run.id, why)) {
+        runLifecycle.finished(run, { status: 'FAILED', exitCode: null, detail: why });
+        throw new UnavailableError(`Run ${run.id} was not started: ${why}`, { run_id: run.id });
+      }
       return (await this.repo.byId(run.id)) ?? run;
     }
+    runLifecycle.queued(run);
     return run;
   }
 
@@ -188,6 +210,11 @@ export class RunsService {
     return this.repo.list(filter);
   }
 
+  /** How many runs the filter matches, on every page. */
+  count(filter: Omit<RunFilter, 'limit' | 'before'>): Promise<number> {
+    return this.repo.count(filter);
+  }
+
   async output(id: number): Promise<Buffer> {
     await this.get(id);
     return this.repo.outputOf(id);
@@ -216,10 +243,15 @@ export class RunsService {
   }
 
   /** Withdraws a queued run (answers true) or asks the worker holding it to stop it, without waiting. */
-  async requestStop(run: Pick<Run, 'id' | 'kind' | 'attempts'>, force: boolean, requestedBy: string): Promise<boolean> {
+  async requestStop(
+    run: Pick<Run, 'id' | 'kind' | 'attempts'> & Partial<Pick<Run, 'expid' | 'profileName'>>,
+    force: boolean,
+    requestedBy: string,
+  ): Promise<boolean> {
     const by = `stopped by ${requestedBy}`;
     if (await this.repo.withdraw(run.id, `${by} before it started`)) {
       await this.queues.withdraw(run).catch(() => undefined);
+      runLifecycle.finished(run, { status: 'TERMINATED', exitCode: null, detail: `${by} before it started` });
       return true;
     }
     await this.repo.requestStop(run.id, force, by);

@@ -19,6 +19,19 @@ globalThis.AutomnReturn = (data) => mark('__SCRIPTRETURN__', data);
 globalThis.AutomnLog = (message, level = 'info', context = {}, type = 'general') => mark('__SCRIPTLOG__', { message, level, context, type });
 globalThis.AutomnNotify = (audience, message, level = 'info') => mark('__SCRIPTNOTIFY__', { audience, message, level });
 globalThis.AutomnRunLog = (...values) => process.stdout.write(values.map(text).join(' ') + '\\n');
+// ES modules ignore NODE_PATH (where an agent installs a script's npm packages): a bare name that does not
+// resolve from the script is looked up there too, as require() does.
+if (process.env.NODE_PATH) {
+  const base = require('node:url').pathToFileURL(process.env.NODE_PATH.split(require('node:path').delimiter)[0] + '/').href;
+  const hook =
+    'export async function resolve(name, context, next) {' +
+    '  try { return await next(name, context); } catch (e) {' +
+    '    if (e?.code !== "ERR_MODULE_NOT_FOUND" || name.startsWith(".") || name.startsWith("/") || name.includes(":")) throw e;' +
+    '    try { return await next(name, { ...context, parentURL: ' + JSON.stringify(base) + ' }); } catch { throw e; }' +
+    '  }' +
+    '}';
+  require('node:module').register('data:text/javascript,' + encodeURIComponent(hook));
+}
 `;
 
 /** Runs the script named by its first argument with the helpers among its globals. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ReadStream } from 'node:fs';
-import { BadInputError, ForbiddenError, NotFoundError } from '@runyard/runs';
+import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from '@runyard/runs';
 import { INLINE_MAX_BYTES, MAX_WAIT_MS, ObjectContent, ObjectsService } from './objects.service';
 import { ObjectStorage } from './object-storage';
 import { PackagesService } from './packages.service';
@@ -8,7 +8,7 @@ import { ExecutorGoneError, TooLargeError } from './sdk-errors';
 import { SdkSignals } from './sdk-signals';
 import type { ClaimedCall, Codec, ExecutorIdentity, ObjectBytes, RemoteErrorInfo } from './sdk-types';
 import { CallResult, FencedError, RefusedResultsError, SessionsRepository, StateSnapshot, stateKey } from './sessions.repository';
-import { SessionsService } from './sessions.service';
+import { SessionsService, SubmittedCall } from './sessions.service';
 
 /** One call's outcome as an executor reports it: bytes inline, or uploaded before (`staged`). */
 export interface ReportedResult {
@@ -38,6 +38,8 @@ export interface Exchange {
 /** What an executor needs to build its service. */
 export interface ExecutorBrief {
   session: number;
+  /** The session's name: code the executor serves may open a service of it again (Flame's recursive services). */
+  name: string;
   application: string;
   runtime: string;
   kind: string;
@@ -78,6 +80,7 @@ export class ExecutorService {
     const size = (await this.repo.packageSize(app.packageSha)) ?? 0;
     return {
       session: session.id,
+      name: session.name,
       application: app.name,
       runtime: app.runtime,
       kind: session.kind,
@@ -102,6 +105,21 @@ export class ExecutorService {
   /** An object of the executor's own application (an argument, the service, the state). */
   object(ex: ExecutorIdentity, key: string, waitMs: number): Promise<ObjectContent | null> {
     return this.objects.read(key, waitMs, ex.application);
+  }
+
+  /**
+   * Calls the code being served submits to its own session (Flame's recursive services), as the session's owner
+   * would: never to another session. An ordered session's call would wait for itself (one executor, one call at a
+   * time), so it may not.
+   */
+  async submit(ex: ExecutorIdentity, calls: SubmittedCall[]): Promise<{ seq: number; key: string }[]> {
+    const session = await this.sessions.get(ex.sessionId);
+    if (session.ordered) {
+      throw new ConflictError(
+        `session ${session.name} serves one call at a time in order: a call of it cannot wait for another of it; serve the class with autoscale=True (replicas) for recursive calls`,
+      );
+    }
+    return this.sessions.submit(session.id, calls, { name: session.createdBy, admin: false });
   }
 
   /** A result or state too large for the exchange's body, written before the exchange commits it. */

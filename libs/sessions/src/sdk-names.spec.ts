@@ -1,4 +1,4 @@
-import { parseObjectKey } from './sdk-names';
+import { defaultSessionName, isDefaultSessionName, parseObjectKey, SESSION_NAME } from './sdk-names';
 import { newExecutorCredential, parseExecutorToken, sameExecutorSecret } from './executor-credentials';
 
 describe('parseObjectKey', () => {
@@ -13,6 +13,21 @@ describe('parseObjectKey', () => {
       expect(parseObjectKey(key)).toBeNull();
     },
   );
+});
+
+describe('session names', () => {
+  it("take Flame's session ids up to 128 characters, without spaces, slashes or a leading dash", () => {
+    for (const ok of ['test-class-session-001', 'x'.repeat(128), 'v1.2_run']) expect(SESSION_NAME.test(ok)).toBe(true);
+    for (const bad of ['', 'x'.repeat(129), 'two words', '-dash', '../x', 'a/b', 'a\nb']) expect(SESSION_NAME.test(bad)).toBe(false);
+  });
+
+  it("know Runyard's own form {app}-{number} for the application only", () => {
+    expect(defaultSessionName('my-app', 7)).toBe('my-app-7');
+    expect(isDefaultSessionName('my-app', 'my-app-7')).toBe(true);
+    expect(isDefaultSessionName('my', 'my-app-7')).toBe(false);
+    expect(isDefaultSessionName('my-app', 'my-app-07')).toBe(false);
+    expect(isDefaultSessionName('my-app', 'my-app-x7')).toBe(false);
+  });
 });
 
 describe('executor credentials', () => {

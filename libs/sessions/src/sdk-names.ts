@@ -4,7 +4,17 @@ export const SHA256 = /^[0-9a-f]{64}$/;
 /** The last part of an object key (`{app}/{session}/{name}`): a uuid the client made, `service`, `state`, … */
 export const OBJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 export const METHOD_NAME = /^[A-Za-z_$][A-Za-z0-9_$]{0,127}$/;
-/** Session ids are numbers; `shared` holds what a client put before any session (Flame's `{app}/shared`). */
+/**
+ * A session's name, unique within its application (Flame's `SessionContext.session_id`, at most 128
+ * characters as Flame's): letters, digits, '.', '_' and '-', so that it is safe in a URL, a log line and
+ * a shell. Keys and credentials use the session's number, never its name.
+ */
+export const SESSION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** The name Runyard gives a session its client did not name; no client may choose one of this form. */
+export const defaultSessionName = (app: string, id: number): string => `${app}-${id}`;
+export const isDefaultSessionName = (app: string, name: string): boolean =>
+  name.startsWith(`${app}-`) && /^[1-9][0-9]{0,17}$/.test(name.slice(app.length + 1));
+/** Session ids in keys are numbers; `shared` holds what a client put before any session (Flame's `{app}/shared`). */
 export const SHARED = 'shared';
 
 export const isAppName = (v: unknown): v is string => typeof v === 'string' && APP_NAME.test(v) && v !== '.' && v !== '..';

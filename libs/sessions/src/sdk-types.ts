@@ -44,6 +44,8 @@ export interface ServiceDescriptor {
 
 export interface Session {
   id: number;
+  /** Unique within the application: the client's choice, else `{application}-{id}`. */
+  name: string;
   application: string;
   kind: SessionKind;
   ordered: boolean;

@@ -3,6 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { SdkRuntime } from '@runyard/config';
 import type { RunStatus } from '@runyard/persistence';
 import { returnedRows } from '@runyard/runs';
+import { defaultSessionName } from './sdk-names';
 import type {
   Application,
   ClaimedCall,
@@ -51,6 +52,20 @@ export interface FinishedCall {
   /** The bytes when they are in the row and small enough to answer inline. */
   inline: Buffer | null;
   error: RemoteErrorInfo | null;
+}
+
+/** A call as its session's owner reads it back (Flame's task): what was asked and where its result is. */
+export interface CallRecord {
+  seq: number;
+  method: string;
+  state: string;
+  /** The pickled (or v8) arguments, when they travelled inline; else `argsKey` names the object holding them. */
+  args: Buffer | null;
+  argsKey: string | null;
+  refs: string[];
+  resultKey: string;
+  createdAt: Date;
+  finishedAt: Date | null;
 }
 
 export interface ApplicationSummary extends Application {
@@ -202,6 +217,8 @@ export class SessionsRepository {
 
   async insertSession(s: {
     application: string;
+    /** Unset: `{application}-{id}`. */
+    name?: string | null;
     kind: SessionKind;
     ordered: boolean;
     replicas: number;
@@ -220,8 +237,8 @@ export class SessionsRepository {
       const sid = Number(id);
       const service = s.service(sid);
       const [row] = await m.query(
-        `INSERT INTO sdk_sessions (id, application, kind, ordered, replicas, service, created_by, executor_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+        `INSERT INTO sdk_sessions (id, application, kind, ordered, replicas, service, created_by, executor_id, name)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
         [
           sid,
           s.application,
@@ -231,6 +248,7 @@ export class SessionsRepository {
           JSON.stringify(service),
           s.createdBy,
           s.ordered ? (s.executors[0]?.id ?? null) : null,
+          s.name ?? defaultSessionName(s.application, sid),
         ],
       );
       for (const e of s.executors)
@@ -245,7 +263,18 @@ export class SessionsRepository {
     return row ? toSession(row) : null;
   }
 
-  async sessions(f: { id?: number; application?: string; status?: SessionStatus; limit: number }): Promise<SessionSummary[]> {
+  async sessionNamed(application: string, name: string): Promise<Session | null> {
+    const [row] = await this.db.query(`SELECT * FROM sdk_sessions WHERE application = $1 AND name = $2`, [application, name]);
+    return row ? toSession(row) : null;
+  }
+
+  async sessions(f: {
+    id?: number;
+    application?: string;
+    name?: string;
+    status?: SessionStatus;
+    limit: number;
+  }): Promise<SessionSummary[]> {
     const rows: Record<string, unknown>[] = await this.db.query(
       `SELECT s.*,
               (SELECT count(*) FROM sdk_calls c WHERE c.session_id = s.id) AS calls,
@@ -253,8 +282,9 @@ export class SessionsRepository {
               coalesce((SELECT array_agg(e.run_id ORDER BY e.created_at) FROM sdk_executors e WHERE e.session_id = s.id AND e.run_id IS NOT NULL), '{}') AS run_ids
          FROM sdk_sessions s
         WHERE ($1::text IS NULL OR s.application = $1) AND ($2::text IS NULL OR s.status = $2) AND ($4::bigint IS NULL OR s.id = $4)
+          AND ($5::text IS NULL OR s.name = $5)
         ORDER BY s.id DESC LIMIT $3`,
-      [f.application ?? null, f.status ?? null, f.limit, f.id ?? null],
+      [f.application ?? null, f.status ?? null, f.limit, f.id ?? null, f.name ?? null],
     );
     return rows.map((r) => ({
       ...toSession(r),
@@ -461,6 +491,26 @@ export class SessionsRepository {
       [sessionId, keys],
     );
     return rows.map((r) => ({ seq: Number(r.seq), key: r.result_key }));
+  }
+
+  /** A session's calls in submission order, from `afterSeq` on. */
+  async calls(sessionId: number, afterSeq: number, limit: number): Promise<CallRecord[]> {
+    const rows: Record<string, unknown>[] = await this.db.query(
+      `SELECT seq, method, state, args, args_key, refs, result_key, created_at, finished_at
+         FROM sdk_calls WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+      [sessionId, afterSeq, limit],
+    );
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      method: r.method as string,
+      state: r.state as string,
+      args: r.args as Buffer | null,
+      argsKey: r.args_key as string | null,
+      refs: r.refs as string[],
+      resultKey: r.result_key as string,
+      createdAt: r.created_at as Date,
+      finishedAt: r.finished_at as Date | null,
+    }));
   }
 
   /** Which of these keys exist, with their application. */
@@ -786,6 +836,7 @@ function toApplication(r: Record<string, unknown>): Application {
 function toSession(r: Record<string, unknown>): Session {
   return {
     id: Number(r.id),
+    name: r.name as string,
     application: r.application as string,
     kind: r.kind as SessionKind,
     ordered: r.ordered as boolean,

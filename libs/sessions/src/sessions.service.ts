@@ -14,17 +14,19 @@ import { newExecutorCredential } from './executor-credentials';
 import { EXECUTOR_RUNTIMES } from './executor-runtimes';
 import { INLINE_MAX_BYTES, MAX_WAIT_MS, ObjectsService } from './objects.service';
 import { TooLargeError } from './sdk-errors';
-import { METHOD_NAME, OBJECT_NAME, objectKey, parseObjectKey } from './sdk-names';
+import { isDefaultSessionName, METHOD_NAME, OBJECT_NAME, objectKey, parseObjectKey, SESSION_NAME } from './sdk-names';
 import { checkOwner, Requester } from './sdk-owners';
 import { SdkSignals } from './sdk-signals';
 import type { Application, Codec, RemoteErrorInfo, Session, SessionKind } from './sdk-types';
-import { FinishedCall, NewCall, SessionsRepository, SessionSummary } from './sessions.repository';
+import { CallRecord, FinishedCall, NewCall, SessionsRepository, SessionSummary } from './sessions.repository';
 
 /** The one method of a function service. */
 export const CALL_METHOD = '__call__';
 
 export interface OpenSession {
   application: string;
+  /** The session's name (Flame's custom session id): an open session of that name is joined, not opened again. */
+  name?: string;
   kind: SessionKind;
   codec: Codec;
   /** What the client shipped (a pickled function, class or instance; a Node instance's state), or an object it put before. */
@@ -59,6 +61,8 @@ const EXIT_WAIT_MS = 2_000;
 /** Inline bytes in one answer of finished calls; larger results are fetched one by one. */
 const INLINE_PER_ANSWER = 4 * 1024 * 1024;
 
+const sameMembers = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join('\0') === [...b].sort().join('\0');
+
 const closedError: RemoteErrorInfo = { type: 'SessionClosedError', message: 'the service was closed before this call ran' };
 
 /**
@@ -80,7 +84,8 @@ export class SessionsService {
     @Inject(Environment) private readonly env: Environment,
   ) {}
 
-  async open(req: OpenSession): Promise<SessionSummary> {
+  /** Opens a session, or joins the open one of the same name (Flame's open_session): `joined` says which. */
+  async open(req: OpenSession): Promise<SessionSummary & { joined: boolean }> {
     const app = await this.repo.application(req.application);
     if (!app) throw new NotFoundError(`application ${req.application} is not registered`);
     checkOwner(req.requester, app, `application ${app.name}`, 'open sessions on it');
@@ -106,10 +111,69 @@ export class SessionsService {
       throw new BadInputError('an instance is one object with one state: it cannot have replicas');
     if ((req.service === undefined) === (req.serviceKey === undefined))
       throw new BadInputError('give the service inline or by service_key, not both');
+    if (req.name !== undefined) {
+      if (!SESSION_NAME.test(req.name))
+        throw new BadInputError(
+          `session name ${JSON.stringify(req.name)} must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+        );
+      const existing = await this.repo.sessionNamed(app.name, req.name);
+      if (existing) return this.join(existing, req, methods);
+      if (isDefaultSessionName(app.name, req.name))
+        throw new BadInputError(
+          `session name ${req.name} has the form ${app.name}-NUMBER, which Runyard gives unnamed sessions: choose another`,
+        );
+    }
     if (req.serviceKey !== undefined) await this.checkOwnObject(app, req.serviceKey, 'service_key');
     const credentials = Array.from({ length: replicas }, newExecutorCredential);
-    const session = await this.repo.insertSession({
+    let session: Session;
+    try {
+      session = await this.insertSession(app, req, methods, replicas, credentials);
+    } catch (e) {
+      // Another client opened a session of that name at the same moment: join it.
+      const existing = req.name !== undefined && isUniqueViolation(e) ? await this.repo.sessionNamed(app.name, req.name) : null;
+      if (!existing) throw e;
+      return this.join(existing, req, methods);
+    }
+    await this.repo.renewLease(app.name, this.env.SESSION_LEASE_MS);
+    try {
+      for (const credential of credentials) await this.startExecutor(session, app, credential, req.requester.name);
+    } catch (e) {
+      await this.lose(session.id, `its executor could not be started: ${(e as Error).message}`);
+      throw e;
+    }
+    return { ...(await this.summary(session.id)), joined: false };
+  }
+
+  /** An open session of the name asked for, serving the same service: the caller submits to it as its opener does. */
+  private async join(session: Session, req: OpenSession, methods: string[]): Promise<SessionSummary & { joined: boolean }> {
+    checkOwner(req.requester, session, `session ${session.name} of application ${session.application}`, 'join it');
+    if (session.status !== 'open')
+      throw new ConflictError(`session ${session.name} of application ${session.application} is ${session.status}: choose another name`);
+    const same =
+      session.kind === req.kind &&
+      session.service.codec === req.codec &&
+      sameMembers(session.service.methods, methods) &&
+      (session.service.module ?? null) === (req.module ?? null) &&
+      (session.service.export ?? null) === (req.export ?? null);
+    if (!same) {
+      throw new BadInputError(
+        `session ${session.name} of application ${session.application} serves another ${session.kind} (methods ${session.service.methods.join(', ')}): choose another name`,
+      );
+    }
+    await this.repo.renewLease(session.application, this.env.SESSION_LEASE_MS);
+    return { ...(await this.summary(session.id)), joined: true };
+  }
+
+  private insertSession(
+    app: Application,
+    req: OpenSession,
+    methods: string[],
+    replicas: number,
+    credentials: ReturnType<typeof newExecutorCredential>[],
+  ): Promise<Session> {
+    return this.repo.insertSession({
       application: app.name,
+      name: req.name ?? null,
       kind: req.kind,
       ordered: req.kind !== 'function' && replicas === 1,
       replicas,
@@ -123,14 +187,6 @@ export class SessionsService {
       serviceObject: req.service ? { codec: req.codec, size: req.service.length, bytes: { inline: req.service } } : null,
       executors: credentials.map((c) => ({ id: c.id, tokenSha256: c.secretSha256 })),
     });
-    await this.repo.renewLease(app.name, this.env.SESSION_LEASE_MS);
-    try {
-      for (const credential of credentials) await this.startExecutor(session, app, credential, req.requester.name);
-    } catch (e) {
-      await this.lose(session.id, `its executor could not be started: ${(e as Error).message}`);
-      throw e;
-    }
-    return this.summary(session.id);
   }
 
   async get(id: number): Promise<Session> {
@@ -145,7 +201,7 @@ export class SessionsService {
     return found;
   }
 
-  list(f: { application?: string; status?: Session['status']; limit: number }): Promise<SessionSummary[]> {
+  list(f: { application?: string; name?: string; status?: Session['status']; limit: number }): Promise<SessionSummary[]> {
     return this.repo.sessions(f);
   }
 
@@ -225,6 +281,15 @@ export class SessionsService {
     }
     if (!stored) throw this.notOpen(await this.get(sessionId));
     return stored;
+  }
+
+  /**
+   * A session's calls with their arguments (Flame's `list_tasks`): only its owner (or an admin) reads them, as
+   * only it may submit them — arguments are the client's data, and its client unpickles what it reads here.
+   */
+  async calls(sessionId: number, who: Requester, afterSeq: number, limit: number): Promise<CallRecord[]> {
+    checkOwner(who, await this.get(sessionId), `session ${sessionId}`, 'read its calls');
+    return this.repo.calls(sessionId, afterSeq, limit);
   }
 
   /** The calls among `ranges` (sequence numbers) that have finished, waiting up to `waitMs` for one to. */

@@ -77,6 +77,7 @@ export function describeError(e: unknown): RemoteErrorInfo {
 export class Executor {
   private brief!: Brief;
   private target: unknown;
+  private exported?: new () => object;
   private version = 0;
   private readonly cache = new Map<string, unknown>();
 
@@ -191,12 +192,18 @@ export class Executor {
       throw new RunyardError(
         `${b.export} is not exported by ${b.module} of the package (found: ${Object.keys(ns).join(', ') || 'nothing'})`,
       );
-    const Target = exported as new () => object;
-    if (b.kind === 'function') this.target = exported;
-    else if (b.state) {
-      this.version = b.state.version;
-      this.target = Object.assign(Object.create(Target.prototype), decode<object>(await this.fetch(b.state.key)));
-    } else if (b.kind === 'class') this.target = new Target();
+    this.exported = exported as new () => object;
+    await this.instantiate();
+  }
+
+  /** The service as the brief says: its last committed state, else a new instance or the one shipped. */
+  private async instantiate(): Promise<void> {
+    const b = this.brief;
+    const Target = this.exported!;
+    this.version = b.state?.version ?? 0;
+    if (b.kind === 'function') this.target = Target;
+    else if (b.state) this.target = Object.assign(Object.create(Target.prototype), decode<object>(await this.fetch(b.state.key)));
+    else if (b.kind === 'class') this.target = new Target();
     else this.target = Object.assign(Object.create(Target.prototype), decode<object>(await this.fetch(b.service_key)));
   }
 
@@ -266,10 +273,26 @@ export class Executor {
         max: queue.length > 0 ? 0 : TAKE,
         wait_ms: queue.length > 0 ? 0 : WAIT_MS,
       };
-      if (this.brief.ordered && done.length > 0) exchange.state = await this.snapshot();
+      let lost: string | null = null;
+      if (this.brief.ordered && done.length > 0) {
+        try {
+          exchange.state = await this.snapshot();
+        } catch (e) {
+          if (!(e instanceof RunyardError) || e.body.storage === undefined) throw e;
+          // The state these calls made cannot be kept: they fail now (not after the executor's retries),
+          // and the instance goes back to its last committed state, as if they never ran.
+          lost = `the instance's state after this call could not be stored: ${e.message}`;
+          const error = { type: 'StorageLostError', message: lost };
+          exchange.results = done.map((r) => (r.ok ? { call: r.call, ok: false, error } : r));
+        }
+      }
       const answer = await this.json<{ open: boolean; calls: Call[] }>('POST', '/api/v1/executor/exchange', exchange);
       done = [];
       inline = 0;
+      if (lost !== null) {
+        this.brief = await this.json<Brief>('GET', '/api/v1/executor/session');
+        await this.instantiate();
+      }
       if (!answer.open) return;
       queue.push(...answer.calls);
     }

@@ -42,13 +42,18 @@ export interface ServiceOptions {
   module?: string | URL;
   /** Its export name, when not found by identity. */
   export?: string;
+  /**
+   * The session's name (Flame's `SessionContext.session_id`), unique within the application: an open session of
+   * that name, of this token and serving the same code, is joined instead of a new one opened.
+   */
+  session?: string;
 }
 
 /** A future's outcome, as select() yields it. */
 export type Settled<T> = { future: ObjectFuture<T>; ok: true; value: T } | { future: ObjectFuture<T>; ok: false; error: unknown };
 
 /** Names a service keeps for itself (`then` would make it look like a promise to `await`). */
-const RESERVED = ['then', 'close', 'sessionId', 'constructor'];
+const RESERVED = ['then', 'close', 'sessionId', 'sessionName', 'constructor'];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any function or class
 type AnyFunction = (...args: any[]) => any;
@@ -159,8 +164,9 @@ export class Runner implements AsyncDisposable {
         `the ${label} instance cannot be shipped (its own properties must be serializable): ${(e as Error).message}`,
       );
     }
-    const session = await this.api.json<{ id: number }>('POST', '/api/v1/sessions', {
+    const session = await this.api.json<{ id: number; name: string }>('POST', '/api/v1/sessions', {
       application: this.name,
+      ...(o.session === undefined ? {} : { name: o.session }),
       kind,
       codec: 'v8',
       service: state.toString('base64'),
@@ -169,7 +175,7 @@ export class Runner implements AsyncDisposable {
       module: where.module,
       export: where.export,
     });
-    const client = new SessionClient(this.api, this.name, session.id);
+    const client = new SessionClient(this.api, this.name, session.id, session.name);
     this.sessions.push(client);
     return serviceOf(client, kind, methods) as Service<T>;
   }
@@ -177,13 +183,13 @@ export class Runner implements AsyncDisposable {
   /** A service on a session another client of the application opened: several clients calling one instance, in one order. */
   async attach<T extends object>(target: T, sessionId: number): Promise<Service<T>> {
     void target; // typing only: the session knows what it serves
-    const s = await this.api.json<{ id: number; application: string; kind: string; methods: string[] }>(
+    const s = await this.api.json<{ id: number; name: string; application: string; kind: string; methods: string[] }>(
       'GET',
       `/api/v1/sessions/${sessionId}`,
     );
     if (s.application !== this.name)
       throw new RunyardError(`session ${sessionId} belongs to application ${s.application}, not ${this.name}`);
-    return serviceOf(new SessionClient(this.api, this.name, s.id), s.kind, s.methods) as Service<T>;
+    return serviceOf(new SessionClient(this.api, this.name, s.id, s.name), s.kind, s.methods) as Service<T>;
   }
 
   /** Flame's get(list): the results in the list's order; rejects with the first failure. */
@@ -254,9 +260,9 @@ async function upload(api: ApiClient, sha: string, archive: Buffer): Promise<voi
   if (put.status !== 200 && put.status !== 201) throw errorFrom(put.status, put.body, typed(put.status));
 }
 
-/** The object a caller uses: a function's twin, or one remote call per method; plus `sessionId` and `close()`. */
+/** The object a caller uses: a function's twin, or one remote call per method; plus `sessionId`, `sessionName` and `close()`. */
 function serviceOf(client: SessionClient, kind: string, methods: string[]): unknown {
-  const control = { sessionId: client.id, close: () => client.close() };
+  const control = { sessionId: client.id, sessionName: client.name, close: () => client.close() };
   if (kind === 'function') return Object.assign((...args: unknown[]) => client.call('__call__', args), control);
   const service: Record<string, unknown> = { ...control };
   for (const m of methods) service[m] = (...args: unknown[]) => client.call(m, args);

@@ -19,6 +19,8 @@ export type RemoteMethods<I> = {
 export interface ServiceControl {
   /** The session serving it. */
   readonly sessionId: number;
+  /** Its name (Flame's session id): the `session` option's, else `{application}-{id}`. */
+  readonly sessionName: string;
   /** Closes the service: pending calls are cancelled, its executors exit. */
   close(): Promise<void>;
 }

@@ -54,6 +54,8 @@ export class SessionClient {
     private readonly api: ApiClient,
     readonly application: string,
     readonly id: number,
+    /** Its name: the one the client chose, else `{application}-{id}`. */
+    readonly name: string,
   ) {}
 
   /** Queues a call; the future is usable (as an argument too) at once. Arguments that cannot be sent throw here. */

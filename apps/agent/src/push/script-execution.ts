@@ -5,7 +5,7 @@ import type { ExitInfo } from '../../../../libs/runners/src/runner';
 import { sleep } from '../agent-log';
 import { LocalJobs, LocalRun } from '../local-jobs';
 import type { NodePackages } from './node-packages';
-import { automnExit } from './signal-exit';
+import { automnExit, heldSignalLineAt } from './signal-exit';
 import { scriptVariables } from './script-variables';
 
 const TAIL_EVERY_MS = 50;
@@ -134,6 +134,17 @@ export async function executeScript(
   const output = jobs.output(run);
   const offsets = { stdout: 0, stderr: 0 };
   const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+  // The live log must not show the shell's "Terminated" either: a last stderr line that could be it waits for the exit.
+  let heldErr = '';
+  const emit = (text: string, stream: 'stdout' | 'stderr') => {
+    if (stream === 'stderr') {
+      const all = heldErr + text;
+      const at = heldSignalLineAt(all);
+      heldErr = at < 0 ? '' : all.slice(at);
+      text = at < 0 ? all : all.slice(0, at);
+    }
+    if (text) io.onLog(text, stream);
+  };
   const tail = async (final: boolean) => {
     for (const stream of ['stdout', 'stderr'] as const) {
       const size = await output.size(stream);
@@ -143,11 +154,13 @@ export async function executeScript(
         offsets[stream] += data.length;
         const text = decoders[stream].write(data);
         if (stream === 'stderr' && stderr.length < MAX_RESULT_TEXT) stderr += text;
-        if (text) io.onLog(text, stream);
+        emit(text, stream);
       }
       if (final) {
-        const rest = decoders[stream].end();
-        if (rest) io.onLog(rest, stream);
+        emit(decoders[stream].end(), stream);
+        // Kept only where the exit says the script wrote it (not a death by the signal it names).
+        if (stream === 'stderr' && heldErr && automnExit(exit?.code ?? null, heldErr, stopping).stderr === heldErr)
+          io.onLog(heldErr, stream);
       }
     }
   };

@@ -16,6 +16,17 @@ const SHELL_SIGNAL_TEXT: Record<number, string> = {
   15: 'Terminated',
 };
 
+const ANY_SIGNAL_LINE = new RegExp(`(^|\\n)(${Object.values(SHELL_SIGNAL_TEXT).join('|')})( \\(core dumped\\))?\\n?$`);
+
+/**
+ * Where a line the wrapper shell prints for a death by signal could begin at the end of `stderr`, or -1:
+ * live output holds it back until the exit tells whether it is the shell's or the script's own.
+ */
+export function heldSignalLineAt(stderr: string): number {
+  const m = ANY_SIGNAL_LINE.exec(stderr);
+  return m ? m.index + m[1].length : -1;
+}
+
 /**
  * An exit as Automn's runner reports it: a script that died of a signal has code 1 (Node's exit code
  * is null then), not the shell's 128+N, and the wrapper shell's "Terminated"/"Killed" line is no part

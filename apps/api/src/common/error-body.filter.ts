@@ -1,9 +1,13 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { automnErrorBody, isAutomnHostPath } from '@runyard/agent-protocol';
 import { RunyardError } from '@runyard/runs';
 import { classifyLibraryError } from './library-errors';
 
-/** Every error leaves as `{"error": true, "error_message": "…"}` with a meaningful status; never a 500 for bad input. */
+/**
+ * Every error leaves as `{"error": true, "error_message": "…"}` with a meaningful status; never a 500 for bad input.
+ * Automn's host routes answer in Automn's shape instead, whether their controller or the request pipeline refused.
+ */
 @Catch()
 export class ErrorBodyFilter implements ExceptionFilter {
   private readonly log = new Logger('HTTP');
@@ -32,6 +36,10 @@ export class ErrorBodyFilter implements ExceptionFilter {
     res
       .status(status)
       .type('application/json')
-      .json({ error: true, error_message: message, ...extra });
+      .json(
+        isAutomnHostPath(host.switchToHttp().getRequest<Request>().path)
+          ? automnErrorBody(status, message, extra)
+          : { error: true, error_message: message, ...extra },
+      );
   }
 }

@@ -1,9 +1,11 @@
 import type { INestApplication, Type } from '@nestjs/common';
 import { GUARDS_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
-import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, getSchemaPath, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
 import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
+import { isAutomnHostPath } from '@runyard/agent-protocol';
+import { AutomnErrorBody } from '@runyard/agents';
 import { PUBLIC_ROUTE, REQUIRED_ROLE, TOKEN_FORMAT } from '@runyard/auth';
 import { Environment } from '@runyard/config';
 import { ROLES } from '@runyard/persistence';
@@ -54,7 +56,7 @@ const TAGS: Record<string, string> = {
   'Kernel CI': 'Kernel builds and tests on TuxSuite, the KernelCI bridge’s paths; results to KCIDB',
   'TuxSuite callbacks': 'What TuxSuite calls back, signed (x-tux-payload-signature)',
   Tokens: 'API tokens and the audit trail (admins)',
-  Operations: 'Health, metrics, these docs and the queue dashboard',
+  Operations: 'Health, metrics, these docs, the queue dashboard and the web UI',
   Agents: 'Runner agents (admins): hosts that run work with no access to the queue or the database',
   'Agent protocol': 'What runner agents call, with their own secret or a run’s job token; Automn’s host route',
 };
@@ -73,7 +75,7 @@ interface Route {
   /** The class of its `@Query()` DTO, if any. */
   query?: Type<unknown>;
   takesBody: boolean;
-  /** A page served outside Nest (docs, dashboard): a Bearer token or the Basic password. */
+  /** A page served outside Nest (docs, dashboard, web UI): a Bearer token or the Basic password, unless public. */
   page?: boolean;
 }
 
@@ -132,7 +134,8 @@ function routesOf(app: INestApplication): Map<string, Route> {
     }
   }
   for (const [path, page] of Object.entries(PAGE_LIST)) {
-    routes.set(`page ${path}`, { isPublic: false, guarded: false, executor: false, role: page.role, takesBody: false, page: true });
+    const isPublic = page.public === true;
+    routes.set(`page ${path}`, { isPublic, guarded: false, executor: false, role: page.role, takesBody: false, page: true });
   }
   return routes;
 }
@@ -162,10 +165,13 @@ function complete(doc: OpenAPIObject, routes: Map<string, Route>, access: Access
       op.parameters = [...pathParameters(path), ...queryParameters(op, route, schemas)];
       op.security = security(key, route, access);
       op.responses = { ...op.responses, ...errorAnswers(method, route, access, op.responses) };
+      // Automn's host routes answer every error in Automn's shape, the pipeline's too (the global error filter).
+      const automn = isAutomnHostPath(path);
       for (const [status, answer] of Object.entries(op.responses)) {
         if (Number(status) >= 400 && !answer.content) {
-          const example = { error: true, error_message: answer.description };
-          answer.content = { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' }, example } };
+          const example = automn ? { error: answer.description } : { error: true, error_message: answer.description };
+          const schema = { $ref: automn ? getSchemaPath(AutomnErrorBody) : '#/components/schemas/ErrorBody' };
+          answer.content = { 'application/json': { schema, example } };
         }
         withExamples(answer.content, schemas);
       }
@@ -195,7 +201,7 @@ function declaredExample(schema: Schema, schemas: Record<string, Schema>): unkno
 }
 
 function security(key: string, route: Route, access: Access): Record<string, string[]>[] {
-  if (route.page) return access.open ? [] : [{ token: [] }, { basic: [] }];
+  if (route.page) return access.open || route.isPublic ? [] : [{ token: [] }, { basic: [] }];
   if (route.executor) return [{ executor: [] }];
   if (key === 'get /metrics') return access.metricsPublic ? [] : [{ token: [] }];
   if (access.open || route.isPublic) return [];

@@ -58,6 +58,8 @@ export class RunView {
   result: Record<string, unknown> | null;
   @ApiProperty({ example: 'alice' })
   requested_by: string;
+  @ApiProperty({ type: 'integer', nullable: true, example: null, description: 'the Runner SDK session whose executor the run is' })
+  session_id: number | null;
   @ApiProperty({ type: 'integer', example: 1, description: 'the attempt under way or the last one (RETRY)' })
   attempts: number;
   @ApiProperty({ type: 'string', nullable: true, example: null, description: 'why the previous attempt failed' })
@@ -98,6 +100,7 @@ export function presentRun(run: Run, runners: RunnerTypes): RunView {
     run_dir: run.runDir,
     result: run.result,
     requested_by: run.requestedBy,
+    session_id: run.kind === 'session' ? Number(run.settings.env?.RUNYARD_SESSION) || null : null,
     attempts: run.attempts,
     last_error: run.lastError,
     deadline_at: run.deadlineAt,
@@ -116,4 +119,6 @@ export class RunPage {
   runs: RunView[];
   @ApiProperty({ type: 'integer', nullable: true, example: 17, description: 'pass it as before for the next page; null on the last' })
   next_before: number | null;
+  @ApiProperty({ type: 'integer', example: 120, description: 'how many runs match the filters' })
+  total: number;
 }

@@ -43,12 +43,18 @@ export class RunsController {
   }
 
   @ApiOperation({ summary: 'List runs, newest first' })
-  @ApiResponse({ status: 200, type: RunPage, description: 'filtered by the query; pass next_before as before for the next page' })
+  @ApiResponse({
+    status: 200,
+    type: RunPage,
+    description:
+      'filtered by the query (experiment, status, kind, profile, agent, requester); pass next_before as before for the next page',
+  })
   @Get()
   async list(@Query() q: ListRunsQuery) {
     const limit = q.limit ?? 50;
-    const runs = await this.runs.list({ expid: q.expid, status: q.status, kind: q.kind, before: q.before, limit });
-    return { runs: runs.map(this.present), next_before: runs.length === limit ? runs[runs.length - 1].id : null };
+    const filter = { expid: q.expid, status: q.status, kind: q.kind, profile: q.profile, agent: q.agent, requestedBy: q.requester };
+    const [runs, total] = await Promise.all([this.runs.list({ ...filter, before: q.before, limit }), this.runs.count(filter)]);
+    return { runs: runs.map(this.present), next_before: runs.length === limit ? runs[runs.length - 1].id : null, total };
   }
 
   @ApiOperation({ summary: 'Get a run' })
@@ -87,6 +93,18 @@ export class RunsController {
     }
     const output = await this.runs.output(id);
     res.type('text/plain; charset=utf-8').send(output);
+  }
+
+  /** A finished run again, as a new run (202): the same command on the same settings. */
+  @ApiOperation({ summary: 'Run a finished run again' })
+  @ApiResponse({ status: 202, type: RunView, description: 'the new run: the same command on the same settings' })
+  @ApiResponse({ status: 400, description: 'bad input: a path the input rules refuse, or the run is a Runner SDK session’s executor' })
+  @ApiResponse({ status: 404, description: 'no such run' })
+  @ApiResponse({ status: 409, description: 'the run is unfinished, or its experiment is already running' })
+  @Post(':id/resubmit')
+  @HttpCode(202)
+  async resubmit(@Param('id', recordId) id: number, @Req() req: Request) {
+    return this.present(await this.runs.resubmit(id, requesterOf(req)));
   }
 
   @ApiOperation({ summary: 'Stop a run' })

@@ -1,6 +1,7 @@
 import { JSONSchema } from 'class-validator-jsonschema';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { AGENT_ID } from '@runyard/agents';
 import { ProfileRecord, Run, RUN_KINDS, RUN_STATUSES } from '@runyard/persistence';
 import { FitsColumn } from '../common/column-rules';
 import type { RunKind, RunStatus } from '@runyard/persistence';
@@ -20,13 +21,30 @@ export class ListRunsQuery {
   kind?: RunKind;
 
   @IsOptional()
+  @IsString()
+  @FitsColumn(Run, 'profileName')
+  profile?: string;
+
+  @JSONSchema({ description: 'runs an agent took (its id)' })
+  @IsOptional()
+  @Matches(AGENT_ID, { message: 'agent must be an agent id (letters, digits, ".", "_", "-")' })
+  agent?: string;
+
+  @JSONSchema({ description: 'runs a token (its name) or a schedule (`schedule <name>`) asked for' })
+  @IsOptional()
+  @IsString()
+  @FitsColumn(Run, 'requestedBy')
+  requester?: string;
+
+  @JSONSchema({ description: 'at most this many runs (default 50)' })
+  @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(500)
   limit?: number;
 
-  /** Keyset pagination: pass the `next_before` of the previous page. */
+  @JSONSchema({ description: 'the next_before of the previous page' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -7,8 +7,8 @@ import { ExecutorService } from '@runyard/sessions';
 import { recordId } from '../common/validation';
 import { executorOf, ExecutorGuard } from './executor.guard';
 import { sendObject, sendPending } from './object-responses';
-import { ExchangeDto, FatalDto, WaitQuery } from './sessions.dto';
-import { BriefView, ClaimedCallView, presentBrief, presentClaimed } from './sessions.presenter';
+import { ExchangeDto, FatalDto, SubmitCallsDto, WaitQuery } from './sessions.dto';
+import { BriefView, ClaimedCallView, presentBrief, presentClaimed, SubmittedCallsView } from './sessions.presenter';
 
 const bytes = (b64: string | undefined) => (b64 === undefined ? undefined : Buffer.from(b64, 'base64'));
 
@@ -68,6 +68,23 @@ export class ExecutorController {
     const content = await this.executor.object(executorOf(req), key, q.wait_ms ?? 0);
     if (!content) return sendPending(res, key);
     await sendObject(req, res, content);
+  }
+
+  /** Calls the served code submits to its own session (Flame's recursive services); their results are read as objects. */
+  @ApiOperation({ summary: 'Submit calls to its own session' })
+  @ApiResponse({
+    status: 201,
+    type: SubmittedCallsView,
+    description: 'their sequence numbers and result keys: calls the served code makes on its own session (Flame’s recursive services)',
+  })
+  @ApiResponse({
+    status: 409,
+    description: 'an ordered session (a call of it would wait for itself), a session no longer open, or a call id used before',
+  })
+  @Post('calls')
+  async submit(@Body() body: SubmitCallsDto, @Req() req: Request) {
+    const calls = body.calls.map((c) => ({ id: c.id, method: c.method, args: bytes(c.args), argsKey: c.args_key, refs: c.refs }));
+    return { calls: await this.executor.submit(executorOf(req), calls) };
   }
 
   /** A call's result too large for the exchange, uploaded before the exchange that commits it. */

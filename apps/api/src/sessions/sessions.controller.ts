@@ -3,30 +3,46 @@ import { ApiExtraModels, ApiOperation, ApiResponse, ApiTags, getSchemaPath } fro
 import type { Request } from 'express';
 import { SessionsService } from '@runyard/sessions';
 import { recordId } from '../common/validation';
-import { FinishedCallsQuery, ListSessionsQuery, OpenSessionDto, SubmitCallsDto } from './sessions.dto';
+import { CallsQuery, FinishedCallsQuery, ListSessionsQuery, OpenSessionDto, SubmitCallsDto } from './sessions.dto';
 import { sdkRequester } from './sdk-requester';
-import { FinishedCallView, presentFinished, presentSession, SessionView } from './sessions.presenter';
+import {
+  CallView,
+  FinishedCallView,
+  OpenedSessionView,
+  presentCall,
+  presentFinished,
+  presentSession,
+  SessionView,
+  SubmittedCallsView,
+} from './sessions.presenter';
 
 /** Runner SDK sessions: a service served by executors (runs of kind `session`), its calls, their results. */
 @ApiTags('Runner SDK')
-@ApiExtraModels(SessionView, FinishedCallView)
+@ApiExtraModels(SessionView, FinishedCallView, CallView)
 @Controller('api/v1/sessions')
 export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}
 
-  /** Opens the session and starts its executors through the application's profile; answers without waiting for them. */
+  /**
+   * Opens the session and starts its executors through the application's profile; answers without waiting for them.
+   * A `name` of an open session of the application joins that session (`joined: true`), as Flame's open_session.
+   */
   @ApiOperation({ summary: 'Open a session (a service) and start its executors' })
   @ApiResponse({
     status: 201,
-    type: SessionView,
-    description: 'the session, its executors queued as runs of kind session through the application’s profile',
+    type: OpenedSessionView,
+    description:
+      'the session, its executors queued as runs of kind session through the application’s profile; with a name, the open session of that name',
   })
+  @ApiResponse({ status: 400, description: 'bad input: the DTO’s rules, or the open session of that name serves another service' })
   @ApiResponse({ status: 403, description: 'not the application’s owner' })
   @ApiResponse({ status: 404, description: 'no such application' })
+  @ApiResponse({ status: 409, description: 'the session of that name is not open: choose another name' })
   @Post()
   async open(@Body() body: OpenSessionDto, @Req() req: Request) {
     const session = await this.sessions.open({
       application: body.application,
+      name: body.name,
       kind: body.kind,
       codec: body.codec,
       service: body.service === undefined ? undefined : Buffer.from(body.service, 'base64'),
@@ -37,18 +53,23 @@ export class SessionsController {
       export: body.export,
       requester: sdkRequester(req),
     });
-    return presentSession(session);
+    return { ...presentSession(session), joined: session.joined };
   }
 
   @ApiOperation({ summary: 'List sessions, newest first' })
   @ApiResponse({
     status: 200,
-    description: 'filtered by application and status',
+    description: 'filtered by application, name and status',
     schema: { type: 'object', properties: { sessions: { type: 'array', items: { $ref: getSchemaPath(SessionView) } } } },
   })
   @Get()
   async list(@Query() q: ListSessionsQuery) {
-    const sessions = await this.sessions.list({ application: q.application, status: q.status, limit: q.limit ?? 50 });
+    const sessions = await this.sessions.list({
+      application: q.application,
+      name: q.name,
+      status: q.status,
+      limit: q.limit ?? 50,
+    });
     return { sessions: sessions.map(presentSession) };
   }
 
@@ -78,23 +99,12 @@ export class SessionsController {
   @ApiOperation({ summary: 'Submit calls, in order' })
   @ApiResponse({
     status: 201,
+    type: SubmittedCallsView,
     description: 'their sequence numbers and result keys; the same batch sent again answers as stored',
-    schema: {
-      type: 'object',
-      properties: {
-        calls: {
-          type: 'array',
-          items: {
-            type: 'object',
-            properties: { seq: { type: 'integer', example: 1 }, key: { type: 'string', example: 'climate-stats/7/1' } },
-          },
-        },
-      },
-    },
   })
   @ApiResponse({ status: 403, description: 'not the session’s owner' })
   @ApiResponse({ status: 404, description: 'no such session' })
-  @ApiResponse({ status: 409, description: 'the session is not open' })
+  @ApiResponse({ status: 409, description: 'the session is not open, or a call id of the batch was used before' })
   @Post(':id/calls')
   async submit(@Param('id', recordId) id: number, @Body() body: SubmitCallsDto, @Req() req: Request) {
     const stored = await this.sessions.submit(
@@ -109,6 +119,21 @@ export class SessionsController {
       sdkRequester(req),
     );
     return { calls: stored };
+  }
+
+  /** The session's calls in submission order, with their arguments: for its owner (or an admin) only. */
+  @ApiOperation({ summary: 'Read a session’s calls and their arguments' })
+  @ApiResponse({
+    status: 200,
+    description: 'in submission order, after the sequence number `after`',
+    schema: { type: 'object', properties: { calls: { type: 'array', items: { $ref: getSchemaPath(CallView) } } } },
+  })
+  @ApiResponse({ status: 403, description: 'not the session’s owner (only its owner or an admin reads its calls)' })
+  @ApiResponse({ status: 404, description: 'no such session' })
+  @Get(':id/calls')
+  async calls(@Param('id', recordId) id: number, @Query() q: CallsQuery, @Req() req: Request) {
+    const calls = await this.sessions.calls(id, sdkRequester(req), q.after ?? -1, q.limit ?? 100);
+    return { calls: calls.map(presentCall) };
   }
 
   /** The finished calls among `seqs`, long-polling up to `wait_ms`; small results come inline (base64). */

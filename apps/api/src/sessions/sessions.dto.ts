@@ -1,4 +1,5 @@
 import { Type } from 'class-transformer';
+import { JSONSchema } from 'class-validator-jsonschema';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -60,6 +61,14 @@ export class OpenSessionDto {
   @IsString()
   @MaxLength(64)
   application: string;
+
+  @JSONSchema({
+    description: 'the session’s name within the application (Flame’s custom session id): an open session of that name is joined',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  name?: string;
 
   @IsIn(SESSION_KINDS)
   kind: SessionKind;
@@ -137,6 +146,11 @@ export class ListSessionsQuery {
   application?: string;
 
   @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  name?: string;
+
+  @IsOptional()
   @IsIn(['open', 'closed', 'lost'])
   status?: SessionStatus;
 
@@ -145,6 +159,23 @@ export class ListSessionsQuery {
   @IsInt()
   @Min(1)
   @Max(500)
+  limit?: number;
+}
+
+export class CallsQuery {
+  @JSONSchema({ description: 'the calls after this sequence number (the last one of the previous page)' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(-1)
+  after?: number;
+
+  @JSONSchema({ description: 'at most this many calls (default 100)' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   limit?: number;
 }
 

@@ -2,7 +2,9 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CODECS, SESSION_KINDS } from '@runyard/sessions';
 import type {
   ApplicationSummary,
+  CallRecord,
   ClaimedCall,
+  CallState,
   Codec,
   ExecutorBrief,
   FinishedCall,
@@ -68,6 +70,11 @@ export const presentApplication = (a: ApplicationSummary): ApplicationView => ({
 export class SessionView {
   @ApiProperty({ type: 'integer', example: 7 })
   id: number;
+  @ApiProperty({
+    example: 'climate-stats-7',
+    description: 'unique within the application: the one the client chose (Flame’s session id), else {application}-{id}',
+  })
+  name: string;
   @ApiProperty({ example: 'climate-stats' })
   application: string;
   @ApiProperty({ enum: SESSION_KINDS, example: 'function' })
@@ -104,8 +111,15 @@ export class SessionView {
   closed_at: Date | null;
 }
 
+/** The answer of opening: the session, and whether an open one of that name was joined. */
+export class OpenedSessionView extends SessionView {
+  @ApiProperty({ example: false, description: 'an open session of that name was joined' })
+  joined: boolean;
+}
+
 export const presentSession = (s: Session | SessionSummary): SessionView => ({
   id: s.id,
+  name: s.name,
   application: s.application,
   kind: s.kind,
   ordered: s.ordered,
@@ -169,6 +183,57 @@ export const presentFinished = (r: FinishedCall): FinishedCallView => ({
   error: r.error,
 });
 
+export class SubmittedCallView {
+  @ApiProperty({ type: 'integer', example: 1 })
+  seq: number;
+  @ApiProperty({ example: 'climate-stats/7/1', description: 'where its result will be' })
+  key: string;
+}
+
+export class SubmittedCallsView {
+  @ApiProperty({ type: [SubmittedCallView] })
+  calls: SubmittedCallView[];
+}
+
+/** A session's call as its owner reads it back, arguments included. */
+export class CallView {
+  @ApiProperty({ type: 'integer', example: 1 })
+  seq: number;
+  @ApiProperty({ example: 'mean' })
+  method: string;
+  @ApiProperty({ enum: ['pending', 'running', 'done', 'failed', 'cancelled'] satisfies CallState[], example: 'done' })
+  state: string;
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    example: 'gASVDAAAAAAAAABdlChLAUsCSwNlLg==',
+    description: 'the encoded arguments (base64) when they travelled inline',
+  })
+  args: string | null;
+  @ApiProperty({ type: 'string', nullable: true, example: null, description: 'else the object holding them' })
+  args_key: string | null;
+  @ApiProperty({ type: [String], example: [] })
+  refs: string[];
+  @ApiProperty({ example: 'climate-stats/7/1' })
+  result_key: string;
+  @ApiProperty({ ...TIME, example: '2026-12-07T09:00:06.000Z' })
+  created_at: Date;
+  @ApiProperty({ ...TIME, nullable: true, example: '2026-12-07T09:00:07.000Z' })
+  finished_at: Date | null;
+}
+
+export const presentCall = (c: CallRecord): CallView => ({
+  seq: c.seq,
+  method: c.method,
+  state: c.state,
+  args: b64(c.args),
+  args_key: c.argsKey,
+  refs: c.refs,
+  result_key: c.resultKey,
+  created_at: c.createdAt,
+  finished_at: c.finishedAt,
+});
+
 export class ClaimedCallView {
   @ApiProperty({ type: 'integer', example: 301 })
   id: number;
@@ -209,6 +274,8 @@ export class StateView {
 export class BriefView {
   @ApiProperty({ type: 'integer', example: 7 })
   session: number;
+  @ApiProperty({ example: 'climate-stats-7', description: 'the session’s name' })
+  name: string;
   @ApiProperty({ example: 'climate-stats' })
   application: string;
   @ApiProperty({ example: 'python' })
@@ -237,6 +304,7 @@ export class BriefView {
 
 export const presentBrief = (b: ExecutorBrief): BriefView => ({
   session: b.session,
+  name: b.name,
   application: b.application,
   runtime: b.runtime,
   kind: b.kind,

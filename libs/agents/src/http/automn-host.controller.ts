@@ -1,15 +1,18 @@
-import { Body, Controller, HttpCode, Param, Post, Req, UseFilters } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { ApiExtraModels, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Public } from '@runyard/auth';
 import { AutomnHostService } from '../automn-host.service';
-import { AutomnErrorBody, AutomnErrorFilter } from './automn-error.filter';
+import { AutomnErrorBody } from './automn-error.view';
 
-/** Automn's runner-host registration (and heartbeat), authenticated by the runner's secret in the body. */
+/**
+ * Automn's runner-host registration (and heartbeat), authenticated by the runner's secret in the body; errors in
+ * Automn's shape (the global error filter), the request pipeline's included.
+ */
 @ApiTags('Agent protocol')
+@ApiExtraModels(AutomnErrorBody)
 @Controller('api/settings/runner-hosts')
 @Public()
-@UseFilters(AutomnErrorFilter)
 export class AutomnHostController {
   constructor(private readonly host: AutomnHostService) {}
 
@@ -31,7 +34,7 @@ export class AutomnHostController {
   @ApiResponse({
     status: 400,
     type: AutomnErrorBody,
-    description: 'no id, secret or endpoint, or an endpoint refused (Automn’s shape; what the door refuses has Runyard’s error body)',
+    description: 'no id, secret or endpoint, an endpoint refused, or bad input at the door (malformed JSON, a bad path)',
     example: { error: 'Runner secret is required' },
   })
   @ApiResponse({

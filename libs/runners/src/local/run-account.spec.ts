@@ -15,22 +15,29 @@ describe('uids of their own for runs', () => {
 
   it('gives each live run its own uid of the range, the same one again to the same run, and says when the range is full', () => {
     const range: [number, number] = [70000, 70002];
-    const a = claimUid(locks, run(1), range);
-    const b = claimUid(locks, run(4), range); // 4 maps onto 1's uid: the next free one is taken
-    const c = claimUid(locks, run(7), range);
+    const a = claimUid(run(1), range, locks);
+    const b = claimUid(run(4), range, locks); // 4 maps onto 1's uid: the next free one is taken
+    const c = claimUid(run(7), range, locks);
     expect(new Set([a.uid, b.uid, c.uid]).size).toBe(3);
     expect([a, b, c].every((x) => x.uid >= 70000 && x.uid <= 70002 && x.gid === x.uid && !x.named)).toBe(true);
     expect(a.home).toBe(join(root, '1'));
-    expect(claimUid(locks, join(root, '1'), range).uid).toBe(a.uid);
-    expect(() => claimUid(locks, run(10), range)).toThrow(/every uid of RUN_UID_RANGE 70000-70002 is held/);
+    expect(claimUid(join(root, '1'), range, locks).uid).toBe(a.uid);
+    expect(() => claimUid(run(10), range, locks)).toThrow(/every uid of RUN_UID_RANGE 70000-70002 is held/);
+  });
+
+  it('never gives one uid to two runs of the same id under two data directories (two workers, a worker and an agent on one host)', () => {
+    const range: [number, number] = [72000, 72009];
+    const other = join(root, 'other-data-dir');
+    mkdirSync(join(other, '1'), { recursive: true });
+    expect(claimUid(run(1), range, locks).uid).not.toBe(claimUid(join(other, '1'), range, locks).uid);
   });
 
   it('takes over the uid of a run whose directory is gone (it ended without its release)', () => {
     const range: [number, number] = [71000, 71000];
     const gone = run(20);
-    const held = claimUid(locks, gone, range);
+    const held = claimUid(gone, range, locks);
     rmSync(gone, { recursive: true });
-    expect(claimUid(locks, run(21), range).uid).toBe(held.uid);
+    expect(claimUid(run(21), range, locks).uid).toBe(held.uid);
   });
 
   it('reads RUN_UID_RANGE strictly', () => {

@@ -21,7 +21,7 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 
 /** What a launch asks for: a named account (RUN_AS), or a uid of its own from the range. */
 export type AccountRequest = { name: string } | { range: [number, number] };
@@ -85,12 +85,20 @@ export function accountOwning(dir: string): RunAccount | null {
 }
 
 /**
+ * Where the uids' locks live: one directory for the whole host, shared by every worker and agent on it
+ * whatever their data directories, or two runs of two of them would get one uid (and reach, and at
+ * release kill, each other's processes). Under /run: gone at a reboot, with every process it locked for.
+ */
+export const UID_LOCKS = '/run/runyard/uids';
+
+/**
  * Claims a uid of the range for the run directory `dir` (one lock file per uid, created exclusively,
  * naming the directory): a retry of the same run gets its uid back; a lock whose directory is gone
  * was left by a run that ended without its release and is taken over.
  */
-export function claimUid(locks: string, dir: string, [lo, hi]: [number, number]): RunAccount {
+export function claimUid(runDir: string, [lo, hi]: [number, number], locks = UID_LOCKS): RunAccount {
   mkdirSync(locks, { recursive: true, mode: 0o700 });
+  const dir = resolve(runDir);
   const size = hi - lo + 1;
   const start = Number.parseInt(basename(dir), 10) || 0;
   for (let i = 0; i < size; i++) {
@@ -136,7 +144,8 @@ export function claimUid(locks: string, dir: string, [lo, hi]: [number, number])
  * again, then `removeDir` runs (a lock always names a directory that still exists: one whose directory
  * is gone was left by a crash). A directory whose owner holds no lock of its (RUN_AS) is only removed.
  */
-export async function releaseUid(locks: string, dir: string, uid: number, removeDir: () => void): Promise<void> {
+export async function releaseUid(runDir: string, uid: number, removeDir: () => void, locks = UID_LOCKS): Promise<void> {
+  const dir = resolve(runDir);
   const lock = join(locks, String(uid));
   let holder: string | null = null;
   try {

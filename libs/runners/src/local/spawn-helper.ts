@@ -15,13 +15,11 @@ const send = (reply: SpawnReply) => process.send?.(reply);
 
 const ownUid = process.getuid?.() ?? -1;
 const self = userInfo();
-/** Run uids' locks live in the runs directory, which runs may enter but not list. */
-const locksOf = (dir: string) => join(dirname(dir), '.uids');
 const reachable = new Set<string>();
 
 function accountOf(req: AccountRequest | null, dir: string): RunAccount | null {
   if (!req) return null;
-  const account = 'name' in req ? namedAccount(req.name) : claimUid(locksOf(dir), dir, req.range);
+  const account = 'name' in req ? namedAccount(req.name) : claimUid(dir, req.range);
   if (account.uid !== ownUid && ownUid !== 0) throw new Error(`RUN_AS ${account.user} needs Runyard to run as root`);
   return account.uid === ownUid ? null : account;
 }
@@ -99,7 +97,7 @@ function launch(req: Extract<SpawnRequest, { op: 'launch' }>): void {
 async function release(dir: string): Promise<void> {
   const remove = () => rmSync(dir, { recursive: true, force: true });
   const owner = statSync(dir, { throwIfNoEntry: false })?.uid;
-  if (ownUid === 0 && owner !== undefined && owner !== 0) return releaseUid(locksOf(dir), dir, owner, remove);
+  if (ownUid === 0 && owner !== undefined && owner !== 0) return releaseUid(dir, owner, remove);
   remove();
 }
 
