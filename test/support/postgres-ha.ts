@@ -7,11 +7,19 @@ import { freePort } from './runyard';
 const BIN = join('/usr/lib/postgresql', readdirSync('/usr/lib/postgresql').sort().at(-1)!, 'bin');
 const POSTGRES_USER = 'postgres';
 
-/** A PostgreSQL program as the postgres account (the server refuses root), quietly. */
-function pg(program: string, args: string[], timeout = 60_000): string {
-  const argv =
-    process.getuid?.() === 0 ? ['runuser', '-u', POSTGRES_USER, '--', join(BIN, program), ...args] : [join(BIN, program), ...args];
+/** A PostgreSQL program as the postgres account (the server refuses root), quietly; `on` puts it on another host. */
+export function pg(program: string, args: string[], timeout = 60_000, on: (argv: string[]) => string[] = (a) => a): string {
+  const argv = on(
+    process.getuid?.() === 0 ? ['runuser', '-u', POSTGRES_USER, '--', join(BIN, program), ...args] : [join(BIN, program), ...args],
+  );
   return execFileSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** A directory of the test's own the postgres account may use. */
+export function postgresDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (process.getuid?.() === 0) chownSync(dir, Number(execFileSync('id', ['-u', POSTGRES_USER], { encoding: 'utf8' })), 0);
+  return dir;
 }
 
 /**
@@ -20,11 +28,10 @@ function pg(program: string, args: string[], timeout = 60_000): string {
  * loses nothing acknowledged. `url` names both hosts, libpq's way.
  */
 export class PostgresPair {
-  readonly dir = mkdtempSync(join(tmpdir(), 'runyard-pg-pair-'));
+  readonly dir = postgresDir('runyard-pg-pair-');
   ports: [number, number] = [0, 0];
 
   async start(): Promise<this> {
-    if (process.getuid?.() === 0) chownSync(this.dir, Number(execFileSync('id', ['-u', POSTGRES_USER], { encoding: 'utf8' })), 0);
     this.ports = [await freePort(), await freePort()];
     const [primary, standby] = [join(this.dir, 'primary'), join(this.dir, 'standby')];
     pg('initdb', ['-D', primary, '-A', 'trust', '-U', 'runyard', '--no-sync']);

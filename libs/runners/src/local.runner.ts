@@ -54,7 +54,7 @@ export class LocalRunner implements Runner {
     private readonly runsDir: string,
     private readonly isolation: RunIsolation = runIsolation(),
   ) {
-    this.spawner = new Spawner(isolation.inherited);
+    this.spawner = new Spawner(isolation.inherited, isolation.uidLocks);
   }
 
   private dirOf(run: Pick<Run, 'id'> & Partial<Pick<Run, 'runDir'>>): string {

@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { asAccount, claimUid, parseUidRange } from './run-account';
+import { asAccount, claimUid, parseUidRange, UID_LOCKS } from './run-account';
+import { runIsolation } from './run-isolation';
 
 describe('uids of their own for runs', () => {
   const root = mkdtempSync(join(tmpdir(), 'run-account-'));
@@ -38,6 +39,12 @@ describe('uids of their own for runs', () => {
     const held = claimUid(gone, range, locks);
     rmSync(gone, { recursive: true });
     expect(claimUid(run(21), range, locks).uid).toBe(held.uid);
+  });
+
+  it('keeps the locks host-wide by default, where RUN_UID_LOCKS says otherwise (an absolute path)', () => {
+    expect(runIsolation({}).uidLocks).toBe(UID_LOCKS);
+    expect(runIsolation({ RUN_UID_LOCKS: '/var/lib/runyard/uids' }).uidLocks).toBe('/var/lib/runyard/uids');
+    expect(() => runIsolation({ RUN_UID_LOCKS: 'uids' })).toThrow(/RUN_UID_LOCKS must be an absolute path/);
   });
 
   it('reads RUN_UID_RANGE strictly', () => {

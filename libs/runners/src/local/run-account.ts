@@ -85,9 +85,10 @@ export function accountOwning(dir: string): RunAccount | null {
 }
 
 /**
- * Where the uids' locks live: one directory for the whole host, shared by every worker and agent on it
- * whatever their data directories, or two runs of two of them would get one uid (and reach, and at
- * release kill, each other's processes). Under /run: gone at a reboot, with every process it locked for.
+ * Where the uids' locks live by default (RUN_UID_LOCKS): one directory for the whole host, shared by
+ * every worker and agent on it whatever their data directories, or two runs of two of them would get
+ * one uid (and reach, and at release kill, each other's processes). Under /run: gone at a reboot, with
+ * every process it locked for.
  */
 export const UID_LOCKS = '/run/runyard/uids';
 

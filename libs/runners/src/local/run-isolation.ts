@@ -1,11 +1,14 @@
 import { inheritedEnvironment, parseEnvAllow } from '../run-environment';
-import { AccountRequest, parseUidRange } from './run-account';
+import { isAbsolute } from 'node:path';
+import { AccountRequest, parseUidRange, UID_LOCKS } from './run-account';
 
-/** How the runs of this host are kept apart from Runyard and from each other (RUN_UID_RANGE, RUN_ENV_ALLOW). */
+/** How the runs of this host are kept apart from Runyard and from each other (RUN_UID_RANGE, RUN_UID_LOCKS, RUN_ENV_ALLOW). */
 export interface RunIsolation {
   /** Runyard runs as root: every run gets an account of its own (RUN_AS, else a uid of the range). */
   accounts: boolean;
   uidRange: [number, number];
+  /** The directory of the uids' locks, shared by every Runyard process whose runs share a host (or a volume). */
+  uidLocks: string;
   /** The environment every run inherits from Runyard's. */
   inherited: Record<string, string>;
 }
@@ -15,6 +18,7 @@ export function runIsolation(env: NodeJS.ProcessEnv = process.env): RunIsolation
   return {
     accounts: process.getuid?.() === 0,
     uidRange: parseUidRange(env.RUN_UID_RANGE),
+    uidLocks: uidLocks(env.RUN_UID_LOCKS),
     inherited: inheritedEnvironment(env, parseEnvAllow(env.RUN_ENV_ALLOW)),
   };
 }
@@ -23,6 +27,12 @@ export function runIsolation(env: NodeJS.ProcessEnv = process.env): RunIsolation
 export function accountRequest(isolation: RunIsolation, runAs: string | undefined): AccountRequest | null {
   if (!isolation.accounts) return runAs ? { name: runAs } : null;
   return runAs ? { name: runAs } : { range: isolation.uidRange };
+}
+
+function uidLocks(value: string | undefined): string {
+  if (value === undefined || value === '') return UID_LOCKS;
+  if (!isAbsolute(value)) throw new Error(`RUN_UID_LOCKS must be an absolute path (got ${JSON.stringify(value)})`);
+  return value;
 }
 
 /** For the start-up log: what a run can reach here. */

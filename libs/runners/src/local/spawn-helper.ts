@@ -8,18 +8,20 @@ import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, closeSync, mkdirSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
-import { AccountRequest, accountEnvironment, asAccount, claimUid, namedAccount, releaseUid, RunAccount } from './run-account';
+import { AccountRequest, accountEnvironment, asAccount, claimUid, namedAccount, releaseUid, RunAccount, UID_LOCKS } from './run-account';
 import type { SpawnReply, SpawnRequest } from './spawn-protocol';
 
 const send = (reply: SpawnReply) => process.send?.(reply);
 
 const ownUid = process.getuid?.() ?? -1;
+/** RUN_UID_LOCKS, from the worker (this process's environment is the runs'). */
+const uidLocks = process.argv[2] || UID_LOCKS;
 const self = userInfo();
 const reachable = new Set<string>();
 
 function accountOf(req: AccountRequest | null, dir: string): RunAccount | null {
   if (!req) return null;
-  const account = 'name' in req ? namedAccount(req.name) : claimUid(dir, req.range);
+  const account = 'name' in req ? namedAccount(req.name) : claimUid(dir, req.range, uidLocks);
   if (account.uid !== ownUid && ownUid !== 0) throw new Error(`RUN_AS ${account.user} needs Runyard to run as root`);
   return account.uid === ownUid ? null : account;
 }
@@ -97,7 +99,7 @@ function launch(req: Extract<SpawnRequest, { op: 'launch' }>): void {
 async function release(dir: string): Promise<void> {
   const remove = () => rmSync(dir, { recursive: true, force: true });
   const owner = statSync(dir, { throwIfNoEntry: false })?.uid;
-  if (ownUid === 0 && owner !== undefined && owner !== 0) return releaseUid(dir, owner, remove);
+  if (ownUid === 0 && owner !== undefined && owner !== 0) return releaseUid(dir, owner, remove, uidLocks);
   remove();
 }
 

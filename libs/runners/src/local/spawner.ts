@@ -19,8 +19,11 @@ export class Spawner {
   /** The exit of each launched pid, registered as its launch is answered (its exit may follow in the same read). */
   private readonly watched = new Map<number, Promise<SpawnedExit>>();
 
-  /** `env`: the runs' base environment (the worker's without Runyard's own). */
-  constructor(private readonly env: NodeJS.ProcessEnv) {}
+  /** `env`: the runs' base environment (the worker's without Runyard's own); `uidLocks`: RUN_UID_LOCKS. */
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly uidLocks: string,
+  ) {}
 
   async launch(req: Omit<Extract<SpawnRequest, { op: 'launch' }>, 'op' | 'id'>): Promise<{ pid: number; exited: Promise<SpawnedExit> }> {
     const reply = await this.call({ op: 'launch', id: 0, ...req });
@@ -51,7 +54,7 @@ export class Spawner {
 
   private started(): ChildProcess {
     if (this.helper?.connected) return this.helper;
-    const helper = fork(join(__dirname, 'spawn-helper.js'), [], {
+    const helper = fork(join(__dirname, 'spawn-helper.js'), [this.uidLocks], {
       env: this.env,
       serialization: 'advanced',
       // Small by design: its heap only ever holds a few requests.
