@@ -8,7 +8,7 @@ const shared = {
   setupFiles: ['reflect-metadata'],
   moduleNameMapper: {
     // Jest cannot load NestJS 12 (ESM only): specs that import a file beside a Nest module get a stand-in (see the file).
-    '^@nestjs/(common|core|config)$': '<rootDir>/test/support/nest-shim.js',
+    '^@nestjs/(common|core|config|swagger)$': '<rootDir>/test/support/nest-shim.js',
     ...pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
   },
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },

@@ -34,6 +34,8 @@ const AGENT_ROUTES = [
   ...AGENT_PROTOCOL_ROUTES,
 ];
 
+type Schema = Record<string, unknown>;
+
 interface OpenApi {
   openapi: string;
   info: { title: string; version: string };
@@ -46,14 +48,51 @@ interface OpenApi {
         summary?: string;
         tags?: string[];
         parameters?: { name: string; in: string; required?: boolean; schema?: unknown }[];
-        requestBody?: unknown;
-        responses: Record<string, { content?: unknown; description?: string }>;
+        requestBody?: { content?: Record<string, { schema?: Schema; example?: unknown }> };
+        responses: Record<string, { content?: Record<string, { schema?: Schema; example?: unknown }>; description?: string }>;
         security: Record<string, string[]>[];
         operationId?: string;
       }
     >
   >;
-  components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
+  components: { securitySchemes: Record<string, Record<string, unknown>>; schemas: Record<string, Schema> };
+}
+
+/**
+ * Where an example breaks its schema (types, required properties, enums, nullability), $refs
+ * followed: an example that drifted from what the presenter answers shows here.
+ */
+function exampleProblems(value: unknown, schema: Schema, doc: OpenApi, where: string): string[] {
+  if (value === null && schema.nullable === true) return [];
+  if (typeof schema.$ref === 'string') return exampleProblems(value, doc.components.schemas[schema.$ref.split('/').pop()!], doc, where);
+  const alternatives = (schema.oneOf ?? schema.anyOf) as Schema[] | undefined;
+  if (alternatives) {
+    return alternatives.some((s) => exampleProblems(value, s, doc, where).length === 0)
+      ? []
+      : [`${where}: matches none of its alternatives`];
+  }
+  if (schema.allOf) return (schema.allOf as Schema[]).flatMap((s) => exampleProblems(value, s, doc, where));
+  if (value === null) return schema.nullable === true || !schema.type ? [] : [`${where}: null but not nullable`];
+  if (Array.isArray(schema.enum) && !schema.enum.includes(value)) return [`${where}: ${JSON.stringify(value)} is not one of its enum`];
+  const type = schema.type as string | undefined;
+  if (type === 'array') {
+    if (!Array.isArray(value)) return [`${where}: not an array`];
+    return value.flatMap((v, i) => exampleProblems(v, (schema.items ?? {}) as Schema, doc, `${where}[${i}]`));
+  }
+  if (type === 'object' || schema.properties) {
+    if (typeof value !== 'object' || Array.isArray(value)) return [`${where}: not an object`];
+    const v = value as Record<string, unknown>;
+    const properties = (schema.properties ?? {}) as Record<string, Schema>;
+    return [
+      ...((schema.required ?? []) as string[]).filter((k) => !(k in v)).map((k) => `${where}.${k}: required, missing`),
+      ...Object.entries(v).flatMap(([k, x]) => (properties[k] ? exampleProblems(x, properties[k], doc, `${where}.${k}`) : [])),
+    ];
+  }
+  if (type === 'integer') return Number.isInteger(value) ? [] : [`${where}: not an integer`];
+  if (type === 'number') return typeof value === 'number' ? [] : [`${where}: not a number`];
+  if (type === 'boolean') return typeof value === 'boolean' ? [] : [`${where}: not a boolean`];
+  if (type === 'string') return typeof value === 'string' ? [] : [`${where}: not a string`];
+  return [];
 }
 
 /**
@@ -372,6 +411,7 @@ describe('queue dashboard', () => {
       'get /docs-json',
       'get /docs-yaml',
       'get /admin/queues',
+      'get /ui/',
       ...AGENT_ROUTES,
     ];
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
@@ -381,9 +421,17 @@ describe('queue dashboard', () => {
       const op = doc.paths[path][method];
       const success = Object.entries(op.responses).find(([status]) => status.startsWith('2'));
       expect({ route, success: !!success }).toEqual({ route, success: true });
-      expect(op.responses['400']).toBeDefined();
+      // The door refuses bad paths, queries and bodies on every route.
+      expect({ route, has400: '400' in op.responses }).toEqual({ route, has400: true });
+      // Every answer with a body shows an example of it, true to its schema.
+      for (const [status, answer] of Object.entries(op.responses)) {
+        for (const [media, { schema, example }] of Object.entries(answer.content ?? {})) {
+          if (status.startsWith('2')) expect({ route, media, example: example !== undefined }).toEqual({ route, media, example: true });
+          if (schema && media === 'application/json') expect(exampleProblems(example, schema, doc, `${route} ${status}`)).toEqual([]);
+        }
+      }
       const isPublic =
-        ['get /health', 'get /health/ready', 'post /api/v1/tuxsuite/callback/{kind}'].includes(route) ||
+        ['get /health', 'get /health/ready', 'post /api/v1/tuxsuite/callback/{kind}', 'get /ui/'].includes(route) ||
         AGENT_PROTOCOL_ROUTES.includes(route);
       const isPage = ['get /docs', 'get /docs-json', 'get /docs-yaml', 'get /admin/queues'].includes(route);
       const isExecutor = route.includes(' /api/v1/executor/');
@@ -435,13 +483,29 @@ describe('queue dashboard', () => {
     expect(await yaml.text()).toMatch(/^openapi: 3\.0\.0/);
     expect(doc.paths['/v4/runners/command/run-experiment'].post.requestBody).toEqual({
       required: true,
-      content: { 'application/json': { schema: { $ref: '#/components/schemas/RunExperimentDto' } } },
+      content: {
+        'application/json': {
+          schema: { $ref: '#/components/schemas/RunExperimentDto' },
+          example: { expid: 'a001', profile_name: 'LOCAL_CONDA' },
+        },
+      },
     });
     expect(doc.components.schemas.RunExperimentDto).toMatchObject({
       properties: { expid: { type: 'string' } },
       required: expect.arrayContaining(['expid', 'profile_name']),
     });
-    expect(doc.components.securitySchemes.token).toMatchObject({ type: 'http', scheme: 'bearer' });
+    // Opaque tokens: no JWT format, the ry_ form described.
+    for (const scheme of ['token', 'executor']) expect(doc.components.securitySchemes[scheme].bearerFormat).toBeUndefined();
+    expect(doc.components.securitySchemes.token).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+      description: expect.stringContaining('ry_<id>_<secret>'),
+    });
+    expect(JSON.stringify(doc)).not.toContain('"bearerFormat"');
+    // The example token has the very form of a token Runyard issues.
+    const tokenForm = /^ry_[a-z0-9]{12}_[A-Za-z0-9_-]{43}$/;
+    expect(viewerToken).toMatch(tokenForm);
+    expect((doc.components.schemas.NewTokenView.properties as Record<string, Schema>).token.example).toMatch(tokenForm);
     expect(doc.components.schemas.Environment).toBeUndefined();
 
     const context = await browser.newContext({ httpCredentials: { username: 'me', password: viewerToken } });
@@ -455,5 +519,132 @@ describe('queue dashboard', () => {
     expect(authorized).toMatchObject({ token: { value: viewerToken } });
     await page.screenshot({ path: join(ARTIFACTS, 'openapi-docs.png') });
     await context.close();
+  });
+
+  it('lists for each route the errors it can answer (role, input, its own refusals), and the follow stream as NDJSON and SSE', async () => {
+    const doc = (await (await fetch(`${rt.url}/docs-json`, { headers: { authorization: `Bearer ${viewerToken}` } })).json()) as OpenApi;
+    const op = (route: string) => doc.paths[route.split(' ')[1]][route.split(' ')[0]];
+    const answers = (route: string) => Object.keys(op(route).responses);
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
+    for (const route of operations) {
+      const { security, responses } = op(route);
+      const [method] = route.split(' ');
+      const needsToken = security.some((s) => 'token' in s);
+      // The role the route needs decides 403: a viewer reads, an operator writes, an admin administers.
+      if (needsToken && method !== 'get') expect({ route, has403: '403' in responses }).toEqual({ route, has403: true });
+      if (needsToken) expect({ route, has401: '401' in responses }).toEqual({ route, has401: true });
+      if (!needsToken && security.length === 0 && !AGENT_PROTOCOL_ROUTES.includes(route))
+        expect({ route, role403: responses['403']?.description?.includes('role') ?? false }).toEqual({ route, role403: false });
+      // Nobody sends a GET a body: no 413 there.
+      if (method === 'get')
+        expect({ route, bodyTooLarge: /body/.test(responses['413']?.description ?? '') }).toEqual({ route, bodyTooLarge: false });
+    }
+    const viewerReads = [
+      'get /api/v1/runs',
+      'get /api/v1/runs/{id}',
+      'get /api/v1/runs/{id}/logs',
+      'get /api/v1/schedules',
+      'get /api/v1/builds',
+      'get /docs',
+    ];
+    for (const route of viewerReads) expect({ route, has403: answers(route).includes('403') }).toEqual({ route, has403: false });
+    expect(op('get /v4alpha/runner-detail').responses['403'].description).toMatch(/needs operator/);
+    for (const route of ['post /api/v1/runs', 'post /api/v1/runs/{id}/stop', 'delete /api/v1/schedules/{name}'])
+      expect(op(route).responses['403'].description).toMatch(/needs operator .*viewer/);
+    for (const route of ['get /api/v1/tokens', 'post /api/v1/tokens', 'get /api/v1/audit', 'get /api/v1/agents', 'get /admin/queues'])
+      expect({ route, needs: op(route).responses['403']?.description }).toEqual({
+        route,
+        needs: expect.stringMatching(/needs admin .*viewer and operator/),
+      });
+    expect(answers('get /health').sort()).toEqual(['200', '400']);
+    expect(answers('get /api/v1/runs/{id}')).toContain('404');
+    expect(answers('get /api/v1/runs')).not.toContain('404');
+    expect(answers('post /api/v1/runs')).toEqual(expect.arrayContaining(['202', '400', '401', '403', '404', '409', '413', '503']));
+    expect(answers('get /api/v1/runs')).not.toContain('409');
+    expect(op('post /api/v1/runs').responses['409'].content).toEqual({
+      'application/json': expect.objectContaining({ schema: { $ref: '#/components/schemas/ErrorBody' } }),
+    });
+
+    // What the server really answers is among what the document lists.
+    behave(rt, 'd003', { seconds: 0 });
+    const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
+    const viewer = { authorization: `Bearer ${viewerToken}`, 'content-type': 'application/json' };
+    const run = (await (
+      await fetch(`${rt.url}/api/v1/runs`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({ expid: 'd003', profile_name: 'LOCAL_NO_MODULE' }),
+      })
+    ).json()) as { id: number };
+    const tries: [string, string, RequestInit][] = [
+      [
+        'post /api/v1/runs',
+        '/api/v1/runs',
+        { method: 'POST', headers: viewer, body: JSON.stringify({ expid: 'd003', profile_name: 'LOCAL_NO_MODULE' }) },
+      ],
+      ['post /api/v1/runs', '/api/v1/runs', { method: 'POST', headers: admin, body: JSON.stringify({ expid: 'd003' }) }],
+      [
+        'post /api/v1/runs',
+        '/api/v1/runs',
+        { method: 'POST', headers: admin, body: JSON.stringify({ expid: 'd004', profile_name: 'NO_SUCH' }) },
+      ],
+      ['get /api/v1/runs', '/api/v1/runs', {}],
+      ['get /api/v1/runs/{id}', '/api/v1/runs/999999', { headers: viewer }],
+      ['get /api/v1/tokens', '/api/v1/tokens', { headers: viewer }],
+      ['post /api/v1/runs/{id}/stop', `/api/v1/runs/${run.id}/stop`, { method: 'POST', headers: viewer, body: '{}' }],
+      ['get /api/v1/runs/{id}', `/api/v1/runs/${run.id}`, { headers: viewer }],
+      ['get /api/v1/tokens', '/api/v1/tokens', { headers: admin }],
+      // Automn's host route refuses in Automn's shape, as documented.
+      [
+        'post /api/settings/runner-hosts/{runnerId}/register',
+        '/api/settings/runner-hosts/nosuch/register',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ secret: 'x', endpoint: 'http://127.0.0.1:9/' }),
+        },
+      ],
+    ];
+    for (const [route, url, init] of tries) {
+      const res = await fetch(rt.url + url, init);
+      const status = String(res.status);
+      expect({ route, status, documented: answers(route).includes(status) }).toEqual({ route, status, documented: true });
+      // And the body is what the document says for that status.
+      const schema = op(route).responses[status].content?.['application/json']?.schema;
+      expect({ route, status, schema: !!schema }).toEqual({ route, status, schema: true });
+      expect(exampleProblems(await res.json(), schema!, doc, `${route} ${status} (a real answer)`)).toEqual([]);
+    }
+
+    const follow = op('get /api/v1/runs/{id}/logs').responses['200'].content!;
+    expect(Object.keys(follow).sort()).toEqual(['application/x-ndjson', 'text/event-stream', 'text/plain']);
+    const frames = String(follow['application/x-ndjson'].example)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string });
+    expect(frames.map((f) => f.type)).toEqual(expect.arrayContaining(['log', 'result']));
+    for (const frame of frames) expect(exampleProblems(frame, follow['application/x-ndjson'].schema!, doc, 'frame')).toEqual([]);
+    expect(String(follow['text/event-stream'].example)).toMatch(/^data: \{"type":"log"/);
+    // The stream's real media types are the documented ones.
+    for (const accept of ['text/event-stream', 'application/x-ndjson']) {
+      const res = await fetch(`${rt.url}/api/v1/runs/${run.id}/logs?follow=true`, {
+        headers: { authorization: `Bearer ${viewerToken}`, accept },
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain(accept);
+      await res.text();
+    }
+
+    // Request bodies show an example that their own schema accepts.
+    for (const route of [
+      'post /api/v1/runs',
+      'post /api/v1/schedules',
+      'post /api/v1/scripts/run',
+      'post /v4/runners/command/run-experiment',
+      'post /api/v1/tokens',
+    ]) {
+      const body = op(route).requestBody!.content!['application/json'];
+      expect({ route, example: body.example !== undefined }).toEqual({ route, example: true });
+      expect(exampleProblems(body.example, body.schema!, doc, route)).toEqual([]);
+    }
   });
 });

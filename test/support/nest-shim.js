@@ -1,7 +1,7 @@
 // Jest cannot load NestJS 12 (ESM only). Specs exercise Runyard's own classes, constructed by hand;
-// this stands in for @nestjs/common, @nestjs/core and @nestjs/config so their files load: decorators do
-// nothing, Logger writes warnings and errors to stderr, ConfigModule.forRoot validates nothing. Nest
-// itself is exercised by the end-to-end specs.
+// this stands in for @nestjs/common, @nestjs/core, @nestjs/config and @nestjs/swagger so their files load:
+// decorators do nothing, Logger writes warnings and errors to stderr, ConfigModule.forRoot validates nothing.
+// Nest itself is exercised by the end-to-end specs.
 class Logger {
   constructor(context) {
     this.context = context;

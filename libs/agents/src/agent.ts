@@ -1,3 +1,5 @@
+import type { AgentView } from './http/agent.view';
+
 /** An agent's status as users see it: derived from what it last said and when. */
 export const AGENT_STATUSES = ['pending', 'online', 'offline', 'draining', 'disabled'] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
@@ -58,7 +60,7 @@ export const capacityOf = (a: Pick<AgentRecord, 'maxConcurrency' | 'advertisedCo
   Math.min(a.maxConcurrency, a.advertisedConcurrency ?? Infinity);
 
 /** An agent as the API shows it: never its secrets. */
-export function presentAgent(a: AgentRecord, activeRuns: number, pullHeartbeatMs: number) {
+export function presentAgent(a: AgentRecord, activeRuns: number, pullHeartbeatMs: number): AgentView {
   return {
     id: a.id,
     name: a.name,

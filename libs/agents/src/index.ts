@@ -3,3 +3,4 @@ export * from './agents.repository';
 export * from './agents.service';
 export * from './agent-dispatch.service';
 export * from './agents.module';
+export * from './http/automn-error.view';

@@ -3,6 +3,11 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 /** `ry_<id>_<secret>`: the id finds the row, the secret is compared (by its SHA-256) in constant time. */
 const TOKEN = /^ry_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 
+/** The same, in words for the API docs: an opaque bearer token, nothing to decode (not a JWT). */
+export const TOKEN_FORMAT =
+  'an opaque API token, `ry_<id>_<secret>`: `ry_`, a 12-character id (a-z, 0-9), `_`, a 43-character secret (base64url); ' +
+  'nothing in it is meant to be decoded (not a JWT). POST /api/v1/tokens issues them; RUNYARD_BOOTSTRAP_TOKEN is taken as it is.';
+
 /** A token Runyard issued, anywhere in a text (output, a path): what masking looks for. */
 export const ISSUED_TOKEN = /ry_[a-z0-9]{12}_[A-Za-z0-9_-]{43}/;
 /** The start of one at the very end of a text, which the next bytes may complete. */

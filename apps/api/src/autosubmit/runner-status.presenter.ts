@@ -1,4 +1,6 @@
-import type { Run } from '@runyard/persistence';
+import { ApiProperty } from '@nestjs/swagger';
+import { RUN_STATUSES } from '@runyard/persistence';
+import type { Run, RunStatus } from '@runyard/persistence';
 
 export type Dialect = 'v4' | 'v4alpha';
 
@@ -17,7 +19,35 @@ const modulesText = (run: Run) => (run.modules.length === 0 ? null : run.modules
 /** "2026-02-04T15:59:57+00:00", the upstream timestamp format. */
 export const isoSeconds = (d: Date | null) => (d ? d.toISOString().replace(/\.\d{3}Z$/, '+00:00') : null);
 
-export function runnerStatus(expid: string, run: Run | null, d: Dialect) {
+const text = (example: string | null) => ({ type: 'string', nullable: true, example }) as const;
+
+/** An experiment's latest run, as the Autosubmit API answers it (both dialects). */
+export class RunnerStatusView {
+  @ApiProperty({ example: 'a001' })
+  expid: string;
+  @ApiProperty({ type: 'integer', nullable: true, example: 42 })
+  runner_id: number | null;
+  @ApiProperty(text('LOCAL'))
+  runner: string | null;
+  @ApiProperty(text('CONDA'))
+  module_loader: string | null;
+  @ApiProperty({ ...text('autosubmit-4.1'), description: 'space-separated' })
+  modules: string | null;
+  @ApiProperty({ enum: ['ACTIVE', 'COMPLETED', 'TERMINATED', 'NO_RUNNER'], example: 'ACTIVE' })
+  status: 'ACTIVE' | 'COMPLETED' | 'TERMINATED' | 'NO_RUNNER';
+  @ApiProperty({ type: 'integer', nullable: true, example: 48213 })
+  pid: number | null;
+  @ApiProperty({ ...text('2026-12-07T09:30:00+00:00'), description: 'upstream’s timestamp format' })
+  created: string | null;
+  @ApiProperty(text('2026-12-07T09:30:01+00:00'))
+  modified: string | null;
+  @ApiProperty({ enum: RUN_STATUSES, nullable: true, example: 'ACTIVE', description: 'Runyard’s own status of the run' })
+  detailed_status: RunStatus | null;
+  @ApiProperty({ type: 'integer', nullable: true, example: null })
+  exit_code: number | null;
+}
+
+export function runnerStatus(expid: string, run: Run | null, d: Dialect): RunnerStatusView {
   if (!run) {
     return {
       expid,

@@ -1,3 +1,4 @@
+import { JSONSchema } from 'class-validator-jsonschema';
 import { IsBoolean, IsObject, IsOptional, IsString } from 'class-validator';
 import { ProfileRecord, Run } from '@runyard/persistence';
 import { FitsColumn } from '../common/column-rules';
@@ -25,6 +26,7 @@ export class ProfileDto {
   profile_params?: Record<string, unknown>;
 }
 
+@JSONSchema({ example: { expid: 'a001', profile_name: 'LOCAL_CONDA' } satisfies Partial<RunExperimentDto> })
 export class RunExperimentDto extends ProfileDto {
   @IsString()
   @FitsColumn(Run, 'expid')

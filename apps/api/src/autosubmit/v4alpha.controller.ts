@@ -1,17 +1,37 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { RUN_STATUSES } from '@runyard/persistence';
 import type { Request } from 'express';
 import { RequireRole } from '@runyard/auth';
 import { requesterOf } from '../common/requester';
 import { AutosubmitRunnersService } from './autosubmit-runners.service';
-import { loaderName, runnerName, runnerStatus } from './runner-status.presenter';
+import { loaderName, runnerName, runnerStatus, RunnerStatusView } from './runner-status.presenter';
 import { AlphaCreateExperimentDto, AlphaCreateJobListDto, AlphaSetJobStatusDto, AlphaStopDto, RunnerSelectionDto } from './v4alpha.dto';
 import { stopMessage } from './v4-runners.controller';
 
 /** The Autosubmit API's /v4alpha runner routes (seed 000), request and response shapes unchanged. */
+@ApiTags('Autosubmit v4alpha')
 @Controller('v4alpha')
 export class V4AlphaController {
   constructor(private readonly service: AutosubmitRunnersService) {}
 
+  @ApiOperation({ summary: 'Get the Autosubmit version through a runner' })
+  @ApiResponse({
+    status: 200,
+    description: 'executes autosubmit -v through that runner and loader',
+    schema: {
+      type: 'object',
+      properties: {
+        runner: { type: 'string', example: 'local' },
+        module_loader: { type: 'string', example: 'conda' },
+        modules: { type: 'array', items: { type: 'string' }, example: ['autosubmit-4.1'] },
+        version: { type: 'string', nullable: true, example: '4.1.12' },
+      },
+    },
+  })
+  @ApiResponse({ status: 403, description: 'the endpoint, runner or module loader is disabled in the configuration' })
+  @ApiResponse({ status: 502, description: 'the autosubmit command ended badly (the tail of its output)' })
+  @ApiResponse({ status: 504, description: 'the autosubmit command did not end in time' })
   @Get('runner-detail')
   @RequireRole('operator') // a GET that executes `autosubmit -v`
   async detail(@Query() query: RunnerSelectionDto, @Req() req: Request) {
@@ -25,6 +45,24 @@ export class V4AlphaController {
     };
   }
 
+  @ApiOperation({ summary: 'Run an experiment' })
+  @ApiResponse({
+    status: 200,
+    description: 'started',
+    schema: {
+      type: 'object',
+      properties: {
+        expid: { type: 'string', example: 'a001' },
+        runner: { type: 'string', example: 'local' },
+        module_loader: { type: 'string', example: 'conda' },
+        modules: { type: 'string', nullable: true, example: 'autosubmit-4.1' },
+        runner_id: { type: 'integer', example: 42 },
+        pid: { type: 'integer', nullable: true, example: 48213 },
+      },
+    },
+  })
+  @ApiResponse({ status: 403, description: 'the endpoint, runner or module loader is disabled in the configuration' })
+  @ApiResponse({ status: 409, description: 'the experiment is already running' })
   @Post('experiments/:expid/run-experiment')
   @HttpCode(200)
   async run(@Param('expid') expid: string, @Body() body: RunnerSelectionDto, @Req() req: Request) {
@@ -39,11 +77,27 @@ export class V4AlphaController {
     };
   }
 
+  @ApiOperation({ summary: 'Get an experiment’s runner status' })
+  @ApiResponse({ status: 200, description: 'the experiment’s latest run', type: RunnerStatusView })
   @Get('experiments/:expid/get-runner-status')
   async status(@Param('expid') expid: string) {
     return runnerStatus(expid, await this.service.status(expid), 'v4alpha');
   }
 
+  @ApiOperation({ summary: 'Stop an experiment' })
+  @ApiResponse({
+    status: 200,
+    description: 'stopped',
+    schema: {
+      type: 'object',
+      properties: {
+        message: { type: 'string', example: 'Experiment a001 stopped successfully.' },
+        runner_id: { type: 'integer', example: 42 },
+        detailed_status: { enum: [...RUN_STATUSES], example: 'TERMINATED' },
+      },
+    },
+  })
+  @ApiResponse({ status: 404, description: 'the experiment has no active run to stop' })
   @Post('experiments/:expid/stop-experiment')
   @HttpCode(200)
   async stop(@Param('expid') expid: string, @Body() body: AlphaStopDto, @Req() req: Request) {
@@ -51,6 +105,21 @@ export class V4AlphaController {
     return { message: stopMessage(expid, run.status), runner_id: run.id, detailed_status: run.status };
   }
 
+  @ApiOperation({ summary: 'Set the status of jobs' })
+  @ApiResponse({
+    status: 200,
+    description: 'autosubmit setstatus succeeded',
+    schema: {
+      type: 'object',
+      properties: {
+        message: { type: 'string', example: 'Job status of experiment a001 updated successfully.' },
+        runner_id: { type: 'integer', example: 42 },
+      },
+    },
+  })
+  @ApiResponse({ status: 403, description: 'the endpoint, runner or module loader is disabled in the configuration' })
+  @ApiResponse({ status: 502, description: 'the autosubmit command ended badly (the tail of its output)' })
+  @ApiResponse({ status: 504, description: 'the autosubmit command did not end in time' })
   @Post('experiments/:expid/set-job-status')
   @HttpCode(200)
   async setJobStatus(@Param('expid') expid: string, @Body() body: AlphaSetJobStatusDto, @Req() req: Request) {
@@ -59,6 +128,21 @@ export class V4AlphaController {
     return { message: `Job status of experiment ${expid} updated successfully.`, runner_id: run.id };
   }
 
+  @ApiOperation({ summary: 'Create the job list' })
+  @ApiResponse({
+    status: 200,
+    description: 'autosubmit create succeeded',
+    schema: {
+      type: 'object',
+      properties: {
+        message: { type: 'string', example: 'Job list of experiment a001 created successfully.' },
+        runner_id: { type: 'integer', example: 42 },
+      },
+    },
+  })
+  @ApiResponse({ status: 403, description: 'the endpoint, runner or module loader is disabled in the configuration' })
+  @ApiResponse({ status: 502, description: 'the autosubmit command ended badly (the tail of its output)' })
+  @ApiResponse({ status: 504, description: 'the autosubmit command did not end in time' })
   @Post('experiments/:expid/create-job-list')
   @HttpCode(200)
   async createJobList(@Param('expid') expid: string, @Body() body: AlphaCreateJobListDto, @Req() req: Request) {
@@ -72,6 +156,22 @@ export class V4AlphaController {
     return { message: `Job list of experiment ${expid} created successfully.`, runner_id: run.id };
   }
 
+  @ApiOperation({ summary: 'Create an experiment' })
+  @ApiResponse({
+    status: 200,
+    description: 'the new expid',
+    schema: {
+      type: 'object',
+      properties: {
+        expid: { type: 'string', nullable: true, example: 'a002' },
+        message: { type: 'string', example: 'Experiment a002 created successfully.' },
+        runner_id: { type: 'integer', example: 44 },
+      },
+    },
+  })
+  @ApiResponse({ status: 403, description: 'the endpoint, runner or module loader is disabled in the configuration' })
+  @ApiResponse({ status: 502, description: 'the autosubmit command ended badly (the tail of its output)' })
+  @ApiResponse({ status: 504, description: 'the autosubmit command did not end in time' })
   @Post('runner-create-experiment')
   @HttpCode(200)
   async createExperiment(@Body() body: AlphaCreateExperimentDto, @Req() req: Request) {

@@ -1,4 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
 import { Public } from '@runyard/auth';
@@ -7,6 +8,7 @@ import { UnavailableError } from '@runyard/runs';
 
 const CHECK_TIMEOUT_MS = 2000;
 
+@ApiTags('Operations')
 @Controller('health')
 @Public()
 export class HealthController {
@@ -18,12 +20,34 @@ export class HealthController {
   ) {}
 
   /** Alive: the process answers. */
+  @ApiOperation({ summary: 'Alive' })
+  @ApiResponse({
+    status: 200,
+    description: 'the process answers',
+    schema: { type: 'object', properties: { status: { type: 'string' } }, example: { status: 'ok' } },
+  })
   @Get()
   alive() {
     return { status: 'ok' };
   }
 
   /** Ready: 200 only when the database and the queue answer; else 503 with what is down. */
+  @ApiOperation({ summary: 'Ready' })
+  @ApiResponse({
+    status: 200,
+    description: 'database and queue answer',
+    schema: {
+      type: 'object',
+      properties: { status: { type: 'string' }, info: { type: 'object' }, details: { type: 'object' } },
+      example: {
+        status: 'ok',
+        info: { database: { status: 'up' }, queue: { status: 'up' } },
+        error: {},
+        details: { database: { status: 'up' }, queue: { status: 'up' } },
+      },
+    },
+  })
+  @ApiResponse({ status: 503, description: 'not ready: what is down, in details' })
   @Get('ready')
   async ready() {
     try {

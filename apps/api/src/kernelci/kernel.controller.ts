@@ -1,10 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { KernelService } from '@runyard/kernelci';
 import type { ScheduleTest } from '@runyard/kernelci';
 import { requesterOf } from '../common/requester';
 import { recordId } from '../common/validation';
-import { presentBuild, presentTest } from './kernel.presenter';
+import { BuildView, presentBuild, presentTest, TestView } from './kernel.presenter';
 import { ListKernelQuery, RunBootTestDto, RunBuildDto, RunTestDto, ScheduleTestDto, SubmitTestResultsDto } from './kernel.dto';
 
 const buildUrl = (id: number) => `/api/v1/builds/${id}`;
@@ -15,16 +16,33 @@ const testUrl = (id: number) => `/api/v1/tests/${id}`;
  * `Location`), so its clients work unchanged; Runyard's own paths (POST /api/v1/builds, /tests)
  * answer the record itself.
  */
+@ApiTags('Kernel CI')
 @Controller('api/v1')
 export class KernelController {
   constructor(private readonly kernel: KernelService) {}
 
+  @ApiOperation({ summary: 'Schedule a kernel build (the bridge’s path)' })
+  @ApiResponse({
+    status: 204,
+    description: 'recorded and queued; no body, as the bridge answers (POST /api/v1/builds answers the build)',
+    headers: {
+      Location: { description: 'the URL of the recorded build or test', schema: { type: 'string', example: '/api/v1/builds/12' } },
+    },
+  })
   @Post('builds/run')
   @HttpCode(204)
   async runBuild(@Body() b: RunBuildDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
     res.location(buildUrl((await this.scheduleBuild(b, req)).id));
   }
 
+  @ApiOperation({ summary: 'Schedule kernel tests (the bridge’s path)' })
+  @ApiResponse({
+    status: 204,
+    description: 'recorded and queued; no body, as the bridge answers (POST /api/v1/tests answers the test)',
+    headers: {
+      Location: { description: 'the URL of the recorded build or test', schema: { type: 'string', example: '/api/v1/builds/12' } },
+    },
+  })
   @Post('tests/run')
   @HttpCode(204)
   async runTests(@Body() t: RunTestDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
@@ -33,6 +51,14 @@ export class KernelController {
   }
 
   /** A boot test: a test run without tests (TuxSuite always boots first). */
+  @ApiOperation({ summary: 'Schedule a boot test (the bridge’s path)' })
+  @ApiResponse({
+    status: 204,
+    description: 'recorded and queued: a test run without tests; no body, as the bridge answers',
+    headers: {
+      Location: { description: 'the URL of the recorded build or test', schema: { type: 'string', example: '/api/v1/builds/12' } },
+    },
+  })
   @Post('boot-test/run')
   @HttpCode(204)
   async runBootTest(@Body() t: RunBootTestDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
@@ -41,6 +67,15 @@ export class KernelController {
   }
 
   /** Results of tests run elsewhere: stored, then submitted to KCIDB. */
+  @ApiOperation({ summary: 'Submit test results run elsewhere (the bridge’s path)' })
+  @ApiResponse({
+    status: 204,
+    description: 'stored and submitted to KCIDB; kept for /api/v1/sync/results when KCIDB refuses',
+    headers: {
+      Location: { description: 'the URL of the recorded build or test', schema: { type: 'string', example: '/api/v1/builds/12' } },
+    },
+  })
+  @ApiResponse({ status: 409, description: 'this test_uid was submitted already' })
   @Post('tests/submit')
   @HttpCode(204)
   async submitResults(@Body() s: SubmitTestResultsDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
@@ -57,6 +92,15 @@ export class KernelController {
     res.location(testUrl(test.id));
   }
 
+  @ApiOperation({ summary: 'Schedule a kernel build' })
+  @ApiResponse({
+    status: 202,
+    type: BuildView,
+    description: 'the recorded build',
+    headers: {
+      Location: { description: 'the URL of the recorded build or test', schema: { type: 'string', example: '/api/v1/builds/12' } },
+    },
+  })
   @Post('builds')
   @HttpCode(202)
   async createBuild(@Body() b: RunBuildDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
@@ -65,6 +109,15 @@ export class KernelController {
     return presentBuild(build);
   }
 
+  @ApiOperation({ summary: 'Schedule kernel tests (or a boot test: no tests)' })
+  @ApiResponse({
+    status: 202,
+    type: TestView,
+    description: 'the recorded test',
+    headers: {
+      Location: { description: 'the URL of the recorded build or test', schema: { type: 'string', example: '/api/v1/builds/12' } },
+    },
+  })
   @Post('tests')
   @HttpCode(202)
   async createTest(@Body() t: ScheduleTestDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
@@ -78,21 +131,31 @@ export class KernelController {
     return presentTest(test);
   }
 
+  @ApiOperation({ summary: 'List kernel builds' })
+  @ApiResponse({ status: 200, type: [BuildView], description: 'newest first' })
   @Get('builds')
   async builds(@Query() q: ListKernelQuery) {
     return (await this.kernel.listBuilds(q.limit ?? 50, q.state)).map((b) => presentBuild(b));
   }
 
+  @ApiOperation({ summary: 'Get a kernel build' })
+  @ApiResponse({ status: 200, type: BuildView, description: 'state, TuxSuite uid, result, artifacts, KCIDB state' })
+  @ApiResponse({ status: 404, description: 'no such build' })
   @Get('builds/:id')
   async build(@Param('id', recordId) id: number) {
     return presentBuild(await this.kernel.build(id));
   }
 
+  @ApiOperation({ summary: 'List kernel tests' })
+  @ApiResponse({ status: 200, type: [TestView], description: 'newest first' })
   @Get('tests')
   async tests(@Query() q: ListKernelQuery) {
     return (await this.kernel.listTests(q.limit ?? 50, q.state)).map((t) => presentTest(t));
   }
 
+  @ApiOperation({ summary: 'Get a kernel test with its results' })
+  @ApiResponse({ status: 200, type: TestView, description: 'one verdict per test; error says why results are missing' })
+  @ApiResponse({ status: 404, description: 'no such test' })
   @Get('tests/:id')
   async test(@Param('id', recordId) id: number) {
     const { test, results } = await this.kernel.test(id);
@@ -100,12 +163,16 @@ export class KernelController {
   }
 
   /** Submits to KCIDB what it has not accepted yet (the worker also retries periodically). */
+  @ApiOperation({ summary: 'Submit pending test results to KCIDB' })
+  @ApiResponse({ status: 204, description: 'KCIDB submission queued (what it has not accepted yet)' })
   @Post('sync/results')
   @HttpCode(204)
   async syncResults(): Promise<void> {
     await this.kernel.syncKcidb();
   }
 
+  @ApiOperation({ summary: 'Submit pending builds to KCIDB' })
+  @ApiResponse({ status: 204, description: 'KCIDB submission queued (what it has not accepted yet)' })
   @Post('sync/builds')
   @HttpCode(204)
   async syncBuilds(): Promise<void> {

@@ -1,4 +1,5 @@
 import { Controller, Headers, HttpCode, Param, ParseEnumPipe, Post, Req } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { BadInputError } from '@runyard/runs';
 import { TuxSuiteCallbacksService } from '@runyard/kernelci';
@@ -9,11 +10,18 @@ import { Public } from '@runyard/auth';
  * signature covers the exact bytes, and nothing is parsed before it verifies.
  */
 /** Public: TuxSuite has no Runyard token; its signature is the authentication. */
+@ApiTags('TuxSuite callbacks')
 @Controller('api/v1/tuxsuite/callback')
 @Public()
 export class TuxSuiteCallbacksController {
   constructor(private readonly callbacks: TuxSuiteCallbacksService) {}
 
+  @ApiOperation({ summary: 'Receive a TuxSuite callback' })
+  @ApiResponse({ status: 204, description: 'stored, or a repeat of a stored callback' })
+  @ApiResponse({ status: 401, description: 'no x-tux-payload-signature, or not TuxSuite’s' })
+  @ApiResponse({ status: 404, description: 'a kind other than build, test or boot' })
+  @ApiResponse({ status: 413, description: 'the body is larger than 10 MiB' })
+  @ApiResponse({ status: 503, description: 'the database is unavailable (TuxSuite retries)' })
   @Post(':kind')
   @HttpCode(204)
   async receive(

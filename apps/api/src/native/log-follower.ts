@@ -2,14 +2,12 @@ import type { Response } from 'express';
 import { isFinal } from '@runyard/persistence';
 import type { Run } from '@runyard/persistence';
 import type { OutputChunk } from '@runyard/runs';
+import { encodeFrame } from './log-frames';
+import type { FrameFormat, LogFrame } from './log-frames';
 import { LineSplitter } from './line-splitter';
-import type { OutputStreamName } from './line-splitter';
 
-/** The frames of seed 003 (Automn's runner): one per output line, then the run's outcome. */
-export type LogFrame =
-  | { type: 'log'; stream: OutputStreamName; line: string }
-  | { type: 'result'; data: { runId: number; status: string; code: number | null; duration: number | null } }
-  | { type: 'error'; error_message: string };
+export { encodeFrame } from './log-frames';
+export type { FrameFormat, LogFrame } from './log-frames';
 
 /** What following needs from the database (RunsRepository provides both). */
 export interface FollowSource {
@@ -94,11 +92,6 @@ export class LogFollower {
     }
   }
 }
-
-export type FrameFormat = 'ndjson' | 'sse';
-
-export const encodeFrame = (frame: LogFrame, format: FrameFormat): string =>
-  format === 'sse' ? `data: ${JSON.stringify(frame)}\n\n` : `${JSON.stringify(frame)}\n`;
 
 /**
  * Writes a follower's frames to the response as NDJSON or Server-Sent Events, respecting

@@ -1,3 +1,4 @@
+import { JSONSchema } from 'class-validator-jsonschema';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { AGENT_ID } from '@runyard/agents';
@@ -24,17 +25,18 @@ export class ListRunsQuery {
   @FitsColumn(Run, 'profileName')
   profile?: string;
 
-  /** Runs an agent took, by its id. */
+  @JSONSchema({ description: 'runs an agent took (its id)' })
   @IsOptional()
   @Matches(AGENT_ID, { message: 'agent must be an agent id (letters, digits, ".", "_", "-")' })
   agent?: string;
 
-  /** Runs a token (its name) or a schedule (`schedule <name>`) asked for. */
+  @JSONSchema({ description: 'runs a token (its name) or a schedule (`schedule <name>`) asked for' })
   @IsOptional()
   @IsString()
   @FitsColumn(Run, 'requestedBy')
   requester?: string;
 
+  @JSONSchema({ description: 'at most this many runs (default 50)' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -42,7 +44,7 @@ export class ListRunsQuery {
   @Max(500)
   limit?: number;
 
-  /** Keyset pagination: pass the `next_before` of the previous page. */
+  @JSONSchema({ description: 'the next_before of the previous page' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -57,6 +59,7 @@ export class StopRunDto {
   force?: boolean;
 }
 
+@JSONSchema({ example: { expid: 'a001', profile_name: 'LOCAL_CONDA' } satisfies Partial<SubmitRunDto> })
 export class SubmitRunDto {
   @IsString()
   @FitsColumn(Run, 'expid')

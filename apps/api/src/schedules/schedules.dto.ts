@@ -1,3 +1,4 @@
+import { JSONSchema } from 'class-validator-jsonschema';
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { OVERLAP_POLICIES, Schedule } from '@runyard/persistence';
 import type { OverlapPolicy } from '@runyard/persistence';
@@ -6,6 +7,16 @@ import { ProfileDto } from '../autosubmit/v4.dto';
 import { FitsColumn } from '../common/column-rules';
 
 /** A cron schedule of one experiment's runs; the profile and its parameters as a run request gives them. */
+@JSONSchema({
+  example: {
+    name: 'nightly-a001',
+    cron: '0 6 * * *',
+    timezone: 'Europe/Madrid',
+    expid: 'a001',
+    profile_name: 'LOCAL_CONDA',
+    overlap: 'skip',
+  } satisfies Partial<CreateScheduleDto>,
+})
 export class CreateScheduleDto extends ProfileDto {
   @IsString()
   @Matches(SCHEDULE_NAME, { message: 'name must be 1-64 letters, digits, . _ - (starting with a letter or digit)' })

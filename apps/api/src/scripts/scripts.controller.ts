@@ -1,4 +1,5 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { resolveProfile } from '@runyard/config';
 import type { ResolvedProfile } from '@runyard/config';
@@ -7,10 +8,11 @@ import { asBadInput, BadInputError, ProfilesService, RunsService } from '@runyar
 import { scriptCommand, ScriptInputError } from '@runyard/scripts';
 import type { ScriptLanguage } from '@runyard/scripts';
 import { requesterOf } from '../common/requester';
-import { presentRun } from '../native/run.presenter';
+import { presentRun, RunView } from '../native/run.presenter';
 import { RunScriptDto } from './scripts.dto';
 
 /** Automn's kind of run: a script in Node, Python or shell, on an agent or on a worker's machine. */
+@ApiTags('Runs')
 @Controller('api/v1/scripts')
 export class ScriptsController {
   constructor(
@@ -20,6 +22,14 @@ export class ScriptsController {
   ) {}
 
   /** Accepts the script run and answers at once (202); its return value is the run's `result.return_data` once it ended. */
+  @ApiOperation({ summary: 'Run a script (Node, Python, shell) on an agent or a worker' })
+  @ApiResponse({
+    status: 202,
+    description: 'the accepted run (kind script); its return value is result.return_data once it ended',
+    type: RunView,
+  })
+  @ApiResponse({ status: 400, description: 'bad input: the DTO’s rules, or no profile runs the language (with what to change)' })
+  @ApiResponse({ status: 404, description: 'no such profile' })
   @Post('run')
   @HttpCode(202)
   async run(@Body() body: RunScriptDto, @Req() req: Request) {

@@ -1,7 +1,17 @@
+import { JSONSchema } from 'class-validator-jsonschema';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { MAX_CODE_BYTES, MAX_TIMEOUT_SECONDS, SCRIPT_LANGUAGES } from '@runyard/scripts';
 import type { ScriptLanguage } from '@runyard/scripts';
 
+@JSONSchema({
+  example: {
+    language: 'python',
+    code: 'import json, os\nx = json.loads(os.environ["INPUT_JSON"])\nprint("__SCRIPTRETURN__" + json.dumps({"sum": x["a"] + x["b"]}))',
+    input: { a: 1, b: 2 },
+    timeout: 60,
+    tags: ['gpu'],
+  } satisfies Partial<RunScriptDto>,
+})
 export class RunScriptDto {
   @IsIn(SCRIPT_LANGUAGES, { message: `language must be one of ${SCRIPT_LANGUAGES.join(', ')}` })
   language: ScriptLanguage;

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiExtraModels, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { Public } from '@runyard/auth';
@@ -7,7 +8,7 @@ import { recordId } from '../common/validation';
 import { executorOf, ExecutorGuard } from './executor.guard';
 import { sendObject, sendPending } from './object-responses';
 import { ExchangeDto, FatalDto, SubmitCallsDto, WaitQuery } from './sessions.dto';
-import { presentBrief, presentClaimed } from './sessions.presenter';
+import { BriefView, ClaimedCallView, presentBrief, presentClaimed, SubmittedCallsView } from './sessions.presenter';
 
 const bytes = (b64: string | undefined) => (b64 === undefined ? undefined : Buffer.from(b64, 'base64'));
 
@@ -15,6 +16,8 @@ const bytes = (b64: string | undefined) => (b64 === undefined ? undefined : Buff
  * The executors' protocol, over HTTP so an executor may run on any host its runner reaches. Not an
  * API token's routes: each executor authenticates with its own credential (ExecutorGuard).
  */
+@ApiTags('Runner SDK executors')
+@ApiResponse({ status: 410, description: 'the executor was replaced, or its session is gone' })
 @Public()
 @UseGuards(ExecutorGuard)
 @Controller('api/v1/executor')
@@ -22,11 +25,19 @@ export class ExecutorController {
   constructor(private readonly executor: ExecutorService) {}
 
   /** What to serve: the service's object, its methods, the state to resume from, the package. */
+  @ApiOperation({ summary: 'What the executor serves' })
+  @ApiResponse({ status: 200, type: BriefView, description: 'the service, the state to resume from, the package' })
   @Get('session')
   async brief(@Req() req: Request) {
     return presentBrief(await this.executor.brief(executorOf(req)));
   }
 
+  @ApiOperation({ summary: 'The application’s package' })
+  @ApiResponse({
+    status: 200,
+    description: 'gzip tar',
+    content: { 'application/gzip': { schema: { type: 'string', format: 'binary' }, example: '<gzip tar>' } },
+  })
   @Get('package')
   async package(@Req() req: Request, @Res() res: Response): Promise<void> {
     const stream = await this.executor.package(executorOf(req));
@@ -34,6 +45,16 @@ export class ExecutorController {
     await pipeline(stream, res).catch(() => res.destroy());
   }
 
+  @ApiOperation({ summary: 'Read an object of the executor’s application' })
+  @ApiResponse({
+    status: 200,
+    description: 'an argument, the service or its state',
+    content: {
+      'application/octet-stream': { schema: { type: 'string', format: 'binary' }, example: '<the object’s bytes>' },
+    },
+  })
+  @ApiResponse({ status: 202, description: 'still pending: ask again' })
+  @ApiResponse({ status: 404, description: 'no such object in its application' })
   @Get('objects/:app/:session/:object')
   async object(
     @Param('app') app: string,
@@ -50,6 +71,16 @@ export class ExecutorController {
   }
 
   /** Calls the served code submits to its own session (Flame's recursive services); their results are read as objects. */
+  @ApiOperation({ summary: 'Submit calls to its own session' })
+  @ApiResponse({
+    status: 201,
+    type: SubmittedCallsView,
+    description: 'their sequence numbers and result keys: calls the served code makes on its own session (Flame’s recursive services)',
+  })
+  @ApiResponse({
+    status: 409,
+    description: 'an ordered session (a call of it would wait for itself), a session no longer open, or a call id used before',
+  })
   @Post('calls')
   async submit(@Body() body: SubmitCallsDto, @Req() req: Request) {
     const calls = body.calls.map((c) => ({ id: c.id, method: c.method, args: bytes(c.args), argsKey: c.args_key, refs: c.refs }));
@@ -57,17 +88,42 @@ export class ExecutorController {
   }
 
   /** A call's result too large for the exchange, uploaded before the exchange that commits it. */
+  @ApiOperation({ summary: 'Upload a large result before committing it' })
+  @ApiResponse({
+    status: 200,
+    description: 'written; the next exchange commits it (staged)',
+    schema: { type: 'object', properties: { size: { type: 'integer', example: 4194304 } } },
+  })
+  @ApiResponse({ status: 404, description: 'the call is not running on this executor' })
   @Put('uploads/calls/:call')
   upload(@Param('call', recordId) call: number, @Req() req: Request) {
     return this.executor.upload(executorOf(req), { call }, req);
   }
 
+  @ApiOperation({ summary: 'Upload a large state before committing it' })
+  @ApiResponse({
+    status: 200,
+    description: 'written; the next exchange commits it (staged)',
+    schema: { type: 'object', properties: { size: { type: 'integer', example: 4194304 } } },
+  })
   @Put('uploads/state/:version')
   uploadState(@Param('version', recordId) version: number, @Req() req: Request) {
     return this.executor.upload(executorOf(req), { stateVersion: version }, req);
   }
 
   /** Commits results (and an ordered session's state) and answers the next calls, long-polling up to `wait_ms`. */
+  @ApiOperation({ summary: 'Commit results (and state) and take the next calls' })
+  @ApiExtraModels(ClaimedCallView)
+  @ApiResponse({
+    status: 200,
+    description: 'one transaction guarded by the state version; the next calls long-polled up to wait_ms',
+    schema: {
+      type: 'object',
+      properties: { open: { type: 'boolean', example: true }, calls: { type: 'array', items: { $ref: getSchemaPath(ClaimedCallView) } } },
+    },
+  })
+  @ApiResponse({ status: 401, description: 'no credential, not a valid one, or its run ended' })
+  @ApiResponse({ status: 403, description: 'a result for a call not handed to this executor (nothing stored)' })
   @Post('exchange')
   @HttpCode(200)
   async exchange(@Body() body: ExchangeDto, @Req() req: Request) {
@@ -86,6 +142,8 @@ export class ExecutorController {
   }
 
   /** The executor cannot serve its session: the session is lost, with this message for its client. */
+  @ApiOperation({ summary: 'Report that the executor cannot serve its session' })
+  @ApiResponse({ status: 204, description: 'the session is lost, with this message for its client' })
   @Post('fatal')
   @HttpCode(204)
   async fatal(@Body() body: FatalDto, @Req() req: Request): Promise<void> {

@@ -1,4 +1,5 @@
 import { Type } from 'class-transformer';
+import { JSONSchema } from 'class-validator-jsonschema';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -61,7 +62,9 @@ export class OpenSessionDto {
   @MaxLength(64)
   application: string;
 
-  /** The session's name within the application (Flame's custom session id): an open one of that name is joined. */
+  @JSONSchema({
+    description: 'the session’s name within the application (Flame’s custom session id): an open session of that name is joined',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(128)
@@ -160,13 +163,14 @@ export class ListSessionsQuery {
 }
 
 export class CallsQuery {
-  /** The calls after this sequence number (the last one of the previous page). */
+  @JSONSchema({ description: 'the calls after this sequence number (the last one of the previous page)' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(-1)
   after?: number;
 
+  @JSONSchema({ description: 'at most this many calls (default 100)' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
