@@ -130,7 +130,15 @@ describe('runner agents', () => {
     expect((await api('GET', '/api/v1/agents/nope')).status).toBe(404);
     const operator = (await api('POST', '/api/v1/tokens', { name: 'operator-1', role: 'operator' })).body.token;
     expect((await api('POST', '/api/v1/agents', { id: 'sneaky' }, operator)).status).toBe(403);
-    expect((await api('GET', '/api/v1/agents', undefined, operator)).status).toBe(403);
+    // Reads are a viewer's (status, tags, load; never a secret); every change is an admin's.
+    const viewer = (await api('POST', '/api/v1/tokens', { name: 'viewer-1', role: 'viewer' })).body.token;
+    const seen = await api('GET', '/api/v1/agents', undefined, viewer);
+    expect(seen.status).toBe(200);
+    expect(JSON.stringify(seen.body)).not.toMatch(/secret"/);
+    expect((await api('GET', '/api/v1/agents/cpu1', undefined, viewer)).status).toBe(200);
+    expect((await api('PATCH', '/api/v1/agents/cpu1', { disabled: true }, operator)).status).toBe(403);
+    expect((await api('POST', '/api/v1/agents/cpu1/rotate-secret', undefined, operator)).status).toBe(403);
+    expect((await api('DELETE', '/api/v1/agents/cpu1', undefined, viewer)).status).toBe(403);
     expect((await api('GET', '/api/v1/agents', undefined, null)).status).toBe(401);
     // The trail is written in batches.
     await eventually(

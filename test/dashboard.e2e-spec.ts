@@ -545,13 +545,14 @@ describe('queue dashboard', () => {
       'get /api/v1/runs/{id}/logs',
       'get /api/v1/schedules',
       'get /api/v1/builds',
+      'get /api/v1/agents',
       'get /docs',
     ];
     for (const route of viewerReads) expect({ route, has403: answers(route).includes('403') }).toEqual({ route, has403: false });
     expect(op('get /v4alpha/runner-detail').responses['403'].description).toMatch(/needs operator/);
     for (const route of ['post /api/v1/runs', 'post /api/v1/runs/{id}/stop', 'delete /api/v1/schedules/{name}'])
       expect(op(route).responses['403'].description).toMatch(/needs operator .*viewer/);
-    for (const route of ['get /api/v1/tokens', 'post /api/v1/tokens', 'get /api/v1/audit', 'get /api/v1/agents', 'get /admin/queues'])
+    for (const route of ['get /api/v1/tokens', 'post /api/v1/tokens', 'get /api/v1/audit', 'post /api/v1/agents', 'get /admin/queues'])
       expect({ route, needs: op(route).responses['403']?.description }).toEqual({
         route,
         needs: expect.stringMatching(/needs admin .*viewer and operator/),

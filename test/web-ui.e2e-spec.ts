@@ -225,7 +225,7 @@ describe('web UI', () => {
   );
 
   it(
-    'shows an admin the runner agents with their tags and load, and tells a viewer they are an admin’s',
+    'shows the runner agents with their tags and load to an admin and to a viewer, who may change nothing',
     watched('agents', async () => {
       expect((await asAdmin('POST', '/api/v1/agents', { id: 'gpu1', tags: ['gpu', 'cuda'], max_concurrency: 2 })).status).toBe(201);
       const { page } = await signIn('admin', ADMIN);
@@ -235,9 +235,17 @@ describe('web UI', () => {
       expect(await row.locator('td').allTextContents()).toEqual(['gpu1', 'pending', 'pull', 'gpu, cuda', '0 / 2', 'never']);
       await page.screenshot({ path: join(OUT, 'agents-admin.png') });
 
+      // A viewer sees them too, and may change nothing.
       const { page: watching } = await signIn('viewer', viewer);
       await watching.goto(`${rt.url}/ui/#/agents`);
-      await watching.getByText('Runner agents are shown to admin tokens only.').waitFor();
+      await watching.locator('table.agents tbody tr').filter({ hasText: 'gpu1' }).waitFor();
+      expect(await watching.locator('[data-action]').count()).toBe(0);
+      const forged = await fetch(`${rt.url}/api/v1/agents/gpu1`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${viewer}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ disabled: true }),
+      });
+      expect(forged.status).toBe(403);
       await watching.goto(`${rt.url}/ui/#/apps`);
       await watching.getByText('No applications registered.').waitFor();
     }),

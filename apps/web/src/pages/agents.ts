@@ -1,4 +1,4 @@
-import { api, ApiError } from '../api';
+import { api } from '../api';
 import { facts, h, link, statusBadge } from '../dom';
 import { ago, when } from '../format';
 
@@ -19,17 +19,9 @@ interface Agent {
   disabled: boolean;
 }
 
-/** The API shows agents to admin tokens only: say so rather than show an error. */
-const adminOnly = (e: unknown): HTMLElement => {
-  if (e instanceof ApiError && e.status === 403)
-    return h('p', { class: 'notice' }, 'Runner agents are shown to admin tokens only. ', e.message);
-  throw e;
-};
-
 export async function agentsPage(root: HTMLElement): Promise<void> {
   root.replaceChildren(h('h1', {}, 'Runner agents'), h('p', {}, 'Loading…'));
-  const agents = await api<Agent[]>('/api/v1/agents').catch(adminOnly);
-  if (!Array.isArray(agents)) return void root.replaceChildren(h('h1', {}, 'Runner agents'), agents);
+  const agents = await api<Agent[]>('/api/v1/agents');
   root.replaceChildren(
     h('h1', {}, 'Runner agents'),
     h(
@@ -67,8 +59,7 @@ export async function agentsPage(root: HTMLElement): Promise<void> {
 }
 
 export async function agentPage(root: HTMLElement, id: string): Promise<void> {
-  const a = await api<Agent>(`/api/v1/agents/${encodeURIComponent(id)}`).catch(adminOnly);
-  if (a instanceof HTMLElement) return void root.replaceChildren(h('h1', {}, `agent ${id}`), a);
+  const a = await api<Agent>(`/api/v1/agents/${encodeURIComponent(id)}`);
   root.replaceChildren(
     h('h1', {}, `agent ${a.id}`),
     facts([

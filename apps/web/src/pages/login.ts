@@ -35,7 +35,7 @@ export function loginPage(root: HTMLElement, onLogin: (me: Me) => void, reason?:
     h(
       'p',
       { class: 'hint' },
-      'A viewer token sees runs, schedules and SDK sessions (agents: admin tokens); an operator token can also stop and resubmit runs and pause schedules.',
+      'A viewer token sees runs, agents, schedules and SDK sessions; an operator token can also stop and resubmit runs and pause schedules.',
     ),
   );
   root.replaceChildren(form);

@@ -35,6 +35,8 @@ export class AgentsController {
 
   @ApiOperation({ summary: 'List the runner agents' })
   @ApiResponse({ status: 200, type: [AgentView], description: 'never their secrets' })
+  // Status, tags and load are what every viewer of runs needs to see; secrets are never in an answer.
+  @RequireRole('viewer')
   @Get()
   list() {
     return this.agents.list();
@@ -43,6 +45,7 @@ export class AgentsController {
   @ApiOperation({ summary: 'Get a runner agent' })
   @ApiResponse({ status: 200, type: AgentView, description: 'its status and load' })
   @ApiResponse({ status: 404, description: 'no such agent' })
+  @RequireRole('viewer')
   @Get(':agentId')
   get(@Param('agentId') id: string) {
     return this.agents.get(checked(id));
