@@ -286,6 +286,18 @@ describe('queue dashboard', () => {
     expect((await boardJobs('completed')).some((j) => j.name === title)).toBe(false);
   });
 
+  it('lists a stopped run as TERMINATED in the Failed tab, never as completed', async () => {
+    behave(rt, 'd004', { seconds: 30 });
+    const run = await api('/api/v1/runs', { expid: 'd004', profile_name: 'LOCAL_NO_MODULE' });
+    await eventually(async () => (await api(`/api/v1/runs/${run.id}`)).status === 'ACTIVE');
+    await api(`/api/v1/runs/${run.id}/stop`, {});
+    await eventually(async () => (await api(`/api/v1/runs/${run.id}`)).status === 'TERMINATED', 20_000);
+    const title = `run ${run.id} · Autosubmit d004 run`;
+    const job = await eventually(async () => (await boardJobs('failed')).find((j) => j.name === title), 10_000, 'the stopped job');
+    expect(job.failedReason).toMatch(/^TERMINATED: /);
+    expect((await boardJobs('completed')).some((j) => j.name === title)).toBe(false);
+  });
+
   it('offers no retry, promote, clean or add on the run queues, and links a run’s job to the run’s page', async () => {
     behave(rt, 'd003', { seconds: 0, exit: 4 });
     const run = await api('/api/v1/runs', { expid: 'd003', profile_name: 'LOCAL_NO_MODULE' });

@@ -61,6 +61,8 @@ export class RunProcessors implements OnApplicationBootstrap, BeforeApplicationS
       // retries it; a run the policy tries again already has the job of its next attempt.
       if (outcome && 'retried' in outcome) throw new UnrecoverableError(outcome.detail);
       if (outcome && (outcome.status === 'FAILED' || outcome.status === 'LOST')) throw new UnrecoverableError(outcome.detail);
+      // Stopped is not done: the dashboard would show a TERMINATED run as a green, completed job.
+      if (outcome && outcome.status === 'TERMINATED') throw new UnrecoverableError(`TERMINATED: ${outcome.detail}`);
     };
     this.workers = [
       this.connection.createWorker(RUNS_QUEUE, processor, { concurrency: this.env.RUN_CONCURRENCY }),
