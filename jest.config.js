@@ -21,5 +21,7 @@ module.exports = {
     // The engine and its repository against the real Postgres, with runners the spec drives (no processes spawned).
     { ...shared, displayName: 'integration', roots: ['<rootDir>/test/integration'], testMatch: ['**/*.int-spec.ts'] },
     { ...shared, displayName: 'e2e', roots: ['<rootDir>/test'], testMatch: ['**/*.e2e-spec.ts'], testTimeout: 60000 },
+    // Failover and multi-host drills: engines of their own (Redis Sentinel and Cluster, a PostgreSQL standby), hosts in network namespaces (root).
+    { ...shared, displayName: 'drills', roots: ['<rootDir>/test'], testMatch: ['**/*.drill-spec.ts'], testTimeout: 120000 },
   ],
 };

@@ -1,4 +1,4 @@
-import { appendFileSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { recordedArgv } from './support/argv-log';
 import { behave } from './support/fake-autosubmit';
@@ -9,6 +9,7 @@ import { FIXTURES, profilesYaml, ROOT, runReachableDir, RunyardUnderTest } from 
 
 const ADMIN = 'multi-host-admin-token';
 const FINAL = ['COMPLETED', 'FAILED', 'TERMINATED', 'LOST'];
+const DRAIN = 150;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const unavailable = netnsUnavailable();
 if (unavailable) console.warn(`\n*** multi-host drills SKIPPED: ${unavailable} ***\n`);
@@ -24,6 +25,7 @@ if (unavailable) console.warn(`\n*** multi-host drills SKIPPED: ${unavailable} *
   let apiHost: Host;
   let w1: Host;
   let w2: Host;
+  let w3: Host;
   let a1: Host;
   let url: string;
   const dir = runReachableDir('runyard-hosts-');
@@ -79,7 +81,7 @@ if (unavailable) console.warn(`\n*** multi-host drills SKIPPED: ${unavailable} *
     mkdirSync(fakeState, { mode: 0o1777 });
     chmodSync(fakeState, 0o1777);
     topo = new Topology();
-    [db, apiHost, w1, w2, a1] = ['db', 'api', 'w1', 'w2', 'a1'].map((n) => topo.add(n));
+    [db, apiHost, w1, w2, w3, a1] = ['db', 'api', 'w1', 'w2', 'w3', 'a1'].map((n) => topo.add(n));
     // The engines on host db: Redis, and PostgreSQL listening on the host's address.
     topo.start(
       db,
@@ -108,8 +110,39 @@ if (unavailable) console.warn(`\n*** multi-host drills SKIPPED: ${unavailable} *
   }, 120_000);
   afterAll(() => topo?.close());
 
+  it('drains runs with workers on one, two and three hosts, each run executed exactly once', async () => {
+    const figures: string[] = [];
+    for (const [n, host, prefix] of [
+      [1, w1, 'e'],
+      [2, w2, 'f'],
+      [3, w3, 'g'],
+    ] as const) {
+      startWorker(host);
+      // Every worker of the round is up (its queue consumer logs so) before the clock starts.
+      await eventually(
+        async () => existsSync(join(dir, `${host.name}.log`)) && readFileSync(join(dir, `${host.name}.log`), 'utf8').includes('consuming'),
+        30_000,
+        `worker on ${host.name}`,
+      );
+      const started = Date.now();
+      const ids: number[] = [];
+      for (let i = 0; i < DRAIN; i += 10) {
+        ids.push(...(await Promise.all(Array.from({ length: 10 }, (_, j) => submit(`${prefix}${String(i + j).padStart(3, '0')}`)))));
+      }
+      const runs = await Promise.all(ids.map((id) => finished(id, 60_000)));
+      const seconds = (Date.now() - started) / 1000;
+      expect(runs.filter((r) => r.status !== 'COMPLETED').map((r) => `${r.id} ${r.status}: ${r.detail}`)).toEqual([]);
+      expect(runs.filter((r) => startsOf(r.expid) !== 1).map((r) => `${r.expid} started ${startsOf(r.expid)} times`)).toEqual([]);
+      const perHost = new Map<string, number>();
+      for (const r of runs) perHost.set(r.host, (perHost.get(r.host) ?? 0) + 1);
+      figures.push(
+        `${n} host${n > 1 ? 's' : ''}: ${(DRAIN / seconds).toFixed(0)} runs/s (${[...perHost].map(([h, c]) => `${h} ${c}`).join(', ')})`,
+      );
+    }
+    console.log(`multi-host figures: ${DRAIN} runs submitted and drained, workers on 2 shared CPUs: ${figures.join('; ')}; every run once`);
+  }, 180_000);
+
   it('a worker host cut off: the others go on; its run is marked LOST after three heartbeat windows, none runs twice, and it takes runs again once back', async () => {
-    startWorker(w1);
     behave(rt, 'm001', { seconds: 25 });
     const long = await submit('m001');
     const active = await eventually(
@@ -120,31 +153,32 @@ if (unavailable) console.warn(`\n*** multi-host drills SKIPPED: ${unavailable} *
       20_000,
       'the long run active',
     );
-    expect(active.host).toBe('w1');
-    startWorker(w2);
-    topo.cut(w1);
+    const victim = topo.hosts.get(active.host)!;
+    topo.cut(victim);
     const cutAt = Date.now();
     const during = [];
     for (let i = 0; i < 10; i++) during.push(await submit(`c${String(i).padStart(3, '0')}`));
     const done = await Promise.all(during.map((id) => finished(id)));
-    expect(done.map((r) => `${r.status} on ${r.host}`)).toEqual(during.map(() => 'COMPLETED on w2'));
+    expect(done.map((r) => `${r.status} ${r.host === victim.name ? 'on the cut-off host' : 'elsewhere'}`)).toEqual(
+      during.map(() => 'COMPLETED elsewhere'),
+    );
     const lost = await finished(long, 30_000);
     const lostAfter = Date.now() - cutAt;
     expect(lost.status).toBe('LOST');
 
-    topo.restore(w1);
+    topo.restore(victim);
     await sleep(3000);
-    // Final stays final: w1 coming back does not rewrite it, and nothing ran twice.
+    // Final stays final: the host coming back does not rewrite it, and nothing ran twice.
     expect((await get(long)).status).toBe('LOST');
     expect([startsOf('m001'), ...during.map((_, i) => startsOf(`c${String(i).padStart(3, '0')}`))].every((n) => n === 1)).toBe(true);
-    // Back on the network, w1 takes runs again.
+    // Back on the network, it takes runs again.
     const after = [];
-    for (let i = 0; i < 12; i++) after.push(await submit(`a${String(i).padStart(3, '0')}`));
+    for (let i = 0; i < 18; i++) after.push(await submit(`a${String(i).padStart(3, '0')}`));
     const ran = await Promise.all(after.map((id) => finished(id)));
     expect(ran.every((r) => r.status === 'COMPLETED')).toBe(true);
     console.log(
-      `multi-host figures: w1 cut off with a run active: 10 runs submitted meanwhile all COMPLETED on w2; the cut-off run LOST ${lostAfter} ms after the cut (${lost.detail}); ` +
-        `after w1 came back: ${ran.filter((r) => r.host === 'w1').length} of 12 new runs on w1; every run started once`,
+      `multi-host figures: ${victim.name} cut off with a run active: 10 runs submitted meanwhile all COMPLETED on the other hosts; the cut-off run LOST ${lostAfter} ms after the cut (${lost.detail}); ` +
+        `after ${victim.name} came back: ${ran.filter((r) => r.host === victim.name).length} of 18 new runs on it; every run started once`,
     );
   }, 120_000);
 
@@ -172,7 +206,7 @@ if (unavailable) console.warn(`\n*** multi-host drills SKIPPED: ${unavailable} *
     expect(lost.status).toBe('LOST');
     expect([startsOf('k001'), ...others.map((_, i) => startsOf(`k1${String(i).padStart(2, '0')}`))].every((n) => n === 1)).toBe(true);
     console.log(
-      `multi-host figures: ${victim.name} killed with a run active: LOST ${Date.now() - killedAt} ms later; 6 runs meanwhile COMPLETED on the other host`,
+      `multi-host figures: ${victim.name} killed with a run active: LOST ${Date.now() - killedAt} ms later; 6 runs meanwhile COMPLETED on the other hosts`,
     );
   }, 120_000);
 
