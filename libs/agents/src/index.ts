@@ -2,5 +2,4 @@ export * from './agent';
 export * from './agents.repository';
 export * from './agents.service';
 export * from './agent-dispatch.service';
-export * from './agents.module';
-export * from './http/automn-error.view';
+export * from './agent-dispatch.module';

@@ -5,7 +5,7 @@ import { DocumentBuilder, getSchemaPath, OpenAPIObject, SwaggerModule } from '@n
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
 import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
 import { isAutomnHostPath } from '@runyard/agent-protocol';
-import { AutomnErrorBody } from '@runyard/agents';
+import { AutomnErrorBody } from '@runyard/agents/http';
 import { PUBLIC_ROUTE, REQUIRED_ROLE, TOKEN_FORMAT } from '@runyard/auth';
 import { Environment } from '@runyard/config';
 import { ROLES } from '@runyard/persistence';
