@@ -1,9 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { chromium } from 'playwright-core';
 import { profilesYaml, RunyardUnderTest, startRunyard } from './support/runyard';
 
 const BOOTSTRAP = 'red-team-bootstrap-admin-secret';
 const SECRET = 'red-team-key-0f-profile-2026';
+/** Markup that runs code if a page ever takes it for HTML: each sets window.__xss. */
+const XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script><svg onload="window.__xss=3">';
 
 /** A profile that runs shell scripts on the worker, with or without the secret an admin may take back. */
 const scriptProfile = (extra: string) => `
@@ -84,5 +87,43 @@ describe('red team', () => {
     await withProfile('');
     const gone = await call('POST', `/api/v1/runs/${first.body.id}/resubmit`, tokens.operator);
     expect(gone).toMatchObject({ status: 409, body: { error: true, error_message: expect.stringContaining('no longer exists') } });
+    await withProfile(scriptProfile(''));
+  });
+
+  it('renders a run’s output, its returned data and an agent’s name as text: stored markup never runs in a viewer’s page', async () => {
+    const agent = await call('POST', '/api/v1/agents', BOOTSTRAP, { id: 'red-agent', name: XSS, tags: ['red'] });
+    expect(agent.status).toBe(201);
+    // No single quote in XSS: each printf argument is one single-quoted shell word.
+    const code = `printf '%s\\n' '${XSS}'; printf '__SCRIPTRETURN__%s\\n' '${JSON.stringify({ html: XSS })}'`;
+    const run = await call('POST', '/api/v1/scripts/run', tokens.operator, { language: 'shell', code, profile_name: 'RED_SCRIPTS' });
+    expect(run.status).toBe(202);
+    const done = await ended(run.body.id);
+    expect(done.result).toMatchObject({ return_data: { html: XSS } });
+
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+    try {
+      const page = await (await browser.newContext()).newPage();
+      await page.goto(`${rt.url}/ui/`);
+      await page.locator('input[name=token]').fill(tokens.viewer);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.locator('nav.top .who').waitFor();
+      await page.goto(`${rt.url}/ui/#/runs/${run.body.id}`);
+      await page.locator('#log .line').first().waitFor();
+      expect(await page.locator('#log').textContent()).toContain(XSS);
+      expect(await page.locator('pre.result').textContent()).toContain('<img src=x onerror=');
+      await page.goto(`${rt.url}/ui/#/agents`);
+      await page.getByText(XSS, { exact: false }).first().waitFor();
+      expect(await page.evaluate(() => (window as unknown as { __xss?: string }).__xss)).toBeUndefined();
+      expect(await page.locator('img, svg, main script, #app script').count()).toBe(0);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('serves the web UI’s page uncached under every name, so a fixed page reaches every browser', async () => {
+    for (const path of ['/ui/', '/ui/index.html', '/ui/runs']) {
+      const res = await fetch(rt.url + path);
+      expect({ path, status: res.status, cache: res.headers.get('cache-control') }).toEqual({ path, status: 200, cache: 'no-cache' });
+    }
   });
 });
