@@ -9,11 +9,11 @@ const SECRET = 'red-team-key-0f-profile-2026';
 const XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script><svg onload="window.__xss=3">';
 
 /** A profile that runs shell scripts on the worker, with or without the secret an admin may take back. */
-const scriptProfile = (extra: string) => `
+const scriptProfile = (extra: string, runtimes = '[shell]') => `
     RED_SCRIPTS:
       RUNNER_TYPE: LOCAL
       MODULE_LOADER_TYPE: NO_MODULE
-      SCRIPT_RUNTIMES: [shell]
+      SCRIPT_RUNTIMES: ${runtimes}
 ${extra}`;
 
 /** The attacker's side of what Runyard gained on 2026-12-07: resubmission, the new list filters, viewer reads. */
@@ -62,7 +62,7 @@ describe('red team', () => {
   });
   afterAll(() => rt?.close());
 
-  it('an operator resubmitting an old run does not get back a secret an admin took from its profile, nor a deleted profile', async () => {
+  it('an operator resubmitting an old run does not get back what an admin took from its profile: a secret, a script language, the profile', async () => {
     const script = { language: 'shell', code: 'echo "key:${RED_KEY:+present}"', profile_name: 'RED_SCRIPTS' };
     const first = await call('POST', '/api/v1/scripts/run', tokens.operator, script);
     expect(first.status).toBe(202);
@@ -87,6 +87,11 @@ describe('red team', () => {
     await withProfile('');
     const gone = await call('POST', `/api/v1/runs/${first.body.id}/resubmit`, tokens.operator);
     expect(gone).toMatchObject({ status: 409, body: { error: true, error_message: expect.stringContaining('no longer exists') } });
+
+    // The admin no longer lets the profile run shell scripts on its host: an old one is not run there again.
+    await withProfile(scriptProfile('', '[python]'));
+    const refused = await call('POST', `/api/v1/runs/${again.body.id}/resubmit`, tokens.operator);
+    expect(refused).toMatchObject({ status: 409, body: { error_message: expect.stringContaining('no longer runs shell scripts') } });
     await withProfile(scriptProfile(''));
   });
 

@@ -6,6 +6,7 @@ import { DEFAULT_LOADER_SETTINGS, getLoader, LoaderError, LoaderSettings } from 
 import { isFinal, Run, RunKind, RunSettings, RunStatus } from '@runyard/persistence';
 import { EnqueueTimeoutError, RunQueues } from '@runyard/queue';
 import { RunnerTypes } from '@runyard/runners';
+import { scriptOf } from '@runyard/scripts';
 import { BadInputError, CommandTimeoutError, ConflictError, CommandFailedError, NotFoundError, UnavailableError } from './errors';
 import { runLifecycle } from './lifecycle-log';
 import { ProfilesService } from './profiles.service';
@@ -124,13 +125,15 @@ export class RunsService {
   }
 
   /**
-   * What an admin took from the profile since (a secret, RUN_AS, the profile itself) a resubmitted run
-   * does not keep: it gets the secrets its profile grants both then and now, and no other account.
+   * What an admin took from the profile since (a secret, RUN_AS, a script language on its host, the
+   * profile itself) a resubmitted run does not keep: it gets the secrets its profile grants both then
+   * and now, and no other account.
    */
   private async stillGranted(run: Run): Promise<RunSettings> {
     const { settings } = run;
     const secrets = settings.secrets ?? [];
-    if (secrets.length === 0 && settings.runAs === undefined) return settings;
+    const language = run.kind === 'script' && run.runner !== 'AGENT' ? scriptOf(settings)?.language : undefined;
+    if (secrets.length === 0 && settings.runAs === undefined && language === undefined) return settings;
     const now =
       run.profileName === null
         ? null
@@ -140,6 +143,14 @@ export class RunsService {
           });
     if (now === null) {
       throw new ConflictError(`run ${run.id}'s profile ${run.profileName} no longer exists: submit the run anew`, { run_id: run.id });
+    }
+    if (language !== undefined && !now.SCRIPT_RUNTIMES?.includes(language)) {
+      throw new ConflictError(
+        `profile ${run.profileName} no longer runs ${language} scripts on its ${run.runner} host (its SCRIPT_RUNTIMES)`,
+        {
+          run_id: run.id,
+        },
+      );
     }
     if (settings.runAs !== now.RUN_AS) {
       throw new ConflictError(`profile ${run.profileName}'s RUN_AS changed since run ${run.id}: submit the run anew`, { run_id: run.id });
