@@ -28,4 +28,15 @@ describe('DATABASE_URL with several hosts', () => {
     expect(() => validateEnvironment({ DATABASE_URL: 'postgres://a,b/db' })).toThrow('DATABASE_URL names several hosts: set REDIS_URL too');
     expect(validateEnvironment({ DATABASE_URL: 'postgres://a,b/db', REDIS_URL: 'redis://c:6379' }).DATABASE_URL).toBe('postgres://a,b/db');
   });
+
+  it('takes a password with an unencoded @, / or comma whole, and never prints a piece of it in an error', () => {
+    for (const password of ['p@ss', 'pa/ss', 'se,cret']) {
+      expect(postgresHosts(`postgres://u:${password}@h1,h2:5433/db`)!.hosts).toEqual([
+        { host: 'h1', port: 5432 },
+        { host: 'h2', port: 5433 },
+      ]);
+      expect(() => postgresHosts(`postgres://u:${password}@h1:x,h2/db`)).toThrow('"h1:x" is not host[:port]');
+      expect(postgresHosts(`postgres://u:${password}@h1/db`)).toBeNull();
+    }
+  });
 });

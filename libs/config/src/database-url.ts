@@ -11,7 +11,8 @@ export interface PostgresHosts {
   urlOf(h: { host: string; port: number }): string;
 }
 
-const MULTI = /^(postgres(?:ql)?:\/\/(?:[^@/]*@)?)([^/?#]*,[^/?#]*)(.*)$/;
+// The credentials run to the last '@' before the hosts: a password with an unencoded '@', '/' or ',' is never taken for hosts.
+const MULTI = /^(postgres(?:ql)?:\/\/(?:.*@)?)([^/?#@]*,[^/?#@]*)((?:[/?#].*)?)$/s;
 
 /** The hosts of a DATABASE_URL that names several, else null (one host: node-postgres as it is). */
 export function postgresHosts(url: string): PostgresHosts | null {

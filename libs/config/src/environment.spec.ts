@@ -130,7 +130,7 @@ describe('validateEnvironment', () => {
       expect(header).toBe('Invalid environment variables:');
       expect(lines.sort()).toEqual(
         [
-          '  DATABASE_URL="mysql://db/runyard": DATABASE_URL must be a postgres:// URL',
+          '  DATABASE_URL (its value not repeated: it may hold a password): DATABASE_URL must be a postgres:// URL',
           '  PORT="70000": PORT must not be greater than 65535',
           '  RUNYARD_ROLE="scheduler": RUNYARD_ROLE must be one of the following values: all, api, worker',
         ].sort(),
@@ -150,6 +150,17 @@ describe('validateEnvironment', () => {
 
     it('refuses a fractional PORT', () => {
       expect(environmentError({ PORT: '80.5' }).message).toContain('PORT="80.5": PORT must be an integer number');
+    });
+
+    it('refuses a DATABASE_URL or KCIDB_URL that is not its kind of URL without repeating it: it may hold a password', () => {
+      for (const [name, value] of [
+        ['DATABASE_URL', 'mysql://runyard:s3cret-pw@db/runyard'],
+        ['KCIDB_URL', 'ftp://kcidb:s3cret-pw@kcidb.example'],
+      ]) {
+        const message = environmentError({ [name]: value }).message;
+        expect(message).toContain(`${name} (its value not repeated: it may hold a password): ${name} must be`);
+        expect(message).not.toContain('s3cret-pw');
+      }
     });
 
     it('refuses a REDIS_URL that is not one of its forms, without repeating it (it may hold a password)', () => {
@@ -186,7 +197,7 @@ describe('validateEnvironment', () => {
 
     it('refuses a DATABASE_URL with only the scheme', () => {
       expect(environmentError({ DATABASE_URL: 'postgres://' }).message).toContain(
-        'DATABASE_URL="postgres://": DATABASE_URL must be a postgres:// URL',
+        'DATABASE_URL (its value not repeated: it may hold a password): DATABASE_URL must be a postgres:// URL',
       );
     });
 

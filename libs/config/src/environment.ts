@@ -282,13 +282,18 @@ export class EnvironmentError extends Error {}
 
 export { RUNYARD_OWN_ENV } from './own-env';
 
+// URLs (user:password@…), tokens and secrets: a start-up error names them, never repeats their value.
+const MAY_HOLD_SECRET = /_URL$|TOKEN|SECRET|PASSWORD/;
+const shown = (name: string, value: string | undefined): string =>
+  MAY_HOLD_SECRET.test(name) ? `${name} (its value not repeated: it may hold a password)` : `${name}=${JSON.stringify(value)}`;
+
 /** Returns the typed environment or throws one error naming every bad variable. */
 export function validateEnvironment(raw: Record<string, string | undefined>): Environment {
   const present = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''));
   const env = plainToInstance(Environment, present, { exposeDefaultValues: true });
   const errors = validateSync(env, { skipMissingProperties: false });
   if (errors.length > 0) {
-    const lines = errors.map((e) => `  ${e.property}=${JSON.stringify(raw[e.property])}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+    const lines = errors.map((e) => `  ${shown(e.property, raw[e.property])}: ${Object.values(e.constraints ?? {}).join('; ')}`);
     throw new EnvironmentError(`Invalid environment variables:\n${lines.join('\n')}`);
   }
   if (env.HEARTBEAT_MS >= env.LOST_AFTER_MS / 2) {

@@ -58,4 +58,21 @@ describe('REDIS_URL', () => {
   ])('refuses %s', (url, said) => {
     expect(() => parseRedisUrl(url)).toThrow(said);
   });
+
+  it('takes a password with an unencoded @ or / whole, and never prints a piece of it in an error', () => {
+    for (const password of ['pwa@ssb', 'pwc/ssd', 'pwe@/:ssf']) {
+      const target = parseRedisUrl(`redis+sentinel://u:${password}@127.0.0.1:26379/mymaster`);
+      expect(target).toMatchObject({ kind: 'sentinel', options: { password, sentinels: [{ host: '127.0.0.1', port: 26379 }] } });
+      for (const bad of [`redis+sentinel://u:${password}@127.0.0.1:x/mymaster`, `redis+cluster://u:${password}@h:1/0`]) {
+        let message = '';
+        try {
+          parseRedisUrl(bad);
+        } catch (e) {
+          message = (e as Error).message;
+        }
+        expect(message).toMatch(/^REDIS_URL/);
+        for (const piece of password.split(/[@/:]/).filter(Boolean)) expect(message).not.toContain(piece);
+      }
+    }
+  });
 });

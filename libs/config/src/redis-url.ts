@@ -13,7 +13,8 @@ export type RedisTarget =
 /** A REDIS_URL that cannot be used: the message says what is wrong with it. */
 export class RedisUrlError extends Error {}
 
-const HA = /^(rediss?)\+(sentinel|cluster):\/\/(?:([^@/]*)@)?([^/?#]+)(\/[^?#]*)?$/;
+// The credentials run to the last '@': a password with an unencoded '@' or '/' stays whole (and out of the errors).
+const HA = /^(rediss?)\+(sentinel|cluster):\/\/(?:(.*)@)?([^/?#@]+)(\/[^?#@]*)?$/s;
 // A host name, an IPv4 address or a bracketed IPv6 one, then a port.
 const ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/;
 

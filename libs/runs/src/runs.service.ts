@@ -6,6 +6,7 @@ import { DEFAULT_LOADER_SETTINGS, getLoader, LoaderError, LoaderSettings } from 
 import { isFinal, Run, RunKind, RunSettings, RunStatus } from '@runyard/persistence';
 import { EnqueueTimeoutError, RunQueues } from '@runyard/queue';
 import { RunnerTypes } from '@runyard/runners';
+import { scriptOf } from '@runyard/scripts';
 import { BadInputError, CommandTimeoutError, ConflictError, CommandFailedError, NotFoundError, UnavailableError } from './errors';
 import { runLifecycle } from './lifecycle-log';
 import { ProfilesService } from './profiles.service';
@@ -118,8 +119,44 @@ export class RunsService {
     const run = await this.get(id);
     if (!isFinal(run.status)) throw new ConflictError(`run ${id} is ${run.status}: only a finished run can be resubmitted`, { run_id: id });
     if (run.kind === 'session') throw new BadInputError(`run ${id} is a Runner SDK session's executor: its session starts executors`);
-    const { kind, expid, profileName, runner, moduleLoader, modules, argv, settings } = run;
+    const { kind, expid, profileName, runner, moduleLoader, modules, argv } = run;
+    const settings = await this.stillGranted(run);
     return this.record({ kind, expid, profileName, runner, moduleLoader, modules, argv, settings, requestedBy });
+  }
+
+  /**
+   * What an admin took from the profile since (a secret, RUN_AS, a script language on its host, the
+   * profile itself) a resubmitted run does not keep: it gets the secrets its profile grants both then
+   * and now, and no other account.
+   */
+  private async stillGranted(run: Run): Promise<RunSettings> {
+    const { settings } = run;
+    const secrets = settings.secrets ?? [];
+    const language = run.kind === 'script' && run.runner !== 'AGENT' ? scriptOf(settings)?.language : undefined;
+    if (secrets.length === 0 && settings.runAs === undefined && language === undefined) return settings;
+    const now =
+      run.profileName === null
+        ? null
+        : await this.profiles.get(run.profileName).catch((e: unknown) => {
+            if (e instanceof NotFoundError) return null;
+            throw e;
+          });
+    if (now === null) {
+      throw new ConflictError(`run ${run.id}'s profile ${run.profileName} no longer exists: submit the run anew`, { run_id: run.id });
+    }
+    if (language !== undefined && !now.SCRIPT_RUNTIMES?.includes(language)) {
+      throw new ConflictError(
+        `profile ${run.profileName} no longer runs ${language} scripts on its ${run.runner} host (its SCRIPT_RUNTIMES)`,
+        {
+          run_id: run.id,
+        },
+      );
+    }
+    if (settings.runAs !== now.RUN_AS) {
+      throw new ConflictError(`profile ${run.profileName}'s RUN_AS changed since run ${run.id}: submit the run anew`, { run_id: run.id });
+    }
+    const granted = secrets.filter((name) => now.SECRETS?.includes(name));
+    return { ...settings, secrets: granted.length > 0 ? granted : undefined };
   }
 
   /** The row, then its job (a queue that does not take it leaves the run FAILED, saying why). */

@@ -100,7 +100,11 @@ export class RunsController {
   @ApiResponse({ status: 202, type: RunView, description: 'the new run: the same command on the same settings' })
   @ApiResponse({ status: 400, description: 'bad input: a path the input rules refuse, or the run is a Runner SDK session’s executor' })
   @ApiResponse({ status: 404, description: 'no such run' })
-  @ApiResponse({ status: 409, description: 'the run is unfinished, or its experiment is already running' })
+  @ApiResponse({
+    status: 409,
+    description:
+      'the run is unfinished, its experiment is already running, or its profile no longer grants what it had (the profile, its RUN_AS, the script’s language)',
+  })
   @Post(':id/resubmit')
   @HttpCode(202)
   async resubmit(@Param('id', recordId) id: number, @Req() req: Request) {

@@ -40,8 +40,16 @@ export class WebUiMiddleware implements NestMiddleware {
     this.router.use(
       UI_PATH,
       headers,
-      // Built file names carry their content's hash: cached for good; index.html is not.
-      express.static(UI_DIR, { index: false, immutable: true, maxAge: '1y', fallthrough: true }),
+      // Built file names carry their content's hash: cached for good; index.html is not, under any name it is asked by.
+      express.static(UI_DIR, {
+        index: false,
+        immutable: true,
+        maxAge: '1y',
+        fallthrough: true,
+        setHeaders: (res, path) => {
+          if (path === index) res.setHeader('Cache-Control', 'no-cache');
+        },
+      }),
       (req: Request, res: Response, next: NextFunction) => {
         if (req.method !== 'GET' && req.method !== 'HEAD') return next();
         if (req.path.startsWith('/assets/')) return next();

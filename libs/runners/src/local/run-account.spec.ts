@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asAccount, claimUid, parseUidRange, UID_LOCKS } from './run-account';
@@ -39,6 +39,27 @@ describe('uids of their own for runs', () => {
     const held = claimUid(gone, range, locks);
     rmSync(gone, { recursive: true });
     expect(claimUid(run(21), range, locks).uid).toBe(held.uid);
+  });
+
+  it('refuses locks a run could change: a directory others may write, another account’s, a symlink, or under a directory others may replace', () => {
+    const range: [number, number] = [73000, 73009];
+    const open = join(root, 'open-locks');
+    mkdirSync(open, { mode: 0o700 });
+    chmodSync(open, 0o777);
+    const theirs = join(root, 'their-locks');
+    mkdirSync(theirs, { mode: 0o700 });
+    chownSync(theirs, 73005, 73005);
+    const linked = join(root, 'linked-locks');
+    symlinkSync(locks, linked);
+    const parent = join(root, 'their-parent');
+    mkdirSync(parent, { mode: 0o755 });
+    chownSync(parent, 73005, 73005);
+    for (const bad of [open, theirs, linked, join(parent, 'uids')]) {
+      expect(() => claimUid(run(30), range, bad)).toThrow(/RUN_UID_LOCKS .* (no one else may write|others may change)/);
+    }
+    // Under a sticky world-writable directory (/tmp) others cannot replace it: fine.
+    expect(claimUid(run(30), range, join(tmpdir(), `run-account-locks-${process.pid}`)).uid).toBeGreaterThanOrEqual(73000);
+    rmSync(join(tmpdir(), `run-account-locks-${process.pid}`), { recursive: true, force: true });
   });
 
   it('keeps the locks host-wide by default, where RUN_UID_LOCKS says otherwise (an absolute path)', () => {

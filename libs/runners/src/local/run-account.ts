@@ -12,6 +12,7 @@ import {
   closeSync,
   existsSync,
   linkSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -21,7 +22,7 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
 /** What a launch asks for: a named account (RUN_AS), or a uid of its own from the range. */
 export type AccountRequest = { name: string } | { range: [number, number] };
@@ -99,6 +100,7 @@ export const UID_LOCKS = '/run/runyard/uids';
  */
 export function claimUid(runDir: string, [lo, hi]: [number, number], locks = UID_LOCKS): RunAccount {
   mkdirSync(locks, { recursive: true, mode: 0o700 });
+  checkLocksDir(resolve(locks));
   const dir = resolve(runDir);
   const size = hi - lo + 1;
   const start = Number.parseInt(basename(dir), 10) || 0;
@@ -138,6 +140,28 @@ export function claimUid(runDir: string, [lo, hi]: [number, number], locks = UID
     }
   }
   throw new Error(`every uid of RUN_UID_RANGE ${lo}-${hi} is held by a run: widen the range`);
+}
+
+/**
+ * Whoever may change the locks decides which runs share a uid (it removes a live run's lock, and the
+ * next run gets that uid): the directory must be this account's alone, and none of the directories
+ * above it replaceable by anyone else (another account's, or writable by others without the sticky bit).
+ */
+function checkLocksDir(locks: string): void {
+  const me = process.getuid?.() ?? 0;
+  const own = lstatSync(locks);
+  if (!own.isDirectory() || own.uid !== me || (own.mode & 0o022) !== 0) {
+    throw new Error(
+      `RUN_UID_LOCKS ${locks} must be a directory of uid ${me} that no one else may write: runs could choose each other's uids`,
+    );
+  }
+  for (let dir = dirname(locks); ; dir = dirname(dir)) {
+    const st = lstatSync(dir);
+    const replaceable = (st.uid !== me && st.uid !== 0) || ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0);
+    if (replaceable)
+      throw new Error(`RUN_UID_LOCKS ${locks} is under ${dir}, which others may change: runs could choose each other's uids`);
+    if (dir === dirname(dir)) return;
+  }
 }
 
 /**
