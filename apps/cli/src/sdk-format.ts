@@ -12,6 +12,8 @@ export interface ApplicationRow {
 
 export interface SessionRow {
   id: number;
+  /** The client's name for it (Flame's session id), else `{application}-{id}`. */
+  name: string;
   application: string;
   kind: string;
   ordered: boolean;
@@ -60,6 +62,7 @@ export function formatSessionsTable(sessions: readonly SessionRow[], style: Styl
   if (sessions.length === 0) return 'no sessions\n';
   const rows = sessions.map((s) => [
     String(s.id),
+    s.name,
     s.application,
     s.kind,
     s.ordered ? 'ordered' : 'any',
@@ -69,5 +72,5 @@ export function formatSessionsTable(sessions: readonly SessionRow[], style: Styl
     formatTime(s.created_at, timeZone),
     s.status === 'open' ? '' : (s.detail ?? ''),
   ]);
-  return formatTable(['ID', 'APP', 'KIND', 'ORDER', 'STATUS', 'CALLS', 'RUNS', 'CREATED', 'DETAIL'], rows);
+  return formatTable(['ID', 'NAME', 'APP', 'KIND', 'ORDER', 'STATUS', 'CALLS', 'RUNS', 'CREATED', 'DETAIL'], rows);
 }
