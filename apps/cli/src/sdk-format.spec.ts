@@ -44,7 +44,9 @@ describe('Runner SDK tables', () => {
       { color: false },
       'UTC',
     );
-    expect(text).toContain('7   nightly-sim  counter-app  class  ordered  lost    3/3    12,13  2026-01-01 00:00:00 +00:00  session 7 was lost');
+    expect(text).toContain(
+      '7   nightly-sim  counter-app  class  ordered  lost    3/3    12,13  2026-01-01 00:00:00 +00:00  session 7 was lost',
+    );
   });
 
   it('writes sizes in binary units', () => {
