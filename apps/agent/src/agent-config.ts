@@ -28,7 +28,8 @@ export function agentConfig(env: NodeJS.ProcessEnv): AgentConfig {
     } catch {
       /* reported below */
     }
-    problems.push(`${name}=${v}: must be an http(s) URL`);
+    // Not the value: a URL may hold a password.
+    problems.push(`${name} must be an http(s) URL (its value is not repeated here)`);
     return undefined;
   };
   const int = (name: string, dflt: number | undefined, min: number, max = 2 ** 31 - 1): number | undefined => {
