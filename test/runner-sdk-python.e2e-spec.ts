@@ -204,7 +204,9 @@ time.sleep(600)
       await eventually(async () => client.output().includes('ready'), 20_000, 'the client');
       const cli = (...args: string[]) => runClient(process.execPath, [CLI, ...args], dir, { RUNYARD_URL: rt.url, RUNYARD_TOKEN: token });
       expect((await cli('apps')).stdout).toMatch(/^NAME +RUNTIME +PROFILE +SESSIONS .*\nidle-app +python +LOCAL +1 /);
-      expect((await cli('sessions', '--app', 'idle-app')).stdout).toMatch(/\n\d+ +idle-app +instance +ordered +open +1\/1 +\d+ /);
+      expect((await cli('sessions', '--app', 'idle-app')).stdout).toMatch(
+        /\n\d+ +idle-app-\d+ +idle-app +instance +ordered +open +1\/1 +\d+ /,
+      );
       expect(await cli('apps', 'rm', 'idle-app')).toMatchObject({
         code: 0,
         stdout: 'application idle-app removed: its sessions closed, its objects deleted, its package released\n',

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { DisabledInConfiguration, NoSuchProfile, NothingToStop, CommandFailures } from './autosubmit-responses';
 import { RUN_STATUSES } from '@runyard/persistence';
 import type { Request } from 'express';
 import { RUNYARD_CONFIG } from '@runyard/config';
@@ -82,8 +83,8 @@ export class V4RunnersController {
       },
     },
   })
-  @ApiResponse({ status: 403, description: 'the endpoint, runner or module loader is disabled in the configuration' })
-  @ApiResponse({ status: 404, description: 'no such profile' })
+  @DisabledInConfiguration()
+  @NoSuchProfile()
   @ApiResponse({ status: 409, description: 'the experiment is already running' })
   @Post('command/run-experiment')
   @HttpCode(200)
@@ -96,7 +97,7 @@ export class V4RunnersController {
 
   @ApiOperation({ summary: 'Get an experiment’s run status' })
   @ApiResponse({ status: 200, description: 'the experiment’s latest run', type: RunnerStatusView })
-  @ApiResponse({ status: 403, description: 'the endpoint, runner or module loader is disabled in the configuration' })
+  @DisabledInConfiguration()
   @Post('command/get-runner-run-status')
   @RequireRole('viewer') // a read, though a POST
   @HttpCode(200)
@@ -118,8 +119,8 @@ export class V4RunnersController {
       },
     },
   })
-  @ApiResponse({ status: 403, description: 'the endpoint, runner or module loader is disabled in the configuration' })
-  @ApiResponse({ status: 404, description: 'the experiment has no active run to stop' })
+  @DisabledInConfiguration()
+  @NothingToStop()
   @Post('command/stop-experiment')
   @HttpCode(200)
   async stop(@Body() body: StopExperimentDto, @Req() req: Request) {
@@ -140,10 +141,9 @@ export class V4RunnersController {
       },
     },
   })
-  @ApiResponse({ status: 403, description: 'the endpoint, runner or module loader is disabled in the configuration' })
-  @ApiResponse({ status: 404, description: 'no such profile' })
-  @ApiResponse({ status: 502, description: 'the autosubmit command ended badly (the tail of its output)' })
-  @ApiResponse({ status: 504, description: 'the autosubmit command did not end in time' })
+  @DisabledInConfiguration()
+  @NoSuchProfile()
+  @CommandFailures()
   @Post('command/set-job-status')
   @HttpCode(200)
   async setJobStatus(@Body() body: SetJobStatusDto, @Req() req: Request) {
@@ -166,10 +166,9 @@ export class V4RunnersController {
       },
     },
   })
-  @ApiResponse({ status: 403, description: 'the endpoint, runner or module loader is disabled in the configuration' })
-  @ApiResponse({ status: 404, description: 'no such profile' })
-  @ApiResponse({ status: 502, description: 'the autosubmit command ended badly (the tail of its output)' })
-  @ApiResponse({ status: 504, description: 'the autosubmit command did not end in time' })
+  @DisabledInConfiguration()
+  @NoSuchProfile()
+  @CommandFailures()
   @Post('command/create-experiment')
   @HttpCode(200)
   async createExperiment(@Body() body: CreateExperimentDto, @Req() req: Request) {
@@ -196,10 +195,9 @@ export class V4RunnersController {
       },
     },
   })
-  @ApiResponse({ status: 403, description: 'the endpoint, runner or module loader is disabled in the configuration' })
-  @ApiResponse({ status: 404, description: 'no such profile' })
-  @ApiResponse({ status: 502, description: 'the autosubmit command ended badly (the tail of its output)' })
-  @ApiResponse({ status: 504, description: 'the autosubmit command did not end in time' })
+  @DisabledInConfiguration()
+  @NoSuchProfile()
+  @CommandFailures()
   @Post('command/update-experiment-description')
   @HttpCode(200)
   async updateDescription(@Body() body: UpdateDescriptionDto, @Req() req: Request) {

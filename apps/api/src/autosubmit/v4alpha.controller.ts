@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { DisabledInConfiguration, NothingToStop, CommandFailures } from './autosubmit-responses';
 import { RUN_STATUSES } from '@runyard/persistence';
 import type { Request } from 'express';
 import { RequireRole } from '@runyard/auth';
@@ -29,9 +30,8 @@ export class V4AlphaController {
       },
     },
   })
-  @ApiResponse({ status: 403, description: 'the endpoint, runner or module loader is disabled in the configuration' })
-  @ApiResponse({ status: 502, description: 'the autosubmit command ended badly (the tail of its output)' })
-  @ApiResponse({ status: 504, description: 'the autosubmit command did not end in time' })
+  @DisabledInConfiguration()
+  @CommandFailures()
   @Get('runner-detail')
   @RequireRole('operator') // a GET that executes `autosubmit -v`
   async detail(@Query() query: RunnerSelectionDto, @Req() req: Request) {
@@ -61,7 +61,7 @@ export class V4AlphaController {
       },
     },
   })
-  @ApiResponse({ status: 403, description: 'the endpoint, runner or module loader is disabled in the configuration' })
+  @DisabledInConfiguration()
   @ApiResponse({ status: 409, description: 'the experiment is already running' })
   @Post('experiments/:expid/run-experiment')
   @HttpCode(200)
@@ -97,7 +97,7 @@ export class V4AlphaController {
       },
     },
   })
-  @ApiResponse({ status: 404, description: 'the experiment has no active run to stop' })
+  @NothingToStop()
   @Post('experiments/:expid/stop-experiment')
   @HttpCode(200)
   async stop(@Param('expid') expid: string, @Body() body: AlphaStopDto, @Req() req: Request) {
@@ -117,9 +117,8 @@ export class V4AlphaController {
       },
     },
   })
-  @ApiResponse({ status: 403, description: 'the endpoint, runner or module loader is disabled in the configuration' })
-  @ApiResponse({ status: 502, description: 'the autosubmit command ended badly (the tail of its output)' })
-  @ApiResponse({ status: 504, description: 'the autosubmit command did not end in time' })
+  @DisabledInConfiguration()
+  @CommandFailures()
   @Post('experiments/:expid/set-job-status')
   @HttpCode(200)
   async setJobStatus(@Param('expid') expid: string, @Body() body: AlphaSetJobStatusDto, @Req() req: Request) {
@@ -140,9 +139,8 @@ export class V4AlphaController {
       },
     },
   })
-  @ApiResponse({ status: 403, description: 'the endpoint, runner or module loader is disabled in the configuration' })
-  @ApiResponse({ status: 502, description: 'the autosubmit command ended badly (the tail of its output)' })
-  @ApiResponse({ status: 504, description: 'the autosubmit command did not end in time' })
+  @DisabledInConfiguration()
+  @CommandFailures()
   @Post('experiments/:expid/create-job-list')
   @HttpCode(200)
   async createJobList(@Param('expid') expid: string, @Body() body: AlphaCreateJobListDto, @Req() req: Request) {
@@ -169,9 +167,8 @@ export class V4AlphaController {
       },
     },
   })
-  @ApiResponse({ status: 403, description: 'the endpoint, runner or module loader is disabled in the configuration' })
-  @ApiResponse({ status: 502, description: 'the autosubmit command ended badly (the tail of its output)' })
-  @ApiResponse({ status: 504, description: 'the autosubmit command did not end in time' })
+  @DisabledInConfiguration()
+  @CommandFailures()
   @Post('runner-create-experiment')
   @HttpCode(200)
   async createExperiment(@Body() body: AlphaCreateExperimentDto, @Req() req: Request) {
