@@ -1,6 +1,5 @@
-import { Client } from 'pg';
-import { postgresHosts } from '@runyard/config';
-import { failoverClient } from './postgres-hosts';
+import type { Client } from 'pg';
+import { postgresClientFor } from './postgres-hosts';
 
 export interface ChannelListenerOptions {
   databaseUrl: string;
@@ -45,11 +44,10 @@ export class ChannelListener {
     const { opts } = this;
     let delay = 250;
     let failedBefore = false;
+    const postgres = postgresClientFor(opts.databaseUrl);
     while (!this.closed) {
-      const many = postgresHosts(opts.databaseUrl);
-      const ClientOf = many ? failoverClient(many) : Client;
-      const client = new ClientOf({
-        connectionString: many?.url ?? opts.databaseUrl,
+      const client: Client = new postgres.Client({
+        connectionString: postgres.url,
         connectionTimeoutMillis: 3_000,
         application_name: opts.applicationName,
       });

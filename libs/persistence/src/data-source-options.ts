@@ -1,6 +1,5 @@
 import type { DataSourceOptions } from 'typeorm';
-import { postgresHosts } from '@runyard/config';
-import { failoverClient } from './postgres-hosts';
+import { postgresClientFor } from './postgres-hosts';
 import { Run } from './run.entity';
 import { RunOutput } from './run-output.entity';
 import { ProfileRecord } from './profile.entity';
@@ -55,10 +54,11 @@ export function dataSourceOptions(
   url: string,
   extra: { logging?: boolean; poolSize?: number; connectTimeoutMs?: number } = {},
 ): DataSourceOptions {
-  const many = postgresHosts(url);
+  // The pool's connections are the failover client's when DATABASE_URL names several hosts (TypeORM passes `extra` on).
+  const postgres = postgresClientFor(url);
   return {
     type: 'postgres',
-    url: many?.url ?? url,
+    url: postgres.url,
     entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsRun: false,
@@ -68,6 +68,6 @@ export function dataSourceOptions(
     applicationName: 'runyard',
     // A Postgres that does not answer must not hold a request for long: it answers 503 within seconds.
     connectTimeoutMS: extra.connectTimeoutMs ?? 3000,
-    extra: { keepAlive: true, keepAliveInitialDelayMillis: 10_000, ...(many ? { Client: failoverClient(many) } : {}) },
+    extra: { keepAlive: true, keepAliveInitialDelayMillis: 10_000, Client: postgres.Client },
   };
 }

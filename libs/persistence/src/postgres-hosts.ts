@@ -1,5 +1,5 @@
 import { Client, ClientConfig } from 'pg';
-import type { PostgresHosts } from '@runyard/config';
+import { postgresHosts, PostgresHosts } from '@runyard/config';
 
 /** Which host is the primary now: found by asking each, kept until a connection to it fails. */
 class PrimaryFinder {
@@ -79,4 +79,10 @@ export function failoverClient(hosts: PostgresHosts, config: ClientConfig = {}):
       );
     }
   } as unknown as typeof Client;
+}
+
+/** The node-postgres Client and the one-host URL for a DATABASE_URL: the failover client when it names several hosts. */
+export function postgresClientFor(url: string): { Client: typeof Client; url: string } {
+  const many = postgresHosts(url);
+  return many ? { Client: failoverClient(many), url: many.url } : { Client, url };
 }

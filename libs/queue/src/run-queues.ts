@@ -50,7 +50,8 @@ export class RunQueues implements OnApplicationShutdown {
   async hasLiveJob(run: Pick<Run, 'id' | 'kind' | 'attempts'>): Promise<boolean> {
     const job = await this.queues[queueFor(run.kind)].getJob(await this.jobId(run));
     if (!job) return false;
-    if (!((await job.isFailed()) || (await job.isCompleted()))) return true;
+    const state = await job.getState();
+    if (state !== 'failed' && state !== 'completed') return true;
     await job.remove();
     return false;
   }

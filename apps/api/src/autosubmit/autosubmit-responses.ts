@@ -7,8 +7,6 @@ import { ApiResponse } from '@nestjs/swagger';
 export const DisabledInConfiguration = () =>
   ApiResponse({ status: 403, description: 'the endpoint, runner or module loader is disabled in the configuration' });
 
-export const NoSuchProfile = () => ApiResponse({ status: 404, description: 'no such profile' });
-
 export const NothingToStop = () => ApiResponse({ status: 404, description: 'the experiment has no active run to stop' });
 
 /** A short autosubmit command the API runs and waits for (setstatus, create, -v). */

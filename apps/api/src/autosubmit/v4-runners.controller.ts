@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { DisabledInConfiguration, NoSuchProfile, NothingToStop, CommandFailures } from './autosubmit-responses';
+import { DisabledInConfiguration, NothingToStop, CommandFailures } from './autosubmit-responses';
+import { NoSuch } from '../docs/refusals';
 import { RUN_STATUSES } from '@runyard/persistence';
 import type { Request } from 'express';
 import { RUNYARD_CONFIG } from '@runyard/config';
@@ -84,7 +85,7 @@ export class V4RunnersController {
     },
   })
   @DisabledInConfiguration()
-  @NoSuchProfile()
+  @NoSuch('profile')
   @ApiResponse({ status: 409, description: 'the experiment is already running' })
   @Post('command/run-experiment')
   @HttpCode(200)
@@ -142,7 +143,7 @@ export class V4RunnersController {
     },
   })
   @DisabledInConfiguration()
-  @NoSuchProfile()
+  @NoSuch('profile')
   @CommandFailures()
   @Post('command/set-job-status')
   @HttpCode(200)
@@ -167,7 +168,7 @@ export class V4RunnersController {
     },
   })
   @DisabledInConfiguration()
-  @NoSuchProfile()
+  @NoSuch('profile')
   @CommandFailures()
   @Post('command/create-experiment')
   @HttpCode(200)
@@ -196,7 +197,7 @@ export class V4RunnersController {
     },
   })
   @DisabledInConfiguration()
-  @NoSuchProfile()
+  @NoSuch('profile')
   @CommandFailures()
   @Post('command/update-experiment-description')
   @HttpCode(200)

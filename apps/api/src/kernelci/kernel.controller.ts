@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { NoSuch } from '../docs/refusals';
 import type { Request, Response } from 'express';
 import { KernelService } from '@runyard/kernelci';
 import type { ScheduleTest } from '@runyard/kernelci';
@@ -140,7 +141,7 @@ export class KernelController {
 
   @ApiOperation({ summary: 'Get a kernel build' })
   @ApiResponse({ status: 200, type: BuildView, description: 'state, TuxSuite uid, result, artifacts, KCIDB state' })
-  @ApiResponse({ status: 404, description: 'no such build' })
+  @NoSuch('build')
   @Get('builds/:id')
   async build(@Param('id', recordId) id: number) {
     return presentBuild(await this.kernel.build(id));
@@ -155,7 +156,7 @@ export class KernelController {
 
   @ApiOperation({ summary: 'Get a kernel test with its results' })
   @ApiResponse({ status: 200, type: TestView, description: 'one verdict per test; error says why results are missing' })
-  @ApiResponse({ status: 404, description: 'no such test' })
+  @NoSuch('test')
   @Get('tests/:id')
   async test(@Param('id', recordId) id: number) {
     const { test, results } = await this.kernel.test(id);

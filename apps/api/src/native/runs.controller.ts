@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExtraModels, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { NoSuch } from '../docs/refusals';
 import type { Request, Response } from 'express';
 import type { Run } from '@runyard/persistence';
 import { runCommand } from '@runyard/autosubmit';
@@ -31,7 +32,7 @@ export class RunsController {
     type: RunView,
     description: 'the accepted run (not waiting for it to start); follow it with GET /api/v1/runs/{id}',
   })
-  @ApiResponse({ status: 404, description: 'no such profile' })
+  @NoSuch('profile')
   @ApiResponse({ status: 409, description: 'the experiment is already running' })
   @Post()
   @HttpCode(202)
@@ -59,7 +60,7 @@ export class RunsController {
 
   @ApiOperation({ summary: 'Get a run' })
   @ApiResponse({ status: 200, type: RunView, description: 'the run: status, why, exit code, argv' })
-  @ApiResponse({ status: 404, description: 'no such run' })
+  @NoSuch('run')
   @Get(':id')
   async get(@Param('id', recordId) id: number) {
     return this.present(await this.runs.get(id));
@@ -83,7 +84,7 @@ export class RunsController {
     description: 'stdout and stderr in arrival order; with follow=true one frame per line, then the result frame',
     content: followContent(),
   })
-  @ApiResponse({ status: 404, description: 'no such run' })
+  @NoSuch('run')
   @Get(':id/logs')
   async logs(@Param('id', recordId) id: number, @Query('follow') follow: string | undefined, @Req() req: Request, @Res() res: Response) {
     if (parseFollow(follow)) {
@@ -99,7 +100,7 @@ export class RunsController {
   @ApiOperation({ summary: 'Run a finished run again' })
   @ApiResponse({ status: 202, type: RunView, description: 'the new run: the same command on the same settings' })
   @ApiResponse({ status: 400, description: 'bad input: a path the input rules refuse, or the run is a Runner SDK session’s executor' })
-  @ApiResponse({ status: 404, description: 'no such run' })
+  @NoSuch('run')
   @ApiResponse({
     status: 409,
     description:
@@ -113,7 +114,7 @@ export class RunsController {
 
   @ApiOperation({ summary: 'Stop a run' })
   @ApiResponse({ status: 200, type: RunView, description: 'the run once ended (or still STOPPING after the grace periods)' })
-  @ApiResponse({ status: 404, description: 'no such run' })
+  @NoSuch('run')
   @Post(':id/stop')
   @HttpCode(200)
   async stop(@Param('id', recordId) id: number, @Body() body: StopRunDto, @Req() req: Request) {

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, PipeTransform, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { NoSuch } from '../docs/refusals';
 import type { Request } from 'express';
 import { actorOf } from '@runyard/auth';
 import { BadInputError } from '@runyard/runs';
@@ -35,7 +36,7 @@ export class SchedulesController {
     status: 400,
     description: 'bad input: the DTO’s rules, a cron expression or a timezone that does not parse (with the reason)',
   })
-  @ApiResponse({ status: 404, description: 'no such profile' })
+  @NoSuch('profile')
   @ApiResponse({ status: 409, description: 'the name is taken' })
   @Post()
   @HttpCode(201)
@@ -64,7 +65,7 @@ export class SchedulesController {
 
   @ApiOperation({ summary: 'Get a schedule' })
   @ApiResponse({ status: 200, type: ScheduleDocument, description: 'its next fire times, runs started, skips and newest fires' })
-  @ApiResponse({ status: 404, description: 'no such schedule' })
+  @NoSuch('schedule')
   @Get(':name')
   async get(@Param('name', scheduleName) name: string) {
     return presentSchedule(await this.schedules.get(name));
@@ -72,7 +73,7 @@ export class SchedulesController {
 
   @ApiOperation({ summary: 'Pause a schedule' })
   @ApiResponse({ status: 200, type: ScheduleDocument, description: 'no fires until resumed (a fire waiting for a run is dropped)' })
-  @ApiResponse({ status: 404, description: 'no such schedule' })
+  @NoSuch('schedule')
   @Post(':name/pause')
   @HttpCode(200)
   async pause(@Param('name', scheduleName) name: string) {
@@ -81,7 +82,7 @@ export class SchedulesController {
 
   @ApiOperation({ summary: 'Resume a schedule' })
   @ApiResponse({ status: 200, type: ScheduleDocument, description: 'fires again from its next fire time' })
-  @ApiResponse({ status: 404, description: 'no such schedule' })
+  @NoSuch('schedule')
   @Post(':name/resume')
   @HttpCode(200)
   async resume(@Param('name', scheduleName) name: string, @Req() req: Request) {
@@ -90,7 +91,7 @@ export class SchedulesController {
 
   @ApiOperation({ summary: 'Delete a schedule' })
   @ApiResponse({ status: 204, description: 'deleted, with its job scheduler' })
-  @ApiResponse({ status: 404, description: 'no such schedule' })
+  @NoSuch('schedule')
   @Delete(':name')
   @HttpCode(204)
   async delete(@Param('name', scheduleName) name: string): Promise<void> {

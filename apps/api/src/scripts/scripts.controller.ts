@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { NoSuch } from '../docs/refusals';
 import type { Request } from 'express';
 import { resolveProfile } from '@runyard/config';
 import type { ResolvedProfile } from '@runyard/config';
@@ -29,7 +30,7 @@ export class ScriptsController {
     type: RunView,
   })
   @ApiResponse({ status: 400, description: 'bad input: the DTO’s rules, or no profile runs the language (with what to change)' })
-  @ApiResponse({ status: 404, description: 'no such profile' })
+  @NoSuch('profile')
   @Post('run')
   @HttpCode(202)
   async run(@Body() body: RunScriptDto, @Req() req: Request) {

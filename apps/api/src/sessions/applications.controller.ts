@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiExtraModels, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { NoSuch, NotOwner } from '../docs/refusals';
 import type { Request, Response } from 'express';
 import { Environment } from '@runyard/config';
 import { ApplicationsService, SessionsRepository } from '@runyard/sessions';
@@ -23,7 +24,7 @@ export class ApplicationsController {
   @ApiResponse({ status: 201, type: RegisteredApplicationView, description: 'registered, with a lease to renew' })
   @ApiResponse({ status: 200, type: RegisteredApplicationView, description: 'it existed and reuse was asked: reused=true' })
   @ApiResponse({ status: 400, description: 'bad input: the DTO’s rules, or no profile runs the runtime' })
-  @ApiResponse({ status: 404, description: 'no such package or profile' })
+  @NoSuch('package or profile')
   @ApiResponse({ status: 409, description: 'the name is taken (and reuse was not asked)' })
   @Post()
   async register(@Body() body: RegisterApplicationDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
@@ -53,7 +54,7 @@ export class ApplicationsController {
 
   @ApiOperation({ summary: 'Get an application' })
   @ApiResponse({ status: 200, type: ApplicationView, description: 'the application' })
-  @ApiResponse({ status: 404, description: 'no such application' })
+  @NoSuch('application')
   @Get(':app')
   async get(@Param('app') name: string) {
     await this.applications.get(name);
@@ -73,8 +74,8 @@ export class ApplicationsController {
       },
     },
   })
-  @ApiResponse({ status: 403, description: 'not the application’s owner' })
-  @ApiResponse({ status: 404, description: 'no such application' })
+  @NotOwner('application')
+  @NoSuch('application')
   @Post(':app/lease')
   @HttpCode(200)
   async renew(@Param('app') name: string, @Req() req: Request) {
@@ -91,8 +92,8 @@ export class ApplicationsController {
       properties: { name: { type: 'string', example: 'climate-stats' }, package_sha: { type: 'string', example: '9f2c…5c4b' } },
     },
   })
-  @ApiResponse({ status: 403, description: 'not the application’s owner' })
-  @ApiResponse({ status: 404, description: 'no such application' })
+  @NotOwner('application')
+  @NoSuch('application')
   @Delete(':app')
   async unregister(@Param('app') name: string, @Req() req: Request) {
     return { name, package_sha: await this.applications.unregister(name, sdkRequester(req)) };

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiExtraModels, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { NoSuch } from '../docs/refusals';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { Public } from '@runyard/auth';
@@ -54,7 +55,7 @@ export class ExecutorController {
     },
   })
   @ApiResponse({ status: 202, description: 'still pending: ask again' })
-  @ApiResponse({ status: 404, description: 'no such object in its application' })
+  @NoSuch('object in its application')
   @Get('objects/:app/:session/:object')
   async object(
     @Param('app') app: string,

@@ -1,5 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Param, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { NoSuch, NotOwner } from '../docs/refusals';
 import type { Request, Response } from 'express';
 import { ObjectsService } from '@runyard/sessions';
 import { sendObject, sendPending } from './object-responses';
@@ -22,7 +23,7 @@ export class ObjectsController {
     },
   })
   @ApiResponse({ status: 202, description: 'its call is still to finish: ask again' })
-  @ApiResponse({ status: 404, description: 'no such object' })
+  @NoSuch('object')
   @ApiResponse({ status: 424, description: 'its call failed: the body has remote_error' })
   @Get(':app/:session/:object')
   async get(
@@ -49,8 +50,8 @@ export class ObjectsController {
       properties: { key: { type: 'string', example: 'climate-stats/shared/3f0c…' }, size: { type: 'integer', example: 1048576 } },
     },
   })
-  @ApiResponse({ status: 403, description: 'not the application’s owner' })
-  @ApiResponse({ status: 404, description: 'no such application or session' })
+  @NotOwner('application')
+  @NoSuch('application or session')
   @Put(':app/:session')
   async put(
     @Param('app') app: string,
@@ -66,7 +67,7 @@ export class ObjectsController {
   /** Every object of the application. */
   @ApiOperation({ summary: 'Delete an application’s objects' })
   @ApiResponse({ status: 204, description: 'deleted, rows and files' })
-  @ApiResponse({ status: 403, description: 'not the application’s owner' })
+  @NotOwner('application')
   @ApiResponse({ status: 404, description: 'the application has no objects' })
   @Delete(':app')
   @HttpCode(204)

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiExtraModels, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { NoSuch, NotOwner } from '../docs/refusals';
 import type { Request } from 'express';
 import { SessionsService } from '@runyard/sessions';
 import { recordId } from '../common/validation';
@@ -35,8 +36,8 @@ export class SessionsController {
       'the session, its executors queued as runs of kind session through the application’s profile; with a name, the open session of that name',
   })
   @ApiResponse({ status: 400, description: 'bad input: the DTO’s rules, or the open session of that name serves another service' })
-  @ApiResponse({ status: 403, description: 'not the application’s owner' })
-  @ApiResponse({ status: 404, description: 'no such application' })
+  @NotOwner('application')
+  @NoSuch('application')
   @ApiResponse({ status: 409, description: 'the session of that name is not open: choose another name' })
   @Post()
   async open(@Body() body: OpenSessionDto, @Req() req: Request) {
@@ -75,7 +76,7 @@ export class SessionsController {
 
   @ApiOperation({ summary: 'Get a session' })
   @ApiResponse({ status: 200, type: SessionView, description: 'the session, with its calls and runs' })
-  @ApiResponse({ status: 404, description: 'no such session' })
+  @NoSuch('session')
   @Get(':id')
   async get(@Param('id', recordId) id: number) {
     return presentSession(await this.sessions.summary(id));
@@ -88,8 +89,8 @@ export class SessionsController {
     type: SessionView,
     description: 'closed: its pending calls cancelled (their results fail with SessionClosedError), its executors exit',
   })
-  @ApiResponse({ status: 403, description: 'not the session’s owner' })
-  @ApiResponse({ status: 404, description: 'no such session' })
+  @NotOwner('session')
+  @NoSuch('session')
   @Delete(':id')
   async close(@Param('id', recordId) id: number, @Req() req: Request) {
     return presentSession(await this.sessions.close(id, sdkRequester(req)));
@@ -102,8 +103,8 @@ export class SessionsController {
     type: SubmittedCallsView,
     description: 'their sequence numbers and result keys; the same batch sent again answers as stored',
   })
-  @ApiResponse({ status: 403, description: 'not the session’s owner' })
-  @ApiResponse({ status: 404, description: 'no such session' })
+  @NotOwner('session')
+  @NoSuch('session')
   @ApiResponse({ status: 409, description: 'the session is not open, or a call id of the batch was used before' })
   @Post(':id/calls')
   async submit(@Param('id', recordId) id: number, @Body() body: SubmitCallsDto, @Req() req: Request) {
@@ -129,7 +130,7 @@ export class SessionsController {
     schema: { type: 'object', properties: { calls: { type: 'array', items: { $ref: getSchemaPath(CallView) } } } },
   })
   @ApiResponse({ status: 403, description: 'not the session’s owner (only its owner or an admin reads its calls)' })
-  @ApiResponse({ status: 404, description: 'no such session' })
+  @NoSuch('session')
   @Get(':id/calls')
   async calls(@Param('id', recordId) id: number, @Query() q: CallsQuery, @Req() req: Request) {
     const calls = await this.sessions.calls(id, sdkRequester(req), q.after ?? -1, q.limit ?? 100);
@@ -150,7 +151,7 @@ export class SessionsController {
       },
     },
   })
-  @ApiResponse({ status: 404, description: 'no such session' })
+  @NoSuch('session')
   @Get(':id/results')
   async results(@Param('id', recordId) id: number, @Query() q: FinishedCallsQuery) {
     const ranges = q.seqs.split(',').map((r): [number, number] => {
