@@ -57,9 +57,11 @@ _UNSET = object()
 class ObjectFuture:
     """The result of a remote call. get() fetches (and caches) it; wait() and ref() wait for it without downloading it."""
 
-    def __init__(self, api, key):
+    def __init__(self, api, key, submitted=None):
         self._api = api
         self._key = key
+        #: The call's submission, while on its way (None: stored).
+        self._submitted = submitted
         self._value = _UNSET
         self._error = None
         self._version = 0
@@ -98,6 +100,10 @@ class ObjectFuture:
 
     def _poll(self, method):
         import cloudpickle
+
+        if self._submitted is not None:
+            self._submitted.wait()
+            self._submitted = None
 
         while True:
             path = f"{self._api.objects_path}/{self._key}?wait_ms={_WAIT_MS}"

@@ -7,6 +7,7 @@ import uuid
 from .errors import RunyardError
 from .future import ObjectFuture, ObjectRef
 from .sessions import Session, session_name_of
+from .submitter import Submitter
 
 #: Arguments (pickled) up to this size travel with the call; larger ones are put as an object first.
 INLINE_ARGS = 64 * 1024
@@ -102,7 +103,7 @@ class RunnerService:
             body["service"] = base64.b64encode(payload).decode("ascii")
         #: Flame's: `_session.id` is the session's name (its SessionContext's session_id, else `{app}-{number}`).
         self._session = Session(self._api.json("POST", "/api/v1/sessions", body, repeatable=False), self._api)
-        self._calls_path = f"/api/v1/sessions/{self.session_id}/calls"
+        self._submitter = Submitter(self._api, f"/api/v1/sessions/{self.session_id}/calls")
         self._owns_session = True
         for name in methods:
             setattr(self, name, self._wrapper(name))
@@ -113,7 +114,7 @@ class RunnerService:
             raise RunyardError(f"session {brief['name']!r} serves another {brief['kind']} (methods {', '.join(brief['methods'])})")
         row = {"id": brief["session"], "name": brief["name"], "application": brief["application"], "status": "open", "kind": brief["kind"]}
         self._session = Session(row, self._api)
-        self._calls_path = "/api/v1/executor/calls"
+        self._submitter = Submitter(self._api, "/api/v1/executor/calls")
         self._owns_session = False
         for name in self.methods:
             setattr(self, name, self._wrapper(name))
@@ -140,6 +141,7 @@ class RunnerService:
             raise RunyardError(f"the service (session {self._session.id}) is closed")
         import cloudpickle
 
+        after = [a._submitted for a in (*args, *kwargs.values()) if isinstance(a, ObjectFuture) and a._submitted is not None]
         args = tuple(_ref_of(a) for a in args)
         kwargs = {k: _ref_of(v) for k, v in kwargs.items()}
         refs = [a.key for a in (*args, *kwargs.values()) if isinstance(a, ObjectRef)]
@@ -152,15 +154,15 @@ class RunnerService:
             call["args_key"] = self._runner._put_bytes(payload, str(self.session_id))
         else:
             call["args"] = base64.b64encode(payload).decode("ascii")
-        # Repeatable: Runyard answers a batch sent twice (its answer lost) as it stored it the first time.
-        self._api.json("POST", self._calls_path, {"calls": [call]})
-        return ObjectFuture(self._api, f"{self._app}/{self.session_id}/{call_id}")
+        submitted = self._submitter.submit(call, after)
+        return ObjectFuture(self._api, f"{self._app}/{self.session_id}/{call_id}", submitted)
 
     def close(self):
         """Closes the service: pending calls are cancelled, its executors exit. Closing twice is harmless."""
         if self._closed:
             return
         self._closed = True
+        self._submitter.flush()
         if self._owns_session:
             self._api.json("DELETE", f"/api/v1/sessions/{self.session_id}")
 

@@ -113,7 +113,7 @@ export class ExecutorService {
    * time), so it may not.
    */
   async submit(ex: ExecutorIdentity, calls: SubmittedCall[]): Promise<{ seq: number; key: string }[]> {
-    const session = await this.sessions.get(ex.sessionId);
+    const session = await this.sessions.facts(ex.sessionId);
     if (session.ordered) {
       throw new ConflictError(
         `session ${session.name} serves one call at a time in order: a call of it cannot wait for another of it; serve the class with autoscale=True (replicas) for recursive calls`,
@@ -143,6 +143,7 @@ export class ExecutorService {
         const results = await Promise.all(x.results.map((r) => this.result(ex, r)));
         const state = x.state ? await this.state(ex, x.state) : null;
         claimed = await this.repo.commitResults(ex, results, state, take);
+        if (results.length > 0) this.signals.wake(`r ${ex.sessionId}`);
       } else {
         claimed = take > 0 ? await this.repo.claimCalls(ex, take) : { calls: [], open: true };
       }

@@ -65,6 +65,14 @@ export class SdkSignals implements BeforeApplicationShutdown, OnApplicationShutd
     armed.cancel();
   }
 
+  /**
+   * What this process has just committed wakes its own waiters at once, without the round trip through
+   * Postgres (whose notification, a moment later, finds them gone or looking again: harmless).
+   */
+  wake(topic: string): void {
+    this.fire(topic);
+  }
+
   private fire(topic: string): void {
     for (const wake of this.waiting.get(topic) ?? []) wake();
   }

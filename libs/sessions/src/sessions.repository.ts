@@ -561,14 +561,20 @@ export class SessionsRepository {
     await this.db.query(`UPDATE sdk_executors SET status = 'ready' WHERE id = $1 AND status = 'starting'`, [executorId]);
   }
 
-  /** False when this very commit had landed before (its answer was lost): nothing is written twice. */
+  /**
+   * False when this very commit had landed before (its answer was lost): nothing is written twice. The
+   * common case is two statements (the state, then the calls with their objects); who held the calls is
+   * looked up only when the calls' update did not find every one running on this executor.
+   */
   private async commitIn(
     m: EntityManager,
     executor: ExecutorIdentity,
     results: CallResult[],
     state: StateSnapshot | null,
   ): Promise<boolean> {
-    await this.checkHeld(m, executor, results);
+    const ids = results.map((r) => r.callId);
+    const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (twice !== undefined) throw new RefusedResultsError(`call ${twice} is reported twice: nothing of this exchange was stored`);
     if (state) {
       const moved = returnedRows(
         await m.query(
@@ -577,6 +583,7 @@ export class SessionsRepository {
         ),
       );
       if (moved.length === 0) {
+        await this.checkHeld(m, executor, ids);
         const [current]: { state_version: number; executor_id: string | null }[] = await m.query(
           `SELECT state_version, executor_id FROM sdk_sessions WHERE id = $1`,
           [executor.sessionId],
@@ -587,39 +594,44 @@ export class SessionsRepository {
       await this.writeReadyObject(m, stateKey(executor), executor.application, executor.sessionId, state, state.version);
     }
     if (results.length === 0) return true;
-    const done = returnedRows<{ id: string; result_key: string }>(
+    // The calls, their result objects, the session's restarts in a row (results came: from zero again) and
+    // the clients' wake-up in one statement; a refusal below rolls all of it back.
+    const done = returnedRows<{ id: string }>(
       await m.query(
-        `UPDATE sdk_calls c SET state = CASE WHEN t.ok THEN 'done' ELSE 'failed' END, finished_at = now()
-           FROM unnest($2::bigint[], $3::boolean[]) AS t(id, ok)
-          WHERE c.id = t.id AND c.executor_id = $1 AND c.state = 'running' RETURNING c.id, c.result_key`,
-        [executor.id, results.map((r) => r.callId), results.map((r) => r.ok)],
+        `WITH t AS (
+           SELECT * FROM unnest($3::bigint[], $4::boolean[], $5::text[], $6::bigint[], $7::bytea[], $8::text[], $9::jsonb[])
+                  AS t(id, ok, codec, size, inline, blob, error)
+         ), done AS (
+           UPDATE sdk_calls c SET state = CASE WHEN t.ok THEN 'done' ELSE 'failed' END, finished_at = now()
+             FROM t WHERE c.id = t.id AND c.session_id = $2 AND c.executor_id = $1 AND c.state = 'running'
+           RETURNING c.id, c.result_key
+         ), objects AS (
+           UPDATE sdk_objects o SET state = CASE WHEN t.ok THEN 'ready' ELSE 'failed' END, version = o.version + 1,
+                  codec = t.codec, size = t.size, inline = t.inline, blob = t.blob, error = t.error
+             FROM done JOIN t ON t.id = done.id WHERE o.key = done.result_key
+         ), reset AS (
+           UPDATE sdk_sessions SET restarts = 0 WHERE id = $2 AND restarts > 0 AND EXISTS (SELECT 1 FROM done)
+         )
+         SELECT done.id, pg_notify($10, $11) FROM done`,
+        [
+          executor.id,
+          executor.sessionId,
+          ids,
+          results.map((r) => r.ok),
+          results.map((r) => (r.ok ? r.codec : null)),
+          results.map((r) => (r.ok ? r.size : null)),
+          results.map((r) => (r.ok ? (r.bytes.inline ?? null) : null)),
+          results.map((r) => (r.ok ? (r.bytes.blob ?? null) : null)),
+          results.map((r) => (r.ok ? null : JSON.stringify(r.error))),
+          SDK_CHANNEL,
+          `r ${executor.sessionId}`,
+        ],
       ),
     );
-    const keyOf = new Map(done.map((d) => [Number(d.id), d.result_key]));
-    const mine = results.filter((r) => keyOf.has(r.callId));
-    if (mine.length < results.length && executor.ordered) throw new FencedError(`some calls are no longer held by executor ${executor.id}`);
-    await m.query(
-      `UPDATE sdk_objects o SET state = CASE WHEN t.ok THEN 'ready' ELSE 'failed' END, version = o.version + 1,
-              codec = t.codec, size = t.size, inline = t.inline, blob = t.blob, error = t.error
-         FROM unnest($1::text[], $2::boolean[], $3::text[], $4::bigint[], $5::bytea[], $6::text[], $7::jsonb[])
-              AS t(key, ok, codec, size, inline, blob, error)
-        WHERE o.key = t.key`,
-      [
-        mine.map((r) => keyOf.get(r.callId)),
-        mine.map((r) => r.ok),
-        mine.map((r) => (r.ok ? r.codec : null)),
-        mine.map((r) => (r.ok ? r.size : null)),
-        mine.map((r) => (r.ok ? (r.bytes.inline ?? null) : null)),
-        mine.map((r) => (r.ok ? (r.bytes.blob ?? null) : null)),
-        mine.map((r) => (r.ok ? null : JSON.stringify(r.error))),
-      ],
-    );
-    // Results came: the session's restarts in a row start again from zero; its clients wake.
-    await m.query(`WITH reset AS (UPDATE sdk_sessions SET restarts = 0 WHERE id = $1 AND restarts > 0) SELECT pg_notify($2, $3)`, [
-      executor.sessionId,
-      SDK_CHANNEL,
-      `r ${executor.sessionId}`,
-    ]);
+    if (done.length < results.length) {
+      await this.checkHeld(m, executor, ids);
+      if (executor.ordered) throw new FencedError(`some calls are no longer held by executor ${executor.id}`);
+    }
     return true;
   }
 
@@ -627,11 +639,8 @@ export class SessionsRepository {
    * Every reported call was handed to this executor (it runs it, or ran it and this is a commit sent
    * again): anything else is another executor's call, and nothing of the exchange is stored.
    */
-  private async checkHeld(m: EntityManager, executor: ExecutorIdentity, results: CallResult[]): Promise<void> {
-    if (results.length === 0) return;
-    const ids = results.map((r) => r.callId);
-    const twice = ids.find((id, i) => ids.indexOf(id) !== i);
-    if (twice !== undefined) throw new RefusedResultsError(`call ${twice} is reported twice: nothing of this exchange was stored`);
+  private async checkHeld(m: EntityManager, executor: ExecutorIdentity, ids: number[]): Promise<void> {
+    if (ids.length === 0) return;
     const held: { id: string }[] = await m.query(
       `SELECT id FROM sdk_calls WHERE id = ANY($1::bigint[]) AND session_id = $2 AND executor_id = $3 FOR UPDATE`,
       [ids, executor.sessionId, executor.id],
@@ -705,28 +714,54 @@ export class SessionsRepository {
     return new Map(rows.map((r) => [Number(r.id), r.result_key]));
   }
 
-  /** The session's finished calls among the sequence ranges a client waits for. */
-  async finishedCalls(sessionId: number, ranges: [number, number][], inlineMax: number, limit: number): Promise<FinishedCall[]> {
+  /**
+   * The session's status and its finished calls among those a client waits for: by sequence ranges, and by
+   * result key for calls it may not have heard the number of yet (the wait starts with the submission). Null
+   * when the session does not exist.
+   */
+  async finishedCalls(
+    sessionId: number,
+    wanted: { ranges: [number, number][]; keys: string[] },
+    inlineMax: number,
+    limit: number,
+  ): Promise<{ status: SessionStatus; detail: string | null; results: FinishedCall[] } | null> {
     const rows: Record<string, unknown>[] = await this.db.query(
-      // Range by range on (session_id, seq): the cost is the calls waited for, not the session's length.
-      `SELECT c.seq, o.key, o.state, o.codec, o.size, o.version, o.error, CASE WHEN o.size <= $4 THEN o.inline END AS inline
-         FROM unnest($2::bigint[], $3::bigint[]) AS r(lo, hi)
-         CROSS JOIN LATERAL (SELECT seq, result_key FROM sdk_calls WHERE session_id = $1 AND seq BETWEEN r.lo AND r.hi) c
-         JOIN sdk_objects o ON o.key = c.result_key
-        WHERE o.state <> 'pending'
-        ORDER BY c.seq LIMIT $5`,
-      [sessionId, ranges.map((r) => r[0]), ranges.map((r) => r[1]), inlineMax, limit],
+      // Range by range on (session_id, seq), key by key on result_key: the cost is the calls waited for, not the session's length.
+      `WITH wanted AS (
+         SELECT c.seq, c.result_key
+           FROM unnest($2::bigint[], $3::bigint[]) AS r(lo, hi)
+           CROSS JOIN LATERAL (SELECT seq, result_key FROM sdk_calls WHERE session_id = $1 AND seq BETWEEN r.lo AND r.hi) c
+         UNION
+         SELECT seq, result_key FROM sdk_calls WHERE session_id = $1 AND result_key = ANY($6::text[])
+       )
+       SELECT s.status AS session_status, s.detail AS session_detail, f.*
+         FROM sdk_sessions s
+         LEFT JOIN LATERAL (
+           SELECT w.seq, o.key, o.state, o.codec, o.size, o.version, o.error, CASE WHEN o.size <= $4 THEN o.inline END AS inline
+             FROM wanted w JOIN sdk_objects o ON o.key = w.result_key
+            WHERE o.state <> 'pending'
+            ORDER BY w.seq LIMIT $5
+         ) f ON true
+        WHERE s.id = $1`,
+      [sessionId, wanted.ranges.map((r) => r[0]), wanted.ranges.map((r) => r[1]), inlineMax, limit, wanted.keys],
     );
-    return rows.map((r) => ({
-      seq: Number(r.seq),
-      key: r.key as string,
-      state: r.state as 'ready' | 'failed',
-      codec: r.codec as Codec | null,
-      size: r.size === null ? null : Number(r.size),
-      version: r.version as number,
-      inline: r.inline as Buffer | null,
-      error: r.error as RemoteErrorInfo | null,
-    }));
+    if (rows.length === 0) return null;
+    return {
+      status: rows[0].session_status as SessionStatus,
+      detail: rows[0].session_detail as string | null,
+      results: rows
+        .filter((r) => r.key !== null)
+        .map((r) => ({
+          seq: Number(r.seq),
+          key: r.key as string,
+          state: r.state as 'ready' | 'failed',
+          codec: r.codec as Codec | null,
+          size: r.size === null ? null : Number(r.size),
+          version: r.version as number,
+          inline: r.inline as Buffer | null,
+          error: r.error as RemoteErrorInfo | null,
+        })),
+    };
   }
 
   // --- objects ---

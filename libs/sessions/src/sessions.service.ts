@@ -73,6 +73,7 @@ const closedError: RemoteErrorInfo = { type: 'SessionClosedError', message: 'the
 @Injectable()
 export class SessionsService {
   private readonly log = new Logger('Sessions');
+  private readonly opened = new Map<number, Session>();
 
   constructor(
     private readonly repo: SessionsRepository,
@@ -195,6 +196,19 @@ export class SessionsService {
     return session;
   }
 
+  /**
+   * A session as it was opened (its application, owner, kind and service never change; its status does):
+   * read once per process. Ids are never reused, so a session deleted since is found out by the next statement on it.
+   */
+  async facts(id: number): Promise<Session> {
+    const known = this.opened.get(id);
+    if (known) return known;
+    const session = await this.get(id);
+    if (this.opened.size >= 10_000) this.opened.clear();
+    this.opened.set(id, session);
+    return session;
+  }
+
   async summary(id: number): Promise<SessionSummary> {
     const [found] = await this.repo.sessions({ id, limit: 1 });
     if (!found) throw new NotFoundError(`session ${id} does not exist`);
@@ -229,9 +243,9 @@ export class SessionsService {
 
   /** Appends calls in the order given; their results' keys are `{app}/{session}/{id}`. */
   async submit(sessionId: number, calls: SubmittedCall[], who: Requester): Promise<{ seq: number; key: string }[]> {
-    const session = await this.get(sessionId);
+    // What never changes of a session is read once; whether it is still open, the statement storing the calls checks.
+    const session = await this.facts(sessionId);
     checkOwner(who, session, `session ${sessionId}`, 'submit calls to it');
-    if (session.status !== 'open') throw this.notOpen(session);
     const app = session.application;
     const known = await this.repo.existingKeys([...new Set(calls.flatMap((c) => [...c.refs, ...(c.argsKey ? [c.argsKey] : [])]))]);
     const rows: NewCall[] = [];
@@ -280,6 +294,8 @@ export class SessionsService {
       throw new ConflictError('a call id of this batch was used before: every call needs a new id');
     }
     if (!stored) throw this.notOpen(await this.get(sessionId));
+    // This process's waiting executors take the calls at once; the notification through Postgres reaches the others.
+    this.signals.wake(`c ${sessionId}`);
     return stored;
   }
 
@@ -292,21 +308,33 @@ export class SessionsService {
     return this.repo.calls(sessionId, afterSeq, limit);
   }
 
-  /** The calls among `ranges` (sequence numbers) that have finished, waiting up to `waitMs` for one to. */
-  async finished(sessionId: number, ranges: [number, number][], waitMs: number): Promise<{ session: Session; results: FinishedCall[] }> {
-    const session = await this.get(sessionId);
+  /**
+   * The calls waited for (by sequence ranges, or by result key from the moment they are submitted) that have
+   * finished, waiting up to `waitMs` for one to; with the session's status.
+   */
+  async finished(
+    sessionId: number,
+    wanted: { ranges: [number, number][]; ids: string[] },
+    waitMs: number,
+  ): Promise<{ status: Session['status']; detail: string | null; results: FinishedCall[] }> {
+    const app = wanted.ids.length > 0 ? (await this.facts(sessionId)).application : '';
+    const keys = wanted.ids.map((id) => objectKey(app, sessionId, id));
     const deadline = Date.now() + Math.min(Math.max(waitMs, 0), MAX_WAIT_MS);
     for (;;) {
       const armed = this.signals.arm(`r ${sessionId}`);
-      const results = await this.repo.finishedCalls(sessionId, ranges, INLINE_MAX_BYTES, 500);
-      if (results.length > 0 || Date.now() >= deadline || this.signals.closing) {
+      const found = await this.repo.finishedCalls(sessionId, { ranges: wanted.ranges, keys }, INLINE_MAX_BYTES, 500);
+      if (!found) {
+        armed.cancel();
+        throw new NotFoundError(`session ${sessionId} does not exist`);
+      }
+      if (found.results.length > 0 || Date.now() >= deadline || this.signals.closing) {
         armed.cancel();
         let inline = 0;
-        for (const r of results) {
+        for (const r of found.results) {
           inline += r.inline?.length ?? 0;
           if (inline > INLINE_PER_ANSWER) r.inline = null;
         }
-        return { session, results };
+        return found;
       }
       await this.signals.wait(armed, deadline - Date.now());
     }

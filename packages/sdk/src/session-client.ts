@@ -12,6 +12,9 @@ const BATCH_BYTES = 512 * 1024;
 const WAIT_MS = 25_000;
 /** Long-polls for results of one session at once; a new wait beyond it takes over the oldest. */
 const MAX_POLLS = 4;
+/** Calls one long-poll names by id (those whose sequence number it does not know yet), and ranges of the others. */
+const POLL_IDS = 256;
+const POLL_RANGES = 256;
 
 interface Pending {
   id: string;
@@ -24,6 +27,7 @@ interface Pending {
 }
 
 interface Waiter<T> {
+  call: Pending;
   resolve: (v: T) => void;
   reject: (e: unknown) => void;
 }
@@ -39,14 +43,16 @@ interface FinishedCall {
 /**
  * One session seen from the client: calls are queued and submitted in order (a batch per round
  * trip, never two at once, so sequence numbers follow the program's order), and results are
- * long-polled for the futures someone awaits.
+ * long-polled for the futures someone awaits — from the moment they are awaited, by the call's own
+ * id, so a call's wait travels beside its submission instead of after it.
  */
 export class SessionClient {
   private queue: Pending[] = [];
   private sending = false;
-  private readonly waiting = new Map<number, Waiter<unknown>>();
-  private readonly uncovered = new Set<number>();
-  private readonly polls = new Set<{ seqs: Set<number>; abort: AbortController }>();
+  /** By call id. */
+  private readonly waiting = new Map<string, Waiter<unknown>>();
+  private readonly uncovered = new Set<string>();
+  private readonly polls = new Set<{ ids: Set<string>; abort: AbortController }>();
   private pollScheduled = false;
   closed = false;
 
@@ -75,7 +81,7 @@ export class SessionClient {
     if (!this.sending) queueMicrotask(() => void this.send());
     const key = `${this.application}/${this.id}/${id}`;
     let finished: Promise<unknown> | undefined;
-    const settle = () => (finished ??= done.then(() => this.finished(pending.seq!)));
+    const settle = () => (finished ??= Promise.all([this.finished(pending), done]).then(([v]) => v));
     return new ObjectFuture<T>(
       key,
       done,
@@ -120,7 +126,7 @@ export class SessionClient {
         calls.push({ id: p.id, method: p.method, refs: p.refs, ...args });
         sent.push(p);
       } catch (e) {
-        p.submitted.reject(e);
+        this.fail(p, e);
       }
     }
     if (sent.length === 0) return;
@@ -135,8 +141,17 @@ export class SessionClient {
       answer.calls.forEach((c, i) => (sent[i].seq = c.seq));
       sent.forEach((p) => p.submitted.resolve());
     } catch (e) {
-      sent.forEach((p) => p.submitted.reject(e));
+      sent.forEach((p) => this.fail(p, e));
     }
+  }
+
+  /** A call that could not be submitted: its future fails, and nobody waits for its result any more. */
+  private fail(p: Pending, e: unknown): void {
+    p.submitted.reject(e);
+    const w = this.waiting.get(p.id);
+    this.waiting.delete(p.id);
+    this.uncovered.delete(p.id);
+    w?.reject(e);
   }
 
   private async put(bytes: Buffer): Promise<string> {
@@ -149,10 +164,10 @@ export class SessionClient {
   }
 
   /** The call's outcome once it has run: a small result itself, LARGE for one that is downloaded apart. */
-  private finished(seq: number): Promise<unknown> {
+  private finished(call: Pending): Promise<unknown> {
     return new Promise<unknown>((resolve, reject) => {
-      this.waiting.set(seq, { resolve, reject });
-      this.uncovered.add(seq);
+      this.waiting.set(call.id, { call, resolve, reject });
+      this.uncovered.add(call.id);
       this.schedulePoll();
     });
   }
@@ -167,25 +182,25 @@ export class SessionClient {
         const oldest = this.polls.values().next().value!;
         this.polls.delete(oldest);
         oldest.abort.abort();
-        for (const s of oldest.seqs) if (this.waiting.has(s)) this.uncovered.add(s);
+        for (const id of oldest.ids) if (this.waiting.has(id)) this.uncovered.add(id);
       }
-      const seqs = new Set(this.uncovered);
+      const ids = new Set(this.uncovered);
       this.uncovered.clear();
-      void this.poll(seqs);
+      void this.poll(ids);
     });
   }
 
-  /** Long-polls until every sequence number it covers has finished (or it is taken over). */
-  private async poll(seqs: Set<number>): Promise<void> {
-    const me = { seqs, abort: new AbortController() };
+  /** Long-polls until every call it covers has finished (or it is taken over). */
+  private async poll(ids: Set<string>): Promise<void> {
+    const me = { ids, abort: new AbortController() };
     this.polls.add(me);
     try {
       while (this.polls.has(me)) {
-        for (const s of [...seqs]) if (!this.waiting.has(s)) seqs.delete(s);
-        if (seqs.size === 0) return;
+        for (const id of [...ids]) if (!this.waiting.has(id)) ids.delete(id);
+        if (ids.size === 0) return;
         let res;
         try {
-          res = await this.api.request('GET', `/api/v1/sessions/${this.id}/results?seqs=${ranges(seqs)}&wait_ms=${WAIT_MS}`, {
+          res = await this.api.request('GET', `/api/v1/sessions/${this.id}/results?${this.wanted(ids)}wait_ms=${WAIT_MS}`, {
             signal: me.abort.signal,
           });
         } catch (e) {
@@ -195,10 +210,11 @@ export class SessionClient {
         if (res.status !== 200) throw errorFrom(res.status, res.body);
         const answer = JSON.parse(res.body.toString('utf8')) as { results: FinishedCall[] };
         for (const r of answer.results) {
-          const w = this.waiting.get(r.seq);
+          const id = r.key.slice(r.key.lastIndexOf('/') + 1);
+          const w = this.waiting.get(id);
           if (!w) continue;
-          this.waiting.delete(r.seq);
-          seqs.delete(r.seq);
+          this.waiting.delete(id);
+          ids.delete(id);
           if (r.state === 'failed') w.reject(remoteError(r.error ?? { type: 'Error', message: 'the call failed' }));
           else if (r.data === null) w.resolve(LARGE);
           else {
@@ -211,14 +227,26 @@ export class SessionClient {
         }
       }
     } catch (e) {
-      for (const s of seqs) {
-        this.waiting.get(s)?.reject(e);
-        this.waiting.delete(s);
+      for (const id of ids) {
+        this.waiting.get(id)?.reject(e);
+        this.waiting.delete(id);
       }
     } finally {
       this.polls.delete(me);
       if (this.uncovered.size > 0) this.schedulePoll();
     }
+  }
+
+  /** The query naming the calls: those numbered as ranges, the others (not answered yet) by id. */
+  private wanted(ids: Set<string>): string {
+    const seqs = new Set<number>();
+    const unnumbered: string[] = [];
+    for (const id of ids) {
+      const seq = this.waiting.get(id)?.call.seq;
+      if (seq !== undefined) seqs.add(seq);
+      else if (unnumbered.length < POLL_IDS) unnumbered.push(id);
+    }
+    return (seqs.size > 0 ? `seqs=${ranges(seqs)}&` : '') + (unnumbered.length > 0 ? `ids=${unnumbered.join(',')}&` : '');
   }
 
   /** A result too large to come inline. */
@@ -243,11 +271,11 @@ export class SessionClient {
 
 const LARGE = Symbol('fetched apart');
 
-/** `0-99,105,200-300`: the sequence numbers, at most 256 ranges (the rest waits for the next poll). */
+/** `0-99,105,200-300`: the sequence numbers, at most POLL_RANGES ranges (the rest waits for the next poll). */
 function ranges(seqs: Set<number>): string {
   const sorted = [...seqs].sort((a, b) => a - b);
   const out: string[] = [];
-  for (let i = 0; i < sorted.length && out.length < 256;) {
+  for (let i = 0; i < sorted.length && out.length < POLL_RANGES;) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
     out.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);

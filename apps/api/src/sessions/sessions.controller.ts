@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, Param, Post, Query, Req } from '@nestjs/
 import { ApiExtraModels, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { NoSuch, NotOwner } from '../docs/refusals';
 import type { Request } from 'express';
+import { BadInputError } from '@runyard/runs';
 import { SessionsService } from '@runyard/sessions';
 import { recordId } from '../common/validation';
 import { CallsQuery, FinishedCallsQuery, ListSessionsQuery, OpenSessionDto, SubmitCallsDto } from './sessions.dto';
@@ -137,11 +138,11 @@ export class SessionsController {
     return { calls: calls.map(presentCall) };
   }
 
-  /** The finished calls among `seqs`, long-polling up to `wait_ms`; small results come inline (base64). */
+  /** The finished calls among `seqs` and `ids`, long-polling up to `wait_ms`; small results come inline (base64). */
   @ApiOperation({ summary: 'Wait for calls’ results' })
   @ApiResponse({
     status: 200,
-    description: 'the finished calls among seqs, long-polling up to wait_ms (at most 30 s) for one',
+    description: 'the finished calls among seqs and ids, long-polling up to wait_ms (at most 30 s) for one',
     schema: {
       type: 'object',
       properties: {
@@ -154,11 +155,12 @@ export class SessionsController {
   @NoSuch('session')
   @Get(':id/results')
   async results(@Param('id', recordId) id: number, @Query() q: FinishedCallsQuery) {
-    const ranges = q.seqs.split(',').map((r): [number, number] => {
+    if (q.seqs === undefined && q.ids === undefined) throw new BadInputError('name the calls waited for: seqs, ids or both');
+    const ranges = (q.seqs?.split(',') ?? []).map((r): [number, number] => {
       const [lo, hi] = r.split('-').map(Number);
       return [lo, hi ?? lo];
     });
-    const { session, results } = await this.sessions.finished(id, ranges, q.wait_ms ?? 0);
-    return { status: session.status, detail: session.detail, results: results.map(presentFinished) };
+    const { status, detail, results } = await this.sessions.finished(id, { ranges, ids: q.ids?.split(',') ?? [] }, q.wait_ms ?? 0);
+    return { status, detail, results: results.map(presentFinished) };
   }
 }

@@ -191,8 +191,16 @@ export class WaitQuery {
 
 export class FinishedCallsQuery extends WaitQuery {
   /** The sequence numbers waited for, as ranges: `0-99,105,200-300`. */
+  @IsOptional()
   @Matches(/^\d{1,15}(-\d{1,15})?(,\d{1,15}(-\d{1,15})?){0,255}$/, { message: 'seqs must be sequence numbers and ranges: 0-99,105' })
-  seqs: string;
+  seqs?: string;
+
+  /** Calls waited for by the id the client gave them (the last part of their result key): usable before their submission answers. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}(,[A-Za-z0-9][A-Za-z0-9_-]{0,63}){0,255}$/, {
+    message: 'ids must be the calls’ ids, comma-separated (at most 256)',
+  })
+  ids?: string;
 }
 
 export class PutObjectQuery {
