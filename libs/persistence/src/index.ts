@@ -8,3 +8,4 @@ export * from './schedule.entities';
 export * from './data-source-options';
 export * from './channel-listener';
 export * from './database.module';
+export * from './pool-statements';

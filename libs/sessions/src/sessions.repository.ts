@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { SdkRuntime } from '@runyard/config';
+import { poolTransaction, Statements } from '@runyard/persistence';
 import type { RunStatus } from '@runyard/persistence';
 import { returnedRows } from '@runyard/runs';
 import { defaultSessionName } from './sdk-names';
@@ -529,7 +530,7 @@ export class SessionsRepository {
    * any order, skipping calls another executor is taking. A call whose argument failed fails with it.
    */
   async claimCalls(executor: ExecutorIdentity, max: number): Promise<{ calls: ClaimedCall[]; open: boolean }> {
-    return this.db.transaction(async (m) => {
+    return poolTransaction(this.db, async (m) => {
       if ((await this.checkExecutor(m, executor)) !== 'open') return { calls: [], open: false };
       return { calls: await this.claimIn(m, executor, max), open: true };
     });
@@ -547,7 +548,7 @@ export class SessionsRepository {
     state: StateSnapshot | null,
     claim = 0,
   ): Promise<{ calls: ClaimedCall[]; open: boolean }> {
-    return this.db.transaction(async (m) => {
+    return poolTransaction(this.db, async (m) => {
       const status = await this.checkExecutor(m, executor);
       if (status === 'gone') throw new FencedError(`executor ${executor.id} was replaced`);
       if (!(await this.commitIn(m, executor, results, state))) return { calls: [], open: status === 'open' };
@@ -566,12 +567,7 @@ export class SessionsRepository {
    * common case is two statements (the state, then the calls with their objects); who held the calls is
    * looked up only when the calls' update did not find every one running on this executor.
    */
-  private async commitIn(
-    m: EntityManager,
-    executor: ExecutorIdentity,
-    results: CallResult[],
-    state: StateSnapshot | null,
-  ): Promise<boolean> {
+  private async commitIn(m: Statements, executor: ExecutorIdentity, results: CallResult[], state: StateSnapshot | null): Promise<boolean> {
     const ids = results.map((r) => r.callId);
     const twice = ids.find((id, i) => ids.indexOf(id) !== i);
     if (twice !== undefined) throw new RefusedResultsError(`call ${twice} is reported twice: nothing of this exchange was stored`);
@@ -639,7 +635,7 @@ export class SessionsRepository {
    * Every reported call was handed to this executor (it runs it, or ran it and this is a commit sent
    * again): anything else is another executor's call, and nothing of the exchange is stored.
    */
-  private async checkHeld(m: EntityManager, executor: ExecutorIdentity, ids: number[]): Promise<void> {
+  private async checkHeld(m: Statements, executor: ExecutorIdentity, ids: number[]): Promise<void> {
     if (ids.length === 0) return;
     const held: { id: string }[] = await m.query(
       `SELECT id FROM sdk_calls WHERE id = ANY($1::bigint[]) AND session_id = $2 AND executor_id = $3 FOR UPDATE`,
@@ -655,7 +651,7 @@ export class SessionsRepository {
     }
   }
 
-  private async claimIn(m: EntityManager, executor: ExecutorIdentity, max: number): Promise<ClaimedCall[]> {
+  private async claimIn(m: Statements, executor: ExecutorIdentity, max: number): Promise<ClaimedCall[]> {
     const pending: Record<string, unknown>[] = await m.query(
       `SELECT id, seq, method, args, args_key, refs, result_key, attempt FROM sdk_calls
         WHERE session_id = $1 AND state = 'pending' ORDER BY seq LIMIT $2 ${executor.ordered ? '' : 'FOR UPDATE SKIP LOCKED'}`,
@@ -810,7 +806,7 @@ export class SessionsRepository {
   // --- helpers ---
 
   /** Locks what a claim or commit depends on; answers the session's status, or 'gone' for a replaced executor. */
-  private async checkExecutor(m: EntityManager, executor: ExecutorIdentity): Promise<SessionStatus | 'gone'> {
+  private async checkExecutor(m: Statements, executor: ExecutorIdentity): Promise<SessionStatus | 'gone'> {
     const [row]: { status: string; session_status: SessionStatus; executor_id: string | null }[] = await m.query(
       `SELECT e.status, s.status AS session_status, s.executor_id FROM sdk_executors e JOIN sdk_sessions s ON s.id = e.session_id
         WHERE e.id = $1 FOR SHARE OF e`,
@@ -822,7 +818,7 @@ export class SessionsRepository {
   }
 
   private async writeReadyObject(
-    m: EntityManager,
+    m: Statements,
     key: string,
     application: string,
     sessionId: number | null,
@@ -839,7 +835,7 @@ export class SessionsRepository {
     );
   }
 
-  private async failObjects(m: EntityManager, keys: string[], error: RemoteErrorInfo): Promise<void> {
+  private async failObjects(m: Statements, keys: string[], error: RemoteErrorInfo): Promise<void> {
     if (keys.length === 0) return;
     await m.query(`UPDATE sdk_objects SET state = 'failed', version = version + 1, error = $2 WHERE key = ANY($1)`, [
       keys,
@@ -847,7 +843,7 @@ export class SessionsRepository {
     ]);
   }
 
-  private async notify(m: EntityManager, payloads: string[]): Promise<void> {
+  private async notify(m: Statements, payloads: string[]): Promise<void> {
     for (const p of payloads) await m.query(`SELECT pg_notify($1, $2)`, [SDK_CHANNEL, p]);
   }
 }
