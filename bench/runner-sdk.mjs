@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -155,9 +156,20 @@ async function main() {
       const apiCpu = (apiCpuMs() - cpu0) / n;
       return { calls: n, p50_ms: round(percentile(ms, 50)), p99_ms: round(percentile(ms, 99)), api_cpu_ms_per_call: round(apiCpu) };
     };
+    // The baseline's client is node:http on a kept-alive connection, as the TypeScript SDK's.
+    const agent = new http.Agent({ keepAlive: true });
+    const bare = (body) =>
+      new Promise((resolve, reject) => {
+        const req = http.request(baselineUrl, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+          const chunks = [];
+          res.on('data', (c) => chunks.push(c));
+          res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString())));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
     results.baseline_http_rtt = await roundTrips(async (i) => {
-      const r = await fetch(baselineUrl, { method: 'POST', body: JSON.stringify({ i }), headers: { 'content-type': 'application/json' } });
-      if ((await r.json()).i !== i) throw new Error('the baseline answered wrongly');
+      if ((await bare(JSON.stringify({ i }))).i !== i) throw new Error('the baseline answered wrongly');
     });
 
     const rr = await Runner.open('bench-sdk', { root: project, url });

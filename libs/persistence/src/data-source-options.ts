@@ -19,6 +19,7 @@ import { RunPolicies1765500000000 } from './migrations/1765500000000-run-policie
 import { SdkObjectOwners1765610000000 } from './migrations/1765610000000-sdk-object-owners';
 import { ScheduleOwner1765620000000 } from './migrations/1765620000000-schedule-owner';
 import { SdkSessionNames1765630000000 } from './migrations/1765630000000-sdk-session-names';
+import { SdkFinishedCalls1765640000000 } from './migrations/1765640000000-sdk-finished-calls';
 
 export const ENTITIES = [
   Run,
@@ -47,6 +48,7 @@ export const MIGRATIONS = [
   SdkObjectOwners1765610000000,
   ScheduleOwner1765620000000,
   SdkSessionNames1765630000000,
+  SdkFinishedCalls1765640000000,
 ];
 
 /** One definition for the app, the tests and the migration CLI: never `synchronize`. */

@@ -722,20 +722,20 @@ export class SessionsRepository {
     limit: number,
   ): Promise<{ status: SessionStatus; detail: string | null; results: FinishedCall[] } | null> {
     const rows: Record<string, unknown>[] = await this.db.query(
-      // Range by range on (session_id, seq), key by key on result_key: the cost is the calls waited for, not the session's length.
-      `WITH wanted AS (
-         SELECT c.seq, c.result_key
-           FROM unnest($2::bigint[], $3::bigint[]) AS r(lo, hi)
-           CROSS JOIN LATERAL (SELECT seq, result_key FROM sdk_calls WHERE session_id = $1 AND seq BETWEEN r.lo AND r.hi) c
-         UNION
-         SELECT seq, result_key FROM sdk_calls WHERE session_id = $1 AND result_key = ANY($6::text[])
-       )
-       SELECT s.status AS session_status, s.detail AS session_detail, f.*
+      // Range by range on the finished calls' (session_id, seq), key by key on result_key: the cost is the calls
+      // that finished among those waited for, not the session's length nor the calls still running.
+      `SELECT s.status AS session_status, s.detail AS session_detail, f.*
          FROM sdk_sessions s
          LEFT JOIN LATERAL (
            SELECT w.seq, o.key, o.state, o.codec, o.size, o.version, o.error, CASE WHEN o.size <= $4 THEN o.inline END AS inline
-             FROM wanted w JOIN sdk_objects o ON o.key = w.result_key
-            WHERE o.state <> 'pending'
+             FROM (SELECT c.seq, c.result_key
+                     FROM unnest($2::bigint[], $3::bigint[]) AS r(lo, hi)
+                     CROSS JOIN LATERAL (SELECT seq, result_key FROM sdk_calls
+                                          WHERE session_id = $1 AND seq BETWEEN r.lo AND r.hi AND state IN ('done', 'failed', 'cancelled')) c
+                   UNION ALL
+                   SELECT seq, result_key FROM sdk_calls
+                    WHERE session_id = $1 AND result_key = ANY($6::text[]) AND state IN ('done', 'failed', 'cancelled')) w
+             JOIN sdk_objects o ON o.key = w.result_key
             ORDER BY w.seq LIMIT $5
          ) f ON true
         WHERE s.id = $1`,
