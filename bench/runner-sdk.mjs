@@ -128,7 +128,16 @@ async function main() {
   );
   procs.push(baseline);
   const baselineUrl = `http://127.0.0.1:${baselinePort}/`;
-  for (let i = 0; i < 100 && !(await fetch(baselineUrl, { method: 'POST', body: '{}' }).then((r) => r.ok, () => false)); i++) await sleep(100);
+  for (
+    let i = 0;
+    i < 100 &&
+    !(await fetch(baselineUrl, { method: 'POST', body: '{}' }).then(
+      (r) => r.ok,
+      () => false,
+    ));
+    i++
+  )
+    await sleep(100);
   const db = new pg.Client({ connectionString: env.DATABASE_URL });
   await db.connect();
   /** Calls of the session that did not end done on their first try: lost, failed or run again. */

@@ -20,6 +20,7 @@ import { SdkObjectOwners1765610000000 } from './migrations/1765610000000-sdk-obj
 import { ScheduleOwner1765620000000 } from './migrations/1765620000000-schedule-owner';
 import { SdkSessionNames1765630000000 } from './migrations/1765630000000-sdk-session-names';
 import { SdkFinishedCalls1765640000000 } from './migrations/1765640000000-sdk-finished-calls';
+import { RunStatusNotify1765650000000 } from './migrations/1765650000000-run-status-notify';
 
 export const ENTITIES = [
   Run,
@@ -49,6 +50,7 @@ export const MIGRATIONS = [
   ScheduleOwner1765620000000,
   SdkSessionNames1765630000000,
   SdkFinishedCalls1765640000000,
+  RunStatusNotify1765650000000,
 ];
 
 /** One definition for the app, the tests and the migration CLI: never `synchronize`. */

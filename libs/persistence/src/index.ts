@@ -7,5 +7,6 @@ export * from './auth.entities';
 export * from './schedule.entities';
 export * from './data-source-options';
 export * from './channel-listener';
+export * from './channel-wakeups';
 export * from './database.module';
 export * from './pool-statements';

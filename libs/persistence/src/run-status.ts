@@ -24,3 +24,6 @@ export type RunKind = (typeof RUN_KINDS)[number];
 
 /** Runs held by a worker for as long as the process lives; everything else is a short command. */
 export const isLongKind = (k: RunKind): boolean => k === 'run' || k === 'script' || k === 'session';
+
+/** The channel announcing `run <id>` whenever a run's status changes (a trigger on `runs`). */
+export const RUNS_CHANNEL = 'runyard_runs';

@@ -10,6 +10,7 @@ import { scriptOf } from '@runyard/scripts';
 import { BadInputError, CommandTimeoutError, ConflictError, CommandFailedError, NotFoundError, UnavailableError } from './errors';
 import { runLifecycle } from './lifecycle-log';
 import { ProfilesService } from './profiles.service';
+import { RunWakeups } from './run-wakeups';
 import { isUniqueViolation, RunFilter, RunsRepository } from './runs.repository';
 
 /** A command to execute and where: what every endpoint (native, v4, v4alpha) hands to the service. */
@@ -54,6 +55,7 @@ export class RunsService {
     private readonly profiles: ProfilesService,
     private readonly runners: RunnerTypes,
     private readonly env: Environment,
+    private readonly wakeups: RunWakeups,
     @Inject(RUNYARD_CONFIG) private readonly config: RunyardConfig,
   ) {}
 
@@ -295,14 +297,18 @@ export class RunsService {
     return false;
   }
 
-  /** Polls the row (backing off) until `done(status)` or the timeout; returns the last row seen. */
+  /** Looks at the row whenever its status changes (polling too, backing off) until `done(status)` or the timeout; returns the last row seen. */
   async waitFor(id: number, done: (s: RunStatus) => boolean, timeoutMs: number): Promise<Run> {
     const deadline = Date.now() + timeoutMs;
     let delay = POLL_START_MS;
     for (;;) {
+      const armed = this.wakeups.arm(`run ${id}`);
       const run = await this.get(id);
-      if (done(run.status) || Date.now() >= deadline) return run;
-      await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(1, deadline - Date.now()))));
+      if (done(run.status) || Date.now() >= deadline) {
+        armed.cancel();
+        return run;
+      }
+      await this.wakeups.wait(armed, Math.min(delay, Math.max(1, deadline - Date.now())));
       delay = Math.min(delay * 2, POLL_MAX_MS);
     }
   }

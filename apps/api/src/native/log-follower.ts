@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import { isFinal } from '@runyard/persistence';
+import type { ChannelWakeups } from '@runyard/persistence';
 import type { Run } from '@runyard/persistence';
 import type { OutputChunk } from '@runyard/runs';
 import { encodeFrame } from './log-frames';
@@ -16,15 +17,18 @@ export interface FollowSource {
 }
 
 export interface FollowOptions {
-  /** How often the table is polled while the run is unfinished. */
+  /** How often the table is polled while the run is unfinished (its output arrives meanwhile). */
   pollMs?: number;
+  /** Wakes the follower when the run's status changes: its end is sent at once, not at the next poll. */
+  wakeups?: Pick<ChannelWakeups, 'arm' | 'wait'>;
   /** Chunks read per query. */
   batch?: number;
   /** Aborted when the client goes away: polling stops. */
   signal?: AbortSignal;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
+/** `ms`, or until the client goes away or the wake-up fires. */
+const sleep = (ms: number, signal?: AbortSignal, wake?: Promise<void>) =>
   new Promise<void>((resolve) => {
     if (signal?.aborted) return resolve();
     const timer = setTimeout(done, ms);
@@ -34,6 +38,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
       resolve();
     }
     signal?.addEventListener('abort', done, { once: true });
+    void wake?.then(done);
   });
 
 export function resultFrame(run: Run): LogFrame {
@@ -64,19 +69,24 @@ export class LogFollower {
   }
 
   async *frames(): AsyncGenerator<LogFrame> {
-    const { signal } = this.opts;
+    const { signal, wakeups } = this.opts;
     while (!signal?.aborted) {
-      // Status first, output second: a final status seen here means its output is already stored.
-      const run = await this.source.byId(this.runId);
-      if (!run) return;
-      yield* this.drain();
-      if (signal?.aborted) return;
-      if (isFinal(run.status)) {
-        for (const l of this.splitter.flush()) yield { type: 'log', ...l };
-        yield resultFrame(run);
-        return;
+      const armed = wakeups?.arm(`run ${this.runId}`);
+      try {
+        // Status first, output second: a final status seen here means its output is already stored.
+        const run = await this.source.byId(this.runId);
+        if (!run) return;
+        yield* this.drain();
+        if (signal?.aborted) return;
+        if (isFinal(run.status)) {
+          for (const l of this.splitter.flush()) yield { type: 'log', ...l };
+          yield resultFrame(run);
+          return;
+        }
+        await sleep(this.pollMs, signal, armed?.fired);
+      } finally {
+        armed?.cancel();
       }
-      await sleep(this.pollMs, signal);
     }
   }
 

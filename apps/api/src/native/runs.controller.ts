@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
 import type { Run } from '@runyard/persistence';
 import { runCommand } from '@runyard/autosubmit';
 import { RunnerTypes } from '@runyard/runners';
-import { asBadInput, BadInputError, RunsRepository, RunsService } from '@runyard/runs';
+import { asBadInput, BadInputError, RunsRepository, RunsService, RunWakeups } from '@runyard/runs';
 import { requesterOf } from '../common/requester';
 import { recordId } from '../common/validation';
 import { LogFollower, streamFrames } from './log-follower';
@@ -21,6 +21,7 @@ export class RunsController {
     private readonly runs: RunsService,
     private readonly repo: RunsRepository,
     private readonly runners: RunnerTypes,
+    private readonly wakeups: RunWakeups,
   ) {}
 
   private present = (run: Run) => presentRun(run, this.runners);
@@ -90,7 +91,7 @@ export class RunsController {
     if (parseFollow(follow)) {
       await this.runs.get(id); // 404 before anything is streamed
       const format = req.headers.accept?.includes('text/event-stream') ? 'sse' : 'ndjson';
-      return streamFrames(res, format, (signal) => new LogFollower(this.repo, id, { signal }).frames());
+      return streamFrames(res, format, (signal) => new LogFollower(this.repo, id, { signal, wakeups: this.wakeups }).frames());
     }
     const output = await this.runs.output(id);
     res.type('text/plain; charset=utf-8').send(output);
