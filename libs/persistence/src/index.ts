@@ -7,4 +7,5 @@ export * from './auth.entities';
 export * from './schedule.entities';
 export * from './data-source-options';
 export * from './channel-listener';
+export * from './pool-query';
 export * from './database.module';
