@@ -193,7 +193,7 @@ describe('the quick start: no runyard.yaml and no autosubmit on PATH', () => {
     const status = await eventually(
       async () => {
         const s = await call(rt.url, 'POST', '/v4/runners/command/get-runner-run-status', { expid: 'a001' });
-        return s.body.status !== 'RUNNING' && s.body;
+        return s.body.status !== 'ACTIVE' && s.body;
       },
       20_000,
       'the run to end',

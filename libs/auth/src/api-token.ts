@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** `ry_<id>_<secret>`: the id finds the row, the secret is compared (by its SHA-256) in constant time. */
 const TOKEN = /^ry_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
@@ -38,7 +38,7 @@ export function parseToken(token: string): { id: string; secret: string } | null
   return m ? { id: m[1], secret: m[2] } : null;
 }
 
-export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+export const sha256 = (text: string): string => hash('sha256', text, 'hex');
 
 export function sameSecret(secret: string, storedSha256: string): boolean {
   return timingSafeEqual(Buffer.from(sha256(secret), 'hex'), Buffer.from(storedSha256, 'hex'));

@@ -1,7 +1,7 @@
 import { Injectable, Logger, NestMiddleware, OnApplicationShutdown } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { DataSource, Repository } from 'typeorm';
-import { AuditEvent } from '@runyard/persistence';
+import { DataSource } from 'typeorm';
+import { AuditEvent, poolRows } from '@runyard/persistence';
 import { maskTokens } from './api-token';
 import { actorOf } from './auth.guard';
 
@@ -16,6 +16,9 @@ export const CLIENT_CLOSED = 499;
 /** Events are written in batches: one INSERT per burst instead of one per request on the hot path. */
 const FLUSH_MS = 200;
 const FLUSH_AT = 200;
+/** A batch as one statement of six arrays: the same text whatever the batch's size, no per-row parameters to build. */
+const INSERT_BATCH = `INSERT INTO audit_events (at, actor, method, path, status, remote_address)
+  SELECT * FROM unnest($1::timestamptz[], $2::varchar[], $3::varchar[], $4::varchar[], $5::int[], $6::varchar[])`;
 
 /** The client's address, read while the request still has its socket (`req.ip` throws once it is gone). */
 function remoteAddressOf(req: Request): string | null {
@@ -30,13 +33,10 @@ function remoteAddressOf(req: Request): string | null {
 @Injectable()
 export class AuditMiddleware implements NestMiddleware, OnApplicationShutdown {
   private readonly log = new Logger('Audit');
-  private readonly events: Repository<AuditEvent>;
-  private pending: Partial<AuditEvent>[] = [];
+  private pending: Omit<AuditEvent, 'id'>[] = [];
   private timer?: NodeJS.Timeout;
 
-  constructor(db: DataSource) {
-    this.events = db.getRepository(AuditEvent);
-  }
+  constructor(private readonly db: DataSource) {}
 
   use(req: Request, res: Response, next: NextFunction): void {
     if (READS.has(req.method)) return next();
@@ -57,7 +57,7 @@ export class AuditMiddleware implements NestMiddleware, OnApplicationShutdown {
     next();
   }
 
-  private record(event: Partial<AuditEvent>): void {
+  private record(event: Omit<AuditEvent, 'id'>): void {
     this.pending.push(event);
     if (this.pending.length >= FLUSH_AT) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
@@ -68,7 +68,10 @@ export class AuditMiddleware implements NestMiddleware, OnApplicationShutdown {
     this.timer = undefined;
     const batch = this.pending;
     this.pending = [];
-    if (batch.length > 0) await this.events.insert(batch).catch(() => undefined);
+    if (batch.length === 0) return;
+    const column = <K extends keyof (typeof batch)[number]>(k: K) => batch.map((e) => e[k]);
+    const columns = [column('at'), column('actor'), column('method'), column('path'), column('status'), column('remoteAddress')];
+    await poolRows(this.db, INSERT_BATCH, columns).catch(() => undefined);
   }
 
   onApplicationShutdown(): Promise<void> {

@@ -21,6 +21,11 @@ export const actorOf = (req: Request): Actor | undefined => (req as Request & { 
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+interface RouteMarks {
+  isPublic: boolean;
+  role?: Role;
+}
+
 /** Every route needs a bearer token unless marked @Public(); reads need `viewer`, writes `operator`, unless @RequireRole says more. */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -30,9 +35,28 @@ export class AuthGuard implements CanActivate {
     private readonly env: Environment,
   ) {}
 
+  /** Each route's marks, read once per handler: they are fixed when the classes are loaded. */
+  private readonly marks = new WeakMap<object, WeakMap<object, RouteMarks>>();
+
+  private marksOf(context: ExecutionContext): RouteMarks {
+    const [handler, cls] = [context.getHandler(), context.getClass()];
+    let ofClass = this.marks.get(cls);
+    if (!ofClass) this.marks.set(cls, (ofClass = new WeakMap()));
+    let marks = ofClass.get(handler);
+    if (!marks) {
+      const targets = [handler, cls];
+      marks = {
+        isPublic: this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets) ?? false,
+        role: this.reflector.getAllAndOverride<Role>(REQUIRED_ROLE, targets),
+      };
+      ofClass.set(handler, marks);
+    }
+    return marks;
+  }
+
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
+    const marks = this.marksOf(context);
+    if (marks.isPublic) return true;
     const req = context.switchToHttp().getRequest<Request & { actor?: Actor }>();
     if (this.env.AUTH_MODE === 'none') {
       req.actor = { name: `anonymous@${req.ip ?? 'unknown'}`, role: 'admin' };
@@ -43,7 +67,7 @@ export class AuthGuard implements CanActivate {
     const token = await this.tokens.authenticate(bearer);
     if (!token) throw new UnauthorizedError('the API token is not valid (unknown or revoked)');
     req.actor = { name: token.name, role: token.role, tokenId: token.id };
-    const needed = this.reflector.getAllAndOverride<Role>(REQUIRED_ROLE, targets) ?? (READS.has(req.method) ? 'viewer' : 'operator');
+    const needed = marks.role ?? (READS.has(req.method) ? 'viewer' : 'operator');
     if (ROLES.indexOf(token.role) < ROLES.indexOf(needed)) {
       throw new ForbiddenError(`token ${token.name} has role ${token.role}; this needs ${needed}`);
     }

@@ -8,5 +8,5 @@ export * from './schedule.entities';
 export * from './data-source-options';
 export * from './channel-listener';
 export * from './channel-wakeups';
+export * from './pool-query';
 export * from './database.module';
-export * from './pool-statements';

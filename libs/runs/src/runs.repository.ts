@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { RunLimit } from '@runyard/config';
-import { HELD_STATUSES, Run, RunKind, RunStatus, UNFINISHED_STATUSES } from '@runyard/persistence';
+import { HELD_STATUSES, poolRows, returnedRows, Run, RunKind, RunStatus, UNFINISHED_STATUSES } from '@runyard/persistence';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 
 export interface RunFilter {
   expid?: string;
@@ -65,8 +66,7 @@ export function tailOf(output: Buffer, bytes: number, lines = Infinity): Buffer 
   return tail;
 }
 
-/** TypeORM answers an UPDATE … RETURNING on Postgres as [rows, count]. */
-export const returnedRows = <T>(result: unknown): T[] => (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : (result as T[]));
+export { returnedRows };
 
 const UNIQUE_VIOLATION = '23505';
 export const isUniqueViolation = (e: unknown): boolean => (e as { code?: string })?.code === UNIQUE_VIOLATION;
@@ -82,6 +82,9 @@ const HELD = [...HELD_STATUSES];
  */
 @Injectable()
 export class RunsRepository {
+  /** The entity's columns, read once: the metadata does not change while the process runs. */
+  private columns?: ColumnMetadata[];
+
   constructor(private readonly db: DataSource) {}
 
   /** One INSERT … RETURNING *: the answer is the same document a later read gives. */
@@ -539,8 +542,9 @@ export class RunsRepository {
     return { buckets: bounds.map((_, i) => Number(row[`b${i}`])), sum: Number(row.sum), count: Number(row.count) };
   }
 
+  /** A statement that stands alone, on the pool (the submit path's INSERT among them). */
   private async one(sql: string, params: unknown[]): Promise<Run | null> {
-    const [row] = returnedRows<Record<string, unknown>>(await this.db.query(sql, params));
+    const [row] = await poolRows(this.db, sql, params);
     return row ? this.fromRow(row) : null;
   }
 
@@ -553,7 +557,8 @@ export class RunsRepository {
   /** A raw `runs` row (snake_case columns) as the entity, with the entity's transformers applied. */
   private fromRow(raw: Record<string, unknown>): Run {
     const run = new Run();
-    for (const column of this.db.getMetadata(Run).columns) {
+    this.columns ??= this.db.getMetadata(Run).columns;
+    for (const column of this.columns) {
       const value = raw[column.databaseName];
       const transformer = column.transformer && !Array.isArray(column.transformer) ? column.transformer : undefined;
       (run as unknown as Record<string, unknown>)[column.propertyName] = transformer ? transformer.from(value) : value;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { SdkRuntime } from '@runyard/config';
-import { poolTransaction, Statements } from '@runyard/persistence';
+import { poolRows, poolTransaction, Statements } from '@runyard/persistence';
 import type { RunStatus } from '@runyard/persistence';
 import { returnedRows } from '@runyard/runs';
 import { defaultSessionName } from './sdk-names';
@@ -352,7 +352,8 @@ export class SessionsRepository {
    * when it or its session is gone.
    */
   async executorCredential(id: string): Promise<ExecutorCredentialRow | null> {
-    const [row]: Record<string, unknown>[] = await this.db.query(
+    const [row]: Record<string, unknown>[] = await poolRows(
+      this.db,
       `SELECT e.id, e.session_id, e.token_sha256, e.status, e.run_id, r.status AS run_status, s.application, s.ordered,
               s.status AS session_status,
               EXISTS (SELECT 1 FROM sdk_calls c WHERE c.executor_id = e.id AND c.state = 'running') AS holding
@@ -455,7 +456,8 @@ export class SessionsRepository {
     createdBy: string,
   ): Promise<{ seq: number; key: string }[] | null> {
     const rows = returnedRows<{ seq: string; result_key: string }>(
-      await this.db.query(
+      await poolRows(
+        this.db,
         `WITH s AS (
            UPDATE sdk_sessions SET next_seq = next_seq + $2 WHERE id = $1 AND status = 'open' RETURNING next_seq - $2 AS base
          ), c AS (
@@ -703,7 +705,8 @@ export class SessionsRepository {
   /** The result keys of calls this executor is running. */
   async runningCallKeys(executorId: string, callIds: number[]): Promise<Map<number, string>> {
     if (callIds.length === 0) return new Map();
-    const rows: { id: string; result_key: string }[] = await this.db.query(
+    const rows: { id: string; result_key: string }[] = await poolRows(
+      this.db,
       `SELECT id, result_key FROM sdk_calls WHERE id = ANY($1) AND executor_id = $2 AND state = 'running'`,
       [callIds, executorId],
     );
@@ -721,7 +724,8 @@ export class SessionsRepository {
     inlineMax: number,
     limit: number,
   ): Promise<{ status: SessionStatus; detail: string | null; results: FinishedCall[] } | null> {
-    const rows: Record<string, unknown>[] = await this.db.query(
+    const rows: Record<string, unknown>[] = await poolRows(
+      this.db,
       // Range by range on the finished calls' (session_id, seq), key by key on result_key: the cost is the calls
       // that finished among those waited for, not the session's length nor the calls still running.
       `SELECT s.status AS session_status, s.detail AS session_detail, f.*
@@ -763,7 +767,7 @@ export class SessionsRepository {
   // --- objects ---
 
   async object(key: string): Promise<StoredObject | null> {
-    const [row] = await this.db.query(`SELECT * FROM sdk_objects WHERE key = $1`, [key]);
+    const [row] = await poolRows(this.db, `SELECT * FROM sdk_objects WHERE key = $1`, [key]);
     return row ? toObject(row) : null;
   }
 

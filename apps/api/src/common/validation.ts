@@ -1,6 +1,9 @@
 import { ArgumentMetadata, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
 import { BadInputError } from '@runyard/runs';
 import { INT4_MAX } from './column-rules';
+import { rememberValidationRules } from './validation-rules';
+
+rememberValidationRules();
 
 const flatten = (errors: ValidationError[], prefix = ''): string[] =>
   errors.flatMap((e) => [
