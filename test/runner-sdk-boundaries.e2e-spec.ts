@@ -87,6 +87,7 @@ describe('Runner SDK boundaries', () => {
     alice = startClient('python3', ['victim.py', RELEASE], project, pythonEnv(rt.url, tokens.alice));
     mallory = startClient('python3', ['mallory.py'], project, pythonEnv(rt.url, tokens.mallory));
     [key, aliceSession] = await firstLine(alice);
+    if (!/^\d+$/.test(aliceSession)) throw new Error(`Alice's client did not start its call:\n${alice.output()}`);
     [, mallorySession] = await firstLine(mallory);
     [malloryRun] = (await as('admin', 'GET', `/api/v1/sessions/${mallorySession}`)).body.run_ids as number[];
     const runDir = (await as('admin', 'GET', `/api/v1/runs/${malloryRun}`)).body.run_dir as string;

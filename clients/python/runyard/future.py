@@ -57,11 +57,13 @@ _UNSET = object()
 class ObjectFuture:
     """The result of a remote call. get() fetches (and caches) it; wait() and ref() wait for it without downloading it."""
 
-    def __init__(self, api, key, submitted=None):
+    def __init__(self, api, key, submitted=None, results_path=None):
         self._api = api
         self._key = key
         #: The call's submission, while on its way (None: stored).
         self._submitted = submitted
+        #: Its session's results, where the call is waited for by its own id while its submission is on its way.
+        self._results_path = results_path
         self._value = _UNSET
         self._error = None
         self._version = 0
@@ -101,6 +103,8 @@ class ObjectFuture:
     def _poll(self, method):
         import cloudpickle
 
+        if self._submitted is not None and self._results_path and method == "GET" and self._beside_submission():
+            return
         if self._submitted is not None:
             self._submitted.wait()
             self._submitted = None
@@ -126,6 +130,35 @@ class ObjectFuture:
                 self._error = remote_exception(err.body["remote_error"])
                 return
             raise err
+
+    def _beside_submission(self):
+        """Waits for the result by the call's id while its submission is still on its way (the two requests travel side by
+        side); True once the result or the call's error is here, False for a result too large to come inline."""
+        import base64
+
+        import cloudpickle
+
+        call_id = self._key.rsplit("/", 1)[1]
+        while True:
+            # Short looks while the submission may still fail (its error is then raised), long ones once it is stored.
+            stored = self._submitted.done()
+            if stored:
+                self._submitted.wait()
+            wait_ms = _WAIT_MS if stored else 200
+            status, _, data = self._api.request("GET", f"{self._results_path}?ids={call_id}&wait_ms={wait_ms}")
+            if status != 200:
+                raise error_from(status, data)
+            for r in json.loads(data)["results"]:
+                if r["key"] != self._key:
+                    continue
+                self._version = int(r.get("version") or 1)
+                if r["state"] == "failed":
+                    self._error = remote_exception(r.get("error") or {"type": "Error", "message": "the call failed"})
+                    return True
+                if r.get("data") is None:
+                    return False
+                self._value = cloudpickle.loads(base64.b64decode(r["data"]))
+                return True
 
     def _check_answer(self, key):
         # Unpickling runs code: only what Runyard says is this very object (a call this client submitted) is unpickled.

@@ -155,7 +155,8 @@ class RunnerService:
         else:
             call["args"] = base64.b64encode(payload).decode("ascii")
         submitted = self._submitter.submit(call, after)
-        return ObjectFuture(self._api, f"{self._app}/{self.session_id}/{call_id}", submitted)
+        results = f"/api/v1/sessions/{self.session_id}/results" if self._owns_session else None
+        return ObjectFuture(self._api, f"{self._app}/{self.session_id}/{call_id}", submitted, results)
 
     def close(self):
         """Closes the service: pending calls are cancelled, its executors exit. Closing twice is harmless."""

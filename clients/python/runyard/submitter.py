@@ -26,6 +26,9 @@ class Submission:
         self.error = error
         self._done.set()
 
+    def done(self):
+        return self._done.is_set()
+
     def wait(self):
         self._done.wait()
         if self.error is not None:
