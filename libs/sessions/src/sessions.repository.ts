@@ -532,6 +532,8 @@ export class SessionsRepository {
    * any order, skipping calls another executor is taking. A call whose argument failed fails with it.
    */
   async claimCalls(executor: ExecutorIdentity, max: number): Promise<{ calls: ClaimedCall[]; open: boolean }> {
+    const plain = await this.claimPlain(executor, max);
+    if (plain) return { calls: plain, open: true };
     return poolTransaction(this.db, async (m) => {
       if ((await this.checkExecutor(m, executor)) !== 'open') return { calls: [], open: false };
       return { calls: await this.claimIn(m, executor, max), open: true };
@@ -557,6 +559,39 @@ export class SessionsRepository {
       if (status !== 'open' || claim <= 0) return { calls: [], open: status === 'open' };
       return { calls: await this.claimIn(m, executor, claim), open: true };
     });
+  }
+
+  /**
+   * The common claim in one statement: the executor is serving its open session and the next calls take
+   * no other call's result (nothing to wait for, nothing failed before them). Null when that is not so:
+   * the transaction above decides (status, dependencies, order).
+   */
+  private async claimPlain(executor: ExecutorIdentity, max: number): Promise<ClaimedCall[] | null> {
+    const rows: Record<string, unknown>[] = await poolRows(
+      this.db,
+      `WITH ex AS (
+         SELECT e.id FROM sdk_executors e JOIN sdk_sessions s ON s.id = e.session_id
+          WHERE e.id = $1 AND e.status <> 'gone' AND s.status = 'open' AND (NOT $4 OR s.executor_id = $1)
+            FOR SHARE OF e
+       ), next AS (
+         SELECT id, refs FROM sdk_calls
+          WHERE session_id = $2 AND state = 'pending' AND EXISTS (SELECT 1 FROM ex)
+          ORDER BY seq LIMIT $3 ${executor.ordered ? '' : 'FOR UPDATE SKIP LOCKED'}
+       ), plain AS (
+         SELECT EXISTS (SELECT 1 FROM ex) AND NOT EXISTS (SELECT 1 FROM next WHERE refs <> '{}') AS ok
+       ), taken AS (
+         UPDATE sdk_calls c SET state = 'running', executor_id = $1 FROM next, plain
+          WHERE c.id = next.id AND c.state = 'pending' AND plain.ok
+         RETURNING c.id, c.seq, c.method, c.args, c.args_key, c.refs, c.result_key, c.attempt
+       )
+       SELECT plain.ok, taken.* FROM plain LEFT JOIN taken ON true`,
+      [executor.id, executor.sessionId, max, executor.ordered],
+    );
+    if (!rows[0]?.ok) return null;
+    return rows
+      .filter((r) => r.id !== null)
+      .map(toClaimedCall)
+      .sort((a, b) => a.seq - b.seq);
   }
 
   /** First contact: the executor is serving. */
@@ -691,15 +726,24 @@ export class SessionsRepository {
       }
       taken.push(call);
     }
+    let handed = taken;
     if (taken.length > 0) {
-      await m.query(`UPDATE sdk_calls SET state = 'running', executor_id = $2 WHERE id = ANY($1)`, [taken.map((c) => c.id), executor.id]);
+      // Only calls still pending (a session closing meanwhile cancels them: they are not run).
+      const running = returnedRows<{ id: string }>(
+        await m.query(`UPDATE sdk_calls SET state = 'running', executor_id = $2 WHERE id = ANY($1) AND state = 'pending' RETURNING id`, [
+          taken.map((c) => c.id),
+          executor.id,
+        ]),
+      );
+      const ids = new Set(running.map((r) => Number(r.id)));
+      handed = taken.filter((c) => ids.has(c.id));
     }
     for (const f of failed) {
       await m.query(`UPDATE sdk_calls SET state = 'failed', finished_at = now() WHERE id = $1`, [f.call.id]);
       await this.failObjects(m, [f.call.resultKey], f.error);
     }
     if (failed.length > 0) await this.notify(m, [`r ${executor.sessionId}`, `c ${executor.sessionId}`]);
-    return taken;
+    return handed;
   }
 
   /** The result keys of calls this executor is running. */
