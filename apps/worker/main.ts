@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import './pg-without-fetch';
 import { validateEnvironment } from '@runyard/config';
 import { startWorker } from '@runyard/engine';
 import { exitOnStartupFailure } from '@runyard/logging';
