@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import './pg-without-fetch';
+import './nest-without-icu';
 import { validateEnvironment } from '@runyard/config';
 import { startWorker } from '@runyard/engine';
 import { exitOnStartupFailure } from '@runyard/logging';
