@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # Runyard image: one image for every role.
 #   api / all-in-one: node dist/apps/api/main.js        (RUNYARD_ROLE=all|api|worker, default all)
-#   worker:           node --max-semi-space-size=2 --v8-pool-size=1 dist/apps/worker/main.js
+#   worker:           node --max-semi-space-size=2 --v8-pool-size=1 --expose-gc dist/apps/worker/main.js
 # See docker-compose.yml for a Postgres + Redis + api + scalable worker stack.
 
 ARG NODE_IMAGE=node:20-bookworm-slim

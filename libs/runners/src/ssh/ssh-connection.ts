@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { Client, ClientChannel, SFTPWrapper } from 'ssh2';
+import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import { RunnerUnreachableError } from '../runner';
 import { hostKeyVerifier } from './host-key';
 import type { SshTarget } from './ssh-profile';
@@ -94,6 +94,10 @@ export class SshConnection {
  * nobody is refused without a fresh attempt (a host back after an outage is used at once). The callers that poll
  * (output, exit watch) set the pace of retries.
  */
+/** ssh2 (its crypto, its WebAssembly) loads with the first connection: a worker whose profiles reach no SSH host never holds it. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when first used
+const ssh2 = (): typeof import('ssh2') => require('ssh2');
+
 export class SshConnectionPool {
   private readonly connections = new Map<string, Promise<SshConnection>>();
   /** Connections opened so far (for the logs and the tests of sharing). */
@@ -139,7 +143,7 @@ export class SshConnectionPool {
       target.host,
       target.port,
     );
-    const client = new Client();
+    const client = new (ssh2().Client)();
     this.opened++;
     return new Promise<SshConnection>((resolve, reject) => {
       client.once('ready', () => resolve(new SshConnection(client)));
