@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Client } from 'pg';
 import { behave, processAlive } from './support/fake-autosubmit';
 import { call, eventually } from './support/http';
@@ -119,6 +119,18 @@ describe('run lifecycle across worker restarts', () => {
     const lost = await until(id, ['LOST'], 20_000);
     expect(lost.detail).toMatch(/vanished/);
     expect(lost.exit_code).toBeNull();
+  });
+
+  it('marks a run LOST when its process and its directory vanished while no worker watched it', async () => {
+    behave(rt, 'r006', { seconds: 60 });
+    const { id } = (await run('r006')).body;
+    const active = await until(id, ['ACTIVE']);
+    await worker.stop('SIGKILL');
+    process.kill(-active.pid, 'SIGKILL');
+    rmSync(active.run_dir, { recursive: true, force: true });
+    worker = await rt.startWorker();
+    const lost = await until(id, ['LOST'], 20_000);
+    expect(lost.detail).toMatch(/vanished/);
   });
 
   it('marks LOST a run whose worker on another host stopped answering', async () => {

@@ -21,17 +21,17 @@ const NOBODY: RunAccount = { uid: 65534, gid: 65534, user: 'nobody', home: '/non
  * A file of the run directory as Runyard reads it back (exit status, output, result): the run owns
  * that directory, so a symbolic link, a hard link or a FIFO put there in its place is never followed.
  */
-async function openRunFile(path: string): Promise<FileHandle | null> {
+async function openRunFile(path: string): Promise<{ handle: FileHandle; size: number } | null> {
   const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => null);
   if (!handle) return null;
   const st = await handle.stat().catch(() => null);
-  if (st?.isFile() && st.nlink === 1) return handle;
+  if (st?.isFile() && st.nlink === 1) return { handle, size: st.size };
   await handle.close();
   return null;
 }
 
 async function readRunFile(path: string, limit: number): Promise<Buffer | null> {
-  const handle = await openRunFile(path);
+  const handle = (await openRunFile(path))?.handle;
   if (!handle) return null;
   try {
     const buf = Buffer.allocUnsafe(limit + 1);
@@ -205,17 +205,26 @@ export const LOCAL_RUNNER: RunnerDefinition = {
 class LocalOutput implements OutputSource {
   readonly pollMs = 100;
   private readonly handles: Partial<Record<OutputStream, FileHandle>> = {};
+  /** The size the open's own check found, answered by the size() that opened the file (a second fstat would tell the same). */
+  private readonly opened: Partial<Record<OutputStream, number>> = {};
 
   constructor(private readonly dir: string) {}
 
   /** What the open file holds: the file the run was started with, whatever the run later puts under its name. */
   async size(stream: OutputStream): Promise<number> {
     const handle = await this.handle(stream);
+    const justOpened = this.opened[stream];
+    if (justOpened !== undefined) {
+      delete this.opened[stream];
+      return justOpened;
+    }
     return (await handle?.stat().catch(() => null))?.size ?? 0;
   }
 
   async read(stream: OutputStream, offset: number, length: number): Promise<Buffer> {
     const handle = await this.handle(stream);
+    // Only the size() that opened the file may answer the open's size: later, it would be an old one.
+    delete this.opened[stream];
     if (!handle) return Buffer.alloc(0);
     const buf = Buffer.allocUnsafe(length);
     const { bytesRead } = await handle.read(buf, 0, length, offset);
@@ -223,7 +232,10 @@ class LocalOutput implements OutputSource {
   }
 
   private async handle(stream: OutputStream): Promise<FileHandle | null> {
-    this.handles[stream] ??= (await openRunFile(join(this.dir, stream))) ?? undefined;
+    if (!this.handles[stream]) {
+      const file = await openRunFile(join(this.dir, stream));
+      if (file) [this.handles[stream], this.opened[stream]] = [file.handle, file.size];
+    }
     return this.handles[stream] ?? null;
   }
 

@@ -150,7 +150,7 @@ export class RunsRepository {
   /** QUEUED → TERMINATED before any worker took it; false if one already did. */
   async withdraw(id: number, detail: string): Promise<boolean> {
     return this.changed(
-      `UPDATE runs SET status = 'TERMINATED', detail = $2, finished_at = now(), modified_at = now() WHERE id = $1 AND status = 'QUEUED'`,
+      `UPDATE runs SET status = 'TERMINATED', detail = $2, finished_at = now(), modified_at = now() WHERE id = $1 AND status = 'QUEUED' RETURNING id`,
       [id, detail],
     );
   }
@@ -158,7 +158,7 @@ export class RunsRepository {
   /** A run whose job could not be enqueued in time can never execute later: no worker claims, no reconciler re-enqueues it. */
   async abandonQueued(id: number, detail: string): Promise<boolean> {
     return this.changed(
-      `UPDATE runs SET status = 'FAILED', detail = $2, finished_at = now(), modified_at = now() WHERE id = $1 AND status = 'QUEUED'`,
+      `UPDATE runs SET status = 'FAILED', detail = $2, finished_at = now(), modified_at = now() WHERE id = $1 AND status = 'QUEUED' RETURNING id`,
       [id, detail],
     );
   }
@@ -193,7 +193,7 @@ export class RunsRepository {
   async requeue(id: number, detail: string): Promise<boolean> {
     return this.changed(
       `UPDATE runs SET status = 'QUEUED', worker_id = NULL, heartbeat_at = NULL, limit_keys = '{}', detail = $2, modified_at = now()
-        WHERE id = $1 AND status = 'STARTING'`,
+        WHERE id = $1 AND status = 'STARTING' RETURNING id`,
       [id, detail],
     );
   }
@@ -228,7 +228,8 @@ export class RunsRepository {
 
   /** Where it runs, its deadline, and ACTIVE unless a stop request already made it STOPPING; one statement. */
   async markStarted(id: number, place: RunPlace, timeoutMs?: number): Promise<void> {
-    await this.db.query(
+    await poolRows(
+      this.db,
       `UPDATE runs SET pid = $2, host = $3, run_dir = $4, argv = $5, started_at = $6, modified_at = now(),
               deadline_at = $6::timestamptz + make_interval(secs => $7),
               status = CASE WHEN status = 'STARTING' THEN 'ACTIVE' ELSE status END
@@ -288,7 +289,7 @@ export class RunsRepository {
   async finish(id: number, outcome: RunOutcome, from: readonly RunStatus[] = HELD): Promise<boolean> {
     return this.changed(
       `UPDATE runs SET status = $2, detail = $3, exit_code = $4, result = $5, finished_at = now(), modified_at = now(), worker_id = NULL
-        WHERE id = $1 AND status = ANY($6)`,
+        WHERE id = $1 AND status = ANY($6) RETURNING id`,
       [id, outcome.status, outcome.detail, outcome.exitCode, outcome.result ? JSON.stringify(outcome.result) : null, [...from]],
     );
   }
@@ -548,10 +549,9 @@ export class RunsRepository {
     return row ? this.fromRow(row) : null;
   }
 
+  /** A transition that stands alone, on the pool: its statement says RETURNING id, so a row answered is a row changed. */
   private async changed(sql: string, params: unknown[]): Promise<boolean> {
-    const result: unknown = await this.db.query(sql, params);
-    // UPDATE without RETURNING answers [[], affected].
-    return Array.isArray(result) && typeof result[1] === 'number' ? result[1] > 0 : returnedRows(result).length > 0;
+    return (await poolRows(this.db, sql, params)).length > 0;
   }
 
   /** A raw `runs` row (snake_case columns) as the entity, with the entity's transformers applied. */

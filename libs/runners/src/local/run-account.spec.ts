@@ -1,7 +1,8 @@
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { asAccount, claimUid, parseUidRange, UID_LOCKS } from './run-account';
+import { asAccount, claimUid, parseUidRange, releaseUid, UID_LOCKS } from './run-account';
 import { runIsolation } from './run-isolation';
 
 describe('uids of their own for runs', () => {
@@ -39,6 +40,20 @@ describe('uids of their own for runs', () => {
     const held = claimUid(gone, range, locks);
     rmSync(gone, { recursive: true });
     expect(claimUid(run(21), range, locks).uid).toBe(held.uid);
+  });
+
+  it('ends what each run left under its uid when several are released at once (one look through /proc), and frees the uids', async () => {
+    const range: [number, number] = [74000, 74009];
+    const [a, b] = [run(30), run(31)].map((dir) => ({ dir, uid: claimUid(dir, range, locks).uid }));
+    const left = spawn('sleep', ['300'], { uid: a.uid, gid: a.uid, detached: true, stdio: 'ignore' });
+    await new Promise((resolve) => left.once('spawn', resolve));
+    const ended = new Promise((resolve) => left.once('exit', (_code, signal) => resolve(signal)));
+    await Promise.all([a, b].map(({ dir, uid }) => releaseUid(dir, uid, () => rmSync(dir, { recursive: true }), locks)));
+    expect(await ended).toBe('SIGKILL');
+    for (const { dir, uid } of [a, b]) {
+      expect(existsSync(join(locks, String(uid)))).toBe(false);
+      expect(existsSync(dir)).toBe(false);
+    }
   });
 
   it('refuses locks a run could change: a directory others may write, another account’s, a symlink, or under a directory others may replace', () => {

@@ -179,7 +179,7 @@ export async function releaseUid(runDir: string, uid: number, removeDir: () => v
     /* no lock: not a uid of the range */
   }
   if (holder === dir) {
-    if (hasProcesses(uid)) {
+    if (await hasProcesses(uid)) {
       // kill(-1) as that uid reaches exactly its processes (the shell's builtin: no procps needed). Not
       // waited for synchronously: the helper goes on launching meanwhile.
       await new Promise<void>((resolve) => {
@@ -193,12 +193,35 @@ export async function releaseUid(runDir: string, uid: number, removeDir: () => v
   removeDir();
 }
 
-/** Whether a process of `uid` still runs: a look through /proc costs less than starting a process to kill none. */
-function hasProcesses(uid: number): boolean {
-  for (const pid of readdirSync('/proc')) {
-    if (/^\d/.test(pid) && statSync(`/proc/${pid}`, { throwIfNoEntry: false })?.uid === uid) return true;
+/** Releases waiting for the next look through /proc: their uids, and who waits for each answer. */
+const asked = new Map<number, ((alive: boolean) => void)[]>();
+
+/**
+ * Whether a process of `uid` still runs: a look through /proc costs less than starting a process to
+ * kill none. Releases asked in the same turn of the event loop share one look (it began after each of
+ * them was asked, so it sees what each of their runs left, as a look of its own would).
+ */
+function hasProcesses(uid: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (asked.size === 0) setImmediate(lookThroughProc);
+    asked.set(uid, [...(asked.get(uid) ?? []), resolve]);
+  });
+}
+
+function lookThroughProc(): void {
+  const waiting = new Map(asked);
+  asked.clear();
+  const alive = new Set<number>();
+  try {
+    for (const pid of readdirSync('/proc')) {
+      const uid = /^\d/.test(pid) ? statSync(`/proc/${pid}`, { throwIfNoEntry: false })?.uid : undefined;
+      if (uid !== undefined && waiting.has(uid) && alive.add(uid).size === waiting.size) break;
+    }
+  } catch {
+    // Cannot tell: every uid asked about is treated as still running (its release kills, which is harmless).
+    for (const uid of waiting.keys()) alive.add(uid);
   }
-  return false;
+  for (const [uid, answers] of waiting) for (const answer of answers) answer(alive.has(uid));
 }
 
 /** The argv that starts `argv` as `account`: setpriv switches uid, gid and groups, and forbids gaining privileges. */

@@ -5,7 +5,7 @@
  * Its environment is already the runs' inherited part (the worker starts it with nothing else).
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, mkdirSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { AccountRequest, accountEnvironment, asAccount, claimUid, namedAccount, releaseUid, RunAccount, UID_LOCKS } from './run-account';
@@ -18,6 +18,18 @@ const ownUid = process.getuid?.() ?? -1;
 const uidLocks = process.argv[2] || UID_LOCKS;
 const self = userInfo();
 const reachable = new Set<string>();
+/**
+ * Started under no_new_privs (spawner.ts), inherited by every run: then a uid of its own needs no
+ * setpriv exec, the spawn switches to it (libuv clears the groups, then sets gid and uid), and the
+ * run's credentials are the ones setpriv gives. A named account keeps setpriv (--init-groups).
+ */
+const noNewPrivs = (() => {
+  try {
+    return /^NoNewPrivs:\s*1$/m.test(readFileSync('/proc/self/status', 'utf8'));
+  } catch {
+    return false;
+  }
+})();
 
 function accountOf(req: AccountRequest | null, dir: string): RunAccount | null {
   if (!req) return null;
@@ -74,8 +86,10 @@ function launch(req: Extract<SpawnRequest, { op: 'launch' }>): void {
   const umask = account && !account.named ? process.umask(0o077) : undefined;
   try {
     err = openSync(join(req.dir, 'stderr'), 'w');
-    const argv = asAccount(account, req.argv);
+    const direct = account !== null && !account.named && noNewPrivs;
+    const argv = direct ? req.argv : asAccount(account, req.argv);
     const child = spawn(argv[0], argv.slice(1), {
+      ...(direct ? { uid: account.uid, gid: account.gid } : {}),
       detached: true, // its own session and process group: it survives the worker and is signalled as a group
       stdio: [req.stdin === undefined ? 'ignore' : 'pipe', out, err],
       cwd: req.dir,

@@ -1,7 +1,15 @@
 import { ChildProcess, fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { LaunchFailedError } from '../runner';
 import type { SpawnReply, SpawnRequest } from './spawn-protocol';
+
+/**
+ * As root, the helper starts under no_new_privs, which every process it starts inherits: a run of a
+ * uid of its own then switches account in the spawn itself, without a setpriv exec per run. The
+ * helper checks it has the flag before relying on it; without setpriv, each run goes through setpriv.
+ */
+const NO_NEW_PRIVS = process.getuid?.() === 0 ? ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p)) : undefined;
 
 type Pending = { resolve: (reply: SpawnReply) => void; reject: (e: Error) => void };
 /** How a launched process ended, or `lost` when the helper that watched it went away first. */
@@ -54,11 +62,12 @@ export class Spawner {
 
   private started(): ChildProcess {
     if (this.helper?.connected) return this.helper;
+    // Small by design: its heap only ever holds a few requests.
+    const node = ['--max-old-space-size=32'];
     const helper = fork(join(__dirname, 'spawn-helper.js'), [this.uidLocks], {
       env: this.env,
       serialization: 'advanced',
-      // Small by design: its heap only ever holds a few requests.
-      execArgv: ['--max-old-space-size=32'],
+      ...(NO_NEW_PRIVS ? { execPath: NO_NEW_PRIVS, execArgv: ['--no-new-privs', '--', process.execPath, ...node] } : { execArgv: node }),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     helper.on('message', (reply: SpawnReply) => {
