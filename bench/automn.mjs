@@ -199,7 +199,8 @@ function split(all) {
   };
 }
 
-async function measure(name, run, pids) {
+/** Warm-up, the sequential runs, then (unless `concurrent` is false) CLIENTS clients running as fast as they can. */
+async function measure(name, run, pids, { concurrent = true } = {}) {
   const log = newLog(name);
   const ids = [];
   const wrong = [];
@@ -225,6 +226,19 @@ async function measure(name, run, pids) {
   for (let i = 0; i < N.sequential; i++) seq.push(await once('seq', i));
   const seqMs = seq.map((s) => s.answered - s.sent);
 
+  const sequential = { runs: N.sequential, p50_ms: round(pct(seqMs, 50)), p99_ms: round(pct(seqMs, 99)), split: split(seq) };
+  const result = (conc, concurrentFigures) => ({
+    samples: { seq, conc },
+    figures: {
+      sequential,
+      concurrent: concurrentFigures,
+      wrong_answers: wrong.length,
+      ...(wrong.length ? { wrong_answer_examples: wrong.slice(0, 5) } : {}),
+      exactly_once: exactlyOnce(log, ids),
+    },
+  });
+  if (!concurrent) return result([], null);
+
   const cpuBefore = pids().reduce((n, pid) => n + treeCpuMs(pid), 0);
   const servicesBefore = servicesCpuMs();
   const conc = [];
@@ -239,26 +253,17 @@ async function measure(name, run, pids) {
   const cpuMs = pids().reduce((n, pid) => n + treeCpuMs(pid), 0) - cpuBefore;
   const servicesMs = servicesCpuMs() - servicesBefore;
   const concMs = conc.map((s) => s.answered - s.sent);
-  return {
-    samples: { seq, conc },
-    figures: {
-      sequential: { runs: N.sequential, p50_ms: round(pct(seqMs, 50)), p99_ms: round(pct(seqMs, 99)), split: split(seq) },
-      concurrent: {
-        clients: CLIENTS,
-        runs: N.concurrent,
-        seconds: round(secs),
-        runs_per_s: round(N.concurrent / secs),
-        p50_ms: round(pct(concMs, 50)),
-        p99_ms: round(pct(concMs, 99)),
-        cpu_ms_per_run: round(cpuMs / N.concurrent),
-        machine_postgres_redis_cpu_ms_per_run: round(servicesMs / N.concurrent),
-        split: split(conc),
-      },
-      wrong_answers: wrong.length,
-      ...(wrong.length ? { wrong_answer_examples: wrong.slice(0, 5) } : {}),
-      exactly_once: exactlyOnce(log, ids),
-    },
-  };
+  return result(conc, {
+    clients: CLIENTS,
+    runs: N.concurrent,
+    seconds: round(secs),
+    runs_per_s: round(N.concurrent / secs),
+    p50_ms: round(pct(concMs, 50)),
+    p99_ms: round(pct(concMs, 99)),
+    cpu_ms_per_run: round(cpuMs / N.concurrent),
+    machine_postgres_redis_cpu_ms_per_run: round(servicesMs / N.concurrent),
+    split: split(conc),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -441,26 +446,39 @@ async function runyard() {
     await until('the agent online', async () => (await request(`${url}/api/v1/agents/bench`, { headers: auth })).json.status === 'online');
 
     // As `runyard script run --wait` waits: submit, follow the log to its result frame, read the return value.
-    const runScript = (where) => async (id, log) => {
-      const { json: run } = await request(`${url}/api/v1/scripts/run`, {
-        method: 'POST',
-        headers: auth,
-        body: { language: 'node', code: SCRIPT, input: { id, log }, ...where },
-      });
-      const accepted = now();
-      const { text } = await request(`${url}/api/v1/runs/${run.id}/logs?follow=true`, {
-        headers: { ...auth, accept: 'application/x-ndjson' },
-      });
-      const frame = JSON.parse(text.trim().split('\n').at(-1));
-      const followed = now();
-      if (frame.type !== 'result' || frame.data.status !== 'COMPLETED') throw new Error(`run ${run.id} (${id}) ended ${text.slice(-300)}`);
-      const { json: done } = await request(`${url}/api/v1/runs/${run.id}`, { headers: auth });
-      return { ret: done.result?.return_data, runId: run.id, accepted, followed };
-    };
+    // `poll`: instead, the client asks for the run every 5 ms (what a prompt wake-up of the follower would give).
+    const runScript =
+      (where, wait = 'follow') =>
+      async (id, log) => {
+        const { json: run } = await request(`${url}/api/v1/scripts/run`, {
+          method: 'POST',
+          headers: auth,
+          body: { language: 'node', code: SCRIPT, input: { id, log }, ...where },
+        });
+        const accepted = now();
+        if (wait === 'poll') {
+          for (;;) {
+            const { json: r } = await request(`${url}/api/v1/runs/${run.id}`, { headers: auth });
+            if (['COMPLETED', 'FAILED', 'LOST', 'TERMINATED'].includes(r.status))
+              return { ret: r.result?.return_data, runId: run.id, accepted, followed: now() };
+            await sleep(5);
+          }
+        }
+        const { text } = await request(`${url}/api/v1/runs/${run.id}/logs?follow=true`, {
+          headers: { ...auth, accept: 'application/x-ndjson' },
+        });
+        const frame = JSON.parse(text.trim().split('\n').at(-1));
+        const followed = now();
+        if (frame.type !== 'result' || frame.data.status !== 'COMPLETED')
+          throw new Error(`run ${run.id} (${id}) ended ${text.slice(-300)}`);
+        const { json: done } = await request(`${url}/api/v1/runs/${run.id}`, { headers: auth });
+        return { ret: done.result?.return_data, runId: run.id, accepted, followed };
+      };
 
     const pids = () => procs.map((p) => p.pid);
     const local = await measure('local', runScript({}), pids);
     const onAgent = await measure('agent', runScript({ tags: ['bench'] }), pids);
+    const polled = await measure('local-polled', runScript({}, 'poll'), pids, { concurrent: false });
     const rows = new pg.Client({ connectionString: env.DATABASE_URL });
     await rows.connect();
     try {
@@ -476,6 +494,7 @@ async function runyard() {
           runs_not_completed: await notCompleted(rows, 'AGENT'),
           server_split: await serverSplit(rows, onAgent.samples),
         },
+        local_polled: { ...polled.figures, server_split: (await serverSplit(rows, polled.samples)).sequential },
       };
     } finally {
       await rows.end();
@@ -577,6 +596,7 @@ async function main() {
     const r = await runyard();
     results.runyard_local = r.local;
     results.runyard_agent = r.agent;
+    results.runyard_local_polling_client = r.local_polled;
     results.runyard_settings = r.settings;
   } finally {
     results.machine.load_average_1m_after = +os.loadavg()[0].toFixed(2);
@@ -585,19 +605,22 @@ async function main() {
     else console.error(`kept ${dir}`);
   }
   const row = (name, f) =>
-    `${name.padEnd(16)} p50 ${String(f.sequential.p50_ms).padStart(7)} ms  p99 ${String(f.sequential.p99_ms).padStart(7)} ms  ` +
-    `${String(f.concurrent.runs_per_s).padStart(6)} runs/s (${CLIENTS} clients)  exactly once: ${f.exactly_once.ok ? 'yes' : 'NO'}` +
-    `  wrong answers: ${f.wrong_answers}`;
+    `${name.padEnd(30)} p50 ${String(f.sequential.p50_ms).padStart(7)} ms  p99 ${String(f.sequential.p99_ms).padStart(7)} ms  ` +
+    `${f.concurrent ? String(f.concurrent.runs_per_s).padStart(6) : '     -'} runs/s (${CLIENTS} clients)  ` +
+    `exactly once: ${f.exactly_once.ok ? 'yes' : 'NO'}  wrong answers: ${f.wrong_answers}`;
   console.log(JSON.stringify(results, null, 2));
   console.log(
-    [row('Automn /s/', results.automn), row('Runyard LOCAL', results.runyard_local), row('Runyard agent', results.runyard_agent)].join(
-      '\n',
-    ),
+    [
+      row('Automn /s/', results.automn),
+      row('Runyard LOCAL', results.runyard_local),
+      row('Runyard agent', results.runyard_agent),
+      row('Runyard LOCAL, client polling', results.runyard_local_polling_client),
+    ].join('\n'),
   );
   fs.mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   const file = `automn${AGENT_SLOTS !== CONCURRENCY ? `-agent-slots-${AGENT_SLOTS}` : ''}${QUICK ? '-quick' : ''}.json`;
   fs.writeFileSync(join(ROOT, 'bench', 'results', file), `${JSON.stringify(results, null, 2)}\n`);
-  const failed = ['automn', 'runyard_local', 'runyard_agent'].filter((k) => !results[k].exactly_once.ok);
+  const failed = ['automn', 'runyard_local', 'runyard_agent', 'runyard_local_polling_client'].filter((k) => !results[k].exactly_once.ok);
   if (failed.length) {
     console.error(`not exactly once: ${failed.join(', ')}`);
     process.exitCode = 1;
