@@ -199,11 +199,17 @@ function split(all) {
   };
 }
 
-/** Warm-up, the sequential runs, then (unless `concurrent` is false) CLIENTS clients running as fast as they can. */
-async function measure(name, run, pids, { concurrent = true } = {}) {
+/**
+ * One system under test: its runs, their answers and its id log. The systems are measured in rounds
+ * interleaved with each other's (main), so that a change in the machine's load meanwhile falls on all.
+ */
+function subject(name, run, pids, { concurrent = true } = {}) {
   const log = newLog(name);
   const ids = [];
   const wrong = [];
+  const seq = [];
+  const conc = [];
+  const totals = { secs: 0, cpuMs: 0, servicesMs: 0 };
   // A run whose answer is an error or lacks its return value is counted (and shown), not retried.
   const once = async (phase, i) => {
     const id = `${name}-${phase}-${i}`;
@@ -220,50 +226,55 @@ async function measure(name, run, pids, { concurrent = true } = {}) {
     if (!ok) wrong.push({ id, answer: out.error ?? JSON.stringify(out.body ?? out.ret ?? null).slice(0, 300) });
     return { id, sent, answered, ok, ...out };
   };
-  for (let i = 0; i < N.warmup; i++) await once('warmup', i);
-
-  const seq = [];
-  for (let i = 0; i < N.sequential; i++) seq.push(await once('seq', i));
-  const seqMs = seq.map((s) => s.answered - s.sent);
-
-  const sequential = { runs: N.sequential, p50_ms: round(pct(seqMs, 50)), p99_ms: round(pct(seqMs, 99)), split: split(seq) };
-  const result = (conc, concurrentFigures) => ({
+  return {
+    name,
+    concurrent,
     samples: { seq, conc },
-    figures: {
-      sequential,
-      concurrent: concurrentFigures,
-      wrong_answers: wrong.length,
-      ...(wrong.length ? { wrong_answer_examples: wrong.slice(0, 5) } : {}),
-      exactly_once: exactlyOnce(log, ids),
+    async warmup() {
+      for (let i = 0; i < N.warmup; i++) await once('warmup', i);
     },
-  });
-  if (!concurrent) return result([], null);
-
-  const cpuBefore = pids().reduce((n, pid) => n + treeCpuMs(pid), 0);
-  const servicesBefore = servicesCpuMs();
-  const conc = [];
-  let next = 0;
-  const t0 = now();
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
-      while (next < N.concurrent) conc.push(await once('conc', next++));
-    }),
-  );
-  const secs = (now() - t0) / 1000;
-  const cpuMs = pids().reduce((n, pid) => n + treeCpuMs(pid), 0) - cpuBefore;
-  const servicesMs = servicesCpuMs() - servicesBefore;
-  const concMs = conc.map((s) => s.answered - s.sent);
-  return result(conc, {
-    clients: CLIENTS,
-    runs: N.concurrent,
-    seconds: round(secs),
-    runs_per_s: round(N.concurrent / secs),
-    p50_ms: round(pct(concMs, 50)),
-    p99_ms: round(pct(concMs, 99)),
-    cpu_ms_per_run: round(cpuMs / N.concurrent),
-    machine_postgres_redis_cpu_ms_per_run: round(servicesMs / N.concurrent),
-    split: split(conc),
-  });
+    async sequential(from, n) {
+      for (let i = from; i < from + n; i++) seq.push(await once('seq', i));
+    },
+    /** Runs `from` … `from + n - 1` by CLIENTS clients as fast as they can; the time and CPU it took added up. */
+    async concurrently(from, n) {
+      const cpuBefore = pids().reduce((sum, pid) => sum + treeCpuMs(pid), 0);
+      const servicesBefore = servicesCpuMs();
+      let next = from;
+      const t0 = now();
+      await Promise.all(
+        Array.from({ length: CLIENTS }, async () => {
+          while (next < from + n) conc.push(await once('conc', next++));
+        }),
+      );
+      totals.secs += (now() - t0) / 1000;
+      totals.cpuMs += pids().reduce((sum, pid) => sum + treeCpuMs(pid), 0) - cpuBefore;
+      totals.servicesMs += servicesCpuMs() - servicesBefore;
+    },
+    figures() {
+      const seqMs = seq.map((x) => x.answered - x.sent);
+      const concMs = conc.map((x) => x.answered - x.sent);
+      return {
+        sequential: { runs: seq.length, p50_ms: round(pct(seqMs, 50)), p99_ms: round(pct(seqMs, 99)), split: split(seq) },
+        concurrent: conc.length
+          ? {
+              clients: CLIENTS,
+              runs: conc.length,
+              seconds: round(totals.secs),
+              runs_per_s: round(conc.length / totals.secs),
+              p50_ms: round(pct(concMs, 50)),
+              p99_ms: round(pct(concMs, 99)),
+              cpu_ms_per_run: round(totals.cpuMs / conc.length),
+              machine_postgres_redis_cpu_ms_per_run: round(totals.servicesMs / conc.length),
+              split: split(conc),
+            }
+          : null,
+        wrong_answers: wrong.length,
+        ...(wrong.length ? { wrong_answer_examples: wrong.slice(0, 5) } : {}),
+        exactly_once: exactlyOnce(log, ids),
+      };
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -272,7 +283,7 @@ async function measure(name, run, pids, { concurrent = true } = {}) {
 function automnRoot() {
   const root = process.env.AUTOMN_ROOT ? resolve(process.env.AUTOMN_ROOT) : null;
   if (!root) return { skip: 'AUTOMN_ROOT is not set (a copy of github.com/AutomNexus/Automn with `npm ci --omit=dev` run in it)' };
-  for (const f of ['server.js', 'runner/service.js', 'node_modules/sqlite3', 'node_modules/express'])
+  for (const f of ['server.js', 'constants.js', 'runner/service.js', 'node_modules/sqlite3', 'node_modules/express'])
     if (!fs.existsSync(join(root, f)))
       return { skip: `AUTOMN_ROOT=${root} has no ${f} (an Automn checkout with its dependencies installed?)` };
   return { root };
@@ -302,7 +313,8 @@ net.Server.prototype.listen = function (...args) {
   return copy;
 }
 
-async function automn(root) {
+/** A stock Automn host and runner, first-run set up through its HTTP API as its README's steps do, and the script. */
+async function startAutomn(root) {
   const copy = automnCopy(root);
   const [port, runnerPort] = [await freePort(), await freePort()];
   const url = `http://127.0.0.1:${port}`;
@@ -375,132 +387,27 @@ async function automn(root) {
   const { json: token } = await request(`${url}/api/scripts/${script.id}/token`, { headers: admin });
   const caller = { authorization: `Bearer ${token.token}` };
 
-  try {
-    const { figures } = await measure(
-      'automn',
-      async (id, log) => {
-        const { json } = await request(`${url}/s/bench`, { method: 'POST', headers: caller, body: { id, log } });
-        return { ret: json.return, body: json };
-      },
-      () => [host.pid, runner.pid],
-    );
-    return { settings: { AUTOMN_MAX_WORKERS: CONCURRENCY, AUTOMN_RUNNER_MAX_CONCURRENCY: CONCURRENCY }, ...figures };
-  } finally {
-    await stop([runner, host]);
-  }
+  return subject(
+    'automn',
+    async (id, log) => {
+      const { json } = await request(`${url}/s/bench`, { method: 'POST', headers: caller, body: { id, log } });
+      return { ret: json.return, body: json };
+    },
+    () => [host.pid, runner.pid],
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Runyard: API, one worker (LOCAL), one pull agent
 
-async function runyard() {
+/** Runyard's processes; what they leave in Postgres and Redis is removed by the cleanup pushed to `cleanups`. */
+async function startRunyard(cleanups) {
   const db = `runyard_bench_automn_${randomBytes(4).toString('hex')}`;
   const prefix = `bench-automn-${randomBytes(3).toString('hex')}`;
   const admin = new pg.Client({ connectionString: POSTGRES });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${db}`);
-  const procs = [];
-  try {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const dbUrl = new URL(POSTGRES);
-    dbUrl.pathname = `/${db}`;
-    const env = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME ?? '/root',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: dbUrl.toString(),
-      REDIS_URL: REDIS,
-      QUEUE_PREFIX: prefix,
-      RUNYARD_BOOTSTRAP_TOKEN: TOKEN,
-      RUNYARD_DATA_DIR: join(dir, 'runyard'),
-      RUNYARD_CONFIG: join(dir, 'runyard.yaml'),
-      LOG_LEVEL: 'warn',
-    };
-    fs.writeFileSync(
-      env.RUNYARD_CONFIG,
-      'RUNNER_CONFIGURATION:\n  PROFILES:\n    LOCAL:\n      RUNNER_TYPE: LOCAL\n      MODULE_LOADER_TYPE: NO_MODULE\n      SCRIPT_RUNTIMES: [node]\n',
-    );
-    const auth = { authorization: `Bearer ${TOKEN}` };
-    const dist = (app) => join(ROOT, 'dist', 'apps', app, 'main.js');
-    procs.push(launch('runyard-api', [dist('api')], { ...env, RUNYARD_ROLE: 'api' }));
-    await until('the Runyard API', async () => (await fetch(`${url}/health/ready`)).ok);
-    procs.push(launch('runyard-worker', [...WORKER_NODE_FLAGS, dist('worker')], { ...env, RUN_CONCURRENCY: String(CONCURRENCY) }));
-    const { json: agent } = await request(`${url}/api/v1/agents`, {
-      method: 'POST',
-      headers: auth,
-      body: { id: 'bench', tags: ['bench'], max_concurrency: AGENT_SLOTS },
-    });
-    procs.push(
-      launch('runyard-agent', [dist('agent')], {
-        PATH: env.PATH,
-        HOME: env.HOME,
-        RUNYARD_URL: url,
-        RUNYARD_AGENT_ID: 'bench',
-        RUNYARD_AGENT_SECRET: agent.secret,
-        RUNYARD_AGENT_STATE_DIR: join(dir, 'agent'),
-        RUNYARD_AGENT_CONCURRENCY: String(AGENT_SLOTS),
-      }),
-    );
-    await until('the agent online', async () => (await request(`${url}/api/v1/agents/bench`, { headers: auth })).json.status === 'online');
-
-    // As `runyard script run --wait` waits: submit, follow the log to its result frame, read the return value.
-    // `poll`: instead, the client asks for the run every 5 ms (what a prompt wake-up of the follower would give).
-    const runScript =
-      (where, wait = 'follow') =>
-      async (id, log) => {
-        const { json: run } = await request(`${url}/api/v1/scripts/run`, {
-          method: 'POST',
-          headers: auth,
-          body: { language: 'node', code: SCRIPT, input: { id, log }, ...where },
-        });
-        const accepted = now();
-        if (wait === 'poll') {
-          for (;;) {
-            const { json: r } = await request(`${url}/api/v1/runs/${run.id}`, { headers: auth });
-            if (['COMPLETED', 'FAILED', 'LOST', 'TERMINATED'].includes(r.status))
-              return { ret: r.result?.return_data, runId: run.id, accepted, followed: now() };
-            await sleep(5);
-          }
-        }
-        const { text } = await request(`${url}/api/v1/runs/${run.id}/logs?follow=true`, {
-          headers: { ...auth, accept: 'application/x-ndjson' },
-        });
-        const frame = JSON.parse(text.trim().split('\n').at(-1));
-        const followed = now();
-        if (frame.type !== 'result' || frame.data.status !== 'COMPLETED')
-          throw new Error(`run ${run.id} (${id}) ended ${text.slice(-300)}`);
-        const { json: done } = await request(`${url}/api/v1/runs/${run.id}`, { headers: auth });
-        return { ret: done.result?.return_data, runId: run.id, accepted, followed };
-      };
-
-    const pids = () => procs.map((p) => p.pid);
-    const local = await measure('local', runScript({}), pids);
-    const onAgent = await measure('agent', runScript({ tags: ['bench'] }), pids);
-    const polled = await measure('local-polled', runScript({}, 'poll'), pids, { concurrent: false });
-    const rows = new pg.Client({ connectionString: env.DATABASE_URL });
-    await rows.connect();
-    try {
-      return {
-        settings: { RUN_CONCURRENCY: CONCURRENCY, RUNYARD_AGENT_CONCURRENCY: AGENT_SLOTS, max_concurrency: AGENT_SLOTS },
-        local: {
-          ...local.figures,
-          runs_not_completed: await notCompleted(rows, 'LOCAL'),
-          server_split: await serverSplit(rows, local.samples),
-        },
-        agent: {
-          ...onAgent.figures,
-          runs_not_completed: await notCompleted(rows, 'AGENT'),
-          server_split: await serverSplit(rows, onAgent.samples),
-        },
-        local_polled: { ...polled.figures, server_split: (await serverSplit(rows, polled.samples)).sequential },
-      };
-    } finally {
-      await rows.end();
-    }
-  } finally {
-    await stop(procs);
+  cleanups.push(async () => {
     await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
     await admin.end();
     const redis = new IORedis(REDIS, { maxRetriesPerRequest: 1 });
@@ -513,7 +420,109 @@ async function runyard() {
     } finally {
       redis.disconnect();
     }
-  }
+  });
+  const procs = [];
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const dbUrl = new URL(POSTGRES);
+  dbUrl.pathname = `/${db}`;
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME ?? '/root',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: dbUrl.toString(),
+    REDIS_URL: REDIS,
+    QUEUE_PREFIX: prefix,
+    RUNYARD_BOOTSTRAP_TOKEN: TOKEN,
+    RUNYARD_DATA_DIR: join(dir, 'runyard'),
+    RUNYARD_CONFIG: join(dir, 'runyard.yaml'),
+    LOG_LEVEL: 'warn',
+  };
+  fs.writeFileSync(
+    env.RUNYARD_CONFIG,
+    'RUNNER_CONFIGURATION:\n  PROFILES:\n    LOCAL:\n      RUNNER_TYPE: LOCAL\n      MODULE_LOADER_TYPE: NO_MODULE\n      SCRIPT_RUNTIMES: [node]\n',
+  );
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  const dist = (app) => join(ROOT, 'dist', 'apps', app, 'main.js');
+  procs.push(launch('runyard-api', [dist('api')], { ...env, RUNYARD_ROLE: 'api' }));
+  await until('the Runyard API', async () => (await fetch(`${url}/health/ready`)).ok);
+  procs.push(launch('runyard-worker', [...WORKER_NODE_FLAGS, dist('worker')], { ...env, RUN_CONCURRENCY: String(CONCURRENCY) }));
+  const { json: agent } = await request(`${url}/api/v1/agents`, {
+    method: 'POST',
+    headers: auth,
+    body: { id: 'bench', tags: ['bench'], max_concurrency: AGENT_SLOTS },
+  });
+  procs.push(
+    launch('runyard-agent', [dist('agent')], {
+      PATH: env.PATH,
+      HOME: env.HOME,
+      RUNYARD_URL: url,
+      RUNYARD_AGENT_ID: 'bench',
+      RUNYARD_AGENT_SECRET: agent.secret,
+      RUNYARD_AGENT_STATE_DIR: join(dir, 'agent'),
+      RUNYARD_AGENT_CONCURRENCY: String(AGENT_SLOTS),
+    }),
+  );
+  await until('the agent online', async () => (await request(`${url}/api/v1/agents/bench`, { headers: auth })).json.status === 'online');
+
+  // As `runyard script run --wait` waits: submit, follow the log to its result frame, read the return value.
+  // `poll`: instead, the client asks for the run every 5 ms (what a prompt wake-up of the follower would give).
+  const runScript =
+    (where, wait = 'follow') =>
+    async (id, log) => {
+      const { json: run } = await request(`${url}/api/v1/scripts/run`, {
+        method: 'POST',
+        headers: auth,
+        body: { language: 'node', code: SCRIPT, input: { id, log }, ...where },
+      });
+      const accepted = now();
+      if (wait === 'poll') {
+        for (;;) {
+          const { json: r } = await request(`${url}/api/v1/runs/${run.id}`, { headers: auth });
+          if (['COMPLETED', 'FAILED', 'LOST', 'TERMINATED'].includes(r.status))
+            return { ret: r.result?.return_data, runId: run.id, accepted, followed: now() };
+          await sleep(5);
+        }
+      }
+      const { text } = await request(`${url}/api/v1/runs/${run.id}/logs?follow=true`, {
+        headers: { ...auth, accept: 'application/x-ndjson' },
+      });
+      const frame = JSON.parse(text.trim().split('\n').at(-1));
+      const followed = now();
+      if (frame.type !== 'result' || frame.data.status !== 'COMPLETED') throw new Error(`run ${run.id} (${id}) ended ${text.slice(-300)}`);
+      const { json: done } = await request(`${url}/api/v1/runs/${run.id}`, { headers: auth });
+      return { ret: done.result?.return_data, runId: run.id, accepted, followed };
+    };
+
+  const pids = () => procs.map((p) => p.pid);
+  const local = subject('local', runScript({}), pids);
+  const onAgent = subject('agent', runScript({ tags: ['bench'] }), pids);
+  const polled = subject('local-polled', runScript({}, 'poll'), pids, { concurrent: false });
+  /** The figures, with what the runs table says: runs not COMPLETED, and where the time went. */
+  const report = async () => {
+    const rows = new pg.Client({ connectionString: env.DATABASE_URL });
+    await rows.connect();
+    try {
+      return {
+        runyard_local: {
+          ...local.figures(),
+          runs_not_completed: await notCompleted(rows, 'LOCAL'),
+          server_split: await serverSplit(rows, local.samples),
+        },
+        runyard_agent: {
+          ...onAgent.figures(),
+          runs_not_completed: await notCompleted(rows, 'AGENT'),
+          server_split: await serverSplit(rows, onAgent.samples),
+        },
+        runyard_local_polling_client: { ...polled.figures(), server_split: (await serverSplit(rows, polled.samples)).sequential },
+        runyard_settings: { RUN_CONCURRENCY: CONCURRENCY, RUNYARD_AGENT_CONCURRENCY: AGENT_SLOTS, max_concurrency: AGENT_SLOTS },
+      };
+    } finally {
+      await rows.end();
+    }
+  };
+  return { subjects: [local, onAgent, polled], report };
 }
 
 /** Script runs of a runner that did not end COMPLETED (the runs table is the durable record). */
@@ -577,30 +586,41 @@ async function main() {
   dir = fs.mkdtempSync(join(os.tmpdir(), 'runyard-bench-automn-'));
   // Runyard's runs execute as uids of their own: they pass through to their run directories and logs.
   fs.chmodSync(dir, 0o711);
-  const automnCommit = (() => {
-    try {
-      return JSON.parse(fs.readFileSync(join(found.root, 'package.json'), 'utf8')).version;
-    } catch {
-      return null;
-    }
-  })();
+  // The host's version as Automn states it (constants.js), read as text.
+  const automnVersion = /HOST_VERSION\s*=\s*"([^"]+)"/.exec(fs.readFileSync(join(found.root, 'constants.js'), 'utf8'))?.[1] ?? null;
   const results = {
     machine: { cpus: os.cpus().length, node: process.version, load_average_1m_before: +os.loadavg()[0].toFixed(2) },
     quick: QUICK,
     at: new Date().toISOString(),
     sizes: { ...N, clients: CLIENTS, concurrency: CONCURRENCY },
-    automn_version: automnCommit,
+    automn_host_version: automnVersion,
   };
+  const cleanups = [];
   try {
-    results.automn = await automn(found.root);
-    const r = await runyard();
-    results.runyard_local = r.local;
-    results.runyard_agent = r.agent;
-    results.runyard_local_polling_client = r.local_polled;
-    results.runyard_settings = r.settings;
+    const automn = await startAutomn(found.root);
+    const runyard = await startRunyard(cleanups);
+    const subjects = [automn, ...runyard.subjects];
+    // Rounds, each system in turn (starting with another one each round): the machine's load drifts.
+    const rounds = QUICK ? 2 : 4;
+    const turn = (r, list) => list.map((_, k) => list[(k + r) % list.length]);
+    for (const x of subjects) await x.warmup();
+    for (let r = 0; r < rounds; r++)
+      for (const x of turn(r, subjects)) await x.sequential((r * N.sequential) / rounds, N.sequential / rounds);
+    for (let r = 0; r < rounds; r++)
+      for (const x of turn(
+        r,
+        subjects.filter((c) => c.concurrent),
+      ))
+        await x.concurrently((r * N.concurrent) / rounds, N.concurrent / rounds);
+    results.automn = {
+      settings: { AUTOMN_MAX_WORKERS: CONCURRENCY, AUTOMN_RUNNER_MAX_CONCURRENCY: CONCURRENCY },
+      ...automn.figures(),
+    };
+    Object.assign(results, await runyard.report());
   } finally {
     results.machine.load_average_1m_after = +os.loadavg()[0].toFixed(2);
     await stop(children);
+    for (const c of cleanups.reverse()) await c();
     if (!process.argv.includes('--keep')) fs.rmSync(dir, { recursive: true, force: true });
     else console.error(`kept ${dir}`);
   }
