@@ -12,7 +12,8 @@
 // Every system may hold 8 runs at once (Automn's AUTOMN_MAX_WORKERS and runner concurrency, Runyard's
 // RUN_CONCURRENCY and the agent's slots; --agent-slots changes the agent's alone). CPU per run is that
 // of the systems' own processes and their children (the scripts); Runyard's share of PostgreSQL and
-// Redis is not in it (machine_postgres_redis_cpu_ms_per_run: what those used meanwhile, by anyone).
+// Redis is not in it (machine_postgres_redis_cpu_ms_per_run: what those used meanwhile, by anyone; a
+// backend that exits meanwhile takes its time with it, so on a busy machine it can even be negative).
 //
 // AUTOMN_ROOT is a copy of Automn (github.com/AutomNexus/Automn) with its dependencies installed
 // (`npm ci --omit=dev`), outside this repository; without it the benchmark says "skipped" and exits 0.
@@ -20,7 +21,7 @@
 // code), so every run starts from a fresh database on both sides. Build Runyard first (`npm run build`).
 // Real Postgres (a fresh database, dropped) and Redis (db 12, a queue prefix of its own, removed);
 // loopback only; everything it starts it stops. Results in bench/results/automn.json
-// (automn-quick.json with --quick).
+// (automn-agent-slots-N.json with --agent-slots=N, -quick with --quick).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
