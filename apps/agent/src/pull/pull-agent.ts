@@ -68,9 +68,6 @@ export class PullAgent {
   private draining = false;
   private cancelling = false;
   private poll?: AbortController;
-  /** The free slots the open poll asked work for; a slot freed beyond them sends a new poll at once. */
-  private asked = 0;
-  private repoll = false;
   private heartbeatTimer?: NodeJS.Timeout;
   private persisting: Promise<void> = Promise.resolve();
 
@@ -182,10 +179,8 @@ export class PullAgent {
         running: [...this.running.values()].map((t) => ({ run_id: t.owned.id, signal_seq: t.signalSeq })),
         starting: [...this.starting],
         commands: [...this.commands],
-        free_slots: this.freeSlots(),
+        free_slots: Math.max(0, this.config.concurrency - this.running.size - this.starting.size),
       };
-      this.asked = body.free_slots;
-      this.repoll = false;
       try {
         const a = await this.authed<PollAnswer>('poll', body, this.poll.signal);
         if (a.status === 200) {
@@ -198,26 +193,10 @@ export class PullAgent {
         log('warn', `poll refused: ${messageOf(a)}`);
       } catch (e) {
         if (this.draining) break;
-        if (this.repoll) continue;
         if (attempt === 0) log('warn', `poll: ${(e as Error).message}`);
       }
       await sleep(backoff(attempt++, 500));
     }
-  }
-
-  private freeSlots(): number {
-    return Math.max(0, this.config.concurrency - this.running.size - this.starting.size);
-  }
-
-  /**
-   * A slot came free while the open poll asks for fewer: that poll is ended and a new one asks for it now,
-   * not when the long poll runs out. Work the ended poll was being handed stays assigned to this agent and
-   * comes with the next poll.
-   */
-  private slotFreed(): void {
-    if (this.draining || !this.poll || this.repoll || this.freeSlots() <= this.asked) return;
-    this.repoll = true;
-    this.poll.abort();
   }
 
   /** Accept, start (the loader prepares the command here), record, report; a run it cannot take goes back. */
@@ -255,7 +234,6 @@ export class PullAgent {
       void this.follow(t, exited, { stdout: 0, stderr: 0 });
     } finally {
       this.starting.delete(job.run_id);
-      this.slotFreed();
     }
   }
 
@@ -352,7 +330,6 @@ export class PullAgent {
 
   private forget(id: number): void {
     if (!this.running.delete(id)) return;
-    this.slotFreed();
     void this.persist().catch((e: Error) => log('error', `cannot store the agent's state: ${e.message}`));
     if (this.draining && this.running.size === 0 && this.starting.size === 0) void this.exit();
   }
