@@ -66,13 +66,13 @@ export class ChannelWakeups {
     for (const wake of this.waiting.get(topic) ?? []) wake();
   }
 
-  /** Every wait ends now and none starts again. */
-  shutDown(): void {
+  /** Shutting down (a Nest hook of every subclass): every wait ends now and none starts again. */
+  beforeApplicationShutdown(): void {
     this.closing = true;
     for (const topic of [...this.waiting.keys()]) this.wake(topic);
   }
 
-  close(): Promise<void> {
+  onApplicationShutdown(): Promise<void> {
     return this.listener.close();
   }
 }

@@ -1,9 +1,9 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ChannelWakeups, DATABASE_URL, RUNS_CHANNEL } from '@runyard/persistence';
 
 /** Wakes whoever follows a run (`run <id>`) when its status changes; the LISTEN connection opens with the first wait. */
 @Injectable()
-export class RunWakeups extends ChannelWakeups implements BeforeApplicationShutdown, OnApplicationShutdown {
+export class RunWakeups extends ChannelWakeups {
   constructor(@Inject(DATABASE_URL) databaseUrl: string) {
     super({
       databaseUrl,
@@ -12,13 +12,5 @@ export class RunWakeups extends ChannelWakeups implements BeforeApplicationShutd
       what: 'run status changes',
       log: new Logger('RunWakeups'),
     });
-  }
-
-  beforeApplicationShutdown(): void {
-    this.shutDown();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.close();
   }
 }

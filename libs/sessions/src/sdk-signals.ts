@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ChannelWakeups, DATABASE_URL } from '@runyard/persistence';
 import { SDK_CHANNEL } from './sessions.repository';
 
@@ -7,7 +7,7 @@ import { SDK_CHANNEL } from './sessions.repository';
  * arrive (`c 12`), a client when results are committed (`r 12`).
  */
 @Injectable()
-export class SdkSignals extends ChannelWakeups implements BeforeApplicationShutdown, OnApplicationShutdown {
+export class SdkSignals extends ChannelWakeups {
   constructor(@Inject(DATABASE_URL) databaseUrl: string) {
     super({
       databaseUrl,
@@ -16,13 +16,5 @@ export class SdkSignals extends ChannelWakeups implements BeforeApplicationShutd
       what: 'SDK wake-ups',
       log: new Logger('SdkSignals'),
     });
-  }
-
-  beforeApplicationShutdown(): void {
-    this.shutDown();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.close();
   }
 }
