@@ -100,7 +100,10 @@ describe('Autosubmit v4 runner endpoints', () => {
     expect(codes.filter((c) => c === 409)).toHaveLength(19);
     const runs = (await call(rt.url, 'GET', '/api/v1/runs?expid=a020')).body.runs;
     expect(runs).toHaveLength(1);
-    expect(recordedArgv(rt.argvLog).filter((a) => a[0] === 'run' && a[1] === 'a020')).toHaveLength(1);
+    // ACTIVE is recorded once the process is spawned; it writes its argv a moment later.
+    const started = () => recordedArgv(rt.argvLog).filter((a) => a[0] === 'run' && a[1] === 'a020');
+    await eventually(async () => started().length > 0, 10_000, "a020's autosubmit to start");
+    expect(started()).toHaveLength(1);
     await post('/command/stop-experiment', { expid: 'a020' });
   });
 
