@@ -89,6 +89,7 @@ describe('Runner SDK boundaries', () => {
     [key, aliceSession] = await firstLine(alice);
     if (!/^\d+$/.test(aliceSession)) throw new Error(`Alice's client did not start its call:\n${alice.output()}`);
     [, mallorySession] = await firstLine(mallory);
+    if (!/^\d+$/.test(mallorySession)) throw new Error(`Mallory's client did not start its call:\n${mallory.output()}`);
     [malloryRun] = (await as('admin', 'GET', `/api/v1/sessions/${mallorySession}`)).body.run_ids as number[];
     const runDir = (await as('admin', 'GET', `/api/v1/runs/${malloryRun}`)).body.run_dir as string;
     stolen = readFileSync(join(runDir, 'executor-token'), 'utf8').trim();

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,6 +125,23 @@ except NoProfileError as e:
       },
     });
     expect((await fetch(`${rt.url}/api/v1/packages/${real}`, { method: 'DELETE' })).status).toBe(204);
+  });
+
+  it('stores a package uploaded by many clients at once (the same project started twice): every upload answers 2xx, the file whole', async () => {
+    mkdirSync(shared, { recursive: true });
+    const content = randomBytes(48 * 1024);
+    const sha = createHash('sha256').update(content).digest('hex');
+    const put = () =>
+      fetch(`${rt.url}/api/v1/packages/${sha}`, { method: 'PUT', body: content, headers: { 'content-type': 'application/octet-stream' } });
+    const answers = await Promise.all(Array.from({ length: 8 }, put));
+    expect(answers.map((a) => a.status).filter((s) => s !== 200 && s !== 201)).toEqual([]);
+    expect(await call(rt.url, 'GET', `/api/v1/packages/${sha}`)).toMatchObject({
+      status: 200,
+      body: { sha256: sha, size: content.length },
+    });
+    expect(readFileSync(join(shared, `${sha}.tar.gz`)).equals(content)).toBe(true);
+    // Nothing half-written is left beside it.
+    expect(readdirSync(shared).filter((f) => f.startsWith(sha))).toEqual([`${sha}.tar.gz`]);
   });
 
   it('fails the futures of a session whose executor cannot start with SessionLostError, naming the run to look at', async () => {

@@ -64,13 +64,24 @@ export class StorageRoot {
   }
 }
 
-/** Writes a stream to `file` (through a temporary file, renamed when complete), refusing more than `maxBytes`; answers size and SHA-256. */
+/** What was written: its size and SHA-256. */
+export interface Written {
+  size: number;
+  sha256: string;
+}
+
+/**
+ * Writes a stream to `file` through a temporary file of this write's own, renamed when complete, refusing more than
+ * `maxBytes`. `accept` may refuse what was written (by throwing) before it takes the file's name: concurrent writes of
+ * the same file never share a temporary file, and the file is only ever whole.
+ */
 export async function writeStream(
   source: NodeJS.ReadableStream,
   file: string,
   maxBytes: number,
   tooLarge: (size: number) => string,
-): Promise<{ size: number; sha256: string }> {
+  accept: (written: Written) => void = () => undefined,
+): Promise<Written> {
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   const hash = createHash('sha256');
@@ -85,12 +96,14 @@ export async function writeStream(
   });
   try {
     await pipeline(source, counter, createWriteStream(tmp, { mode: 0o600 }));
+    const written = { size, sha256: hash.digest('hex') };
+    accept(written);
     await rename(tmp, file);
+    return written;
   } catch (e) {
     await rm(tmp, { force: true });
     throw e;
   }
-  return { size, sha256: hash.digest('hex') };
 }
 
 /** Removes a path under `root`; never anything outside it. */

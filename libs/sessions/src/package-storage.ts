@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createReadStream, ReadStream } from 'node:fs';
-import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Environment } from '@runyard/config';
 import { BadInputError } from '@runyard/runs';
@@ -20,16 +19,15 @@ export class PackageStorage {
     `the package is ${size} bytes; this Runyard accepts at most ${this.env.PACKAGE_MAX_BYTES} (PACKAGE_MAX_BYTES): ` +
     `exclude what the code does not need (data/, *.pkl, models/ …) or ask the admin to raise PACKAGE_MAX_BYTES`;
 
-  /** Stores an upload, checking its size on the way and its SHA-256 at the end: the name is a promise about the content. */
+  /**
+   * Stores an upload, checking its size on the way and its SHA-256 before it takes its name: the name is a promise about
+   * the content. Clients uploading the same package at once each write their own copy; the last rename wins, same bytes.
+   */
   async store(sha: string, body: NodeJS.ReadableStream): Promise<number> {
-    const dir = await this.root.ready();
-    const file = join(dir, `${sha}.tar.gz`);
-    const written = await writeStream(body, `${file}.upload`, this.env.PACKAGE_MAX_BYTES, this.tooLarge);
-    if (written.sha256 !== sha) {
-      await removeUnder(dir, `${sha}.tar.gz.upload`);
-      throw new BadInputError(`the package's SHA-256 is ${written.sha256}, not ${sha}: it was changed or cut on the way`);
-    }
-    await rename(`${file}.upload`, file);
+    const file = join(await this.root.ready(), `${sha}.tar.gz`);
+    const written = await writeStream(body, file, this.env.PACKAGE_MAX_BYTES, this.tooLarge, ({ sha256 }) => {
+      if (sha256 !== sha) throw new BadInputError(`the package's SHA-256 is ${sha256}, not ${sha}: it was changed or cut on the way`);
+    });
     return written.size;
   }
 
