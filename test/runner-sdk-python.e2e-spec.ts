@@ -217,4 +217,44 @@ time.sleep(600)
       client.kill('SIGKILL');
     }
   });
+
+  it("reads many finished calls' results in a few requests, each future answered its own result (or its call's error)", async () => {
+    const dir = pythonProject(
+      {
+        'many.py': `from runyard import Runner
+
+def double(n):
+    if n == 150:
+        raise ValueError("not 150")
+    return 2 * n
+
+with Runner("many-app") as rr:
+    svc = rr.service(double)
+    futures = [svc(n) for n in range(300)]
+    looks = []
+    request = rr._api.request
+    def counted(method, path, *args, **kwargs):
+        if "/results?" in path:
+            looks.append(path)
+        return request(method, path, *args, **kwargs)
+    rr._api.request = counted
+    futures[-1].get()
+    wrong = []
+    for n, f in enumerate(futures):
+        try:
+            if f.get() != 2 * n:
+                wrong.append(n)
+        except ValueError as e:
+            if n != 150 or str(e) != "not 150":
+                wrong.append(n)
+    print("wrong:", wrong)
+    print("few looks:", len(looks) <= 10, len(looks))
+`,
+      },
+      false,
+    );
+    const done = await python('many.py', dir);
+    expect(done.stderr).toBe('');
+    expect(done.stdout).toMatch(/^wrong: \[\]\nfew looks: True \d+\n$/);
+  });
 });

@@ -5,7 +5,7 @@ import inspect
 import uuid
 
 from .errors import RunyardError
-from .future import ObjectFuture, ObjectRef
+from .future import ObjectFuture, ObjectRef, Results
 from .sessions import Session, session_name_of
 from .submitter import Submitter
 
@@ -104,6 +104,7 @@ class RunnerService:
         #: Flame's: `_session.id` is the session's name (its SessionContext's session_id, else `{app}-{number}`).
         self._session = Session(self._api.json("POST", "/api/v1/sessions", body, repeatable=False), self._api)
         self._submitter = Submitter(self._api, f"/api/v1/sessions/{self.session_id}/calls")
+        self._results = Results(f"/api/v1/sessions/{self.session_id}/results")
         self._owns_session = True
         for name in methods:
             setattr(self, name, self._wrapper(name))
@@ -115,6 +116,7 @@ class RunnerService:
         row = {"id": brief["session"], "name": brief["name"], "application": brief["application"], "status": "open", "kind": brief["kind"]}
         self._session = Session(row, self._api)
         self._submitter = Submitter(self._api, "/api/v1/executor/calls")
+        self._results = None
         self._owns_session = False
         for name in self.methods:
             setattr(self, name, self._wrapper(name))
@@ -155,8 +157,7 @@ class RunnerService:
         else:
             call["args"] = base64.b64encode(payload).decode("ascii")
         submitted = self._submitter.submit(call, after)
-        results = f"/api/v1/sessions/{self.session_id}/results" if self._owns_session else None
-        return ObjectFuture(self._api, f"{self._app}/{self.session_id}/{call_id}", submitted, results)
+        return ObjectFuture(self._api, f"{self._app}/{self.session_id}/{call_id}", submitted, self._results)
 
     def close(self):
         """Closes the service: pending calls are cancelled, its executors exit. Closing twice is harmless."""
