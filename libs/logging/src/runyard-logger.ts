@@ -63,8 +63,8 @@ const NEST_BOOT = new Set([
 ]);
 const NEST_REPORTED_AGAIN = new Set(['ExceptionHandler', 'NestApplication']);
 
-/** The logger of the request being served (it carries the request id), set by the HTTP middleware. */
-export const requestLogger = new AsyncLocalStorage<Logger>();
+/** The request being served (its logger carries the request's fields), set by the HTTP middleware. */
+export const requestLogger = new AsyncLocalStorage<{ readonly logger: Logger }>();
 
 /**
  * Nest's logger on pino: `Logger.log('…')` in a class with a context becomes
@@ -93,8 +93,8 @@ export class RunyardLogger implements LoggerService {
 
   /** Nest passes the context last; `error` may pass a stack trace before it. */
   private write(level: Level, message: unknown, params: unknown[]): void {
-    const logger = requestLogger.getStore() ?? rootLogger;
-    if (!logger.isLevelEnabled(level)) return;
+    if (!rootLogger.isLevelEnabled(level)) return;
+    const logger = requestLogger.getStore()?.logger ?? rootLogger;
     const rest = [...params];
     const last = rest[rest.length - 1];
     const context = typeof last === 'string' && !last.includes('\n') ? (rest.pop() as string) : undefined;
