@@ -1,4 +1,5 @@
-import { chmodSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, copyFileSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { processAlive } from './support/fake-autosubmit';
 import { call, eventually } from './support/http';
@@ -15,7 +16,7 @@ const SSH_KEY = '-----BEGIN OPENSSH PRIVATE KEY----- isolation';
  * reports each attempt. Runyard must leave it nothing: `leaks` stays empty.
  */
 const HOSTILE = String.raw`
-import json, os
+import json, os, subprocess
 inp = json.loads(os.environ.get("INPUT_JSON") or open(os.environ["HOSTILE_INPUT"]).read())
 leaks, refused = [], []
 
@@ -40,12 +41,40 @@ for path in inp["files"]:
     attempt("read " + path, lambda: open(path, "rb").read())
 for d in inp["dirs"]:
     attempt("list " + d, lambda: os.listdir(d))
+for d in inp.get("write_dirs", []):
+    attempt("write in " + d, lambda: open(os.path.join(d, "planted"), "x").close())
+# No way back to root: what the kernel holds for it, and what a setuid-root program runs as.
+status = dict(l.split(":", 1) for l in open("/proc/self/status").read().splitlines())
+privileges = {k: status[k].strip() for k in ("NoNewPrivs", "CapPrm", "CapEff", "CapAmb")}
+if inp.get("setuid_root"):
+    privileges["setuid root euid"] = subprocess.run([inp["setuid_root"], "-u"], capture_output=True, text=True).stdout.strip()
 # What Runyard reads back as root must not follow the run's links.
 os.symlink("/etc/shadow", os.environ["RUNYARD_RESULT_FILE"])
-print(json.dumps({"leaks": leaks, "refused": refused, "uid": os.getuid(), "home": os.environ.get("HOME")}))
+print(json.dumps({"leaks": leaks, "refused": refused, "uid": os.getuid(), "home": os.environ.get("HOME"), "privileges": privileges}))
 `;
 
-type Report = { leaks: string[]; refused: string[]; uid: number; home: string };
+type Report = { leaks: string[]; refused: string[]; uid: number; home: string; privileges: Record<string, string> };
+
+/** What a run holds when it cannot regain root: no_new_privs, no capability, a setuid-root program runs as its own uid. */
+const unprivileged = (uid: number) => ({
+  NoNewPrivs: '1',
+  CapPrm: '0000000000000000',
+  CapEff: '0000000000000000',
+  CapAmb: '0000000000000000',
+  'setuid root euid': String(uid),
+});
+
+/**
+ * A setuid-root copy of `id` in a directory runs can reach: `id -u` prints the effective uid, 0 for
+ * any account that may gain privileges by exec.
+ */
+function setuidRootId(dir: string): string {
+  const path = join(dir, 'id');
+  copyFileSync('/usr/bin/id', path);
+  chownSync(path, 0, 0);
+  chmodSync(path, 0o4755);
+  return path;
+}
 
 /** The API calls the specs make of one Runyard, as its admin. */
 function client(get: () => RunyardUnderTest) {
@@ -77,6 +106,15 @@ describe('run isolation: a run reaches nothing that is not its own', () => {
   const hostile = runReachableDir('runyard-hostile-');
   writeFileSync(join(hostile, 'autosubmit'), `#!/usr/bin/python3\n${HOSTILE}`);
   chmodSync(join(hostile, 'autosubmit'), 0o755);
+  const setuidRoot = setuidRootId(hostile);
+  /** Another run, still running, with files of its own: what an attacking run reaches for. */
+  const victimRun = async () => {
+    const id = await script({ profile_name: 'OTHER', code: 'import time\nopen("mine.txt", "w").write("victim")\ntime.sleep(30)\n' });
+    return eventually(async () => {
+      const r = (await api('GET', `/api/v1/runs/${id}`)).body;
+      return r.status === 'ACTIVE' && r;
+    });
+  };
   /** The processes of Runyard under test: the API (with its worker) and its spawn helper. */
   const runyardPids = () => {
     const fs = require('node:fs') as typeof import('node:fs');
@@ -135,12 +173,7 @@ describe('run isolation: a run reaches nothing that is not its own', () => {
   afterAll(() => rt?.close());
 
   it('a script run executes as a uid of its own and finds none of Runyard, no other run, no other secret', async () => {
-    // The victim: another run, still running, with files of its own.
-    const victim = await script({ profile_name: 'OTHER', code: 'import time\nopen("mine.txt", "w").write("victim")\ntime.sleep(30)\n' });
-    const active = await eventually(async () => {
-      const r = (await api('GET', `/api/v1/runs/${victim}`)).body;
-      return r.status === 'ACTIVE' && r;
-    });
+    const active = await victimRun();
     const data = rt.env.RUNYARD_DATA_DIR;
     const pids = runyardPids();
     expect(pids.length).toBeGreaterThanOrEqual(2); // the API and its spawn helper at least
@@ -167,8 +200,38 @@ describe('run isolation: a run reaches nothing that is not its own', () => {
     // Its own secret reached it (masked in what it printed); the link it left as its result was not followed.
     expect(done.status).toBe('COMPLETED');
     expect(JSON.stringify(done.result ?? {})).not.toMatch(/root:/);
-    await api('POST', `/api/v1/runs/${victim}/stop`);
-    await ended(victim);
+    await api('POST', `/api/v1/runs/${active.id}/stop`);
+    await ended(active.id);
+  });
+
+  it('a run cannot regain root: a setuid-root program runs as its own uid, it holds no capability, /etc/shadow and other runs stay closed', async () => {
+    // The probe is sound: an account free to gain privileges by exec becomes root through it.
+    const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups', '--', setuidRoot, '-u'];
+    expect(execFileSync('setpriv', asNobody, { encoding: 'utf8' }).trim()).toBe('0');
+    const active = await victimRun();
+    const runs = join(rt.env.RUNYARD_DATA_DIR, 'runs');
+    const attacker = await script({
+      profile_name: 'SCRIPTS',
+      code: HOSTILE,
+      input: {
+        env_names: [],
+        env_values: [],
+        pids: [],
+        files: ['/etc/shadow'],
+        dirs: [],
+        write_dirs: [active.run_dir, runs],
+        setuid_root: setuidRoot,
+      },
+    });
+    const { done, report: r } = await report(attacker);
+    expect(r.leaks).toEqual([]);
+    expect(r.refused).toEqual(['read /etc/shadow', `write in ${active.run_dir}`, `write in ${runs}`]);
+    expect(r.uid).not.toBe(0);
+    expect(r.privileges).toEqual(unprivileged(r.uid));
+    expect(done.status).toBe('COMPLETED');
+    expect(existsSync(join(active.run_dir, 'planted'))).toBe(false);
+    await api('POST', `/api/v1/runs/${active.id}/stop`);
+    await ended(active.id);
   });
 
   it('an Autosubmit run through a LOCAL profile is held the same way (a hostile autosubmit finds nothing)', async () => {
@@ -181,6 +244,7 @@ describe('run isolation: a run reaches nothing that is not its own', () => {
         pids: runyardPids(),
         files: [],
         dirs: [join(data, 'runs'), data],
+        setuid_root: setuidRoot,
       }),
     );
     const res = await api('POST', '/api/v1/runs', { expid: 'h001', profile_name: 'HOSTILE_AUTOSUBMIT' });
@@ -189,6 +253,7 @@ describe('run isolation: a run reaches nothing that is not its own', () => {
     expect(r.leaks).toEqual([]);
     expect(r.refused).toEqual(expect.arrayContaining([`environ of ${rt.api.child.pid}`, `list ${join(data, 'runs')}`]));
     expect(r.uid).not.toBe(0);
+    expect(r.privileges).toEqual(unprivileged(r.uid));
     expect(done.status).toBe('COMPLETED');
   });
 
@@ -262,12 +327,14 @@ with Runner("victim-app", profile="SDK") as rr:
         pids: [agent.child.pid],
         files: [join(stateDir, 'agent-state.json')],
         dirs: [stateDir, join(stateDir, 'runs')],
+        setuid_root: setuidRoot,
       },
     });
     const { done, report: r } = await report(attacker);
     expect(r.leaks).toEqual([]);
     expect(r.refused).toEqual(expect.arrayContaining([`environ of ${agent.child.pid}`, `read ${join(stateDir, 'agent-state.json')}`]));
     expect(r.uid).not.toBe(0);
+    expect(r.privileges).toEqual(unprivileged(r.uid));
     expect(done.status).toBe('COMPLETED');
   });
 

@@ -197,6 +197,88 @@ describe('Runner SDK boundaries', () => {
     expect((await as('mallory', 'GET', `/api/v1/sessions/${aliceSession}`)).body).toMatchObject({ status: 'open', created_by: 'alice' });
   });
 
+  it("never answers Mallory's wait for results with Alice's: her session's results name only her calls, and a malformed wait is refused with the error body", async () => {
+    const aliceId = key.split('/')[2];
+    const results = (who: string, session: string, query: string) => as(who, 'GET', `/api/v1/sessions/${session}/results?${query}`);
+    // Alice's call ends; her client is still running, her session open.
+    writeFileSync(RELEASE, '');
+    const truth = await eventually(
+      async () => {
+        const answer = (await results('alice', aliceSession, `ids=${aliceId}&wait_ms=1000`)).body.results;
+        return answer?.length > 0 && answer;
+      },
+      30_000,
+      "Alice's result",
+    );
+    expect(truth).toEqual([expect.objectContaining({ key, state: 'ready', data: expect.any(String) })]);
+    // Mallory gives a call of her own session Alice's call's id: the id names a call within a session, not across them.
+    const own = await as('mallory', 'POST', `/api/v1/sessions/${mallorySession}/calls`, {
+      calls: [{ id: aliceId, method: '__call__', args: 'gA==', refs: [] }],
+    });
+    expect(own).toMatchObject({ status: 201, body: { calls: [{ key: `mallory-app/${mallorySession}/${aliceId}` }] } });
+    await eventually(
+      async () => (await results('mallory', mallorySession, `ids=${aliceId}&wait_ms=1000`)).body.results?.length > 0,
+      30_000,
+      "Mallory's call to end",
+    );
+    for (const query of [`ids=${aliceId}`, `ids=${aliceId}&seqs=0-999999999999999`, 'seqs=0-999999999999999']) {
+      const answer = await results('mallory', mallorySession, query);
+      expect({ query, status: answer.status }).toEqual({ query, status: 200 });
+      expect(answer.body.results.length).toBeGreaterThan(0);
+      for (const r of answer.body.results) {
+        expect({ query, key: r.key }).toEqual({ query, key: expect.stringMatching(new RegExp(`^mallory-app/${mallorySession}/`)) });
+        expect(r.data).not.toBe(truth[0].data);
+      }
+    }
+    // README: a session's results are objects, which any token reads (its calls' arguments are its owner's alone).
+    expect((await results('mallory', aliceSession, `ids=${aliceId}`)).body.results).toEqual(truth);
+    expect((await as('mallory', 'GET', `/api/v1/sessions/${aliceSession}/calls`)).status).toBe(403);
+
+    const malformed = [
+      `ids=${encodeURIComponent(key)}`,
+      `ids=..%2F${aliceSession}%2F${aliceId}`,
+      'ids=..',
+      'ids=',
+      'ids=a%00b',
+      'ids=%E2%80%AEa',
+      "ids=a'%20OR%201=1--",
+      `ids=${'a'.repeat(65)}`,
+      `ids=${'a'.repeat(10_000)}`,
+      `ids=${Array.from({ length: 257 }, (_, i) => `c${i}`).join(',')}`,
+      'ids=a,,b',
+      'ids=a&ids=b',
+      'ids[x]=a',
+      'seqs=99999999999999999999',
+      'seqs=-1',
+      'seqs=1-2-3',
+      'seqs=1e3',
+      `seqs=${Array.from({ length: 257 }, (_, i) => i).join(',')}`,
+      `ids=${aliceId}&wait_ms=-1`,
+      `ids=${aliceId}&wait_ms=1e309`,
+      `ids=${aliceId}&wait_ms=999999999999999999999`,
+      'wait_ms=0',
+    ];
+    for (const query of malformed) {
+      const answer = await results('mallory', mallorySession, query);
+      expect({ query, status: answer.status, error: answer.body?.error, message: typeof answer.body?.error_message }).toEqual({
+        query,
+        status: 400,
+        error: true,
+        message: 'string',
+      });
+    }
+    // Over Node's 16 KiB request line: refused before Runyard reads it, and still with the error body.
+    expect(await results('mallory', mallorySession, `ids=${'a'.repeat(20_000)}`)).toMatchObject({
+      status: 431,
+      body: { error: true, error_message: expect.stringMatching(/over 16 KiB/) },
+    });
+    for (const session of ['0', '-1', '99999999999999999999', '1e3', '..%2F1']) {
+      const answer = await as('mallory', 'GET', `/api/v1/sessions/${session}/results?ids=${aliceId}`);
+      expect({ session, status: answer.status, error: answer.body?.error }).toEqual({ session, status: 400, error: true });
+    }
+    expect(await results('mallory', '2147483647', `ids=${aliceId}`)).toMatchObject({ status: 404, body: { error: true } });
+  });
+
   it('gives Alice the true result, and her client refuses to fetch (unpickle) an object of a session that is not hers', async () => {
     writeFileSync(RELEASE, '');
     await eventually(async () => alice.output().includes('the true result\n'), 30_000, "Alice's result");

@@ -6,6 +6,7 @@ import { Environment, validateEnvironment } from '@runyard/config';
 import { DASHBOARD_PATH } from './dashboard/queue-dashboard';
 import { ApiModule } from './api.module';
 import { AllInOneModule } from './all-in-one.module';
+import { answerUnreadableRequests } from './common/unreadable-requests';
 import { validationPipe } from './common/validation';
 import { PublishedDocs } from './docs/api-docs.middleware';
 import { openApiDocument } from './docs/openapi';
@@ -19,6 +20,7 @@ export async function createApiApp(role: 'api' | 'all', opts: { logger?: false }
     bodyParser: false,
   });
   app.disable('x-powered-by');
+  answerUnreadableRequests(app.getHttpServer());
   // Bodies are read in the request pipeline (ApiModule), after the request id, log line and audit.
   app.useGlobalPipes(validationPipe);
   app.get(PublishedDocs).publish(openApiDocument(app));
