@@ -442,6 +442,52 @@ describe('runner agents under attack', () => {
       }
     });
 
+    it("a poll older than the agent's newest hands nothing out: the run goes with the newer poll's job token and completes", async () => {
+      await register('seq1');
+      const quiet = alive('seq1');
+      try {
+        await online('seq1');
+        const numbered = (seq: number) =>
+          as('/api/v1/agents/seq1/poll', { running: [], starting: [], commands: [], free_slots: 2, poll_seq: seq }, secrets.seq1);
+        const id = await script({ language: 'shell', code: 'echo ran once', agent: 'seq1' });
+        let newest = 2_000;
+        const job = await eventually(
+          async () => (await numbered(++newest)).body?.jobs?.find((j: Json) => j.run_id === id),
+          10_000,
+          `run ${id} handed out`,
+        );
+        // The older poll's handler, still going when the newer poll answered (the agent had ended it, or it
+        // waited in another API process), comes late: it must not hand the run out again with a new token.
+        const late = await numbered(1_000);
+        expect(late).toMatchObject({ status: 409, body: { error: true, poll_seq: newest } });
+        expect(late.body.error_message).toContain(`poll 1000 is older than its poll ${newest}`);
+        expect(late.body.jobs).toBeUndefined();
+
+        const act = (what: string, body: unknown = {}) => as(`/api/v1/agent-jobs/${id}/${what}`, body, job.token);
+        expect((await act('accept')).status).toBe(204);
+        expect((await act('started', { pid: 4242, run_dir: '/tmp/seq1' })).status).toBe(204);
+        const data = Buffer.from('ran once\n');
+        expect((await act('output', { stream: 'stdout', offset: 0, data: data.toString('base64') })).status).toBe(200);
+        expect((await act('finish', { exit_code: 0, sizes: { stdout: data.length, stderr: 0 } })).status).toBe(204);
+        expect(await until(id, ['COMPLETED', 'FAILED', 'LOST', 'TERMINATED'])).toMatchObject({ status: 'COMPLETED' });
+        expect(await logs(id)).toContain('ran once');
+      } finally {
+        quiet();
+      }
+    });
+
+    it('a poll number that is not a whole number from 0 to 2^53 - 1 is refused with 400', async () => {
+      await register('seq2');
+      for (const poll_seq of [-1, 1.5, '7', 2 ** 60, true]) {
+        const res = await as(
+          '/api/v1/agents/seq2/poll',
+          { running: [], starting: [], commands: [], free_slots: 0, poll_seq },
+          secrets.seq2,
+        );
+        expect(res).toMatchObject({ status: 400, body: { error: true, error_message: expect.stringContaining('poll_seq') } });
+      }
+    });
+
     it('a token printed in two pieces across output chunks is stored masked', async () => {
       await register('mask1');
       const quiet = alive('mask1');

@@ -85,6 +85,11 @@ export interface PollRequest {
   /** Commands it is executing. */
   commands: string[];
   free_slots: number;
+  /**
+   * Numbers the agent's polls, increasing (across its restarts too): a poll older than the newest the
+   * API has seen hands out nothing (409 with the newest `poll_seq` when it arrives late). Left out: unnumbered.
+   */
+  poll_seq?: number;
 }
 
 export interface PollAnswer {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AgentReport, CommandResult, HeartbeatAnswer, PollAnswer, PollRequest, RotateAnswer } from '@runyard/agent-protocol';
 import { Environment } from '@runyard/config';
-import { ForbiddenError, NotFoundError, UnauthorizedError } from '@runyard/runs';
+import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '@runyard/runs';
 import { AgentRecord } from './agent';
 import { matchesHash, newSecret, sha256 } from './agent-secrets';
 import { AgentsRepository } from './agents.repository';
@@ -14,6 +14,10 @@ const POLL_RECHECK_MS = 2_000;
 /** Long polls one agent may hold open (per API process): a newer one answers the oldest, empty. */
 const MAX_OPEN_POLLS = 2;
 const NOTHING: PollAnswer = { jobs: [], signals: [], commands: [] };
+
+/** A numbered poll after which the agent sent a newer one (from any API process). */
+const replaced = (agent: AgentRecord, req: PollRequest) =>
+  req.poll_seq !== undefined && agent.pollSeq !== null && agent.pollSeq > req.poll_seq;
 
 /** The agent's side, authenticated by its secret: heartbeats, long polls for work, its secret's rotation, its commands' answers. */
 @Injectable()
@@ -63,15 +67,26 @@ export class AgentLinkService {
    * Held open until there is something for the agent (a run, a signal for one of its runs, a
    * command) or the long poll's time is up; woken at once by the notification that something came.
    * Its secret is checked again each time it wakes: revoked or disabled, the poll ends with 401/403.
+   * A poll that ended (the agent closed it to ask for a slot that freed) or that a newer one of the
+   * agent replaced hands nothing out: the runs it would hand again come with the newer poll.
    */
   async poll(agent: AgentRecord, secret: string, req: PollRequest, gone: AbortSignal): Promise<PollAnswer> {
+    if (req.poll_seq !== undefined) {
+      const newer = await this.repo.recordPoll(agent.id, req.poll_seq);
+      if (newer !== null) {
+        throw new ConflictError(
+          `agent ${agent.id}: poll ${req.poll_seq} is older than its poll ${newer}, already received (another agent running with this id, or its clock set back?)`,
+          { poll_seq: newer },
+        );
+      }
+    }
     const superseded = this.holdPoll(agent.id);
     const signal = AbortSignal.any([gone, superseded.signal]);
     try {
       const deadline = Date.now() + this.env.AGENT_LONG_POLL_MS;
       for (let first = true; ; first = false) {
-        if (superseded.signal.aborted) return NOTHING;
         if (!first) agent = (await this.authenticate(agent.id, secret)).agent;
+        if (signal.aborted || replaced(agent, req)) return NOTHING;
         const answer = await this.workFor(agent, secret, req);
         const left = deadline - Date.now();
         if (answer.jobs.length + answer.signals.length + answer.commands.length > 0 || left <= 0 || signal.aborted) return answer;
@@ -100,10 +115,17 @@ export class AgentLinkService {
   private async workFor(agent: AgentRecord, secret: string, req: PollRequest): Promise<PollAnswer> {
     const taking = !agent.drainRequested;
     const jobs = taking
-      ? await this.repo.deliver(agent.id, sha256(secret), [...req.starting, ...req.running.map((r) => r.run_id)], req.free_slots, () => {
-          const token = newSecret();
-          return { token, sha: sha256(token) };
-        })
+      ? await this.repo.deliver(
+          agent.id,
+          sha256(secret),
+          req.poll_seq,
+          [...req.starting, ...req.running.map((r) => r.run_id)],
+          req.free_slots,
+          () => {
+            const token = newSecret();
+            return { token, sha: sha256(token) };
+          },
+        )
       : [];
     const signals = await this.repo.signalsFor(agent.id, req.running);
     const commands = await this.repo.pendingCommands(agent.id, req.commands);

@@ -39,6 +39,8 @@ export interface AgentRecord {
   agentDraining: boolean;
   disabledAt: Date | null;
   lastSeenAt: Date | null;
+  /** The newest poll number the pull agent sent (null: none numbered yet). */
+  pollSeq: number | null;
   createdAt: Date;
   createdBy: string;
 }

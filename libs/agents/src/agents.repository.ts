@@ -72,6 +72,8 @@ export interface AgentMetadata {
 }
 
 const toDate = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(v as string));
+/** A bigint column (pg answers it as text). */
+const toNumber = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 function agentOf(r: Record<string, unknown>): AgentRecord {
   return {
@@ -98,6 +100,7 @@ function agentOf(r: Record<string, unknown>): AgentRecord {
     agentDraining: r.agent_draining === true,
     disabledAt: toDate(r.disabled_at),
     lastSeenAt: toDate(r.last_seen_at),
+    pollSeq: toNumber(r.poll_seq),
     createdAt: toDate(r.created_at)!,
     createdBy: r.created_by as string,
   };
@@ -362,31 +365,62 @@ export class AgentsRepository {
   }
 
   /**
+   * A numbered poll of the pull agent: recorded as its newest unless a newer one was. Answers the
+   * newer number recorded, or null when this poll is the agent's newest (the same number again too:
+   * a request repeated with another secret).
+   */
+  async recordPoll(agentId: string, seq: number): Promise<number | null> {
+    const recorded = returnedRows(
+      await this.db.query(`UPDATE agents SET poll_seq = $2 WHERE id = $1 AND (poll_seq IS NULL OR poll_seq <= $2) RETURNING id`, [
+        agentId,
+        seq,
+      ]),
+    );
+    if (recorded.length > 0) return null;
+    const [row] = await this.db.query(`SELECT poll_seq FROM agents WHERE id = $1`, [agentId]);
+    return toNumber(row?.poll_seq);
+  }
+
+  /**
    * Runs handed to this agent that it has not taken yet, each with a fresh job token (the hash
    * replaces any earlier one); none once the secret it presented (`secretSha`) was revoked or the
-   * agent disabled, checked in the same statement.
+   * agent disabled, checked in the same statement. A numbered poll (`pollSeq`) that a newer one of
+   * the agent replaced gets none: the agent's row is locked against the newer one's record
+   * (recordPoll) meanwhile, so the newer poll hands the runs out after this one, with the tokens that count.
    */
-  async deliver(agentId: string, secretSha: string, exclude: number[], limit: number, tokenSha: () => { token: string; sha: string }) {
+  async deliver(
+    agentId: string,
+    secretSha: string,
+    pollSeq: number | undefined,
+    exclude: number[],
+    limit: number,
+    tokenSha: () => { token: string; sha: string },
+  ) {
     if (limit <= 0) return [];
-    const rows: { run_id: number }[] = await this.db.query(
-      `SELECT run_id FROM agent_assignments WHERE agent_id = $1 AND via = 'pull' AND state = 'assigned' AND accept_deadline > now()
-          AND NOT run_id = ANY($2) ORDER BY assigned_at LIMIT $3`,
-      [agentId, exclude, limit],
-    );
-    const jobs: { runId: number; token: string; spec: JobSpec }[] = [];
-    for (const { run_id } of rows) {
-      const { token, sha } = tokenSha();
-      const [row] = returnedRows<{ spec: JobSpec }>(
-        await this.db.query(
-          `UPDATE agent_assignments SET job_token_sha256 = $3 WHERE run_id = $1 AND agent_id = $2 AND state = 'assigned'
-              AND EXISTS (SELECT 1 FROM agents a WHERE a.id = $2 AND a.disabled_at IS NULL AND $4 IN (a.secret_sha256, a.previous_secret_sha256))
-            RETURNING spec`,
-          [run_id, agentId, sha, secretSha],
-        ),
+    return this.db.transaction(async (m: EntityManager) => {
+      const [agent] = await m.query(`SELECT poll_seq FROM agents WHERE id = $1 FOR SHARE`, [agentId]);
+      const newest = toNumber(agent?.poll_seq);
+      if (pollSeq !== undefined && newest !== null && newest > pollSeq) return [];
+      const rows: { run_id: number }[] = await m.query(
+        `SELECT run_id FROM agent_assignments WHERE agent_id = $1 AND via = 'pull' AND state = 'assigned' AND accept_deadline > now()
+            AND NOT run_id = ANY($2) ORDER BY assigned_at LIMIT $3`,
+        [agentId, exclude, limit],
       );
-      if (row) jobs.push({ runId: run_id, token, spec: row.spec });
-    }
-    return jobs;
+      const jobs: { runId: number; token: string; spec: JobSpec }[] = [];
+      for (const { run_id } of rows) {
+        const { token, sha } = tokenSha();
+        const [row] = returnedRows<{ spec: JobSpec }>(
+          await m.query(
+            `UPDATE agent_assignments SET job_token_sha256 = $3 WHERE run_id = $1 AND agent_id = $2 AND state = 'assigned'
+                AND EXISTS (SELECT 1 FROM agents a WHERE a.id = $2 AND a.disabled_at IS NULL AND $4 IN (a.secret_sha256, a.previous_secret_sha256))
+              RETURNING spec`,
+            [run_id, agentId, sha, secretSha],
+          ),
+        );
+        if (row) jobs.push({ runId: run_id, token, spec: row.spec });
+      }
+      return jobs;
+    });
   }
 
   /** assigned → accepted (the agent took it) or withdrawn (it declined, or the worker stopped waiting); false if it moved on. */

@@ -21,6 +21,7 @@ import { ScheduleOwner1765620000000 } from './migrations/1765620000000-schedule-
 import { SdkSessionNames1765630000000 } from './migrations/1765630000000-sdk-session-names';
 import { SdkFinishedCalls1765640000000 } from './migrations/1765640000000-sdk-finished-calls';
 import { RunStatusNotify1765650000000 } from './migrations/1765650000000-run-status-notify';
+import { AgentPollSeq1765660000000 } from './migrations/1765660000000-agent-poll-seq';
 
 export const ENTITIES = [
   Run,
@@ -51,6 +52,7 @@ export const MIGRATIONS = [
   SdkSessionNames1765630000000,
   SdkFinishedCalls1765640000000,
   RunStatusNotify1765650000000,
+  AgentPollSeq1765660000000,
 ];
 
 /** One definition for the app, the tests and the migration CLI: never `synchronize`. */

@@ -68,6 +68,11 @@ export class PullAgent {
   private draining = false;
   private cancelling = false;
   private poll?: AbortController;
+  /** The free slots the open poll asked work for; a slot freed beyond them sends a new poll at once. */
+  private asked = 0;
+  private repoll = false;
+  /** The open poll's number: from the clock (µs) so that it goes on increasing across restarts. */
+  private pollSeq = 0;
   private heartbeatTimer?: NodeJS.Timeout;
   private persisting: Promise<void> = Promise.resolve();
 
@@ -172,15 +177,23 @@ export class PullAgent {
 
   // --- work ---
 
+  /**
+   * Numbered polls: the API hands nothing out through a poll older than the agent's newest, so a
+   * poll the agent ended (below) cannot hand a run out again after the next one did.
+   */
   private async pollLoop(): Promise<void> {
     for (let attempt = 0; !this.draining;) {
       this.poll = new AbortController();
+      this.pollSeq = Math.max(this.pollSeq + 1, Date.now() * 1000);
       const body: PollRequest = {
         running: [...this.running.values()].map((t) => ({ run_id: t.owned.id, signal_seq: t.signalSeq })),
         starting: [...this.starting],
         commands: [...this.commands],
-        free_slots: Math.max(0, this.config.concurrency - this.running.size - this.starting.size),
+        free_slots: this.freeSlots(),
+        poll_seq: this.pollSeq,
       };
+      this.asked = body.free_slots;
+      this.repoll = false;
       try {
         const a = await this.authed<PollAnswer>('poll', body, this.poll.signal);
         if (a.status === 200) {
@@ -190,13 +203,32 @@ export class PullAgent {
           for (const job of a.body.jobs) void this.take(job);
           continue;
         }
+        // The API saw a higher number (this agent's clock went back since): the next poll counts on from it.
+        const newest = (a.body as { poll_seq?: unknown } | null)?.poll_seq;
+        if (a.status === 409 && typeof newest === 'number') this.pollSeq = Math.max(this.pollSeq, newest);
         log('warn', `poll refused: ${messageOf(a)}`);
       } catch (e) {
         if (this.draining) break;
+        if (this.repoll) continue;
         if (attempt === 0) log('warn', `poll: ${(e as Error).message}`);
       }
       await sleep(backoff(attempt++, 500));
     }
+  }
+
+  private freeSlots(): number {
+    return Math.max(0, this.config.concurrency - this.running.size - this.starting.size);
+  }
+
+  /**
+   * A slot came free while the open poll asks for fewer: that poll is ended and a new one asks for it
+   * now, not when the long poll runs out. What the ended poll was being handed stays this agent's and
+   * comes with the new poll, with the job tokens that count.
+   */
+  private slotFreed(): void {
+    if (this.draining || !this.poll || this.repoll || this.freeSlots() <= this.asked) return;
+    this.repoll = true;
+    this.poll.abort();
   }
 
   /** Accept, start (the loader prepares the command here), record, report; a run it cannot take goes back. */
@@ -234,6 +266,7 @@ export class PullAgent {
       void this.follow(t, exited, { stdout: 0, stderr: 0 });
     } finally {
       this.starting.delete(job.run_id);
+      this.slotFreed();
     }
   }
 
@@ -330,6 +363,7 @@ export class PullAgent {
 
   private forget(id: number): void {
     if (!this.running.delete(id)) return;
+    this.slotFreed();
     void this.persist().catch((e: Error) => log('error', `cannot store the agent's state: ${e.message}`));
     if (this.draining && this.running.size === 0 && this.starting.size === 0) void this.exit();
   }

@@ -117,6 +117,13 @@ export class PollDto {
   @Min(0)
   @Max(MAX_AGENT_CONCURRENCY)
   free_slots: number;
+
+  /** Left out by agents that do not number their polls. */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  poll_seq?: number;
 }
 
 export class CommandResultDto {
