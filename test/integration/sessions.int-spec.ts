@@ -154,6 +154,28 @@ describe('Runner SDK sessions in Postgres', () => {
     expect(await repo.object(first.key)).toMatchObject({ state: 'ready', version: 1, inline: Buffer.from('true') });
   });
 
+  it('commits in one statement only what the transaction would: never part of a forged exchange, never for a replaced executor', async () => {
+    const victim = await session(false);
+    const [first] = (await repo.submitCalls(victim.id, 'app', [call(victim.id)], 'spec'))!;
+    const [held] = (await repo.claimCalls(victim.executor, 1)).calls;
+    const attacker = await session(false);
+    const [mine] = (await repo.submitCalls(attacker.id, 'app', [call(attacker.id)], 'spec'))!;
+    const [own] = (await repo.claimCalls(attacker.executor, 1)).calls;
+    // Another executor's call in the exchange: nothing of it is written, its own call included.
+    expect(await repo.commitPlain(attacker.executor, [ok(own.id, 'mine'), ok(held.id, 'forged')])).toBeNull();
+    expect(await repo.object(mine.key)).toMatchObject({ state: 'pending', version: 0 });
+    expect(await repo.object(first.key)).toMatchObject({ state: 'pending', version: 0, inline: null });
+    // Its own calls only: committed, the session's status answered; the same commit again is the transaction's to decide.
+    expect(await repo.commitPlain(attacker.executor, [ok(own.id, 'mine')])).toBe('open');
+    expect(await repo.object(mine.key)).toMatchObject({ state: 'ready', version: 1, inline: Buffer.from('mine') });
+    expect(await repo.commitPlain(attacker.executor, [ok(own.id, 'mine')])).toBeNull();
+    expect(await repo.object(mine.key)).toMatchObject({ version: 1 });
+    // A replaced executor: nothing written, its call goes to the successor.
+    await repo.retireExecutor(victim.executor.id, 3, { type: 'ExecutorLostError', message: 'gone' }, 'run ended LOST');
+    expect(await repo.commitPlain(victim.executor, [ok(held.id, 'late')])).toBeNull();
+    expect(await repo.object(first.key)).toMatchObject({ state: 'pending', version: 0, inline: null });
+  });
+
   it('fails a call that took its executor down as often as allowed instead of trying it again', async () => {
     const { id, executor } = await session(true);
     const [c] = (await repo.submitCalls(id, 'app', [call(id)], 'spec'))!;

@@ -142,8 +142,15 @@ export class ExecutorService {
       if (x.results.length > 0 || x.state) {
         const results = await Promise.all(x.results.map((r) => this.result(ex, r)));
         const state = x.state ? await this.state(ex, x.state) : null;
-        claimed = await this.repo.commitResults(ex, results, state, take);
-        if (results.length > 0) this.signals.wake(`r ${ex.sessionId}`);
+        // The common case commits in one statement and wakes the clients before the next calls are claimed.
+        const status = state ? null : await this.repo.commitPlain(ex, results);
+        if (status !== null) {
+          this.signals.wake(`r ${ex.sessionId}`);
+          claimed = status === 'open' && take > 0 ? await this.repo.claimCalls(ex, take) : { calls: [], open: status === 'open' };
+        } else {
+          claimed = await this.repo.commitResults(ex, results, state, take);
+          if (results.length > 0) this.signals.wake(`r ${ex.sessionId}`);
+        }
       } else {
         claimed = take > 0 ? await this.repo.claimCalls(ex, take) : { calls: [], open: true };
       }

@@ -541,6 +541,61 @@ export class SessionsRepository {
   }
 
   /**
+   * The common commit in one statement: results without a state, each of a call running on this executor,
+   * which still serves its session. Answers the session's status; null when that is not so, with nothing
+   * written (the transaction of commitResults decides: a replaced executor, a call reported again or another's).
+   */
+  async commitPlain(executor: ExecutorIdentity, results: CallResult[]): Promise<SessionStatus | null> {
+    const ids = results.map((r) => r.callId);
+    if (results.length === 0 || new Set(ids).size < ids.length) return null;
+    const [row] = await poolRows<{ session_status: SessionStatus | null; ok: boolean }>(
+      this.db,
+      `WITH ex AS (
+         SELECT s.status AS session_status FROM sdk_executors e JOIN sdk_sessions s ON s.id = e.session_id
+          WHERE e.id = $1 AND e.status <> 'gone' AND (NOT $12 OR s.executor_id = $1)
+            FOR SHARE OF e
+       ), held AS (
+         SELECT c.id FROM sdk_calls c
+          WHERE c.id = ANY($3::bigint[]) AND c.session_id = $2 AND c.executor_id = $1 AND c.state = 'running' AND EXISTS (SELECT 1 FROM ex)
+            FOR UPDATE
+       ), plain AS (
+         SELECT (SELECT count(*) FROM held) = cardinality($3::bigint[]) AS ok
+       ), t AS (
+         SELECT * FROM unnest($3::bigint[], $4::boolean[], $5::text[], $6::bigint[], $7::bytea[], $8::text[], $9::jsonb[])
+                  AS t(id, ok, codec, size, inline, blob, error)
+       ), done AS (
+         UPDATE sdk_calls c SET state = CASE WHEN t.ok THEN 'done' ELSE 'failed' END, finished_at = now()
+           FROM t, plain WHERE plain.ok AND c.id = t.id AND c.session_id = $2 AND c.executor_id = $1 AND c.state = 'running'
+         RETURNING c.id, c.result_key
+       ), objects AS (
+         UPDATE sdk_objects o SET state = CASE WHEN t.ok THEN 'ready' ELSE 'failed' END, version = o.version + 1,
+                codec = t.codec, size = t.size, inline = t.inline, blob = t.blob, error = t.error
+           FROM done JOIN t ON t.id = done.id WHERE o.key = done.result_key
+       ), reset AS (
+         UPDATE sdk_sessions SET restarts = 0 WHERE id = $2 AND restarts > 0 AND EXISTS (SELECT 1 FROM done)
+       )
+       SELECT (SELECT session_status FROM ex) AS session_status, plain.ok,
+              CASE WHEN plain.ok THEN pg_notify($10, $11) END AS notified
+         FROM plain`,
+      [
+        executor.id,
+        executor.sessionId,
+        ids,
+        results.map((r) => r.ok),
+        results.map((r) => (r.ok ? r.codec : null)),
+        results.map((r) => (r.ok ? r.size : null)),
+        results.map((r) => (r.ok ? (r.bytes.inline ?? null) : null)),
+        results.map((r) => (r.ok ? (r.bytes.blob ?? null) : null)),
+        results.map((r) => (r.ok ? null : JSON.stringify(r.error))),
+        SDK_CHANNEL,
+        `r ${executor.sessionId}`,
+        executor.ordered,
+      ],
+    );
+    return row?.ok && row.session_status ? row.session_status : null;
+  }
+
+  /**
    * Commits an executor's results, and for an ordered session the service state after them, in one
    * transaction guarded by the state version it started from: a replaced executor commits nothing,
    * and a call re-executed after a crash starts from the last committed state. In the same
