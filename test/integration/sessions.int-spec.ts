@@ -162,18 +162,44 @@ describe('Runner SDK sessions in Postgres', () => {
     const [mine] = (await repo.submitCalls(attacker.id, 'app', [call(attacker.id)], 'spec'))!;
     const [own] = (await repo.claimCalls(attacker.executor, 1)).calls;
     // Another executor's call in the exchange: nothing of it is written, its own call included.
-    expect(await repo.commitPlain(attacker.executor, [ok(own.id, 'mine'), ok(held.id, 'forged')])).toBeNull();
+    expect(await repo.commitPlain(attacker.executor, [ok(own.id, 'mine'), ok(held.id, 'forged')], null)).toBeNull();
     expect(await repo.object(mine.key)).toMatchObject({ state: 'pending', version: 0 });
     expect(await repo.object(first.key)).toMatchObject({ state: 'pending', version: 0, inline: null });
     // Its own calls only: committed, the session's status answered; the same commit again is the transaction's to decide.
-    expect(await repo.commitPlain(attacker.executor, [ok(own.id, 'mine')])).toBe('open');
+    expect(await repo.commitPlain(attacker.executor, [ok(own.id, 'mine')], null)).toBe('open');
     expect(await repo.object(mine.key)).toMatchObject({ state: 'ready', version: 1, inline: Buffer.from('mine') });
-    expect(await repo.commitPlain(attacker.executor, [ok(own.id, 'mine')])).toBeNull();
+    expect(await repo.commitPlain(attacker.executor, [ok(own.id, 'mine')], null)).toBeNull();
     expect(await repo.object(mine.key)).toMatchObject({ version: 1 });
     // A replaced executor: nothing written, its call goes to the successor.
     await repo.retireExecutor(victim.executor.id, 3, { type: 'ExecutorLostError', message: 'gone' }, 'run ended LOST');
-    expect(await repo.commitPlain(victim.executor, [ok(held.id, 'late')])).toBeNull();
+    expect(await repo.commitPlain(victim.executor, [ok(held.id, 'late')], null)).toBeNull();
     expect(await repo.object(first.key)).toMatchObject({ state: 'pending', version: 0, inline: null });
+  });
+
+  it('commits an ordered call with its state in one statement only from the stored version, and only for the executor serving', async () => {
+    const { id, executor } = await session(true);
+    const [a, b] = (await repo.submitCalls(id, 'app', [call(id), call(id)], 'spec'))!;
+    const [first] = (await repo.claimCalls(executor, 1)).calls;
+    // A state that does not follow the stored one (version 0): nothing written.
+    expect(await repo.commitPlain(executor, [ok(first.id, 'one')], state(2))).toBeNull();
+    expect(await repo.object(a.key)).toMatchObject({ state: 'pending', version: 0 });
+    expect((await repo.session(id))!.stateVersion).toBe(0);
+    expect(await repo.commitPlain(executor, [ok(first.id, 'one')], state(1))).toBe('open');
+    expect(await repo.object(a.key)).toMatchObject({ state: 'ready', inline: Buffer.from('one') });
+    expect(await repo.object(`app/${id}/state`)).toMatchObject({ version: 1, inline: Buffer.from('1') });
+    // Sent again (its answer lost): the transaction's to decide, nothing written twice.
+    expect(await repo.commitPlain(executor, [ok(first.id, 'one')], state(1))).toBeNull();
+    const [second] = (await repo.claimCalls(executor, 1)).calls;
+    expect(second.resultKey).toBe(b.key);
+    // Its executor replaced while it ran: neither the result nor the state lands.
+    await repo.retireExecutor(executor.id, 3, { type: 'ExecutorLostError', message: 'gone' }, 'run ended LOST');
+    const successor = await newExecutor(id, true);
+    expect(await repo.commitPlain(executor, [ok(second.id, 'late')], state(2))).toBeNull();
+    expect(await repo.object(`app/${id}/state`)).toMatchObject({ version: 1 });
+    const [again] = (await repo.claimCalls(successor, 1)).calls;
+    expect(await repo.commitPlain(successor, [ok(again.id, 'two')], state(2))).toBe('open');
+    expect(await repo.object(`app/${id}/state`)).toMatchObject({ version: 2, inline: Buffer.from('2') });
+    expect(await repo.object(b.key)).toMatchObject({ state: 'ready', inline: Buffer.from('two') });
   });
 
   it('fails a call that took its executor down as often as allowed instead of trying it again', async () => {

@@ -143,7 +143,7 @@ export class ExecutorService {
         const results = await Promise.all(x.results.map((r) => this.result(ex, r)));
         const state = x.state ? await this.state(ex, x.state) : null;
         // The common case commits in one statement and wakes the clients before the next calls are claimed.
-        const status = state ? null : await this.repo.commitPlain(ex, results);
+        const status = await this.repo.commitPlain(ex, results, state);
         if (status !== null) {
           this.signals.wake(`r ${ex.sessionId}`);
           claimed = status === 'open' && take > 0 ? await this.repo.claimCalls(ex, take) : { calls: [], open: status === 'open' };

@@ -541,13 +541,14 @@ export class SessionsRepository {
   }
 
   /**
-   * The common commit in one statement: results without a state, each of a call running on this executor,
-   * which still serves its session. Answers the session's status; null when that is not so, with nothing
-   * written (the transaction of commitResults decides: a replaced executor, a call reported again or another's).
+   * The common commit in one statement: results, each of a call running on this executor, which still
+   * serves its session, and for an ordered session its state after them, one version on from the stored
+   * one. Answers the session's status; null when that is not so, with nothing written (the transaction of
+   * commitResults decides: a replaced executor, a call reported again or another's, a state already stored).
    */
-  async commitPlain(executor: ExecutorIdentity, results: CallResult[]): Promise<SessionStatus | null> {
+  async commitPlain(executor: ExecutorIdentity, results: CallResult[], state: StateSnapshot | null): Promise<SessionStatus | null> {
     const ids = results.map((r) => r.callId);
-    if (results.length === 0 || new Set(ids).size < ids.length) return null;
+    if (results.length === 0 || new Set(ids).size < ids.length || (state && !executor.ordered)) return null;
     const [row] = await poolRows<{ session_status: SessionStatus | null; ok: boolean }>(
       this.db,
       `WITH ex AS (
@@ -558,8 +559,10 @@ export class SessionsRepository {
          SELECT c.id FROM sdk_calls c
           WHERE c.id = ANY($3::bigint[]) AND c.session_id = $2 AND c.executor_id = $1 AND c.state = 'running' AND EXISTS (SELECT 1 FROM ex)
             FOR UPDATE
+       ), from_version AS (
+         SELECT id FROM sdk_sessions WHERE id = $2 AND state_version = $13::int - 1 AND executor_id = $1 FOR UPDATE
        ), plain AS (
-         SELECT (SELECT count(*) FROM held) = cardinality($3::bigint[]) AS ok
+         SELECT (SELECT count(*) FROM held) = cardinality($3::bigint[]) AND ($13::int IS NULL OR EXISTS (SELECT 1 FROM from_version)) AS ok
        ), t AS (
          SELECT * FROM unnest($3::bigint[], $4::boolean[], $5::text[], $6::bigint[], $7::bytea[], $8::text[], $9::jsonb[])
                   AS t(id, ok, codec, size, inline, blob, error)
@@ -571,8 +574,15 @@ export class SessionsRepository {
          UPDATE sdk_objects o SET state = CASE WHEN t.ok THEN 'ready' ELSE 'failed' END, version = o.version + 1,
                 codec = t.codec, size = t.size, inline = t.inline, blob = t.blob, error = t.error
            FROM done JOIN t ON t.id = done.id WHERE o.key = done.result_key
-       ), reset AS (
-         UPDATE sdk_sessions SET restarts = 0 WHERE id = $2 AND restarts > 0 AND EXISTS (SELECT 1 FROM done)
+       ), session AS (
+         UPDATE sdk_sessions s SET restarts = 0, state_version = coalesce($13::int, s.state_version)
+           FROM plain WHERE s.id = $2 AND plain.ok AND (s.restarts > 0 OR $13::int IS NOT NULL)
+       ), state AS (
+         INSERT INTO sdk_objects (key, application, session_id, version, state, codec, size, inline, blob, created_by)
+         SELECT $14, $15, $2, $13::int, 'ready', $16, $17, $18, $19, s.created_by FROM sdk_sessions s, plain
+          WHERE s.id = $2 AND plain.ok AND $13::int IS NOT NULL
+         ON CONFLICT (key) DO UPDATE SET version = excluded.version, state = 'ready', codec = excluded.codec, size = excluded.size,
+                inline = excluded.inline, blob = excluded.blob, error = NULL
        )
        SELECT (SELECT session_status FROM ex) AS session_status, plain.ok,
               CASE WHEN plain.ok THEN pg_notify($10, $11) END AS notified
@@ -590,6 +600,13 @@ export class SessionsRepository {
         SDK_CHANNEL,
         `r ${executor.sessionId}`,
         executor.ordered,
+        state?.version ?? null,
+        stateKey(executor),
+        executor.application,
+        state?.codec ?? null,
+        state?.size ?? null,
+        state?.bytes.inline ?? null,
+        state?.bytes.blob ?? null,
       ],
     );
     return row?.ok && row.session_status ? row.session_status : null;
