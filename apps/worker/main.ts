@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import './pg-without-fetch';
 import './nest-without-icu';
+import './typeorm-postgres-only';
 import { validateEnvironment } from '@runyard/config';
 import { startWorker } from '@runyard/engine';
 import { exitOnStartupFailure } from '@runyard/logging';

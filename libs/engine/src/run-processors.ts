@@ -1,9 +1,9 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import { Environment } from '@runyard/config';
 import { ChannelListener, DATABASE_URL } from '@runyard/persistence';
-import { COMMANDS_QUEUE, ConnectionProblems, QueueConnection, RUNS_QUEUE, RunJob } from '@runyard/queue';
+import { COMMANDS_QUEUE, ConnectionProblems, DelayedError, QueueConnection, RUNS_QUEUE, RunJob, UnrecoverableError } from '@runyard/queue';
 import { RunnerRegistry } from '@runyard/runners';
 import { STOP_CHANNEL } from '@runyard/runs';
 import { Reconciler } from './reconciler';

@@ -1,4 +1,5 @@
 export * from './queue-names';
+export { DelayedError, UnrecoverableError } from './bullmq-classes';
 export * from './connection-problems';
 export * from './queue-connection';
 export * from './run-queues';

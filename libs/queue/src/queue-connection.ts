@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { createPostgresBackend, Processor, Queue, Worker, WorkerOptions, withBackend } from 'bullmq';
+import type { Processor, Queue, Worker, WorkerOptions } from 'bullmq';
 import type IORedis from 'ioredis';
 import type { Cluster, RedisOptions } from 'ioredis';
 import { Environment, parseRedisUrl, queuePrefix, RedisTarget } from '@runyard/config';
 import { DATABASE_URL } from '@runyard/persistence';
+import * as bullmq from './bullmq-classes';
 import { ConnectionProblems } from './connection-problems';
 import type { RunJob } from './queue-names';
 import { connectRedis } from './redis-target';
@@ -12,7 +13,7 @@ import { connectRedis } from './redis-target';
  * BullMQ's graceful close waits for Redis indefinitely: while it is away the worker closes at once
  * instead (a job it held, if any, is stalled and taken again), so a process stopped during an outage exits.
  */
-class OutageAwareWorker<T> extends Worker<T> {
+class OutageAwareWorker<T> extends bullmq.Worker<T> {
   constructor(
     name: string,
     processor: Processor<T>,
@@ -61,9 +62,9 @@ export class QueueConnection implements OnApplicationShutdown {
     let queue: Queue<T>;
     if (this.backend === 'redis') {
       // Fail fast on enqueue when Redis is down instead of buffering the request forever.
-      queue = new Queue<T>(name, { ...opts, prefix: this.prefix, connection: this.redis({ enableOfflineQueue: false }) });
+      queue = new bullmq.Queue<T>(name, { ...opts, prefix: this.prefix, connection: this.redis({ enableOfflineQueue: false }) });
     } else {
-      const { Queue: PgQueue } = withBackend(createPostgresBackend);
+      const { Queue: PgQueue } = bullmq.onPostgres();
       queue = new PgQueue<T>(name, { ...opts, connection: this.postgresConnection() }) as unknown as Queue<T>;
     }
     queue.on('error', (e: Error) => this.problems.report(`queue ${name}`, e));
@@ -76,7 +77,7 @@ export class QueueConnection implements OnApplicationShutdown {
       const connection = this.redis({ maxRetriesPerRequest: null });
       worker = new OutageAwareWorker<T>(name, processor, { ...opts, prefix: this.prefix, connection }, connection);
     } else {
-      const { Worker: PgWorker } = withBackend(createPostgresBackend);
+      const { Worker: PgWorker } = bullmq.onPostgres();
       worker = new PgWorker<T>(name, processor, { ...opts, connection: this.postgresConnection() }) as unknown as Worker<T>;
     }
     worker.on('error', (e: Error) => this.problems.report(`worker ${name}`, e));
