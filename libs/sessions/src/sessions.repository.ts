@@ -563,18 +563,7 @@ export class SessionsRepository {
          SELECT id FROM sdk_sessions WHERE id = $2 AND state_version = $13::int - 1 AND executor_id = $1 FOR UPDATE
        ), plain AS (
          SELECT (SELECT count(*) FROM held) = cardinality($3::bigint[]) AND ($13::int IS NULL OR EXISTS (SELECT 1 FROM from_version)) AS ok
-       ), t AS (
-         SELECT * FROM unnest($3::bigint[], $4::boolean[], $5::text[], $6::bigint[], $7::bytea[], $8::text[], $9::jsonb[])
-                  AS t(id, ok, codec, size, inline, blob, error)
-       ), done AS (
-         UPDATE sdk_calls c SET state = CASE WHEN t.ok THEN 'done' ELSE 'failed' END, finished_at = now()
-           FROM t, plain WHERE plain.ok AND c.id = t.id AND c.session_id = $2 AND c.executor_id = $1 AND c.state = 'running'
-         RETURNING c.id, c.result_key
-       ), objects AS (
-         UPDATE sdk_objects o SET state = CASE WHEN t.ok THEN 'ready' ELSE 'failed' END, version = o.version + 1,
-                codec = t.codec, size = t.size, inline = t.inline, blob = t.blob, error = t.error
-           FROM done JOIN t ON t.id = done.id WHERE o.key = done.result_key
-       ), session AS (
+       ), ${resultsWritten('plain')}, session AS (
          UPDATE sdk_sessions s SET restarts = 0, state_version = coalesce($13::int, s.state_version)
            FROM plain WHERE s.id = $2 AND plain.ok AND (s.restarts > 0 OR $13::int IS NOT NULL)
        ), state AS (
@@ -588,17 +577,7 @@ export class SessionsRepository {
               CASE WHEN plain.ok THEN pg_notify($10, $11) END AS notified
          FROM plain`,
       [
-        executor.id,
-        executor.sessionId,
-        ids,
-        results.map((r) => r.ok),
-        results.map((r) => (r.ok ? r.codec : null)),
-        results.map((r) => (r.ok ? r.size : null)),
-        results.map((r) => (r.ok ? (r.bytes.inline ?? null) : null)),
-        results.map((r) => (r.ok ? (r.bytes.blob ?? null) : null)),
-        results.map((r) => (r.ok ? null : JSON.stringify(r.error))),
-        SDK_CHANNEL,
-        `r ${executor.sessionId}`,
+        ...resultParams(executor, results),
         executor.ordered,
         state?.version ?? null,
         stateKey(executor),
@@ -703,34 +682,11 @@ export class SessionsRepository {
     // the clients' wake-up in one statement; a refusal below rolls all of it back.
     const done = returnedRows<{ id: string }>(
       await m.query(
-        `WITH t AS (
-           SELECT * FROM unnest($3::bigint[], $4::boolean[], $5::text[], $6::bigint[], $7::bytea[], $8::text[], $9::jsonb[])
-                  AS t(id, ok, codec, size, inline, blob, error)
-         ), done AS (
-           UPDATE sdk_calls c SET state = CASE WHEN t.ok THEN 'done' ELSE 'failed' END, finished_at = now()
-             FROM t WHERE c.id = t.id AND c.session_id = $2 AND c.executor_id = $1 AND c.state = 'running'
-           RETURNING c.id, c.result_key
-         ), objects AS (
-           UPDATE sdk_objects o SET state = CASE WHEN t.ok THEN 'ready' ELSE 'failed' END, version = o.version + 1,
-                  codec = t.codec, size = t.size, inline = t.inline, blob = t.blob, error = t.error
-             FROM done JOIN t ON t.id = done.id WHERE o.key = done.result_key
-         ), reset AS (
+        `WITH ${resultsWritten()}, reset AS (
            UPDATE sdk_sessions SET restarts = 0 WHERE id = $2 AND restarts > 0 AND EXISTS (SELECT 1 FROM done)
          )
          SELECT done.id, pg_notify($10, $11) FROM done`,
-        [
-          executor.id,
-          executor.sessionId,
-          ids,
-          results.map((r) => r.ok),
-          results.map((r) => (r.ok ? r.codec : null)),
-          results.map((r) => (r.ok ? r.size : null)),
-          results.map((r) => (r.ok ? (r.bytes.inline ?? null) : null)),
-          results.map((r) => (r.ok ? (r.bytes.blob ?? null) : null)),
-          results.map((r) => (r.ok ? null : JSON.stringify(r.error))),
-          SDK_CHANNEL,
-          `r ${executor.sessionId}`,
-        ],
+        resultParams(executor, results),
       ),
     );
     if (done.length < results.length) {
@@ -967,6 +923,39 @@ export class SessionsRepository {
     for (const p of payloads) await m.query(`SELECT pg_notify($1, $2)`, [SDK_CHANNEL, p]);
   }
 }
+
+/**
+ * What both commits write of the reported results ($3–$9 of resultParams): the calls done or failed, and
+ * their result objects, each call only while running on this executor; `gate`, a CTE with `ok`, must hold.
+ */
+const resultsWritten = (gate?: string): string => `t AS (
+    SELECT * FROM unnest($3::bigint[], $4::boolean[], $5::text[], $6::bigint[], $7::bytea[], $8::text[], $9::jsonb[])
+           AS t(id, ok, codec, size, inline, blob, error)
+  ), done AS (
+    UPDATE sdk_calls c SET state = CASE WHEN t.ok THEN 'done' ELSE 'failed' END, finished_at = now()
+      FROM t${gate ? `, ${gate}` : ''}
+     WHERE ${gate ? `${gate}.ok AND ` : ''}c.id = t.id AND c.session_id = $2 AND c.executor_id = $1 AND c.state = 'running'
+    RETURNING c.id, c.result_key
+  ), objects AS (
+    UPDATE sdk_objects o SET state = CASE WHEN t.ok THEN 'ready' ELSE 'failed' END, version = o.version + 1,
+           codec = t.codec, size = t.size, inline = t.inline, blob = t.blob, error = t.error
+      FROM done JOIN t ON t.id = done.id WHERE o.key = done.result_key
+  )`;
+
+/** $1–$11 of both commits: the executor, its session, the results column by column, the clients' wake-up. */
+const resultParams = (executor: ExecutorIdentity, results: CallResult[]): unknown[] => [
+  executor.id,
+  executor.sessionId,
+  results.map((r) => r.callId),
+  results.map((r) => r.ok),
+  results.map((r) => (r.ok ? r.codec : null)),
+  results.map((r) => (r.ok ? r.size : null)),
+  results.map((r) => (r.ok ? (r.bytes.inline ?? null) : null)),
+  results.map((r) => (r.ok ? (r.bytes.blob ?? null) : null)),
+  results.map((r) => (r.ok ? null : JSON.stringify(r.error))),
+  SDK_CHANNEL,
+  `r ${executor.sessionId}`,
+];
 
 /** Where an ordered session keeps its service's state (Flame's key layout). */
 export const stateKey = (s: { application: string; sessionId: number }): string => `${s.application}/${s.sessionId}/state`;
