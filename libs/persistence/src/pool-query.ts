@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 
@@ -11,10 +12,30 @@ export const returnedRows = <T>(result: unknown): T[] => (Array.isArray(result) 
  * A DataSource not (or no longer) connected answers TypeORM's error too. No transaction: for statements
  * that stand alone.
  */
-export async function poolRows<T = Record<string, unknown>>(db: DataSource, sql: string, params: unknown[]): Promise<T[]> {
+export async function poolRows<T = Record<string, unknown>>(
+  db: DataSource,
+  sql: string,
+  params: unknown[],
+  opts: { prepared?: boolean } = {},
+): Promise<T[]> {
   if (db.options.logging || !db.isInitialized) return returnedRows<T>(await db.query(sql, params));
   const pool = (db.driver as unknown as { master: Pool }).master;
-  return (await pool.query(sql, params)).rows as T[];
+  if (!opts.prepared) return (await pool.query(sql, params)).rows as T[];
+  return (await pool.query({ name: preparedName(sql), text: sql, values: params })).rows as T[];
+}
+
+const preparedNames = new Map<string, string>();
+
+/**
+ * A hot statement prepared once per connection, under a name its text gives: Postgres then neither parses
+ * it again nor, once its generic plan is as good, plans it again (measured on the SDK's statements: about
+ * 0.3 ms of Postgres CPU each). Only for statements whose results name their columns: a prepared `SELECT *`
+ * or `RETURNING *` fails once its table gained a column (a rolling upgrade's migration).
+ */
+function preparedName(sql: string): string {
+  let name = preparedNames.get(sql);
+  if (!name) preparedNames.set(sql, (name = `ry_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`));
+  return name;
 }
 
 /** What a repository's statements need of a connection: TypeORM's EntityManager and a pooled client both have it. */

@@ -360,6 +360,7 @@ export class SessionsRepository {
          FROM sdk_executors e JOIN sdk_sessions s ON s.id = e.session_id LEFT JOIN runs r ON r.id = e.run_id
         WHERE e.id = $1`,
       [id],
+      { prepared: true },
     );
     if (!row) return null;
     return {
@@ -482,6 +483,7 @@ export class SessionsRepository {
           SDK_CHANNEL,
           createdBy,
         ],
+        { prepared: true },
       ),
     );
     return rows.length === 0 ? null : rows.map((r) => ({ seq: Number(r.seq), key: r.result_key }));
@@ -587,6 +589,7 @@ export class SessionsRepository {
         state?.bytes.inline ?? null,
         state?.bytes.blob ?? null,
       ],
+      { prepared: true },
     );
     return row?.ok && row.session_status ? row.session_status : null;
   }
@@ -637,6 +640,7 @@ export class SessionsRepository {
        )
        SELECT plain.ok, taken.* FROM plain LEFT JOIN taken ON true`,
       [executor.id, executor.sessionId, max, executor.ordered],
+      { prepared: true },
     );
     if (!rows[0]?.ok) return null;
     return rows
@@ -796,26 +800,44 @@ export class SessionsRepository {
     inlineMax: number,
     limit: number,
   ): Promise<{ status: SessionStatus; detail: string | null; results: FinishedCall[] } | null> {
+    // Range by range on the finished calls' (session_id, seq), key by key on result_key: the cost is the calls that
+    // finished among those waited for, not the session's length nor the calls still running. Only the ways asked
+    // for are in the statement: planning the two together cost Postgres 1.4 ms a look, one alone 0.2.
+    const params: unknown[] = [sessionId, inlineMax, limit];
+    const ways: string[] = [];
+    if (wanted.ranges.length > 0) {
+      params.push(
+        wanted.ranges.map((r) => r[0]),
+        wanted.ranges.map((r) => r[1]),
+      );
+      ways.push(`SELECT c.seq, c.result_key
+                   FROM unnest($${params.length - 1}::bigint[], $${params.length}::bigint[]) AS r(lo, hi)
+                   CROSS JOIN LATERAL (SELECT seq, result_key FROM sdk_calls
+                                        WHERE session_id = $1 AND seq BETWEEN r.lo AND r.hi AND state IN ('done', 'failed', 'cancelled')) c`);
+    }
+    if (wanted.keys.length > 0) {
+      params.push(wanted.keys);
+      // OFFSET 0 keeps the lookup on result_key's own index: with the session's condition beside it the planner
+      // took the finished calls' index and read every finished call of the session, per look.
+      ways.push(`SELECT c.seq, c.result_key
+                   FROM unnest($${params.length}::text[]) AS k(key)
+                   CROSS JOIN LATERAL (SELECT seq, result_key, session_id, state FROM sdk_calls WHERE result_key = k.key OFFSET 0) c
+                  WHERE c.session_id = $1 AND c.state IN ('done', 'failed', 'cancelled')`);
+    }
+    if (ways.length === 0) ways.push(`SELECT NULL::bigint AS seq, NULL::varchar AS result_key WHERE false`);
     const rows: Record<string, unknown>[] = await poolRows(
       this.db,
-      // Range by range on the finished calls' (session_id, seq), key by key on result_key: the cost is the calls
-      // that finished among those waited for, not the session's length nor the calls still running.
       `SELECT s.status AS session_status, s.detail AS session_detail, f.*
          FROM sdk_sessions s
          LEFT JOIN LATERAL (
-           SELECT w.seq, o.key, o.state, o.codec, o.size, o.version, o.error, CASE WHEN o.size <= $4 THEN o.inline END AS inline
-             FROM (SELECT c.seq, c.result_key
-                     FROM unnest($2::bigint[], $3::bigint[]) AS r(lo, hi)
-                     CROSS JOIN LATERAL (SELECT seq, result_key FROM sdk_calls
-                                          WHERE session_id = $1 AND seq BETWEEN r.lo AND r.hi AND state IN ('done', 'failed', 'cancelled')) c
-                   UNION ALL
-                   SELECT seq, result_key FROM sdk_calls
-                    WHERE session_id = $1 AND result_key = ANY($6::text[]) AND state IN ('done', 'failed', 'cancelled')) w
+           SELECT w.seq, o.key, o.state, o.codec, o.size, o.version, o.error, CASE WHEN o.size <= $2 THEN o.inline END AS inline
+             FROM (${ways.join(' UNION ALL ')}) w
              JOIN sdk_objects o ON o.key = w.result_key
-            ORDER BY w.seq LIMIT $5
+            ORDER BY w.seq LIMIT $3
          ) f ON true
         WHERE s.id = $1`,
-      [sessionId, wanted.ranges.map((r) => r[0]), wanted.ranges.map((r) => r[1]), inlineMax, limit, wanted.keys],
+      params,
+      { prepared: true },
     );
     if (rows.length === 0) return null;
     return {
