@@ -640,7 +640,7 @@ export class SessionsRepository {
        )
        SELECT plain.ok, taken.* FROM plain LEFT JOIN taken ON true`,
       [executor.id, executor.sessionId, max, executor.ordered],
-      { prepared: true },
+      // Not prepared: its generic plan made a burst of 20,000 calls 3.5× slower (1,150 calls/s against 4,000).
     );
     if (!rows[0]?.ok) return null;
     return rows
