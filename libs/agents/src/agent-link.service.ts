@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { AgentReport, CommandResult, HeartbeatAnswer, PollAnswer, PollRequest, RotateAnswer } from '@runyard/agent-protocol';
 import { Environment } from '@runyard/config';
 import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '@runyard/runs';
-import { AgentRecord } from './agent';
+import { AgentRecord, olderPoll } from './agent';
 import { matchesHash, newSecret, sha256 } from './agent-secrets';
 import { AgentsRepository } from './agents.repository';
 import { WakeUps } from './wake-ups';
@@ -14,10 +14,6 @@ const POLL_RECHECK_MS = 2_000;
 /** Long polls one agent may hold open (per API process): a newer one answers the oldest, empty. */
 const MAX_OPEN_POLLS = 2;
 const NOTHING: PollAnswer = { jobs: [], signals: [], commands: [] };
-
-/** A numbered poll after which the agent sent a newer one (from any API process). */
-const replaced = (agent: AgentRecord, req: PollRequest) =>
-  req.poll_seq !== undefined && agent.pollSeq !== null && agent.pollSeq > req.poll_seq;
 
 /** The agent's side, authenticated by its secret: heartbeats, long polls for work, its secret's rotation, its commands' answers. */
 @Injectable()
@@ -86,7 +82,7 @@ export class AgentLinkService {
       const deadline = Date.now() + this.env.AGENT_LONG_POLL_MS;
       for (let first = true; ; first = false) {
         if (!first) agent = (await this.authenticate(agent.id, secret)).agent;
-        if (signal.aborted || replaced(agent, req)) return NOTHING;
+        if (signal.aborted || olderPoll(req.poll_seq, agent.pollSeq)) return NOTHING;
         const answer = await this.workFor(agent, secret, req);
         const left = deadline - Date.now();
         if (answer.jobs.length + answer.signals.length + answer.commands.length > 0 || left <= 0 || signal.aborted) return answer;

@@ -88,3 +88,6 @@ export function presentAgent(a: AgentRecord, activeRuns: number, pullHeartbeatMs
 }
 
 export type AgentDocument = ReturnType<typeof presentAgent>;
+
+/** A numbered poll older than the newest the agent sent (`newest`, as recorded): it hands nothing out. */
+export const olderPoll = (seq: number | undefined, newest: number | null): boolean => seq !== undefined && newest !== null && newest > seq;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { JobSpec } from '@runyard/agent-protocol';
 import { returnedRows } from '@runyard/runs';
-import { AgentRecord, AUTOMN_HEARTBEAT_MS } from './agent';
+import { AgentRecord, AUTOMN_HEARTBEAT_MS, olderPoll } from './agent';
 
 /** Postgres channel of the agents' wake-ups: `work <agent id>`, `job <run id>`, `command <id>`. */
 export const AGENT_EVENTS = 'runyard_agent_events';
@@ -399,8 +399,7 @@ export class AgentsRepository {
     if (limit <= 0) return [];
     return this.db.transaction(async (m: EntityManager) => {
       const [agent] = await m.query(`SELECT poll_seq FROM agents WHERE id = $1 FOR SHARE`, [agentId]);
-      const newest = toNumber(agent?.poll_seq);
-      if (pollSeq !== undefined && newest !== null && newest > pollSeq) return [];
+      if (olderPoll(pollSeq, toNumber(agent?.poll_seq))) return [];
       const rows: { run_id: number }[] = await m.query(
         `SELECT run_id FROM agent_assignments WHERE agent_id = $1 AND via = 'pull' AND state = 'assigned' AND accept_deadline > now()
             AND NOT run_id = ANY($2) ORDER BY assigned_at LIMIT $3`,

@@ -88,16 +88,16 @@ export class SshConnection {
   }
 }
 
+/** ssh2 (its crypto, its WebAssembly) loads with the first connection: a worker whose profiles reach no SSH host never holds it. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when first used
+const ssh2 = (): typeof import('ssh2') => require('ssh2');
+
 /**
  * Connections pooled per user@host:port (and key and host key policy): many runs on one host share one connection. A lost
  * connection is re-established on the next use: callers that need one while an attempt is under way share it, and
  * nobody is refused without a fresh attempt (a host back after an outage is used at once). The callers that poll
  * (output, exit watch) set the pace of retries.
  */
-/** ssh2 (its crypto, its WebAssembly) loads with the first connection: a worker whose profiles reach no SSH host never holds it. */
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when first used
-const ssh2 = (): typeof import('ssh2') => require('ssh2');
-
 export class SshConnectionPool {
   private readonly connections = new Map<string, Promise<SshConnection>>();
   /** Connections opened so far (for the logs and the tests of sharing). */
