@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { CallResult, FencedError, RefusedResultsError, SessionsRepository } from '../../libs/sessions/src/sessions.repository';
+import {
+  CallResult,
+  CommittedResults,
+  FencedError,
+  RefusedResultsError,
+  SessionsRepository,
+} from '../../libs/sessions/src/sessions.repository';
 import type { ExecutorIdentity } from '../../libs/sessions/src/sdk-types';
 import { engineDatabase } from './support/engine';
 
@@ -166,7 +172,7 @@ describe('Runner SDK sessions in Postgres', () => {
     expect(await repo.object(mine.key)).toMatchObject({ state: 'pending', version: 0 });
     expect(await repo.object(first.key)).toMatchObject({ state: 'pending', version: 0, inline: null });
     // Its own calls only: committed, the session's status answered; the same commit again is the transaction's to decide.
-    expect(await repo.commitPlain(attacker.executor, [ok(own.id, 'mine')], null)).toBe('open');
+    expect(await repo.commitPlain(attacker.executor, [ok(own.id, 'mine')], null)).toMatchObject({ committed: { status: 'open' } });
     expect(await repo.object(mine.key)).toMatchObject({ state: 'ready', version: 1, inline: Buffer.from('mine') });
     expect(await repo.commitPlain(attacker.executor, [ok(own.id, 'mine')], null)).toBeNull();
     expect(await repo.object(mine.key)).toMatchObject({ version: 1 });
@@ -184,7 +190,19 @@ describe('Runner SDK sessions in Postgres', () => {
     expect(await repo.commitPlain(executor, [ok(first.id, 'one')], state(2))).toBeNull();
     expect(await repo.object(a.key)).toMatchObject({ state: 'pending', version: 0 });
     expect((await repo.session(id))!.stateVersion).toBe(0);
-    expect(await repo.commitPlain(executor, [ok(first.id, 'one')], state(1))).toBe('open');
+    // The second call still waits: the executor claims it next (with none pending it would wait instead). The clients
+    // waiting in this process are handed the call as they would read it.
+    expect(await repo.commitPlain(executor, [ok(first.id, 'one')], state(1))).toEqual({
+      pending: true,
+      committed: new CommittedResults('open', null, [
+        { seq: a.seq, key: a.key, state: 'ready', codec: 'cloudpickle', size: 3, version: 1, inline: Buffer.from('one'), error: null },
+      ]),
+    });
+    expect(await repo.finishedCalls(id, { ranges: [[a.seq, a.seq]], keys: [] }, 1024, 10)).toMatchObject({
+      results: [
+        { seq: a.seq, key: a.key, state: 'ready', codec: 'cloudpickle', size: 3, version: 1, inline: Buffer.from('one'), error: null },
+      ],
+    });
     expect(await repo.object(a.key)).toMatchObject({ state: 'ready', inline: Buffer.from('one') });
     expect(await repo.object(`app/${id}/state`)).toMatchObject({ version: 1, inline: Buffer.from('1') });
     // Sent again (its answer lost): the transaction's to decide, nothing written twice.
@@ -197,7 +215,10 @@ describe('Runner SDK sessions in Postgres', () => {
     expect(await repo.commitPlain(executor, [ok(second.id, 'late')], state(2))).toBeNull();
     expect(await repo.object(`app/${id}/state`)).toMatchObject({ version: 1 });
     const [again] = (await repo.claimCalls(successor, 1)).calls;
-    expect(await repo.commitPlain(successor, [ok(again.id, 'two')], state(2))).toBe('open');
+    expect(await repo.commitPlain(successor, [ok(again.id, 'two')], state(2))).toMatchObject({
+      pending: false,
+      committed: { status: 'open', detail: 'run ended LOST', finished: [{ key: b.key, version: 1 }] },
+    });
     expect(await repo.object(`app/${id}/state`)).toMatchObject({ version: 2, inline: Buffer.from('2') });
     expect(await repo.object(b.key)).toMatchObject({ state: 'ready', inline: Buffer.from('two') });
   });

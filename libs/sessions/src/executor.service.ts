@@ -143,10 +143,12 @@ export class ExecutorService {
         const results = await Promise.all(x.results.map((r) => this.result(ex, r)));
         const state = x.state ? await this.state(ex, x.state) : null;
         // The common case commits in one statement and wakes the clients before the next calls are claimed.
-        const status = await this.repo.commitPlain(ex, results, state);
-        if (status !== null) {
-          this.signals.wake(`r ${ex.sessionId}`);
-          claimed = status === 'open' && take > 0 ? await this.repo.claimCalls(ex, take) : { calls: [], open: status === 'open' };
+        const plain = await this.repo.commitPlain(ex, results, state);
+        if (plain !== null) {
+          this.signals.wake(`r ${ex.sessionId}`, plain.committed);
+          // With no call pending at the commit, the executor waits at once: a call submitted since wakes it (armed above).
+          const open = plain.committed.status === 'open';
+          claimed = open && take > 0 && plain.pending ? await this.repo.claimCalls(ex, take) : { calls: [], open };
         } else {
           claimed = await this.repo.commitResults(ex, results, state, take);
           if (results.length > 0) this.signals.wake(`r ${ex.sessionId}`);

@@ -55,6 +55,19 @@ export interface FinishedCall {
   error: RemoteErrorInfo | null;
 }
 
+/**
+ * What an executor's commit finished, as its clients read it: handed over in this process to the clients
+ * waiting for those calls, it spares them a look at the rows.
+ */
+export class CommittedResults {
+  constructor(
+    /** The session's status and detail when it committed. */
+    readonly status: SessionStatus,
+    readonly detail: string | null,
+    readonly finished: FinishedCall[],
+  ) {}
+}
+
 /** A call as its session's owner reads it back (Flame's task): what was asked and where its result is. */
 export interface CallRecord {
   seq: number;
@@ -547,14 +560,25 @@ export class SessionsRepository {
    * serves its session, and for an ordered session its state after them, one version on from the stored
    * one. Answers the session's status; null when that is not so, with nothing written (the transaction of
    * commitResults decides: a replaced executor, a call reported again or another's, a state already stored).
+   * `pending`: calls of the session were waiting when it committed (else a claim now would find none).
    */
-  async commitPlain(executor: ExecutorIdentity, results: CallResult[], state: StateSnapshot | null): Promise<SessionStatus | null> {
+  async commitPlain(
+    executor: ExecutorIdentity,
+    results: CallResult[],
+    state: StateSnapshot | null,
+  ): Promise<{ pending: boolean; committed: CommittedResults } | null> {
     const ids = results.map((r) => r.callId);
     if (results.length === 0 || new Set(ids).size < ids.length || (state && !executor.ordered)) return null;
-    const [row] = await poolRows<{ session_status: SessionStatus | null; ok: boolean }>(
+    const [row] = await poolRows<{
+      session_status: SessionStatus | null;
+      session_detail: string | null;
+      ok: boolean;
+      pending: boolean;
+      finished: { id: string; seq: string; key: string; version: number }[] | null;
+    }>(
       this.db,
       `WITH ex AS (
-         SELECT s.status AS session_status FROM sdk_executors e JOIN sdk_sessions s ON s.id = e.session_id
+         SELECT s.status AS session_status, s.detail AS session_detail FROM sdk_executors e JOIN sdk_sessions s ON s.id = e.session_id
           WHERE e.id = $1 AND e.status <> 'gone' AND (NOT $12 OR s.executor_id = $1)
             FOR SHARE OF e
        ), held AS (
@@ -575,8 +599,10 @@ export class SessionsRepository {
          ON CONFLICT (key) DO UPDATE SET version = excluded.version, state = 'ready', codec = excluded.codec, size = excluded.size,
                 inline = excluded.inline, blob = excluded.blob, error = NULL
        )
-       SELECT (SELECT session_status FROM ex) AS session_status, plain.ok,
-              CASE WHEN plain.ok THEN pg_notify($10, $11) END AS notified
+       SELECT (SELECT session_status FROM ex) AS session_status, (SELECT session_detail FROM ex) AS session_detail, plain.ok,
+              CASE WHEN plain.ok THEN pg_notify($10, $11) END AS notified,
+              EXISTS (SELECT 1 FROM sdk_calls WHERE session_id = $2 AND state = 'pending') AS pending,
+              (SELECT json_agg(json_build_object('id', id, 'seq', seq, 'key', key, 'version', version)) FROM objects) AS finished
          FROM plain`,
       [
         ...resultParams(executor, results),
@@ -591,7 +617,29 @@ export class SessionsRepository {
       ],
       { prepared: true },
     );
-    return row?.ok && row.session_status ? row.session_status : null;
+    if (!row?.ok || !row.session_status) return null;
+    const reported = new Map(results.map((r) => [r.callId, r]));
+    const finished = (row.finished ?? []).map((f): FinishedCall => {
+      const r = reported.get(Number(f.id))!;
+      return {
+        seq: Number(f.seq),
+        key: f.key,
+        state: r.ok ? 'ready' : 'failed',
+        codec: r.ok ? r.codec : null,
+        size: r.ok ? r.size : null,
+        version: f.version,
+        inline: r.ok ? (r.bytes.inline ?? null) : null,
+        error: r.ok ? null : r.error,
+      };
+    });
+    return {
+      pending: row.pending,
+      committed: new CommittedResults(
+        row.session_status,
+        row.session_detail,
+        finished.sort((a, b) => a.seq - b.seq),
+      ),
+    };
   }
 
   /**
@@ -957,11 +1005,12 @@ const resultsWritten = (gate?: string): string => `t AS (
     UPDATE sdk_calls c SET state = CASE WHEN t.ok THEN 'done' ELSE 'failed' END, finished_at = now()
       FROM t${gate ? `, ${gate}` : ''}
      WHERE ${gate ? `${gate}.ok AND ` : ''}c.id = t.id AND c.session_id = $2 AND c.executor_id = $1 AND c.state = 'running'
-    RETURNING c.id, c.result_key
+    RETURNING c.id, c.seq, c.result_key
   ), objects AS (
     UPDATE sdk_objects o SET state = CASE WHEN t.ok THEN 'ready' ELSE 'failed' END, version = o.version + 1,
            codec = t.codec, size = t.size, inline = t.inline, blob = t.blob, error = t.error
       FROM done JOIN t ON t.id = done.id WHERE o.key = done.result_key
+    RETURNING done.id, done.seq, o.key, o.version
   )`;
 
 /** $1–$11 of both commits: the executor, its session, the results column by column, the clients' wake-up. */

@@ -18,7 +18,7 @@ import { isDefaultSessionName, METHOD_NAME, OBJECT_NAME, objectKey, parseObjectK
 import { checkOwner, Requester } from './sdk-owners';
 import { SdkSignals } from './sdk-signals';
 import type { Application, Codec, RemoteErrorInfo, Session, SessionKind } from './sdk-types';
-import { CallRecord, FinishedCall, NewCall, SessionsRepository, SessionSummary } from './sessions.repository';
+import { CallRecord, CommittedResults, FinishedCall, NewCall, SessionsRepository, SessionSummary } from './sessions.repository';
 
 /** The one method of a function service. */
 export const CALL_METHOD = '__call__';
@@ -60,6 +60,15 @@ const MAX_CALL_ATTEMPTS = 3;
 const EXIT_WAIT_MS = 2_000;
 /** Inline bytes in one answer of finished calls; larger results are fetched one by one. */
 const INLINE_PER_ANSWER = 4 * 1024 * 1024;
+
+/** The results as one answer carries them: inline bytes up to INLINE_PER_ANSWER in all, the others read apart. */
+function withinAnswer(results: FinishedCall[]): FinishedCall[] {
+  let inline = 0;
+  return results.map((r) => {
+    inline += r.inline?.length ?? 0;
+    return inline > INLINE_PER_ANSWER && r.inline ? { ...r, inline: null } : r;
+  });
+}
 
 const sameMembers = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join('\0') === [...b].sort().join('\0');
 
@@ -329,14 +338,14 @@ export class SessionsService {
       }
       if (found.results.length > 0 || Date.now() >= deadline || this.signals.closing) {
         armed.cancel();
-        let inline = 0;
-        for (const r of found.results) {
-          inline += r.inline?.length ?? 0;
-          if (inline > INLINE_PER_ANSWER) r.inline = null;
-        }
-        return found;
+        return { ...found, results: withinAnswer(found.results) };
       }
-      await this.signals.wait(armed, deadline - Date.now());
+      const news = await this.signals.wait(armed, deadline - Date.now());
+      // Results committed in this process come with their wake-up: those waited for are answered without a look at the rows.
+      if (news instanceof CommittedResults) {
+        const handed = news.finished.filter((f) => keys.includes(f.key) || wanted.ranges.some(([lo, hi]) => f.seq >= lo && f.seq <= hi));
+        if (handed.length > 0) return { status: news.status, detail: news.detail, results: withinAnswer(handed) };
+      }
     }
   }
 

@@ -28,7 +28,7 @@ export interface FollowOptions {
 }
 
 /** `ms`, or until the client goes away or the wake-up fires. */
-const sleep = (ms: number, signal?: AbortSignal, wake?: Promise<void>) =>
+const sleep = (ms: number, signal?: AbortSignal, wake?: Promise<unknown>) =>
   new Promise<void>((resolve) => {
     if (signal?.aborted) return resolve();
     const timer = setTimeout(done, ms);
