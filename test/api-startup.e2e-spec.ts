@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { recordedArgv } from './support/argv-log';
 import { behave } from './support/fake-autosubmit';
 import { call, eventually } from './support/http';
 import { freePort, profilesYaml, RunyardProcess, RunyardUnderTest, startRunyard } from './support/runyard';
@@ -8,6 +9,24 @@ import { freePort, profilesYaml, RunyardProcess, RunyardUnderTest, startRunyard 
 /** A Redis of the test's own on `port` (no persistence), standing for the one that comes back. */
 function startPrivateRedis(port: number): ChildProcess {
   return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+}
+
+/** The runs as the API shows them and the last lines of the log (a crash's trace included): what a timeout prints. */
+async function whereRunsStand(rt: RunyardUnderTest, ids: number[]): Promise<string> {
+  const runs = await Promise.all(ids.map(async (id) => (await call(rt.url, 'GET', `/api/v1/runs/${id}`)).body));
+  const lines = readFileSync(join(rt.dir, 'runyard.log'), 'utf8').trimEnd().split('\n').slice(-60);
+  const shown = lines.map((l) => {
+    if (!l.startsWith('{')) return l;
+    const j = JSON.parse(l) as { time: number; pid: number; context?: string; msg: string };
+    return `${new Date(j.time).toISOString()} pid ${j.pid} ${j.context ?? ''}: ${j.msg}`;
+  });
+  return [
+    ...runs.map(
+      (r) => `run ${r.id} (${r.expid}): ${r.status}, ${r.detail ?? '-'}; started ${r.started_at ?? 'never'}, pid ${r.pid ?? '-'}`,
+    ),
+    `last lines of ${join(rt.dir, 'runyard.log')}:`,
+    ...shown,
+  ].join('\n');
 }
 
 /** The log lines (JSON) one process wrote to the shared log file. */
@@ -134,9 +153,18 @@ describe('the all role restarted while Redis is away, with a run waiting in the 
     expect(ready.status).toBe(503);
 
     redis = startPrivateRedis(redisPort); // empty: the waiting run's job is gone with the old one
-    for (const run of [first, second]) {
-      await eventually(async () => (await get(run.body.id)).status === 'COMPLETED', 30_000, `run ${run.body.id} COMPLETED`);
+    const ids = [first.body.id as number, second.body.id as number];
+    for (const id of ids) {
+      await eventually(
+        async () => (await get(id)).status === 'COMPLETED',
+        30_000,
+        `run ${id} COMPLETED`,
+        () => whereRunsStand(rt, ids),
+      );
     }
+    // Stopped at any point of its start (claimed, launching, ACTIVE), w001 ran once, and the record says where and when it started.
+    expect(await get(first.body.id)).toMatchObject({ detail: 'exit code 0', started_at: expect.any(String), pid: expect.any(Number) });
+    expect(recordedArgv(rt.argvLog).filter((a) => a[0] === 'run' && a[1] === 'w001')).toHaveLength(1);
   });
 });
 

@@ -25,17 +25,18 @@ export async function call(
   return { status: res.status, body: parsed, text };
 }
 
-/** Polls until `check` returns something truthy, or fails after `timeoutMs`. */
+/** Polls until `check` returns something truthy, or fails after `timeoutMs`, saying what `explain` finds then. */
 export async function eventually<T>(
   check: () => Promise<T | undefined | null | false>,
   timeoutMs = 15_000,
   what = 'condition',
+  explain?: () => Promise<string>,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
     if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${explain ? `\n${await explain()}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

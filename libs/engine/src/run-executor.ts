@@ -41,6 +41,9 @@ export interface Retried {
 /** What a job of a run comes to. */
 export type Execution = Outcome | Deferred | Retried | null;
 
+/** How a start ended: the run held by this worker until its process ends, or what the job comes to at once. */
+type Started = Execution | { holding: Promise<Outcome | Retried | null> };
+
 /** A run this worker follows until its process ends and its outcome is stored. */
 interface HeldRun {
   run: Run;
@@ -72,6 +75,12 @@ export class RunExecutor {
    * and another reconciler (or this one) adopts the run while it is being started.
    */
   private readonly launching = new Set<number>();
+  /**
+   * Starts under way, from the claim until the run is held and its row says where it runs. A graceful
+   * shutdown lets them end first: cut short, the launch fails with the spawn helper the shutdown closes,
+   * or a run whose pid was never stored looks vanished to the next worker, which marks it LOST.
+   */
+  private readonly starts = new Set<Promise<Started>>();
   /** Dashboard summaries of runs just finished, taken once by their job. */
   private readonly summaries = new Map<number, string>();
   /** Set on graceful shutdown: what happens to the processes after that is the next worker's to see. */
@@ -91,6 +100,13 @@ export class RunExecutor {
 
   /** The BullMQ job: claim, launch, hold until the process ends; answers the run's outcome (null when the job had nothing to do). */
   async execute(runId: number): Promise<Execution> {
+    const start = this.start(runId);
+    this.starts.add(start);
+    const started = await start.finally(() => this.starts.delete(start));
+    return started && 'holding' in started ? started.holding : started;
+  }
+
+  private async start(runId: number): Promise<Started> {
     const run = await this.repo.claim(runId, this.workerId, this.host);
     if (!run) return null; // withdrawn, already taken (a redelivered job) or finished
     // MAX_CONCURRENT_RUNS: counted across all workers under a lock; over it, the run waits QUEUED saying why.
@@ -123,7 +139,7 @@ export class RunExecutor {
       giveUp: () => this.released,
     });
     runLifecycle.started(run, process);
-    return held;
+    return { holding: held };
   }
 
   /**
@@ -228,6 +244,8 @@ export class RunExecutor {
   /** Graceful shutdown: processes keep running; the rows are released so the next worker on this host re-attaches at once. */
   async release(): Promise<void> {
     this.released = true;
+    // Runners are closed after this: a start under way ends while they work, and its run is released with the others.
+    await Promise.allSettled(this.starts);
     for (const h of this.held.values()) h.cancelDeadline();
     await Promise.allSettled([...this.held.values()].map((h) => h.shipper.finish(false)));
     this.held.clear();
