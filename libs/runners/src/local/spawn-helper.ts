@@ -11,7 +11,8 @@ import { dirname, join } from 'node:path';
 import { AccountRequest, accountEnvironment, asAccount, claimUid, namedAccount, releaseUid, RunAccount, UID_LOCKS } from './run-account';
 import type { SpawnReply, SpawnRequest } from './spawn-protocol';
 
-const send = (reply: SpawnReply) => process.send?.(reply);
+// A reply to a worker that has just gone away is dropped (the callback takes the error): the helper exits on 'disconnect', not on EPIPE.
+const send = (reply: SpawnReply) => process.connected && process.send?.(reply, undefined, {}, () => undefined);
 
 const ownUid = process.getuid?.() ?? -1;
 /** RUN_UID_LOCKS, from the worker (this process's environment is the runs'). */
