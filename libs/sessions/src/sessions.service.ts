@@ -329,6 +329,7 @@ export class SessionsService {
     const app = wanted.ids.length > 0 ? (await this.facts(sessionId)).application : '';
     const keys = wanted.ids.map((id) => objectKey(app, sessionId, id));
     const deadline = Date.now() + Math.min(Math.max(waitMs, 0), MAX_WAIT_MS);
+    const waitedFor = keys.length + wanted.ranges.reduce((n, [lo, hi]) => n + Math.max(0, hi - lo + 1), 0);
     for (;;) {
       const armed = this.signals.arm(`r ${sessionId}`);
       const found = await this.repo.finishedCalls(sessionId, { ranges: wanted.ranges, keys }, INLINE_MAX_BYTES, 500);
@@ -341,10 +342,11 @@ export class SessionsService {
         return { ...found, results: withinAnswer(found.results) };
       }
       const news = await this.signals.wait(armed, deadline - Date.now());
-      // Results committed in this process come with their wake-up: those waited for are answered without a look at the rows.
+      // Results committed in this process come with their wake-up: when they hold every call waited for, they are the
+      // answer without a look at the rows (a look answers more at once when only some are there).
       if (news instanceof CommittedResults) {
         const handed = news.finished.filter((f) => keys.includes(f.key) || wanted.ranges.some(([lo, hi]) => f.seq >= lo && f.seq <= hi));
-        if (handed.length > 0) return { status: news.status, detail: news.detail, results: withinAnswer(handed) };
+        if (handed.length === waitedFor) return { status: news.status, detail: news.detail, results: withinAnswer(handed) };
       }
     }
   }
