@@ -7,6 +7,10 @@ import {
   SessionsRepository,
 } from '../../libs/sessions/src/sessions.repository';
 import type { ExecutorIdentity } from '../../libs/sessions/src/sdk-types';
+import { SdkSignals } from '../../libs/sessions/src/sdk-signals';
+import { SessionsService } from '../../libs/sessions/src/sessions.service';
+import { ExecutorService } from '../../libs/sessions/src/executor.service';
+import { BadInputError } from '../../libs/runs/src';
 import { engineDatabase } from './support/engine';
 
 /** The Runner SDK's rows against a real Postgres: call order, dependencies, state commits guarded against a replaced executor. */
@@ -233,6 +237,73 @@ describe('Runner SDK sessions in Postgres', () => {
       current = await newExecutor(id, true);
     }
     expect(await repo.object(c.key)).toMatchObject({ state: 'failed', error: { type: 'ExecutorLostError' } });
+  });
+
+  it("answers a client's wait with the session's status as it is when the results land, not as it was when their commit began", async () => {
+    // Wake-ups in this process only: Postgres's notifications are handed over by the spec, when it says they arrive.
+    const signals = new SdkSignals('postgres://postgres@127.0.0.1:1/nowhere');
+    const sessions = new SessionsService(repo, ...([undefined, undefined, undefined, undefined] as never[]), signals, undefined as never);
+    const executors = new ExecutorService(repo, sessions, ...([undefined, undefined, undefined] as never[]), signals);
+    const blocker = db.direct.createQueryRunner();
+    try {
+      const { id, executor } = await session(false);
+      const [c] = (await repo.submitCalls(id, 'app', [call(id)], 'spec'))!;
+      const [running] = (await repo.claimCalls(executor, 1)).calls;
+      // The client waits for the call.
+      const answer = sessions.finished(id, { ranges: [[c.seq, c.seq]], ids: [] }, 20_000);
+      // The executor's commit starts, and waits for a moment on its executor's row (as behind any lock)...
+      await blocker.connect();
+      await blocker.startTransaction();
+      await blocker.query(`SELECT 1 FROM sdk_executors WHERE id = $1 FOR UPDATE`, [executor.id]);
+      const exchanged = executors.exchange(executor, {
+        results: [{ call: running.id, ok: true, codec: 'cloudpickle', data: Buffer.from('late') }],
+        max: 0,
+        waitMs: 0,
+      });
+      for (let i = 0; i < 100; i++) {
+        const [w] = await db.direct.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%WITH ex AS%'`,
+        );
+        if (w.n > 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // ...while the owner closes the session (the running call goes on), and the waiting client looks again and sees it closed.
+      expect(await repo.endSession(id, 'closed', 'closed by spec', { type: 'SessionClosedError', message: 'closed' })).toBe(true);
+      signals.wake(`r ${id}`); // the close's notification
+      await new Promise((r) => setTimeout(r, 300));
+      await blocker.commitTransaction();
+      await exchanged;
+      expect((await repo.session(id))!.status).toBe('closed');
+      // The results were committed after the close: the answer says the session is closed, with the close's words.
+      expect(await answer).toMatchObject({
+        status: 'closed',
+        detail: 'closed by spec',
+        results: [{ seq: c.seq, state: 'ready', inline: Buffer.from('late') }],
+      });
+    } finally {
+      if (blocker.isTransactionActive) await blocker.rollbackTransaction();
+      await blocker.release();
+      signals.beforeApplicationShutdown();
+      await signals.onApplicationShutdown();
+    }
+  });
+
+  // A result's key is `{app}/{session}/{id}`: for the id `state` that is an ordered session's state object, so its commit
+  // (the call with the state after it) failed in the one statement on every try, or one overwrote the other.
+  it("refuses a call whose id names one of the session's own objects (its state, its service)", async () => {
+    const sessions = new SessionsService(
+      repo,
+      ...([undefined, undefined, undefined, undefined] as never[]),
+      {} as SdkSignals,
+      undefined as never,
+    );
+    const { id } = await session(true);
+    for (const name of ['state', 'service']) {
+      await expect(
+        sessions.submit(id, [{ id: name, method: 'add', args: Buffer.from('x'), refs: [] }], { name: 'spec', admin: false }),
+      ).rejects.toThrow(new BadInputError(`calls[0].id "${name}" names the session's ${name}: choose another id`));
+    }
+    expect((await repo.calls(id, -1, 10)).length).toBe(0);
   });
 
   it('cancels pending calls when the session closes, their results failing with the reason', async () => {

@@ -58,6 +58,8 @@ const LAUNCH_GRACE_MS = 30_000;
 const MAX_CALL_ATTEMPTS = 3;
 /** How long unregistering waits for its executors to exit on their own before stopping them. */
 const EXIT_WAIT_MS = 2_000;
+/** Objects a session keeps under its own key (`{app}/{session}/service`, `…/state`): never a call's id. */
+const SESSION_OBJECTS = ['service', 'state'];
 /** Inline bytes in one answer of finished calls; larger results are fetched one by one. */
 const INLINE_PER_ANSWER = 4 * 1024 * 1024;
 
@@ -261,6 +263,9 @@ export class SessionsService {
     for (const [i, c] of calls.entries()) {
       const at = `calls[${i}]`;
       if (!OBJECT_NAME.test(c.id)) throw new BadInputError(`${at}.id must be 1-64 letters, digits, '_' or '-' (a uuid)`);
+      // A result's key is `{app}/{session}/{id}`: these ids would name the session's own objects.
+      if (SESSION_OBJECTS.includes(c.id))
+        throw new BadInputError(`${at}.id ${JSON.stringify(c.id)} names the session's ${c.id}: choose another id`);
       if (!session.service.methods.includes(c.method)) {
         const what =
           session.kind === 'function' ? 'a function: its one method is __call__' : `its methods: ${session.service.methods.join(', ')}`;
@@ -346,7 +351,9 @@ export class SessionsService {
       // answer without a look at the rows (a look answers more at once when only some are there).
       if (news instanceof CommittedResults) {
         const handed = news.finished.filter((f) => keys.includes(f.key) || wanted.ranges.some(([lo, hi]) => f.seq >= lo && f.seq <= hi));
-        if (handed.length === waitedFor) return { status: news.status, detail: news.detail, results: withinAnswer(handed) };
+        // The commit read the session's status when it began: a close this request has already seen stands (never back to open).
+        const { status, detail } = found.status === 'open' ? news : found;
+        if (handed.length === waitedFor) return { status, detail, results: withinAnswer(handed) };
       }
     }
   }
