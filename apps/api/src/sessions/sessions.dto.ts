@@ -108,7 +108,10 @@ export class OpenSessionDto {
 }
 
 export class CallDto {
-  /** The call's own id (a uuid), the last part of its result's key `{app}/{session}/{id}`; not `state` or `service`, the session's own objects. */
+  @JSONSchema({
+    description:
+      'the call’s own id (a uuid), the last part of its result’s key {app}/{session}/{id}; not state or service (the session’s own objects)',
+  })
   @IsString()
   @MaxLength(64)
   id: string;
