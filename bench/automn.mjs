@@ -4,8 +4,9 @@
 // host + runner (`POST /s/<endpoint>`, which answers with the script's return value) and through
 // Runyard, on the LOCAL runner and on a runner agent, the client waiting for the result as
 // `runyard script run --wait` does (POST /api/v1/scripts/run, follow its log to the result frame,
-// read the return value). Sequential p50/p99, runs/s with 8 concurrent clients, and every run checked
-// executed exactly once (each appends its unique id to a log file).
+// read the return value), and in one request as Automn's (the POST's `wait`: the answer is the ended
+// run). Sequential p50/p99, runs/s with 8 concurrent clients, and every run checked executed exactly
+// once (each appends its unique id to a log file).
 //
 //   AUTOMN_ROOT=/opt/automn node bench/automn.mjs [--quick] [--agent-slots=N] [--keep]
 //
@@ -469,15 +470,20 @@ async function startRunyard(cleanups) {
 
   // As `runyard script run --wait` waits: submit, follow the log to its result frame, read the return value.
   // `poll`: instead, the client asks for the run every 5 ms (what a prompt wake-up of the follower would give).
+  // `request`: one request that waits for the run's end (`wait`), as Automn's /s/ answers with the return value.
   const runScript =
     (where, wait = 'follow') =>
     async (id, log) => {
       const { json: run } = await request(`${url}/api/v1/scripts/run`, {
         method: 'POST',
         headers: auth,
-        body: { language: 'node', code: SCRIPT, input: { id, log }, ...where },
+        body: { language: 'node', code: SCRIPT, input: { id, log }, ...where, ...(wait === 'request' ? { wait: 300 } : {}) },
       });
       const accepted = now();
+      if (wait === 'request') {
+        if (run.status !== 'COMPLETED') throw new Error(`run ${run.id} (${id}) answered ${JSON.stringify(run).slice(0, 300)}`);
+        return { ret: run.result?.return_data, runId: run.id, accepted, followed: accepted };
+      }
       if (wait === 'poll') {
         for (;;) {
           const { json: r } = await request(`${url}/api/v1/runs/${run.id}`, { headers: auth });
@@ -497,34 +503,60 @@ async function startRunyard(cleanups) {
     };
 
   const pids = () => procs.map((p) => p.pid);
-  const local = subject('local', runScript({}), pids);
-  const onAgent = subject('agent', runScript({ tags: ['bench'] }), pids);
-  const polled = subject('local-polled', runScript({}, 'poll'), pids, { concurrent: false });
+  const ways = RUNYARD_WAYS.map((w) => ({
+    ...w,
+    subject: subject(w.log, runScript(w.runner === 'AGENT' ? { tags: ['bench'] } : {}, w.wait), pids, { concurrent: w.concurrent }),
+  }));
   /** The figures, with what the runs table says: runs not COMPLETED, and where the time went. */
   const report = async () => {
     const rows = new pg.Client({ connectionString: env.DATABASE_URL });
     await rows.connect();
     try {
-      return {
-        runyard_local: {
-          ...local.figures(),
-          runs_not_completed: await notCompleted(rows, 'LOCAL'),
-          server_split: await serverSplit(rows, local.samples),
-        },
-        runyard_agent: {
-          ...onAgent.figures(),
-          runs_not_completed: await notCompleted(rows, 'AGENT'),
-          server_split: await serverSplit(rows, onAgent.samples),
-        },
-        runyard_local_polling_client: { ...polled.figures(), server_split: (await serverSplit(rows, polled.samples)).sequential },
-        runyard_settings: { RUN_CONCURRENCY: CONCURRENCY, RUNYARD_AGENT_CONCURRENCY: AGENT_SLOTS, max_concurrency: AGENT_SLOTS },
-      };
+      const figures = {};
+      for (const w of ways) {
+        const split = await serverSplit(rows, w.subject.samples);
+        figures[w.key] = w.concurrent
+          ? { ...w.subject.figures(), runs_not_completed: await notCompleted(rows, w.runner), server_split: split }
+          : { ...w.subject.figures(), server_split: split.sequential };
+      }
+      figures.runyard_settings = { RUN_CONCURRENCY: CONCURRENCY, RUNYARD_AGENT_CONCURRENCY: AGENT_SLOTS, max_concurrency: AGENT_SLOTS };
+      return figures;
     } finally {
       await rows.end();
     }
   };
-  return { subjects: [local, onAgent, polled], report };
+  return { subjects: ways.map((w) => w.subject), report };
 }
+
+/** Runyard's ways of running the script and waiting for its return value: each is a row of the results. */
+const RUNYARD_WAYS = [
+  { key: 'runyard_local', name: 'Runyard LOCAL', log: 'local', runner: 'LOCAL', wait: 'follow', concurrent: true },
+  { key: 'runyard_agent', name: 'Runyard agent', log: 'agent', runner: 'AGENT', wait: 'follow', concurrent: true },
+  {
+    key: 'runyard_local_one_request',
+    name: 'Runyard LOCAL, one request',
+    log: 'local-waited',
+    runner: 'LOCAL',
+    wait: 'request',
+    concurrent: true,
+  },
+  {
+    key: 'runyard_agent_one_request',
+    name: 'Runyard agent, one request',
+    log: 'agent-waited',
+    runner: 'AGENT',
+    wait: 'request',
+    concurrent: true,
+  },
+  {
+    key: 'runyard_local_polling_client',
+    name: 'Runyard LOCAL, client polling',
+    log: 'local-polled',
+    runner: 'LOCAL',
+    wait: 'poll',
+    concurrent: false,
+  },
+];
 
 /** Script runs of a runner that did not end COMPLETED (the runs table is the durable record). */
 async function notCompleted(rows, runner) {
@@ -630,18 +662,11 @@ async function main() {
     `${f.concurrent ? String(f.concurrent.runs_per_s).padStart(6) : '     -'} runs/s (${CLIENTS} clients)  ` +
     `exactly once: ${f.exactly_once.ok ? 'yes' : 'NO'}  wrong answers: ${f.wrong_answers}`;
   console.log(JSON.stringify(results, null, 2));
-  console.log(
-    [
-      row('Automn /s/', results.automn),
-      row('Runyard LOCAL', results.runyard_local),
-      row('Runyard agent', results.runyard_agent),
-      row('Runyard LOCAL, client polling', results.runyard_local_polling_client),
-    ].join('\n'),
-  );
+  console.log([row('Automn /s/', results.automn), ...RUNYARD_WAYS.map((w) => row(w.name, results[w.key]))].join('\n'));
   fs.mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   const file = `automn${AGENT_SLOTS !== CONCURRENCY ? `-agent-slots-${AGENT_SLOTS}` : ''}${QUICK ? '-quick' : ''}.json`;
   fs.writeFileSync(join(ROOT, 'bench', 'results', file), `${JSON.stringify(results, null, 2)}\n`);
-  const failed = ['automn', 'runyard_local', 'runyard_agent', 'runyard_local_polling_client'].filter((k) => !results[k].exactly_once.ok);
+  const failed = ['automn', ...RUNYARD_WAYS.map((w) => w.key)].filter((k) => !results[k].exactly_once.ok);
   if (failed.length) {
     console.error(`not exactly once: ${failed.join(', ')}`);
     process.exitCode = 1;

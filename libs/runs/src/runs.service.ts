@@ -297,14 +297,18 @@ export class RunsService {
     return false;
   }
 
-  /** Looks at the row whenever its status changes (polling too, backing off) until `done(status)` or the timeout; returns the last row seen. */
-  async waitFor(id: number, done: (s: RunStatus) => boolean, timeoutMs: number): Promise<Run> {
+  /**
+   * Looks at the row whenever its status changes (polling too, backing off) until `done(status)`, the timeout, or
+   * `gone` (the one waiting has left); returns the last row seen.
+   */
+  async waitFor(id: number, done: (s: RunStatus) => boolean, timeoutMs: number, gone?: AbortSignal): Promise<Run> {
     const deadline = Date.now() + timeoutMs;
     let delay = POLL_START_MS;
     for (;;) {
       const armed = this.wakeups.arm(`run ${id}`);
       const run = await this.get(id);
-      if (done(run.status) || Date.now() >= deadline) {
+      // Shutting down, waits end at once: the last row seen is the answer (not a loop of looks until the deadline).
+      if (done(run.status) || Date.now() >= deadline || this.wakeups.closing || gone?.aborted) {
         armed.cancel();
         return run;
       }

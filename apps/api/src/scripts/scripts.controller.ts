@@ -1,8 +1,9 @@
-import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, Post, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { NoSuch } from '../docs/refusals';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { resolveProfile } from '@runyard/config';
+import { isFinal } from '@runyard/persistence';
 import type { ResolvedProfile } from '@runyard/config';
 import { RunnerTypes } from '@runyard/runners';
 import { asBadInput, BadInputError, ProfilesService, RunsService } from '@runyard/runs';
@@ -22,18 +23,21 @@ export class ScriptsController {
     private readonly profiles: ProfilesService,
   ) {}
 
-  /** Accepts the script run and answers at once (202); its return value is the run's `result.return_data` once it ended. */
+  /**
+   * Accepts the script run and answers at once (202); its return value is the run's `result.return_data` once it ended.
+   * With `wait`, the answer waits for the end (200) up to that many seconds.
+   */
   @ApiOperation({ summary: 'Run a script (Node, Python, shell) on an agent or a worker' })
   @ApiResponse({
     status: 202,
     description: 'the accepted run (kind script); its return value is result.return_data once it ended',
     type: RunView,
   })
+  @ApiResponse({ status: 200, description: 'with wait: the run ended within it; its return value is result.return_data', type: RunView })
   @ApiResponse({ status: 400, description: 'bad input: the DTO’s rules, or no profile runs the language (with what to change)' })
   @NoSuch('profile')
   @Post('run')
-  @HttpCode(202)
-  async run(@Body() body: RunScriptDto, @Req() req: Request) {
+  async run(@Body() body: RunScriptDto, @Req() req: Request, @Res() res: Response): Promise<void> {
     let command;
     try {
       command = scriptCommand({ language: body.language, code: body.code, input: body.input ?? {}, timeout: body.timeout });
@@ -49,7 +53,12 @@ export class ScriptsController {
       requestedBy: requesterOf(req),
       run: { program: command.program, env: command.env, files: command.files, timeoutMs: command.timeoutMs },
     });
-    return presentRun(run, this.runners);
+    // The status depends on how the wait ends: the response is sent here (Nest's @HttpCode is one status per route).
+    const left = new AbortController();
+    res.once('close', () => left.abort()); // before the answer: the client went away, nobody waits any more
+    const seen = body.wait === undefined ? run : await this.runs.waitFor(run.id, isFinal, body.wait * 1000, left.signal);
+    if (left.signal.aborted) return;
+    res.status(isFinal(seen.status) && body.wait !== undefined ? 200 : 202).json(presentRun(seen, this.runners));
   }
 
   /**

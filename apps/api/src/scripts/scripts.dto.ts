@@ -3,6 +3,9 @@ import { ArrayMaxSize, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, Mat
 import { MAX_CODE_BYTES, MAX_TIMEOUT_SECONDS, SCRIPT_LANGUAGES } from '@runyard/scripts';
 import type { ScriptLanguage } from '@runyard/scripts';
 
+/** The longest a script run's request waits for it to end: longer, an HTTP proxy on the way would likely cut it. */
+export const MAX_SCRIPT_WAIT_SECONDS = 300;
+
 @JSONSchema({
   example: {
     language: 'python',
@@ -48,6 +51,16 @@ export class RunScriptDto {
   @IsOptional()
   @IsString()
   profile_name?: string;
+
+  /**
+   * Seconds the request waits for the run to end (as Automn's `/s/<endpoint>` answers with the return value): ended,
+   * the answer is 200 with the run and its result; not yet, 202 with the run as it stands.
+   */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_SCRIPT_WAIT_SECONDS)
+  wait?: number;
 
   /** Seconds it may wait for an agent before it fails (default: the profile's QUEUE_TIMEOUT, else no limit). */
   @IsOptional()
