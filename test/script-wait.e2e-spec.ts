@@ -75,6 +75,27 @@ describe('a script run waited for in its request', () => {
     expect(ended.result.return_data).toEqual({ after: 'the client left' });
   });
 
+  it('answers a waiting request (202) when the API stops, which then exits promptly; the run still ends', async () => {
+    const code = `setTimeout(() => AutomnReturn({ across: 'a restart' }), 2000);`;
+    const waiting = call(rt.url, 'POST', '/api/v1/scripts/run', { language: 'node', code, wait: 120 });
+    const run = await eventually(async () => {
+      const newest = (await call(rt.url, 'GET', '/api/v1/runs?limit=1')).body.runs?.[0];
+      return newest?.status === 'ACTIVE' && newest.kind === 'script' ? newest : null;
+    }, 30_000);
+    const stoppedAt = Date.now();
+    const restarted = rt.restartApi();
+    const answer = await waiting;
+    expect(answer.status).toBe(202);
+    expect(answer.body).toMatchObject({ id: run.id, status: 'ACTIVE' });
+    await restarted;
+    expect(Date.now() - stoppedAt).toBeLessThan(20_000); // not the 120 s the request asked to wait
+    const ended = await eventually(async () => {
+      const r = await call(rt.url, 'GET', `/api/v1/runs/${run.id}`);
+      return r.body.status === 'COMPLETED' ? r.body : null;
+    }, 30_000);
+    expect(ended.result.return_data).toEqual({ across: 'a restart' });
+  });
+
   it.each([0, 301, 1.5, 'soon'])('refuses wait %p with 400 and the error body, running nothing', async (wait) => {
     const before = await call(rt.url, 'GET', '/api/v1/runs?limit=1');
     const answer = await call(rt.url, 'POST', '/api/v1/scripts/run', { language: 'node', code: SUM, input: { a: 1, b: 1 }, wait });
