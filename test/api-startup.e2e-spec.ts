@@ -135,10 +135,13 @@ describe('the all role restarted while Redis is away, with a run waiting in the 
     await eventually(async () => (await call(rt.url, 'GET', '/health/ready')).status === 200, 30_000, 'ready');
     behave(rt, 'w001', { seconds: 3 });
     behave(rt, 'w002', { seconds: 0 });
+    const get = async (id: number) => (await call(rt.url, 'GET', `/api/v1/runs/${id}`)).body;
     const first = await call(rt.url, 'POST', '/api/v1/runs', { expid: 'w001', profile_name: 'LOCAL_ONE_AT_A_TIME' });
+    // w001 holds the profile's one slot before w002 is sent (sent together, w002 may take it first and never wait).
+    // It may still be starting when the process stops below: a stop at any point of a start is the case tested.
+    await eventually(async () => (await get(first.body.id)).status !== 'QUEUED', 15_000, 'w001 takes the slot');
     const second = await call(rt.url, 'POST', '/api/v1/runs', { expid: 'w002', profile_name: 'LOCAL_ONE_AT_A_TIME' });
     expect([first.status, second.status]).toEqual([202, 202]);
-    const get = async (id: number) => (await call(rt.url, 'GET', `/api/v1/runs/${id}`)).body;
     await eventually(
       async () => (await get(second.body.id)).detail?.startsWith('waiting: profile LOCAL_ONE_AT_A_TIME'),
       15_000,
