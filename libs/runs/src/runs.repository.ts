@@ -84,16 +84,17 @@ const HELD = [...HELD_STATUSES];
 export class RunsRepository {
   /** The entity's columns, read once: the metadata does not change while the process runs. */
   private columns?: ColumnMetadata[];
+  private columnList?: string;
 
   constructor(private readonly db: DataSource) {}
 
-  /** One INSERT … RETURNING *: the answer is the same document a later read gives. */
+  /** One INSERT … RETURNING the row: the answer is the same document a later read gives. */
   async insert(
     run: Pick<Run, 'kind' | 'expid' | 'profileName' | 'runner' | 'moduleLoader' | 'modules' | 'argv' | 'settings' | 'requestedBy'>,
   ): Promise<Run> {
     return this.one(
       `INSERT INTO runs (kind, expid, profile_name, runner, module_loader, modules, argv, settings, status, requested_by, queue_deadline_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'QUEUED', $9, now() + make_interval(secs => $10)) RETURNING *`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'QUEUED', $9, now() + make_interval(secs => $10)) RETURNING ${this.row}`,
       [
         run.kind,
         run.expid,
@@ -106,11 +107,12 @@ export class RunsRepository {
         run.requestedBy,
         run.settings.queueTimeoutMs === undefined ? null : run.settings.queueTimeoutMs / 1000,
       ],
+      true,
     ) as Promise<Run>;
   }
 
   byId(id: number): Promise<Run | null> {
-    return this.one(`SELECT * FROM runs WHERE id = $1`, [id]);
+    return this.one(`SELECT ${this.row} FROM runs WHERE id = $1`, [id], true);
   }
 
   /** Status and detail of several runs (a session's executors), one statement. */
@@ -184,8 +186,9 @@ export class RunsRepository {
   claim(id: number, workerId: string, host: string): Promise<Run | null> {
     return this.one(
       `UPDATE runs SET status = 'STARTING', worker_id = $2, host = $3, heartbeat_at = now(), modified_at = now()
-        WHERE id = $1 AND status = 'QUEUED' RETURNING *`,
+        WHERE id = $1 AND status = 'QUEUED' RETURNING ${this.row}`,
       [id, workerId, host],
+      true,
     );
   }
 
@@ -243,6 +246,7 @@ export class RunsRepository {
         place.startedAt,
         timeoutMs === undefined ? null : timeoutMs / 1000,
       ],
+      { prepared: true },
     );
   }
 
@@ -291,6 +295,7 @@ export class RunsRepository {
       `UPDATE runs SET status = $2, detail = $3, exit_code = $4, result = $5, finished_at = now(), modified_at = now(), worker_id = NULL
         WHERE id = $1 AND status = ANY($6) RETURNING id`,
       [id, outcome.status, outcome.detail, outcome.exitCode, outcome.result ? JSON.stringify(outcome.result) : null, [...from]],
+      true,
     );
   }
 
@@ -543,15 +548,24 @@ export class RunsRepository {
     return { buckets: bounds.map((_, i) => Number(row[`b${i}`])), sum: Number(row.sum), count: Number(row.count) };
   }
 
-  /** A statement that stands alone, on the pool (the submit path's INSERT among them). */
-  private async one(sql: string, params: unknown[]): Promise<Run | null> {
-    const [row] = await poolRows(this.db, sql, params);
+  /** A statement that stands alone, on the pool (the submit path's INSERT among them); `prepared`: one of a run's every-time statements. */
+  private async one(sql: string, params: unknown[], prepared = false): Promise<Run | null> {
+    const [row] = await poolRows(this.db, sql, params, { prepared });
     return row ? this.fromRow(row) : null;
   }
 
   /** A transition that stands alone, on the pool: its statement says RETURNING id, so a row answered is a row changed. */
-  private async changed(sql: string, params: unknown[]): Promise<boolean> {
-    return (await poolRows(this.db, sql, params)).length > 0;
+  private async changed(sql: string, params: unknown[], prepared = false): Promise<boolean> {
+    return (await poolRows(this.db, sql, params, { prepared })).length > 0;
+  }
+
+  /**
+   * A whole row by its columns' names, from the entity: statements prepared once per connection must name them
+   * (a prepared `*` fails once a migration adds a column).
+   */
+  private get row(): string {
+    this.columns ??= this.db.getMetadata(Run).columns;
+    return (this.columnList ??= this.columns.map((c) => `"${c.databaseName}"`).join(', '));
   }
 
   /** A raw `runs` row (snake_case columns) as the entity, with the entity's transformers applied. */
