@@ -564,15 +564,17 @@ export class RunsRepository {
    * (a prepared `*` fails once a migration adds a column).
    */
   private get row(): string {
-    this.columns ??= this.db.getMetadata(Run).columns;
-    return (this.columnList ??= this.columns.map((c) => `"${c.databaseName}"`).join(', '));
+    return (this.columnList ??= this.entityColumns.map((c) => `"${c.databaseName}"`).join(', '));
+  }
+
+  private get entityColumns(): ColumnMetadata[] {
+    return (this.columns ??= this.db.getMetadata(Run).columns);
   }
 
   /** A raw `runs` row (snake_case columns) as the entity, with the entity's transformers applied. */
   private fromRow(raw: Record<string, unknown>): Run {
     const run = new Run();
-    this.columns ??= this.db.getMetadata(Run).columns;
-    for (const column of this.columns) {
+    for (const column of this.entityColumns) {
       const value = raw[column.databaseName];
       const transformer = column.transformer && !Array.isArray(column.transformer) ? column.transformer : undefined;
       (run as unknown as Record<string, unknown>)[column.propertyName] = transformer ? transformer.from(value) : value;

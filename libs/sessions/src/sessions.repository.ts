@@ -602,7 +602,7 @@ export class SessionsRepository {
        SELECT (SELECT session_status FROM ex) AS session_status, (SELECT session_detail FROM ex) AS session_detail, plain.ok,
               CASE WHEN plain.ok THEN pg_notify($10, $11) END AS notified,
               EXISTS (SELECT 1 FROM sdk_calls WHERE session_id = $2 AND state = 'pending') AS pending,
-              (SELECT json_agg(json_build_object('id', id, 'seq', seq, 'key', key, 'version', version)) FROM objects) AS finished
+              (SELECT json_agg(json_build_object('id', id, 'seq', seq, 'key', key, 'version', version) ORDER BY seq) FROM objects) AS finished
          FROM plain`,
       [
         ...resultParams(executor, results),
@@ -632,14 +632,7 @@ export class SessionsRepository {
         error: r.ok ? null : r.error,
       };
     });
-    return {
-      pending: row.pending,
-      committed: new CommittedResults(
-        row.session_status,
-        row.session_detail,
-        finished.sort((a, b) => a.seq - b.seq),
-      ),
-    };
+    return { pending: row.pending, committed: new CommittedResults(row.session_status, row.session_detail, finished) };
   }
 
   /**

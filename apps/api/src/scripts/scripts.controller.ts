@@ -53,12 +53,15 @@ export class ScriptsController {
       requestedBy: requesterOf(req),
       run: { program: command.program, env: command.env, files: command.files, timeoutMs: command.timeoutMs },
     });
-    // The status depends on how the wait ends: the response is sent here (Nest's @HttpCode is one status per route).
+    // The status depends on how a wait ends: the response is sent here (Nest's @HttpCode is one status per route).
+    if (body.wait === undefined) {
+      res.status(202).json(presentRun(run, this.runners));
+      return;
+    }
     const left = new AbortController();
     res.once('close', () => left.abort()); // before the answer: the client went away, nobody waits any more
-    const seen = body.wait === undefined ? run : await this.runs.waitFor(run.id, isFinal, body.wait * 1000, left.signal);
-    if (left.signal.aborted) return;
-    res.status(isFinal(seen.status) && body.wait !== undefined ? 200 : 202).json(presentRun(seen, this.runners));
+    const seen = await this.runs.waitFor(run.id, isFinal, body.wait * 1000, left.signal);
+    if (!left.signal.aborted) res.status(isFinal(seen.status) ? 200 : 202).json(presentRun(seen, this.runners));
   }
 
   /**
